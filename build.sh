@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# ActorCompile's one entry point.
+#   ./build.sh          restore, build, and publish dist/actorcompile (Native AOT) and dist/actorcompile-node
+#   ./build.sh test     the above, then every test (unit, actor, integration); non-zero on any failure
+#   ./build.sh demo     a coordinator and two workers on loopback build tests/sample-project with make -j
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$PWD
+DIST=$ROOT/dist
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+need() { # need COMMAND DEBIAN-PACKAGE: install a missing tool from Debian's packages
+  command -v "$1" >/dev/null 2>&1 && return 0
+  echo "build.sh: installing $2 (for $1)" >&2
+  if [ "$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null
+  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null; fi
+}
+
+build() {
+  command -v dotnet >/dev/null || { echo "build.sh: the .NET SDK 10 is required (dotnet not found)" >&2; exit 1; }
+  need gcc gcc; need g++ g++; need make make
+  dotnet restore ActorCompile.sln --nologo -v quiet
+  dotnet build ActorCompile.sln -c Release --no-restore --nologo -v quiet -clp:ErrorsOnly
+  mkdir -p "$DIST"
+  dotnet publish src/ActorCompile.Node/ActorCompile.Node.csproj -c Release --no-restore --nologo -v quiet -clp:ErrorsOnly -o "$DIST/.node"
+  dotnet publish src/ActorCompile.Cli/ActorCompile.Cli.csproj -c Release --nologo -v quiet -clp:ErrorsOnly -o "$DIST/.cli"
+  cp "$DIST/.node/actorcompile-node" "$DIST/actorcompile-node"
+  rm -rf "$DIST/hocon" && cp -r "$DIST/.node/hocon" "$DIST/hocon"
+  cp "$DIST/.cli/actorcompile" "$DIST/actorcompile"
+  echo "build.sh: published $DIST/actorcompile and $DIST/actorcompile-node"
+}
+
+case "${1:-build}" in
+  build) build ;;
+  test)
+    build
+    export ACTORCOMPILE_DIST=$DIST
+    dotnet test ActorCompile.sln -c Release --no-build --nologo -v quiet -- xUnit.ParallelizeTestCollections=true
+    ;;
+  demo)
+    build
+    exec "$ROOT/tests/demo/run-demo.sh" "$DIST"
+    ;;
+  *) echo "usage: ./build.sh [build|test|demo]" >&2; exit 2 ;;
+esac

@@ -1,0 +1,260 @@
+using System.Diagnostics;
+using ActorCompile.LocalProtocol;
+using ActorCompile.Toolchain.Arguments;
+using ActorCompile.Toolchain.Dependencies;
+using ActorCompile.Toolchain.Identity;
+using ActorCompile.Toolchain.Jobs;
+using ActorCompile.Toolchain.Processes;
+
+namespace ActorCompile.Cli;
+
+/// <summary>
+/// The compiler wrapper: one compile, distributed when the command allows it and a node can place it,
+/// otherwise run locally (under a local slot when a node runs). The result is always the one a local
+/// compile gives: objects and dependency files byte for byte, diagnostics and exit code as printed.
+/// </summary>
+public sealed class Wrapper
+{
+    /// <summary>0 turns "could not distribute" into an error (exit 111) instead of a local compile.</summary>
+    public const string FallbackVariable = "ACTORCOMPILE_FALLBACK";
+
+    /// <summary>1 prints one line per compile saying where it ran.</summary>
+    public const string VerboseVariable = "ACTORCOMPILE_VERBOSE";
+
+    private static readonly TimeSpan NodeSilence = TimeSpan.FromSeconds(60);
+
+    private readonly string _compiler;
+    private readonly IReadOnlyList<string> _args;
+    private readonly CompileCommand _command;
+    private readonly string _cwd;
+    private readonly bool _fallbackAllowed = Environment.GetEnvironmentVariable(FallbackVariable) != "0";
+    private readonly bool _verbose = Environment.GetEnvironmentVariable(VerboseVariable) is "1" or "yes" or "true";
+
+    public Wrapper(string compiler, IReadOnlyList<string> args)
+    {
+        _compiler = compiler;
+        _args = args;
+        _command = CompileCommand.Parse(args);
+        _cwd = LogicalWorkingDirectory();
+    }
+
+    public int Run()
+    {
+        var localReason = _command.LocalReason ?? CompileEnvironment.LocalReason(Environment.GetEnvironmentVariable);
+        bool wantsRemote = localReason is null;
+
+        NodeClient node;
+        try
+        {
+            node = NodeClient.Connect(SocketPath.Default());
+        }
+        catch (NodeUnavailableException e)
+        {
+            return wantsRemote ? FallBack($"{e.Message}", node: null) : RunLocally(node: null);
+        }
+        using (node)
+        {
+            node.ReceiveTimeout = NodeSilence;
+            try
+            {
+                return Converse(node, localReason);
+            }
+            catch (NodeUnavailableException e)
+            {
+                return wantsRemote ? FallBack(e.Message, node: null) : RunLocally(node: null);
+            }
+        }
+    }
+
+    private int Converse(NodeClient node, string? localReason)
+    {
+        var compilerKey = ToolchainCache.KeyOf(_compiler) ?? _compiler;
+        string? includeKey = null;
+        if (localReason is null) includeKey = compilerKey + "\u001e" + CommandRewriter.ForSystemIncludeQuery(_command).CacheKey;
+        node.Send(new CompileRequest(_compiler, compilerKey, _args, _cwd, localReason, includeKey, ForwardedEnvironment(), ColorDiagnostics()));
+
+        Dictionary<string, byte[]>? contents = null;
+        while (true)
+        {
+            switch (node.Receive())
+            {
+                case NeedToolchain:
+                    ProbedToolchain probed;
+                    try
+                    {
+                        probed = ToolchainProbe.ProbeAsync(_compiler).GetAwaiter().GetResult();
+                    }
+                    catch (Exception e) when (e is ToolchainProbeException or ProcessStartException)
+                    {
+                        return FallBack($"cannot identify the compiler {_compiler}: {e.Message}", node: null);
+                    }
+                    var id = probed.Identity;
+                    node.Send(new ToolchainInfo(id.Fingerprint, id.Family, id.Version, id.Target, id.DriverLanguage));
+                    break;
+
+                case RunLocally local:
+                    if (local.Quiet) return RunLocally(node);
+                    return FallBack(local.Reason, node);
+
+                case Preprocess preprocess:
+                    var scan = Scan(preprocess.SystemIncludeDirectories);
+                    if (scan.Problem is not null)
+                    {
+                        // The dependency scan failed (a missing header, a #error): the compiler's own run says it best.
+                        return scan.ShowCompilerError ? RunLocally(node) : FallBack(scan.Problem, node);
+                    }
+                    contents = new Dictionary<string, byte[]>(scan.Inputs!.Contents);
+                    node.Send(new JobManifest(
+                        preprocess.SystemIncludeDirectories is null ? scan.SystemDirectories : null,
+                        scan.Inputs.PreincludeStdcPredef,
+                        scan.Inputs.Entries.Select(e => new ManifestEntry((byte)e.Kind, e.Path, e.Hash, e.Size, e.ModifiedUnixMilliseconds)).ToList()));
+                    break;
+
+                case NeedBlobs need:
+                    if (contents is null) throw new NodeUnavailableException("the node asked for contents before the scan");
+                    var items = new List<KeyValuePair<string, byte[]>>(need.Hashes.Count);
+                    foreach (var hash in need.Hashes)
+                    {
+                        if (!contents.TryGetValue(hash, out var data)) throw new NodeUnavailableException($"the node asked for unknown content {hash}");
+                        items.Add(new(hash, data));
+                    }
+                    node.Send(new Blobs(items));
+                    break;
+
+                case CompileResult result:
+                    return Deliver(result);
+
+                case var other:
+                    throw new NodeUnavailableException($"the node sent an unexpected {other.Type}");
+            }
+        }
+    }
+
+    private sealed record ScanResult(JobInputs? Inputs, IReadOnlyList<string> SystemDirectories, string? Problem, bool ShowCompilerError);
+
+    /// <summary>The dependency scan, run here as the user: every file the compile reads.</summary>
+    private ScanResult Scan(IReadOnlyList<string>? knownSystemDirectories)
+    {
+        var deps = ProcessRunner.RunAsync(_compiler, CommandRewriter.ForDependencyScan(_command), _cwd).GetAwaiter().GetResult();
+        if (deps.ExitCode != 0) return new ScanResult(null, Array.Empty<string>(), "the dependency scan failed", ShowCompilerError: true);
+        IReadOnlyList<string> system;
+        if (knownSystemDirectories is not null) system = knownSystemDirectories;
+        else
+        {
+            var (args, _) = CommandRewriter.ForSystemIncludeQuery(_command);
+            var query = ProcessRunner.RunAsync(_compiler, args, _cwd).GetAwaiter().GetResult();
+            if (query.ExitCode != 0) return new ScanResult(null, Array.Empty<string>(), "cannot ask the compiler for its include directories", false);
+            system = SystemIncludeDirectories.Parse(query.StderrText);
+        }
+        var collected = InputCollector.Collect(_command, _cwd, MakeDependencies.ParsePrerequisites(deps.StdoutText), system);
+        return collected.Inputs is null
+            ? new ScanResult(null, system, collected.LocalReason, false)
+            : new ScanResult(collected.Inputs, system, null, false);
+    }
+
+    /// <summary>Writes what the worker returned, as the compiler would have here.</summary>
+    private int Deliver(CompileResult result)
+    {
+        var expected = new HashSet<string>(StringComparer.Ordinal) { _command.Output! };
+        if (_command.Dependencies is { } d) expected.Add(d.File);
+        foreach (var (path, data) in result.Outputs)
+        {
+            if (!expected.Contains(path))
+            {
+                Console.Error.WriteLine($"actorcompile: refused an output the command does not produce: {path}");
+                return ExitCodes.OutputNotWritten;
+            }
+            try
+            {
+                WriteAtomically(Path.Combine(_cwd, path), data);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"actorcompile: cannot write {path}: {e.Message}");
+                return ExitCodes.OutputNotWritten;
+            }
+        }
+        using (var stdout = Console.OpenStandardOutput()) stdout.Write(result.Stdout);
+        using (var stderr = Console.OpenStandardError()) stderr.Write(result.Stderr);
+        if (_verbose) Console.Error.WriteLine($"actorcompile: {_command.Source} compiled on {result.Worker} in {result.ElapsedMilliseconds} ms");
+        return result.ExitCode;
+    }
+
+    /// <summary>Writes to a temporary file in the same directory, then renames it over the target: never a half-written object.</summary>
+    public static void WriteAtomically(string path, byte[] data)
+    {
+        var dir = Path.GetDirectoryName(path) ?? ".";
+        var temporary = Path.Combine(dir, $".{Path.GetFileName(path)}.actorcompile-{Environment.ProcessId}.tmp");
+        try
+        {
+            File.WriteAllBytes(temporary, data);
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch
+        {
+            try { File.Delete(temporary); } catch (IOException) { }
+            throw;
+        }
+    }
+
+    private int FallBack(string reason, NodeClient? node)
+    {
+        if (!_fallbackAllowed)
+        {
+            Console.Error.WriteLine($"actorcompile: {reason}; not compiling locally because {FallbackVariable}=0");
+            return ExitCodes.DistributionRequired;
+        }
+        Console.Error.WriteLine($"actorcompile: {reason}; compiling locally");
+        return RunLocally(node);
+    }
+
+    private int RunLocally(NodeClient? node)
+    {
+        var started = Stopwatch.StartNew();
+        int exit;
+        try
+        {
+            exit = ProcessRunner.RunInheritingTerminal(_compiler, _args);
+        }
+        catch (ProcessStartException e)
+        {
+            Console.Error.WriteLine($"actorcompile: {e.Message}");
+            exit = ExitCodes.CompilerNotFound;
+        }
+        if (node is not null)
+        {
+            try { node.Send(new LocalDone(exit, started.ElapsedMilliseconds)); }
+            catch (NodeUnavailableException) { }
+        }
+        if (_verbose && _command.Source is not null) Console.Error.WriteLine($"actorcompile: {_command.Source} compiled locally in {started.ElapsedMilliseconds} ms");
+        return exit;
+    }
+
+    private static List<KeyValuePair<string, string>> ForwardedEnvironment()
+    {
+        var env = CompileEnvironment.Capture(Environment.GetEnvironmentVariable);
+        // gcc sizes its source excerpts by COLUMNS, else by the terminal on standard input.
+        if (Environment.GetEnvironmentVariable("COLUMNS") is null && Native.TerminalColumns(0) is { } width)
+            env.Add(new("COLUMNS", width.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        return env;
+    }
+
+    /// <summary>gcc colours diagnostics on a terminal; the worker's stderr is a pipe, so it is told to when this one is a terminal.</summary>
+    private bool ColorDiagnostics()
+    {
+        if (_args.Any(a => a.StartsWith("-fdiagnostics-color", StringComparison.Ordinal) || a.StartsWith("-fno-diagnostics-color", StringComparison.Ordinal)))
+            return false;
+        var term = Environment.GetEnvironmentVariable("TERM");
+        return Native.IsTerminal(2) && !string.IsNullOrEmpty(term) && term != "dumb" && Environment.GetEnvironmentVariable("GCC_COLORS") != "";
+    }
+
+    /// <summary>The directory the compiler records: $PWD when it names the current directory, as getpwd() does.</summary>
+    private static string LogicalWorkingDirectory()
+    {
+        var physical = Directory.GetCurrentDirectory();
+        var pwd = Environment.GetEnvironmentVariable("PWD");
+        if (pwd is { Length: > 0 } && pwd.StartsWith('/') && Native.RealPath(pwd) is { } resolved && resolved == Native.RealPath(physical))
+            return pwd;
+        return physical;
+    }
+}

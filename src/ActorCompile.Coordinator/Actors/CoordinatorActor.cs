@@ -1,0 +1,342 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Event;
+using ActorCompile.Protocol.Messages;
+using ActorCompile.Toolchain.Identity;
+
+namespace ActorCompile.Coordinator.Actors;
+
+/// <summary>
+/// The coordinator role (/user/coordinator): learns workers from cluster membership, decides for each
+/// wrapper request between a remote job and a local compile, keeps the queue that workers pull from, and
+/// hands out the target's local slots. Each job is supervised by a <see cref="JobSupervisor"/> child.
+/// </summary>
+public sealed class CoordinatorActor : ReceiveActor, IWithTimers
+{
+    public const string Name = "coordinator";
+
+    private sealed class Tick { public static readonly Tick Instance = new(); }
+
+    /// <summary>What the coordinator knows of one worker.</summary>
+    private sealed class WorkerEntry(IActorRef worker, string address)
+    {
+        public IActorRef Ref { get; } = worker;
+        public string Address { get; } = address;
+        public int Slots { get; set; }
+        public HashSet<string> Fingerprints { get; set; } = new(StringComparer.Ordinal);
+        public bool Reachable { get; set; } = true;
+        public HashSet<string> KnownBlobs { get; } = new(StringComparer.Ordinal);
+        public long Failures { get; set; }
+        public long Discrepancies { get; set; }
+    }
+
+    private sealed class QueuedJob(IActorRef supervisor, string fingerprint, IReadOnlyCollection<string> excluded, IReadOnlyCollection<string> blobs)
+    {
+        public IActorRef Supervisor { get; } = supervisor;
+        public string Fingerprint { get; } = fingerprint;
+        public IReadOnlyCollection<string> Excluded { get; } = excluded;
+        public IReadOnlyCollection<string> Blobs { get; } = blobs;
+    }
+
+    private sealed record JobInfo(string Source, DateTime Started, IActorRef Supervisor, IReadOnlyCollection<string> Blobs)
+    {
+        public string Phase { get; set; } = "queued";
+        public string? Worker { get; set; }
+    }
+
+    private readonly CoordinatorSettings _settings;
+    private readonly BlobStore _blobStore;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Cluster _cluster = Cluster.Get(Context.System);
+    private readonly Dictionary<Address, WorkerEntry> _workers = new();
+    private readonly HashSet<Address> _greeting = new();
+    private readonly LinkedList<QueuedJob> _queue = new();
+    private readonly HashSet<IActorRef> _idleWorkers = new();
+    private readonly LocalSlotPool _slots;
+    private readonly Dictionary<string, ToolchainIdentity> _toolchains = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IReadOnlyList<string>> _systemIncludes = new(StringComparer.Ordinal);
+    private readonly Dictionary<IActorRef, OpenJob> _awaitingToolchain = new();
+    private readonly Dictionary<string, JobInfo> _jobs = new(StringComparer.Ordinal);
+    private readonly Dictionary<IActorRef, (string Source, DateTime Since, string Phase)> _sessions = new();
+    private long _distributed;
+    private long _local;
+    private long _nextJob;
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public CoordinatorActor(CoordinatorSettings settings, BlobStore blobStore)
+    {
+        _settings = settings;
+        _blobStore = blobStore;
+        _slots = new LocalSlotPool(settings.LocalSlots);
+
+        Receive<ClusterEvent.MemberUp>(m => Greet(m.Member));
+        Receive<ClusterEvent.MemberRemoved>(m => Forget(m.Member.Address));
+        Receive<ClusterEvent.UnreachableMember>(m => SetReachable(m.Member.Address, false));
+        Receive<ClusterEvent.ReachableMember>(m => SetReachable(m.Member.Address, true));
+        Receive<ClusterEvent.IMemberEvent>(_ => { });
+        Receive<WorkerCapabilities>(OnCapabilities);
+        Receive<WorkerRefusal>(m => _log.Warning("worker {0} refuses this coordinator: {1}", m.Worker.Path.Address, m.Reason));
+        Receive<Terminated>(OnTerminated);
+        Receive<Tick>(_ => OnTick());
+
+        Receive<OpenJob>(Decide);
+        Receive<ToolchainLearned>(m =>
+        {
+            _toolchains[m.CompilerKey] = m.Identity;
+            if (_awaitingToolchain.Remove(m.Session, out var open)) Decide(open);
+        });
+        Receive<RequestLocalSlot>(m =>
+        {
+            _sessions[m.Session] = (m.Source, DateTime.UtcNow, "waiting");
+            GrantLocal(m.Session, new LocalGranted(m.Reason, m.Quiet));
+        });
+        Receive<ReleaseLocalSlot>(m => ReleaseSlot(m.Session));
+        Receive<LocalFinished>(m =>
+        {
+            _local++;
+            ReleaseSlot(m.Session);
+        });
+        Receive<SystemIncludesLearned>(m => _systemIncludes[m.Key] = m.Directories);
+        Receive<SubmitJob>(m => Submit(m.Spec));
+
+        Receive<RequestWork>(OnRequestWork);
+        Receive<Requeue>(m =>
+        {
+            Enqueue(new QueuedJob(m.Supervisor, m.Fingerprint, m.ExcludedWorkers, _jobs.Values.FirstOrDefault(j => j.Supervisor.Equals(m.Supervisor))?.Blobs ?? Array.Empty<string>()));
+            DropJobsWithoutWorkers();
+        });
+        Receive<JobPhase>(m =>
+        {
+            if (!_jobs.TryGetValue(m.JobId, out var job)) return;
+            job.Phase = m.Phase;
+            job.Worker = m.Worker;
+        });
+        Receive<JobEnded>(m =>
+        {
+            if (_jobs.Remove(m.JobId, out var job)) RemoveFromQueue(job.Supervisor);
+            if (m.Remote) _distributed++;
+        });
+        Receive<WorkerFailed>(m =>
+        {
+            var w = _workers.Values.FirstOrDefault(x => x.Address == m.WorkerAddress);
+            if (w is not null) w.Failures++;
+        });
+    }
+
+    public static Props Props(CoordinatorSettings settings, BlobStore blobStore) =>
+        Akka.Actor.Props.Create(() => new CoordinatorActor(settings, blobStore));
+
+    protected override void PreStart()
+    {
+        _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
+            typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
+        Timers.StartPeriodicTimer("tick", Tick.Instance, TimeSpan.FromSeconds(1));
+    }
+
+    protected override void PostStop() => _cluster.Unsubscribe(Self);
+
+    private static string AddressOf(Address a) => $"{a.Host}:{a.Port}";
+
+    /// <summary>An actor's address with host and port, also for actors of this node (whose paths carry none).</summary>
+    private Address FullAddress(IActorRef actor) => actor.Path.Address.HasLocalScope ? _cluster.SelfAddress : actor.Path.Address;
+
+    // ---- workers ----
+
+    private void Greet(Member member)
+    {
+        if (!member.HasRole("worker") || _workers.ContainsKey(member.Address)) return;
+        _greeting.Add(member.Address);
+        Context.ActorSelection(new RootActorPath(member.Address) / "user" / "worker").Tell(new CoordinatorHello(Self));
+    }
+
+    private void OnCapabilities(WorkerCapabilities m)
+    {
+        var address = FullAddress(m.Worker);
+        _greeting.Remove(address);
+        if (!_workers.TryGetValue(address, out var entry))
+        {
+            entry = new WorkerEntry(m.Worker, AddressOf(address));
+            _workers[address] = entry;
+            Context.Watch(m.Worker);
+            _log.Info("worker {0} offers {1} slots: {2}", entry.Address, m.Slots,
+                string.Join("; ", m.Toolchains.Select(t => $"{t.Names} {t.Version} {t.Target} {t.Fingerprint[..12]}")));
+        }
+        entry.Slots = m.Slots;
+        entry.Fingerprints = m.Toolchains.Select(t => t.Fingerprint).ToHashSet(StringComparer.Ordinal);
+        if (_queue.Count > 0) m.Worker.Tell(new WorkAvailable(Self));
+    }
+
+    private void Forget(Address address)
+    {
+        _greeting.Remove(address);
+        if (_workers.Remove(address, out var w))
+        {
+            _idleWorkers.Remove(w.Ref);
+            _log.Info("worker {0} left", w.Address);
+        }
+    }
+
+    private void SetReachable(Address address, bool reachable)
+    {
+        if (_workers.TryGetValue(address, out var w)) w.Reachable = reachable;
+    }
+
+    private void OnTerminated(Terminated t)
+    {
+        var address = FullAddress(t.ActorRef);
+        if (_workers.TryGetValue(address, out var w) && w.Ref.Equals(t.ActorRef))
+        {
+            Forget(address);
+            return;
+        }
+        // A wrapper session went away: its slot and its place in the slot queue are free again.
+        _awaitingToolchain.Remove(t.ActorRef);
+        ReleaseSlot(t.ActorRef);
+    }
+
+    private void OnTick()
+    {
+        // Members come up before their worker actor exists: greet again until the worker answers.
+        foreach (var address in _greeting)
+            Context.ActorSelection(new RootActorPath(address) / "user" / "worker").Tell(new CoordinatorHello(Self));
+        DropJobsWithoutWorkers();
+        Context.System.EventStream.Publish(Snapshot());
+    }
+
+    private IEnumerable<WorkerEntry> Offering(string fingerprint) =>
+        _workers.Values.Where(w => w.Reachable && w.Fingerprints.Contains(fingerprint));
+
+    // ---- wrapper requests ----
+
+    private void Decide(OpenJob open)
+    {
+        var request = open.Request;
+        Context.Watch(open.Session);
+        _sessions[open.Session] = (open.Source, DateTime.UtcNow, "waiting");
+        if (!_toolchains.TryGetValue(request.CompilerKey, out var toolchain))
+        {
+            _awaitingToolchain[open.Session] = open;
+            open.Session.Tell(AskToolchain.Instance);
+            return;
+        }
+        if (!Offering(toolchain.Fingerprint).Any())
+        {
+            var why = _workers.Count == 0
+                ? "no worker in the cluster"
+                : $"no worker offers {toolchain}";
+            GrantLocal(open.Session, new LocalGranted(why, Quiet: false));
+            return;
+        }
+        IReadOnlyList<string>? dirs = request.SystemIncludeKey is { } key && _systemIncludes.TryGetValue(key, out var known) ? known : null;
+        GrantLocal(open.Session, new PreprocessGranted(dirs, toolchain));
+    }
+
+    private void GrantLocal(IActorRef session, object grant)
+    {
+        Context.Watch(session);
+        if (_slots.Request(session, grant)) Granted(session, grant);
+    }
+
+    private void Granted(IActorRef session, object grant)
+    {
+        if (_sessions.TryGetValue(session, out var s))
+            _sessions[session] = (s.Source, DateTime.UtcNow, grant is PreprocessGranted ? "preprocessing" : "local");
+        session.Tell(grant);
+    }
+
+    private void ReleaseSlot(IActorRef session)
+    {
+        _sessions.Remove(session);
+        foreach (var (next, grant) in _slots.Release(session)) Granted(next, grant);
+    }
+
+    private void Submit(JobSpec spec)
+    {
+        ReleaseSlot(spec.Session);
+        var id = $"{spec.JobId}-{++_nextJob}";
+        var supervisor = Context.ActorOf(JobSupervisor.Props(spec with { JobId = id }, _settings, _blobStore), "job-" + id);
+        var blobs = spec.BlobHashes.ToArray();
+        _jobs[id] = new JobInfo(spec.Source, DateTime.UtcNow, supervisor, blobs);
+        Enqueue(new QueuedJob(supervisor, spec.Toolchain.Fingerprint, Array.Empty<string>(), blobs));
+    }
+
+    // ---- the queue that workers pull from ----
+
+    private void Enqueue(QueuedJob job)
+    {
+        _queue.AddLast(job);
+        foreach (var idle in _idleWorkers.ToList())
+        {
+            var entry = _workers.Values.FirstOrDefault(w => w.Ref.Equals(idle));
+            if (entry is null || !entry.Fingerprints.Contains(job.Fingerprint) || job.Excluded.Contains(entry.Address)) continue;
+            idle.Tell(new WorkAvailable(Self));
+            _idleWorkers.Remove(idle);
+        }
+    }
+
+    /// <summary>Jobs that no reachable worker may take any more go back to their wrappers as local compiles.</summary>
+    private void DropJobsWithoutWorkers()
+    {
+        for (var node = _queue.First; node is not null;)
+        {
+            var next = node.Next;
+            var job = node.Value;
+            if (!Offering(job.Fingerprint).Any(w => !job.Excluded.Contains(w.Address)))
+            {
+                _queue.Remove(node);
+                job.Supervisor.Tell(new NoEligibleWorker(job.Excluded.Count == 0
+                    ? "no worker offering its toolchain is left"
+                    : $"every worker offering its toolchain failed it ({string.Join(", ", job.Excluded)})"));
+            }
+            node = next;
+        }
+    }
+
+    private void RemoveFromQueue(IActorRef supervisor)
+    {
+        for (var node = _queue.First; node is not null; node = node.Next)
+            if (node.Value.Supervisor.Equals(supervisor)) { _queue.Remove(node); return; }
+    }
+
+    private void OnRequestWork(RequestWork m)
+    {
+        var address = FullAddress(m.Worker);
+        if (!_workers.TryGetValue(address, out var worker) || !worker.Reachable)
+        {
+            m.Worker.Tell(new NoWork(m.RequestId));
+            return;
+        }
+        for (var node = _queue.First; node is not null; node = node.Next)
+        {
+            var job = node.Value;
+            if (!worker.Fingerprints.Contains(job.Fingerprint) || job.Excluded.Contains(worker.Address)) continue;
+            _queue.Remove(node);
+            var toSend = job.Blobs.Where(h => !worker.KnownBlobs.Contains(h)).ToList();
+            foreach (var h in toSend) worker.KnownBlobs.Add(h);
+            job.Supervisor.Tell(new Assign(m.Worker, worker.Address, m.RequestId, toSend));
+            return;
+        }
+        _idleWorkers.Add(m.Worker);
+        m.Worker.Tell(new NoWork(m.RequestId));
+    }
+
+    // ---- status ----
+
+    private CoordinatorSnapshot Snapshot()
+    {
+        var report = new CoordinatorReport(
+            _queue.Count,
+            _jobs.Count - _queue.Count,
+            _slots.Capacity,
+            _slots.Busy,
+            _distributed,
+            _local,
+            _workers.Values.Select(w => new WorkerHealth(w.Address, false, w.Discrepancies, w.Failures)).ToArray());
+        var jobs = _jobs.Select(j => new JobReport(j.Key, j.Value.Source, j.Value.Phase, j.Value.Worker, new DateTimeOffset(j.Value.Started).ToUnixTimeMilliseconds()))
+            .Concat(_sessions.Where(s => s.Value.Phase != "waiting" && _slots.Holds(s.Key))
+                .Select(s => new JobReport(s.Key.Path.Name, s.Value.Source, s.Value.Phase, null, new DateTimeOffset(s.Value.Since).ToUnixTimeMilliseconds())))
+            .ToArray();
+        return new CoordinatorSnapshot(report, jobs);
+    }
+}

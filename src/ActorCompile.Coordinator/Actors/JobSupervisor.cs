@@ -1,0 +1,182 @@
+using Akka.Actor;
+using Akka.Event;
+using ActorCompile.LocalProtocol;
+using ActorCompile.Protocol;
+using ActorCompile.Protocol.Messages;
+
+namespace ActorCompile.Coordinator.Actors;
+
+/// <summary>
+/// Supervises one job from queue to result. Sends it to the worker it is assigned to, with the contents
+/// that worker lacks; watches the worker and the clock; on a worker's failure (it refuses, crashes,
+/// leaves, times out) requeues the job away from that worker, and after the last attempt hands the
+/// wrapper a local compile. A compiler error from a worker is checked by one local compile, whose result
+/// is the one the user gets. When the wrapper goes away the job is cancelled on its worker.
+/// </summary>
+public sealed class JobSupervisor : ReceiveActor, IWithTimers
+{
+    private sealed class Timeout { public static readonly Timeout Instance = new(); }
+
+    private readonly JobSpec _spec;
+    private readonly CoordinatorSettings _settings;
+    private readonly BlobStore _blobs;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly HashSet<string> _excluded = new(StringComparer.Ordinal);
+    private IActorRef? _worker;
+    private string? _workerAddress;
+    private int _attempts;
+    private DateTime _assignedAt;
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public JobSupervisor(JobSpec spec, CoordinatorSettings settings, BlobStore blobs)
+    {
+        _spec = spec;
+        _settings = settings;
+        _blobs = blobs;
+        Context.Watch(spec.Session);
+        Become(Queued);
+    }
+
+    public static Props Props(JobSpec spec, CoordinatorSettings settings, BlobStore blobs) =>
+        Akka.Actor.Props.Create(() => new JobSupervisor(spec, settings, blobs));
+
+    private void Queued()
+    {
+        Receive<Assign>(OnAssign);
+        Receive<NoEligibleWorker>(m => ToLocal(m.Reason));
+        Receive<Terminated>(t => t.ActorRef.Equals(_spec.Session), _ => End(remote: false));
+    }
+
+    private void OnAssign(Assign m)
+    {
+        var blobs = new List<Blob>(m.BlobsToSend.Count);
+        foreach (var hash in m.BlobsToSend)
+        {
+            var blob = _blobs.Get(hash);
+            if (blob is null)
+            {
+                ToLocal($"the contents of an input ({hash[..12]}) were lost on this node");
+                return;
+            }
+            blobs.Add(blob);
+        }
+        _worker = m.Worker;
+        _workerAddress = m.WorkerAddress;
+        _attempts++;
+        _assignedAt = DateTime.UtcNow;
+        Context.Watch(m.Worker);
+        m.Worker.Tell(new CompileJob(
+            m.RequestId,
+            _spec.JobId,
+            Self,
+            _spec.Toolchain.Fingerprint,
+            _spec.Args,
+            _spec.WorkingDirectory,
+            _spec.Mirror,
+            _spec.SystemIncludeDirectories,
+            _spec.PreincludeStdcPredef,
+            _spec.Environment,
+            _spec.ColorDiagnostics,
+            blobs.ToArray(),
+            (long)_settings.JobTimeout.TotalMilliseconds));
+        Phase("sending");
+        Timers.StartSingleTimer("timeout", Timeout.Instance, _settings.JobTimeout + TimeSpan.FromSeconds(30));
+        Become(Assigned);
+    }
+
+    private void Assigned()
+    {
+        Receive<JobStarted>(m => m.JobId == _spec.JobId, _ => Phase("compiling"));
+        Receive<NeedJobBlobs>(m => m.JobId == _spec.JobId, m =>
+        {
+            var blobs = m.Hashes.Select(h => _blobs.Get(h)).ToList();
+            if (blobs.Any(b => b is null))
+            {
+                Sender.Tell(new CancelJob(_spec.JobId));
+                ToLocal("the contents of an input were lost on this node");
+                return;
+            }
+            Sender.Tell(new JobBlobs(_spec.JobId, blobs.ToArray()!));
+        });
+        Receive<JobCompleted>(m => m.JobId == _spec.JobId, OnCompleted);
+        Receive<JobFailed>(m => m.JobId == _spec.JobId, m => Retry(m.Reason, m.Refused));
+        Receive<Timeout>(_ =>
+        {
+            _worker?.Tell(new CancelJob(_spec.JobId));
+            Retry($"no result within {_settings.JobTimeout.TotalSeconds:0} s", refused: false);
+        });
+        Receive<Terminated>(t =>
+        {
+            if (t.ActorRef.Equals(_spec.Session))
+            {
+                _worker?.Tell(new CancelJob(_spec.JobId));
+                End(remote: false);
+            }
+            else if (t.ActorRef.Equals(_worker))
+            {
+                Retry($"worker {_workerAddress} left the cluster", refused: false);
+            }
+        });
+    }
+
+    private void OnCompleted(JobCompleted m)
+    {
+        Phase("returning");
+        var outputs = new List<KeyValuePair<string, byte[]>>(m.Outputs.Length);
+        try
+        {
+            foreach (var o in m.Outputs) outputs.Add(new(o.Path, Payload.Decompress(o.Compressed, o.Length)));
+        }
+        catch (InvalidDataException e)
+        {
+            Retry($"malformed result: {e.Message}", refused: false);
+            return;
+        }
+        if (m.ExitCode != 0)
+        {
+            // distcc's rule: a compiler error from a helper is confirmed by a local compile, whose result the user gets.
+            Context.Parent.Tell(new RequestLocalSlot(_spec.Session, $"the compile failed on {_workerAddress}; compiling locally to confirm", Quiet: true, _spec.Source));
+            End(remote: true);
+            return;
+        }
+        var elapsed = (long)(DateTime.UtcNow - _assignedAt).TotalMilliseconds;
+        _spec.Session.Tell(new JobResultReady(new CompileResult(m.ExitCode, m.Stdout, m.Stderr, outputs, _workerAddress ?? "?", elapsed)));
+        End(remote: true);
+    }
+
+    private void Retry(string reason, bool refused)
+    {
+        _log.Warning("job {0} ({1}) failed on {2}: {3}", _spec.JobId, _spec.Source, _workerAddress, reason);
+        if (_workerAddress is not null)
+        {
+            Context.Parent.Tell(new WorkerFailed(_workerAddress, reason));
+            _excluded.Add(_workerAddress);
+        }
+        if (_worker is not null) Context.Unwatch(_worker);
+        _worker = null;
+        Timers.Cancel("timeout");
+        if (_attempts >= _settings.MaxAttempts)
+        {
+            ToLocal($"the job failed on {_attempts} worker(s), last on {_workerAddress}: {reason}");
+            return;
+        }
+        Phase("queued");
+        Context.Parent.Tell(new Requeue(Self, _spec.Toolchain.Fingerprint, _excluded.ToArray()));
+        Become(Queued);
+    }
+
+    private void ToLocal(string reason)
+    {
+        Context.Parent.Tell(new RequestLocalSlot(_spec.Session, reason, Quiet: false, _spec.Source));
+        End(remote: false);
+    }
+
+    private void Phase(string phase) => Context.Parent.Tell(new JobPhase(_spec.JobId, phase, _workerAddress));
+
+    private void End(bool remote)
+    {
+        Context.Parent.Tell(new JobEnded(_spec.JobId, _workerAddress, remote, (long)(DateTime.UtcNow - _assignedAt).TotalMilliseconds));
+        Context.Stop(Self);
+    }
+}

@@ -1,0 +1,78 @@
+using Akka.Actor;
+using ActorCompile.LocalProtocol;
+using ActorCompile.Protocol.Messages;
+using ActorCompile.Toolchain.Identity;
+
+namespace ActorCompile.Coordinator;
+
+// Messages between the actors of one node (wrapper sessions, the coordinator, job supervisors). They never
+// cross the network, so they are not IClusterMessage and have no serializer.
+
+/// <summary>A wrapper asks to compile: the coordinator decides between distributing it and a local compile.</summary>
+public sealed record OpenJob(IActorRef Session, CompileRequest Request, string Source);
+
+/// <summary>The coordinator needs the identity of the wrapper's compiler.</summary>
+public sealed class AskToolchain { public static readonly AskToolchain Instance = new(); }
+
+public sealed record ToolchainLearned(IActorRef Session, string CompilerKey, ToolchainIdentity Identity);
+
+/// <summary>A wrapper asks for a local slot (a command that stays local, or a fallback).</summary>
+public sealed record RequestLocalSlot(IActorRef Session, string Reason, bool Quiet, string Source);
+
+/// <summary>The session may compile locally; it holds a local slot until it stops or sends <see cref="ReleaseLocalSlot"/>.</summary>
+public sealed record LocalGranted(string Reason, bool Quiet);
+
+/// <summary>The session may run the dependency scan (a local slot is held for it).</summary>
+public sealed record PreprocessGranted(IReadOnlyList<string>? SystemIncludeDirectories, ToolchainIdentity Toolchain);
+
+public sealed record ReleaseLocalSlot(IActorRef Session);
+
+/// <summary>A local compile finished (for the counts).</summary>
+public sealed record LocalFinished(IActorRef Session, int ExitCode, long Milliseconds);
+
+public sealed record SystemIncludesLearned(string Key, IReadOnlyList<string> Directories);
+
+/// <summary>Everything a job needs, once its contents are in the blob store.</summary>
+public sealed record JobSpec(
+    string JobId,
+    IActorRef Session,
+    string Source,
+    ToolchainIdentity Toolchain,
+    string[] Args,
+    string WorkingDirectory,
+    MirrorPath[] Mirror,
+    string[] SystemIncludeDirectories,
+    bool PreincludeStdcPredef,
+    EnvironmentVariable[] Environment,
+    bool ColorDiagnostics)
+{
+    public IEnumerable<string> BlobHashes => Mirror.Where(m => m.Kind == 1 && m.Hash is not null).Select(m => m.Hash!).Distinct();
+}
+
+public sealed record SubmitJob(JobSpec Spec);
+
+/// <summary>The remote result for the wrapper.</summary>
+public sealed record JobResultReady(CompileResult Result);
+
+// Supervisor <-> coordinator.
+
+public sealed record Assign(IActorRef Worker, string WorkerAddress, long RequestId, IReadOnlyList<string> BlobsToSend);
+
+public sealed record Requeue(IActorRef Supervisor, string Fingerprint, IReadOnlyCollection<string> ExcludedWorkers);
+
+public sealed record JobPhase(string JobId, string Phase, string? Worker);
+
+/// <summary>A job ended: on a worker (with its verdict) or handed to a local compile.</summary>
+public sealed record JobEnded(string JobId, string? Worker, bool Remote, long Milliseconds);
+
+/// <summary>A worker failed a job for a reason other than the compiler's verdict.</summary>
+public sealed record WorkerFailed(string WorkerAddress, string Reason);
+
+/// <summary>What the coordinator publishes on the node's event stream about once a second, for the status of this node.</summary>
+public sealed record CoordinatorSnapshot(CoordinatorReport Report, JobReport[] Jobs);
+
+/// <summary>No worker that may take this job is left (all offering workers left or failed it): compile locally.</summary>
+public sealed record NoEligibleWorker(string Reason);
+
+/// <summary>Asks the node's status view for the whole cluster (answered with a LocalProtocol ClusterStatus).</summary>
+public sealed class GetClusterStatus { public static readonly GetClusterStatus Instance = new(); }

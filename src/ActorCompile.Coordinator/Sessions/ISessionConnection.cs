@@ -1,0 +1,16 @@
+using ActorCompile.LocalProtocol;
+
+namespace ActorCompile.Coordinator.Sessions;
+
+/// <summary>The socket behind a wrapper session: the session sends frames through it and closes it.</summary>
+public interface ISessionConnection
+{
+    void Send(LocalMessage message);
+    void Close();
+}
+
+/// <summary>A frame from the wrapper, decoded.</summary>
+public sealed record FrameReceived(LocalMessage Message);
+
+/// <summary>The wrapper closed the connection (or it broke).</summary>
+public sealed class ConnectionClosed { public static readonly ConnectionClosed Instance = new(); }

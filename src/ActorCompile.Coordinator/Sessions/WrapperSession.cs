@@ -1,0 +1,283 @@
+using Akka.Actor;
+using Akka.Event;
+using ActorCompile.LocalProtocol;
+using ActorCompile.LocalProtocol.Status;
+using ActorCompile.Protocol.Messages;
+using ActorCompile.Toolchain.Arguments;
+using ActorCompile.Toolchain.Identity;
+using ActorCompile.Toolchain.Jobs;
+using ActorCompile.Toolchain.Paths;
+
+namespace ActorCompile.Coordinator.Sessions;
+
+/// <summary>
+/// One connection from a wrapper or the status CLI, as a state machine that follows the conversation in
+/// <see cref="LocalMessage"/>. Anything out of order or malformed is answered with an error and the
+/// connection is closed; the node carries on. When the session stops, its local slot, its queued job and
+/// its pinned contents are released (the coordinator and the job's supervisor watch it).
+/// </summary>
+public sealed class WrapperSession : ReceiveActor, IWithTimers
+{
+    /// <summary>Most entries a job's manifest may have.</summary>
+    public const int MaximumManifestEntries = 200_000;
+
+    private sealed class SendHeartbeat { public static readonly SendHeartbeat Instance = new(); }
+
+    private readonly ISessionConnection _connection;
+    private readonly IActorRef? _coordinator;
+    private readonly IActorRef _statusView;
+    private readonly BlobStore _blobs;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private CompileRequest? _request;
+    private string _source = "?";
+    private PreprocessGranted? _preprocess;
+    private JobManifest? _manifest;
+    private IReadOnlyList<string>? _systemDirectories;
+    private IDisposable? _pins;
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public WrapperSession(ISessionConnection connection, IActorRef? coordinator, IActorRef statusView, BlobStore blobs)
+    {
+        _connection = connection;
+        _coordinator = coordinator;
+        _statusView = statusView;
+        _blobs = blobs;
+        Become(Start);
+    }
+
+    public static Props Props(ISessionConnection connection, IActorRef? coordinator, IActorRef statusView, BlobStore blobs) =>
+        Akka.Actor.Props.Create(() => new WrapperSession(connection, coordinator, statusView, blobs));
+
+    private void Common()
+    {
+        Receive<ConnectionClosed>(_ => Context.Stop(Self));
+        Receive<FrameReceived>(f => Refuse($"unexpected {f.Message.Type} message at this point of the conversation"));
+        ReceiveAny(m => _log.Debug("session ignores {0}", m.GetType().Name));
+    }
+
+    private void Start()
+    {
+        Receive<FrameReceived>(f => f.Message is StatusRequest, _ =>
+        {
+            _statusView.Ask<ClusterStatus>(GetClusterStatus.Instance, TimeSpan.FromSeconds(5))
+                .PipeTo(Self, success: s => new StatusReply(StatusJson.Serialize(s)), failure: e => new ErrorReply($"status unavailable: {e.Message}"));
+            Become(AnsweringStatus);
+        });
+        Receive<FrameReceived>(f => f.Message is CompileRequest, f => OnCompileRequest((CompileRequest)f.Message));
+        Common();
+    }
+
+    private void AnsweringStatus()
+    {
+        Receive<LocalMessage>(m =>
+        {
+            _connection.Send(m);
+            Finish();
+        });
+        Common();
+    }
+
+    private void OnCompileRequest(CompileRequest request)
+    {
+        _request = request;
+        var command = CompileCommand.Parse(request.Args);
+        _source = command.Source ?? request.Args.FirstOrDefault(a => !a.StartsWith('-')) ?? "(no source)";
+        if (!request.WorkingDirectory.StartsWith('/'))
+        {
+            Refuse("the working directory must be an absolute path");
+            return;
+        }
+        if (_coordinator is null)
+        {
+            _connection.Send(new RunLocally("this node has no coordinator role", Quiet: request.LocalReason is not null));
+            Become(RunningLocally);
+            return;
+        }
+        if (request.LocalReason is not null)
+            _coordinator.Tell(new RequestLocalSlot(Self, request.LocalReason, Quiet: true, _source));
+        else if (!command.IsDistributable)
+            _coordinator.Tell(new RequestLocalSlot(Self, command.LocalReason!, Quiet: false, _source));
+        else
+            _coordinator.Tell(new OpenJob(Self, request, _source));
+        Become(AwaitingGrant);
+    }
+
+    private void AwaitingGrant()
+    {
+        Receive<AskToolchain>(_ => _connection.Send(new NeedToolchain()));
+        Receive<FrameReceived>(f => f.Message is ToolchainInfo, f =>
+        {
+            var info = (ToolchainInfo)f.Message;
+            if (info.Fingerprint.Length != 64 || !info.Fingerprint.All(char.IsAsciiHexDigitLower))
+            {
+                Refuse("the toolchain fingerprint must be 64 lowercase hexadecimal digits");
+                return;
+            }
+            var identity = new ToolchainIdentity(info.Fingerprint, info.Family, info.Version, info.Target, info.DriverLanguage);
+            _coordinator!.Tell(new ToolchainLearned(Self, _request!.CompilerKey, identity));
+        });
+        Receive<LocalGranted>(g =>
+        {
+            _connection.Send(new RunLocally(g.Reason, g.Quiet));
+            Become(RunningLocally);
+        });
+        Receive<PreprocessGranted>(g =>
+        {
+            _preprocess = g;
+            _connection.Send(new Preprocess(g.SystemIncludeDirectories));
+            Become(Scanning);
+        });
+        Common();
+    }
+
+    private void Scanning()
+    {
+        Receive<FrameReceived>(f => f.Message is JobManifest, f =>
+        {
+            var manifest = (JobManifest)f.Message;
+            _coordinator!.Tell(new ReleaseLocalSlot(Self));
+            if (Validate(manifest) is { } problem)
+            {
+                Refuse(problem);
+                return;
+            }
+            _manifest = manifest;
+            _systemDirectories = manifest.SystemIncludeDirectories ?? _preprocess!.SystemIncludeDirectories;
+            if (manifest.SystemIncludeDirectories is { } dirs && _request!.SystemIncludeKey is { } key)
+                _coordinator.Tell(new SystemIncludesLearned(key, dirs));
+            var missing = _blobs.Missing(FileHashes());
+            if (missing.Count == 0) Submit();
+            else
+            {
+                _connection.Send(new NeedBlobs(missing));
+                Become(Uploading);
+            }
+        });
+        Receive<FrameReceived>(f => f.Message is LocalDone, _ =>
+        {
+            // The scan failed on the target: the wrapper compiled locally to show the compiler's own error.
+            Finish();
+        });
+        Common();
+    }
+
+    private void Uploading()
+    {
+        Receive<FrameReceived>(f => f.Message is Blobs, f =>
+        {
+            foreach (var (hash, content) in ((Blobs)f.Message).Items)
+            {
+                if (!_blobs.Add(hash, content))
+                {
+                    Refuse($"content sent as {hash} does not have that SHA-256");
+                    return;
+                }
+            }
+            var missing = _blobs.Missing(FileHashes());
+            if (missing.Count > 0)
+            {
+                Refuse($"{missing.Count} contents are still missing after the upload");
+                return;
+            }
+            Submit();
+        });
+        Common();
+    }
+
+    private IEnumerable<string> FileHashes() =>
+        _manifest!.Entries.Where(e => e.Kind == (byte)MirrorEntryKind.File).Select(e => e.Hash!);
+
+    private void Submit()
+    {
+        var hashes = FileHashes().ToList();
+        _pins = _blobs.Pin(hashes);
+        if (_blobs.Missing(hashes).Count > 0)
+        {
+            // Evicted between upload and pin: ask again.
+            _pins.Dispose();
+            _pins = null;
+            _connection.Send(new NeedBlobs(_blobs.Missing(hashes)));
+            Become(Uploading);
+            return;
+        }
+        var request = _request!;
+        var spec = new JobSpec(
+            JobId: Guid.NewGuid().ToString("N")[..8],
+            Session: Self,
+            Source: _source,
+            Toolchain: _preprocess!.Toolchain,
+            Args: request.Args.ToArray(),
+            WorkingDirectory: request.WorkingDirectory,
+            Mirror: _manifest!.Entries.Select(e => new MirrorPath(e.Kind, e.Path, e.Hash, e.ModifiedUnixMilliseconds)).ToArray(),
+            SystemIncludeDirectories: (_systemDirectories ?? Array.Empty<string>()).ToArray(),
+            PreincludeStdcPredef: _manifest.PreincludeStdcPredef,
+            Environment: request.Environment.Select(v => new EnvironmentVariable(v.Key, v.Value)).ToArray(),
+            ColorDiagnostics: request.ColorDiagnostics);
+        _coordinator!.Tell(new SubmitJob(spec));
+        Timers.StartPeriodicTimer("heartbeat", SendHeartbeat.Instance, TimeSpan.FromSeconds(5));
+        Become(Waiting);
+    }
+
+    private void Waiting()
+    {
+        Receive<SendHeartbeat>(_ => _connection.Send(new Heartbeat()));
+        Receive<JobResultReady>(r =>
+        {
+            _connection.Send(r.Result);
+            Finish();
+        });
+        Receive<LocalGranted>(g =>
+        {
+            Timers.Cancel("heartbeat");
+            _connection.Send(new RunLocally(g.Reason, g.Quiet));
+            Become(RunningLocally);
+        });
+        Common();
+    }
+
+    private void RunningLocally()
+    {
+        Receive<FrameReceived>(f => f.Message is LocalDone, f =>
+        {
+            var done = (LocalDone)f.Message;
+            _coordinator?.Tell(new LocalFinished(Self, done.ExitCode, done.ElapsedMilliseconds));
+            Finish();
+        });
+        Common();
+    }
+
+    private string? Validate(JobManifest manifest)
+    {
+        if (manifest.Entries.Count > MaximumManifestEntries) return $"the manifest has more than {MaximumManifestEntries} entries";
+        if (manifest.SystemIncludeDirectories is null && _preprocess!.SystemIncludeDirectories is null)
+            return "the manifest lacks the compiler's system include directories";
+        foreach (var e in manifest.Entries)
+        {
+            if (e.Kind is < 1 or > 3) return $"unknown entry kind {e.Kind}";
+            if (!MirrorPaths.IsSafeMirrorPath(e.Path)) return $"path {e.Path} is not absolute and normalised";
+            if (e.Kind == (byte)MirrorEntryKind.File && (e.Hash is null || e.Hash.Length != 64 || !e.Hash.All(char.IsAsciiHexDigitLower)))
+                return $"file {e.Path} lacks a SHA-256";
+        }
+        return null;
+    }
+
+    private void Refuse(string problem)
+    {
+        _log.Warning("refused a wrapper request: {0}", problem);
+        _connection.Send(new ErrorReply(problem));
+        Finish();
+    }
+
+    private void Finish()
+    {
+        _connection.Close();
+        Context.Stop(Self);
+    }
+
+    protected override void PostStop()
+    {
+        _pins?.Dispose();
+        _connection.Close();
+    }
+}

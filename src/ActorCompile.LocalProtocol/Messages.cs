@@ -1,0 +1,273 @@
+namespace ActorCompile.LocalProtocol;
+
+/// <summary>
+/// The conversation between the wrapper (or the status CLI) and the local node, one compile per
+/// connection:
+/// <code>
+/// wrapper                                   node
+/// CompileRequest                    ->
+///                                   <-      NeedToolchain        (first time this compiler is seen)
+/// ToolchainInfo                     ->
+///                                   <-      RunLocally           (not distributable, no worker offers it, ...; holds a local slot)
+///                                   <-      Preprocess           (a local slot for the dependency scan)
+/// JobManifest                       ->
+///                                   <-      NeedBlobs            (contents the node does not hold yet)
+/// Blobs                             ->
+///                                   <-      Heartbeat ...        (while the job is queued or compiling)
+///                                   <-      CompileResult | RunLocally
+/// LocalDone                         ->      (after any local compile: releases the slot, counts the job)
+/// </code>
+/// A status request is a connection of its own: StatusRequest -> StatusReply.
+/// </summary>
+public abstract record LocalMessage
+{
+    public abstract MessageType Type { get; }
+    public abstract void Write(WireWriter w);
+}
+
+public enum MessageType : byte
+{
+    CompileRequest = 1,
+    ToolchainInfo = 2,
+    JobManifest = 3,
+    Blobs = 4,
+    LocalDone = 5,
+    StatusRequest = 6,
+
+    NeedToolchain = 101,
+    RunLocally = 102,
+    Preprocess = 103,
+    NeedBlobs = 104,
+    CompileResult = 105,
+    Heartbeat = 106,
+    StatusReply = 107,
+    Error = 108,
+}
+
+/// <summary>A compile the wrapper was asked to run.</summary>
+/// <param name="CompilerPath">The real compiler, as found by the wrapper.</param>
+/// <param name="CompilerKey">The compiler's cache key (path, canonical path, size, modification time).</param>
+/// <param name="Args">The arguments after the compiler's name.</param>
+/// <param name="WorkingDirectory">The logical working directory.</param>
+/// <param name="LocalReason">Why the wrapper keeps this command local, or null when it asks to distribute it.</param>
+/// <param name="SystemIncludeKey">The cache key of the compiler's default header directories for this command.</param>
+/// <param name="Environment">The variables in <c>CompileEnvironment.Forwarded</c> that are set.</param>
+/// <param name="ColorDiagnostics">The wrapper's stderr is a colour terminal: the worker asks gcc for colours.</param>
+public sealed record CompileRequest(
+    string CompilerPath,
+    string CompilerKey,
+    IReadOnlyList<string> Args,
+    string WorkingDirectory,
+    string? LocalReason,
+    string? SystemIncludeKey,
+    IReadOnlyList<KeyValuePair<string, string>> Environment,
+    bool ColorDiagnostics) : LocalMessage
+{
+    public override MessageType Type => MessageType.CompileRequest;
+
+    public override void Write(WireWriter w)
+    {
+        w.String(CompilerPath);
+        w.String(CompilerKey);
+        w.Strings(Args);
+        w.String(WorkingDirectory);
+        w.String(LocalReason);
+        w.String(SystemIncludeKey);
+        w.Int32(Environment.Count);
+        foreach (var (k, v) in Environment) { w.String(k); w.String(v); }
+        w.Bool(ColorDiagnostics);
+    }
+
+    internal static CompileRequest Read(ref WireReader r)
+    {
+        var compiler = r.String("compiler path");
+        var key = r.String("compiler key");
+        var args = r.Strings("arguments");
+        var cwd = r.String("working directory");
+        var reason = r.NullableString("local reason");
+        var includeKey = r.NullableString("system include key");
+        int n = r.Count("environment", 8);
+        var env = new List<KeyValuePair<string, string>>(n);
+        for (int i = 0; i < n; i++) env.Add(new(r.String("variable name"), r.String("variable value")));
+        var color = r.Bool("colour flag");
+        return new CompileRequest(compiler, key, args, cwd, reason, includeKey, env, color);
+    }
+}
+
+/// <summary>The identity of the wrapper's compiler (see ToolchainProbe).</summary>
+public sealed record ToolchainInfo(string Fingerprint, string Family, string Version, string Target, string DriverLanguage) : LocalMessage
+{
+    public override MessageType Type => MessageType.ToolchainInfo;
+
+    public override void Write(WireWriter w)
+    {
+        w.String(Fingerprint);
+        w.String(Family);
+        w.String(Version);
+        w.String(Target);
+        w.String(DriverLanguage);
+    }
+
+    internal static ToolchainInfo Read(ref WireReader r) =>
+        new(r.String("fingerprint"), r.String("family"), r.String("version"), r.String("target"), r.String("driver language"));
+}
+
+/// <summary>One path of the mirror (see <c>MirrorEntry</c>).</summary>
+public sealed record ManifestEntry(byte Kind, string Path, string? Hash, long Size, long ModifiedUnixMilliseconds);
+
+/// <summary>What the compile reads, after the dependency scan.</summary>
+/// <param name="SystemIncludeDirectories">The compiler's default header directories, when the node did not know them.</param>
+public sealed record JobManifest(
+    IReadOnlyList<string>? SystemIncludeDirectories,
+    bool PreincludeStdcPredef,
+    IReadOnlyList<ManifestEntry> Entries) : LocalMessage
+{
+    public override MessageType Type => MessageType.JobManifest;
+
+    public override void Write(WireWriter w)
+    {
+        w.Strings(SystemIncludeDirectories);
+        w.Bool(PreincludeStdcPredef);
+        w.Int32(Entries.Count);
+        foreach (var e in Entries)
+        {
+            w.Byte(e.Kind);
+            w.String(e.Path);
+            w.String(e.Hash);
+            w.Int64(e.Size);
+            w.Int64(e.ModifiedUnixMilliseconds);
+        }
+    }
+
+    internal static JobManifest Read(ref WireReader r)
+    {
+        var dirs = r.NullableStrings("system include directories");
+        var pre = r.Bool("pre-include flag");
+        int n = r.Count("manifest", 25);
+        var entries = new List<ManifestEntry>(n);
+        for (int i = 0; i < n; i++)
+            entries.Add(new ManifestEntry(r.Byte("entry kind"), r.String("entry path"), r.NullableString("entry hash"), r.Int64("entry size"), r.Int64("entry time")));
+        return new JobManifest(dirs, pre, entries);
+    }
+}
+
+/// <summary>File contents by SHA-256.</summary>
+public sealed record Blobs(IReadOnlyList<KeyValuePair<string, byte[]>> Items) : LocalMessage
+{
+    public override MessageType Type => MessageType.Blobs;
+
+    public override void Write(WireWriter w)
+    {
+        w.Int32(Items.Count);
+        foreach (var (hash, data) in Items) { w.String(hash); w.Bytes(data); }
+    }
+
+    internal static Blobs Read(ref WireReader r)
+    {
+        int n = r.Count("blobs", 8);
+        var items = new List<KeyValuePair<string, byte[]>>(n);
+        for (int i = 0; i < n; i++) items.Add(new(r.String("blob hash"), r.Bytes("blob")));
+        return new Blobs(items);
+    }
+}
+
+/// <summary>A local compile (granted by RunLocally) has finished.</summary>
+public sealed record LocalDone(int ExitCode, long ElapsedMilliseconds) : LocalMessage
+{
+    public override MessageType Type => MessageType.LocalDone;
+    public override void Write(WireWriter w) { w.Int32(ExitCode); w.Int64(ElapsedMilliseconds); }
+    internal static LocalDone Read(ref WireReader r) => new(r.Int32("exit code"), r.Int64("elapsed"));
+}
+
+public sealed record StatusRequest : LocalMessage
+{
+    public override MessageType Type => MessageType.StatusRequest;
+    public override void Write(WireWriter w) { }
+}
+
+public sealed record NeedToolchain : LocalMessage
+{
+    public override MessageType Type => MessageType.NeedToolchain;
+    public override void Write(WireWriter w) { }
+}
+
+/// <summary>Compile locally. The node holds a local slot for this connection until LocalDone or disconnect.</summary>
+/// <param name="Reason">Why (printed by the wrapper unless <paramref name="Quiet"/>).</param>
+/// <param name="Quiet">The command was never meant to be distributed (linking, -E, ...): nothing to report.</param>
+public sealed record RunLocally(string Reason, bool Quiet) : LocalMessage
+{
+    public override MessageType Type => MessageType.RunLocally;
+    public override void Write(WireWriter w) { w.String(Reason); w.Bool(Quiet); }
+    internal static RunLocally Read(ref WireReader r) => new(r.String("reason"), r.Bool("quiet flag"));
+}
+
+/// <summary>Run the dependency scan now (a local slot is held). Carries the default header directories when the node knows them.</summary>
+public sealed record Preprocess(IReadOnlyList<string>? SystemIncludeDirectories) : LocalMessage
+{
+    public override MessageType Type => MessageType.Preprocess;
+    public override void Write(WireWriter w) => w.Strings(SystemIncludeDirectories);
+    internal static Preprocess Read(ref WireReader r) => new(r.NullableStrings("system include directories"));
+}
+
+public sealed record NeedBlobs(IReadOnlyList<string> Hashes) : LocalMessage
+{
+    public override MessageType Type => MessageType.NeedBlobs;
+    public override void Write(WireWriter w) => w.Strings(Hashes);
+    internal static NeedBlobs Read(ref WireReader r) => new(r.Strings("hashes"));
+}
+
+/// <summary>The remote compile's result: what the compiler printed, its exit code, and the files it wrote (by their paths in the original command).</summary>
+public sealed record CompileResult(
+    int ExitCode,
+    byte[] Stdout,
+    byte[] Stderr,
+    IReadOnlyList<KeyValuePair<string, byte[]>> Outputs,
+    string Worker,
+    long ElapsedMilliseconds) : LocalMessage
+{
+    public override MessageType Type => MessageType.CompileResult;
+
+    public override void Write(WireWriter w)
+    {
+        w.Int32(ExitCode);
+        w.Bytes(Stdout);
+        w.Bytes(Stderr);
+        w.Int32(Outputs.Count);
+        foreach (var (path, data) in Outputs) { w.String(path); w.Bytes(data); }
+        w.String(Worker);
+        w.Int64(ElapsedMilliseconds);
+    }
+
+    internal static CompileResult Read(ref WireReader r)
+    {
+        var exit = r.Int32("exit code");
+        var stdout = r.Bytes("stdout");
+        var stderr = r.Bytes("stderr");
+        int n = r.Count("outputs", 8);
+        var outputs = new List<KeyValuePair<string, byte[]>>(n);
+        for (int i = 0; i < n; i++) outputs.Add(new(r.String("output path"), r.Bytes("output")));
+        return new CompileResult(exit, stdout, stderr, outputs, r.String("worker"), r.Int64("elapsed"));
+    }
+}
+
+public sealed record Heartbeat : LocalMessage
+{
+    public override MessageType Type => MessageType.Heartbeat;
+    public override void Write(WireWriter w) { }
+}
+
+/// <summary>The cluster's status as JSON in the documented schema (<see cref="Status.ClusterStatus"/>).</summary>
+public sealed record StatusReply(string Json) : LocalMessage
+{
+    public override MessageType Type => MessageType.StatusReply;
+    public override void Write(WireWriter w) => w.String(Json);
+    internal static StatusReply Read(ref WireReader r) => new(r.String("status"));
+}
+
+/// <summary>The node refused a frame; the connection closes after it.</summary>
+public sealed record ErrorReply(string Message) : LocalMessage
+{
+    public override MessageType Type => MessageType.Error;
+    public override void Write(WireWriter w) => w.String(Message);
+    internal static ErrorReply Read(ref WireReader r) => new(r.String("message"));
+}

@@ -1,0 +1,76 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace ActorCompile.LocalProtocol.Status;
+
+/// <summary>
+/// The whole cluster as one node sees it: the schema of <c>actorcompile status --json</c>. Names are
+/// stable; new fields may be added, none renamed or removed. Times are seconds, sizes are counts.
+/// </summary>
+public sealed record ClusterStatus(
+    string Node,
+    DateTimeOffset Time,
+    IReadOnlyList<MemberStatus> Members,
+    IReadOnlyList<WorkerStatus> Workers,
+    IReadOnlyList<CoordinatorStatus> Coordinators,
+    IReadOnlyList<JobStatus> Jobs)
+{
+    /// <summary>The slots of reachable workers that are not backed off, plus the given local slots: what to give make -j.</summary>
+    public int SuggestedJobs(int localSlots) =>
+        Workers.Where(w => w.State == "up").Sum(w => w.Slots) + localSlots;
+}
+
+/// <summary>A cluster member: address (host:port), roles, and state (up, joining, leaving, exiting, down, removed, unreachable).</summary>
+public sealed record MemberStatus(string Address, IReadOnlyList<string> Roles, string State);
+
+/// <summary>A worker as it last reported itself.</summary>
+/// <param name="State">up, unreachable, leaving, backed-off.</param>
+/// <param name="Slots">Job slots it offers.</param>
+/// <param name="Running">Jobs it is compiling now.</param>
+/// <param name="Completed">Jobs it finished (any exit code).</param>
+/// <param name="Failed">Jobs that failed for a reason other than the compiler's verdict (crash, timeout, missing input, refusal).</param>
+/// <param name="MeanCompileSeconds">Mean time of its recent jobs.</param>
+public sealed record WorkerStatus(
+    string Address,
+    string State,
+    int Slots,
+    int Running,
+    long Completed,
+    long Failed,
+    long Discrepancies,
+    int Cores,
+    double LoadAverage,
+    double MeanCompileSeconds,
+    IReadOnlyList<ToolchainStatus> Toolchains);
+
+/// <summary>A toolchain a worker offers: its name(s) on that worker, version, target and fingerprint.</summary>
+public sealed record ToolchainStatus(string Name, string Version, string Target, string Fingerprint);
+
+/// <summary>A coordinator: its queue and local slots.</summary>
+public sealed record CoordinatorStatus(
+    string Address,
+    int Queued,
+    int InFlight,
+    int LocalSlots,
+    int LocalSlotsBusy,
+    long Distributed,
+    long Local);
+
+/// <summary>A job in flight. Phase: queued, preprocessing, sending, compiling, returning, local.</summary>
+public sealed record JobStatus(string Id, string Coordinator, string Source, string Phase, string? Worker, double ElapsedSeconds);
+
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    WriteIndented = true,
+    DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
+[JsonSerializable(typeof(ClusterStatus))]
+public sealed partial class StatusJsonContext : JsonSerializerContext;
+
+public static class StatusJson
+{
+    public static string Serialize(ClusterStatus status) => JsonSerializer.Serialize(status, StatusJsonContext.Default.ClusterStatus);
+
+    public static ClusterStatus Deserialize(string json) =>
+        JsonSerializer.Deserialize(json, StatusJsonContext.Default.ClusterStatus)
+        ?? throw new ProtocolException("status reply is empty");
+}

@@ -1,0 +1,167 @@
+using Akka.Configuration;
+using ActorCompile.LocalProtocol;
+
+namespace ActorCompile.Node.Configuration;
+
+/// <summary>
+/// The node's configuration, read from its layers (shipped file, /etc/actorcompile/*.hocon, --config
+/// files, flags) and checked: a bad value stops the node with the file, the key and what is allowed.
+/// </summary>
+public sealed class NodeConfiguration
+{
+    /// <summary>Overrides the directory of system-wide configuration files (default /etc/actorcompile).</summary>
+    public const string ConfigDirectoryVariable = "ACTORCOMPILE_CONFIG_DIR";
+
+    public const string SystemName = "actorcompile";
+
+    private readonly List<(string Origin, Config Config)> _layers;
+
+    public Config Merged { get; }
+    public IReadOnlyList<string> Roles { get; }
+    public bool IsWorker => Roles.Contains("worker");
+    public bool IsCoordinator => Roles.Contains("coordinator");
+    public string Host { get; }
+    public int Port { get; }
+    public IReadOnlyList<(string Host, int Port)> Seeds { get; }
+    public string SocketPath { get; }
+    public int WorkerSlots { get; }
+    public IReadOnlyList<string> Toolchains { get; }
+    public string WorkDirectory { get; }
+    public long BlobCacheBytes { get; }
+    public TimeSpan WorkerJobTimeout { get; }
+    public int LocalSlots { get; }
+    public int MaxAttempts { get; }
+    public TimeSpan CoordinatorJobTimeout { get; }
+    public long BlobStoreBytes { get; }
+    public IReadOnlyList<string> Files => _layers.Select(l => l.Origin).ToList();
+
+    private NodeConfiguration(List<(string, Config)> layers)
+    {
+        _layers = layers;
+        Config merged = ConfigurationFactory.Empty;
+        foreach (var (_, c) in layers) merged = merged.WithFallback(c);
+        Merged = merged;
+
+        Roles = Read("actorcompile.roles", "a list of roles: worker, coordinator", k =>
+        {
+            var roles = merged.GetStringList(k).Distinct().ToList();
+            return roles.Count == 0 || roles.Any(r => r is not ("worker" or "coordinator")) ? null : roles;
+        });
+        Host = Read("actorcompile.host", "a host name or IP address", k => merged.GetString(k) is { Length: > 0 } h ? h : null);
+        Port = ReadValue<int>("actorcompile.port", "a port from 0 to 65535", k => merged.GetInt(k) is var p and >= 0 and <= 65535 ? p : (int?)null);
+        Seeds = Read("actorcompile.seeds", "a list of \"host:port\" strings", k => merged.GetStringList(k).Select(s => ParseHostPort(s, k)).ToList());
+        var socket = Read("actorcompile.socket", "a path, or \"\" for the default", k => merged.GetString(k) ?? "");
+        SocketPath = socket.Length > 0 ? socket : LocalProtocol.SocketPath.Default();
+        var slots = ReadValue<int>("actorcompile.worker.slots", "a whole number from 0 (the number of cores) to 4096", k => merged.GetInt(k) is var n and >= 0 and <= 4096 ? n : (int?)null);
+        WorkerSlots = slots > 0 ? slots : Environment.ProcessorCount;
+        Toolchains = Read("actorcompile.worker.toolchains", "a list of compiler paths or names", k => merged.GetStringList(k).ToList());
+        var work = Read("actorcompile.worker.work-directory", "a directory path, or \"\" for a private one under $TMPDIR", k => merged.GetString(k) ?? "");
+        WorkDirectory = work.Length > 0 ? work : Path.Combine(Path.GetTempPath(), $"actorcompile-worker-{Environment.ProcessId}");
+        BlobCacheBytes = ReadValue<long>("actorcompile.worker.blob-cache-size", "a size such as 2GiB", k => merged.GetByteSize(k) is > 0 and var b ? b : null);
+        WorkerJobTimeout = ReadValue<TimeSpan>("actorcompile.worker.job-timeout", "a duration such as 10m", k => merged.GetTimeSpan(k) is var t && t > TimeSpan.Zero ? t : (TimeSpan?)null);
+        var local = ReadValue<int>("actorcompile.coordinator.local-slots", "a whole number from 0 (the number of cores) to 4096", k => merged.GetInt(k) is var n and >= 0 and <= 4096 ? n : (int?)null);
+        LocalSlots = local > 0 ? local : Environment.ProcessorCount;
+        MaxAttempts = ReadValue<int>("actorcompile.coordinator.max-attempts", "a whole number from 1 to 20", k => merged.GetInt(k) is var n and >= 1 and <= 20 ? n : (int?)null);
+        CoordinatorJobTimeout = ReadValue<TimeSpan>("actorcompile.coordinator.job-timeout", "a duration such as 10m", k => merged.GetTimeSpan(k) is var t && t > TimeSpan.Zero ? t : (TimeSpan?)null);
+        BlobStoreBytes = ReadValue<long>("actorcompile.coordinator.blob-store-size", "a size such as 1GiB", k => merged.GetByteSize(k) is > 0 and var b ? b : null);
+    }
+
+    /// <summary>Reads a key; any problem becomes a message naming the file that set it, the key and what is allowed.</summary>
+    private T ReadValue<T>(string key, string allowed, Func<string, T?> read) where T : struct =>
+        Read<object>(key, allowed, k => read(k) is { } v ? v : null) is T value ? value : throw new InvalidOperationException();
+
+    private T Read<T>(string key, string allowed, Func<string, T?> read) where T : class
+    {
+        T? value;
+        try
+        {
+            value = read(key);
+        }
+        catch (Exception e) when (e is not ConfigurationException and not OutOfMemoryException)
+        {
+            value = default;
+        }
+        if (value is null)
+        {
+            var origin = Origin(key);
+            string shown;
+            try { shown = Merged.GetValue(key)?.ToString() ?? "(missing)"; } catch (Exception e) when (e is not OutOfMemoryException) { shown = "(unreadable)"; }
+            throw new ConfigurationException($"{origin}: {key} = {shown} is not allowed; expected {allowed}");
+        }
+        return value;
+    }
+
+    /// <summary>The layer (file or "command line") that set a key last.</summary>
+    public string Origin(string key)
+    {
+        for (int i = 0; i < _layers.Count; i++)
+        {
+            try
+            {
+                if (_layers[i].Config.HasPath(key)) return _layers[i].Origin;
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                return _layers[i].Origin;
+            }
+        }
+        return "configuration";
+    }
+
+    public static (string Host, int Port) ParseHostPort(string value, string where)
+    {
+        int colon = value.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(value[(colon + 1)..], out var port) || port is < 1 or > 65535)
+            throw new ConfigurationException($"{where}: '{value}' is not HOST:PORT (for example 192.168.1.10:7420)");
+        return (value[..colon], port);
+    }
+
+    /// <summary>Reads the layers. The shipped file is required; the others are optional.</summary>
+    public static NodeConfiguration Load(NodeOptions options, string? shippedFile = null, string? configDirectory = null)
+    {
+        var layers = new List<(string, Config)>();
+        var flags = options.ToHocon();
+        if (flags.Length > 0) layers.Add(("command line", Parse("command line", flags)));
+        foreach (var file in options.ConfigFiles.AsEnumerable().Reverse())
+        {
+            if (!File.Exists(file)) throw new ConfigurationException($"--config {file}: no such file");
+            layers.Add((file, Parse(file, File.ReadAllText(file))));
+        }
+        configDirectory ??= Environment.GetEnvironmentVariable(ConfigDirectoryVariable) is { Length: > 0 } d ? d : "/etc/actorcompile";
+        if (Directory.Exists(configDirectory))
+        {
+            foreach (var file in Directory.GetFiles(configDirectory, "*.hocon").OrderDescending(StringComparer.Ordinal))
+                layers.Add((file, Parse(file, File.ReadAllText(file))));
+        }
+        shippedFile ??= Path.Combine(AppContext.BaseDirectory, "hocon", "actorcompile.hocon");
+        if (!File.Exists(shippedFile))
+            throw new ConfigurationException($"the shipped configuration {shippedFile} is missing; reinstall actorcompile (it belongs next to the binary)");
+        layers.Add((shippedFile, Parse(shippedFile, File.ReadAllText(shippedFile))));
+        return new NodeConfiguration(layers);
+    }
+
+    private static Config Parse(string origin, string text)
+    {
+        try
+        {
+            return ConfigurationFactory.ParseString(text);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw new ConfigurationException($"{origin}: not valid HOCON: {e.Message}");
+        }
+    }
+
+    /// <summary>The akka.* settings derived from the actorcompile.* ones, over everything else.</summary>
+    public Config AkkaConfig()
+    {
+        var seeds = Seeds.Select(s => NodeOptions.Quote($"akka.tcp://{SystemName}@{s.Host}:{s.Port}"));
+        var text = $"""
+            akka.remote.dot-netty.tcp.hostname = {NodeOptions.Quote(Host)}
+            akka.remote.dot-netty.tcp.port = {Port}
+            akka.cluster.roles = [{string.Join(", ", Roles.Select(NodeOptions.Quote))}]
+            akka.cluster.seed-nodes = [{string.Join(", ", seeds)}]
+            """;
+        return ConfigurationFactory.ParseString(text).WithFallback(Merged);
+    }
+}

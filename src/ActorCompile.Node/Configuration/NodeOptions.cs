@@ -1,0 +1,120 @@
+using System.Text;
+
+namespace ActorCompile.Node.Configuration;
+
+/// <summary>A mistake in the command line or the configuration, with what to do about it.</summary>
+public sealed class ConfigurationException(string message) : Exception(message);
+
+/// <summary>The command line of actorcompile-node.</summary>
+public sealed class NodeOptions
+{
+    public List<string> ConfigFiles { get; } = new();
+    public List<string> Roles { get; } = new();
+    public string? Host { get; private set; }
+    public int? Port { get; private set; }
+    public List<string> Seeds { get; } = new();
+    public string? Socket { get; private set; }
+    public int? Slots { get; private set; }
+    public int? LocalSlots { get; private set; }
+    public List<string> Toolchains { get; } = new();
+    public bool Help { get; private set; }
+    public bool Version { get; private set; }
+
+    public const string Usage = """
+        Usage: actorcompile-node [options]
+
+        Runs an ActorCompile cluster member: a worker (helper), a coordinator (target), or both.
+
+        Options:
+          --roles LIST        worker, coordinator, or worker,coordinator (default from the configuration: worker)
+          --host ADDR         address other members reach this node at (default 127.0.0.1)
+          --port N            cluster port (default 7420; 0 picks a free port)
+          --seed HOST:PORT    a member to join; repeatable. Without one, this node starts a new cluster.
+          --socket PATH       local socket for actorcompile (default $ACTORCOMPILE_SOCKET,
+                              $XDG_RUNTIME_DIR/actorcompile/node.sock, /tmp/actorcompile-$UID/node.sock)
+          --slots N           a worker's job slots (default: the number of cores)
+          --local-slots N     a coordinator's local slots, what make -l limits (default: the number of cores)
+          --toolchain PATH    a compiler to offer, by path or name on PATH; repeatable
+                              (default: gcc, g++, cc, c++, clang, clang++ found on PATH)
+          --config FILE       a HOCON file layered over the shipped configuration; repeatable
+          --help              this text
+          --version           the version
+
+        Configuration: hocon/actorcompile.hocon next to the binary, then /etc/actorcompile/*.hocon,
+        then each --config FILE, then these flags. SIGTERM or SIGINT leaves the cluster and removes the socket.
+        """;
+
+    public static NodeOptions Parse(IReadOnlyList<string> args)
+    {
+        var o = new NodeOptions();
+        for (int i = 0; i < args.Count; i++)
+        {
+            var arg = args[i];
+            string? inline = null;
+            int eq = arg.IndexOf('=');
+            if (arg.StartsWith("--", StringComparison.Ordinal) && eq > 0)
+            {
+                inline = arg[(eq + 1)..];
+                arg = arg[..eq];
+            }
+            string Value()
+            {
+                if (inline is not null) return inline;
+                if (i + 1 >= args.Count) throw new ConfigurationException($"{arg} needs a value");
+                return args[++i];
+            }
+            switch (arg)
+            {
+                case "--help" or "-h": o.Help = true; break;
+                case "--version": o.Version = true; break;
+                case "--config": o.ConfigFiles.Add(Value()); break;
+                case "--roles":
+                    foreach (var r in Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                    {
+                        if (r is not ("worker" or "coordinator"))
+                            throw new ConfigurationException($"--roles: '{r}' is not a role; use worker, coordinator or worker,coordinator");
+                        if (!o.Roles.Contains(r)) o.Roles.Add(r);
+                    }
+                    break;
+                case "--host": o.Host = Value(); break;
+                case "--port": o.Port = ParseInt(arg, Value(), 0, 65535); break;
+                case "--seed":
+                    var seed = Value();
+                    NodeConfiguration.ParseHostPort(seed, "--seed");
+                    o.Seeds.Add(seed);
+                    break;
+                case "--socket": o.Socket = Value(); break;
+                case "--slots": o.Slots = ParseInt(arg, Value(), 1, 4096); break;
+                case "--local-slots": o.LocalSlots = ParseInt(arg, Value(), 1, 4096); break;
+                case "--toolchain": o.Toolchains.Add(Value()); break;
+                default: throw new ConfigurationException($"unknown option {args[i]}; see --help");
+            }
+        }
+        return o;
+    }
+
+    private static int ParseInt(string option, string value, int min, int max)
+    {
+        if (!int.TryParse(value, out var n) || n < min || n > max)
+            throw new ConfigurationException($"{option} takes a whole number from {min} to {max}, not '{value}'");
+        return n;
+    }
+
+    /// <summary>The flags as a HOCON layer over the configuration files.</summary>
+    public string ToHocon()
+    {
+        var sb = new StringBuilder();
+        if (Roles.Count > 0) sb.AppendLine($"actorcompile.roles = [{string.Join(", ", Roles.Select(Quote))}]");
+        if (Host is not null) sb.AppendLine($"actorcompile.host = {Quote(Host)}");
+        if (Port is not null) sb.AppendLine($"actorcompile.port = {Port}");
+        if (Seeds.Count > 0) sb.AppendLine($"actorcompile.seeds = [{string.Join(", ", Seeds.Select(Quote))}]");
+        if (Socket is not null) sb.AppendLine($"actorcompile.socket = {Quote(Socket)}");
+        if (Slots is not null) sb.AppendLine($"actorcompile.worker.slots = {Slots}");
+        if (LocalSlots is not null) sb.AppendLine($"actorcompile.coordinator.local-slots = {LocalSlots}");
+        if (Toolchains.Count > 0) sb.AppendLine($"actorcompile.worker.toolchains = [{string.Join(", ", Toolchains.Select(Quote))}]");
+        return sb.ToString();
+    }
+
+    public static string Quote(string s) =>
+        "\"" + s.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
+}

@@ -1,0 +1,38 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Hosting;
+using ActorCompile.Coordinator;
+using ActorCompile.Coordinator.Actors;
+using ActorCompile.Node.Configuration;
+using ActorCompile.Node.Status;
+using ActorCompile.Worker;
+using ActorCompile.Worker.Actors;
+
+namespace ActorCompile.Node.Hosting;
+
+/// <summary>Akka.Hosting builder extensions for the node's roles.</summary>
+public static class NodeHosting
+{
+    /// <summary>The cluster-wide status view every node runs (/user/status).</summary>
+    public static AkkaConfigurationBuilder WithStatusHub(this AkkaConfigurationBuilder builder) =>
+        builder.WithActors((system, registry) => registry.Register<StatusHub>(system.ActorOf(StatusHub.Props(), "status")));
+
+    /// <summary>The worker role (/user/worker).</summary>
+    public static AkkaConfigurationBuilder WithWorker(this AkkaConfigurationBuilder builder, WorkerSettings settings) =>
+        builder.WithActors((system, registry) => registry.Register<WorkerActor>(system.ActorOf(WorkerActor.Props(settings), WorkerActor.Name)));
+
+    /// <summary>The coordinator role (/user/coordinator).</summary>
+    public static AkkaConfigurationBuilder WithCoordinator(this AkkaConfigurationBuilder builder, CoordinatorSettings settings, BlobStore blobs) =>
+        builder.WithActors((system, registry) => registry.Register<CoordinatorActor>(system.ActorOf(CoordinatorActor.Props(settings, blobs), CoordinatorActor.Name)));
+
+    /// <summary>Joins the configured seeds, or, without any, starts a new cluster with this node as its first member.</summary>
+    public static AkkaConfigurationBuilder JoinCluster(this AkkaConfigurationBuilder builder, NodeConfiguration configuration) =>
+        builder.AddStartup((system, _) =>
+        {
+            if (configuration.Seeds.Count == 0)
+            {
+                var cluster = Cluster.Get(system);
+                cluster.Join(cluster.SelfAddress);
+            }
+        });
+}

@@ -1,0 +1,51 @@
+using System.Reflection;
+using Akka.Hosting;
+using ActorCompile.Coordinator;
+using ActorCompile.Node.Configuration;
+using ActorCompile.Node.Hosting;
+using ActorCompile.Toolchain.Identity;
+using ActorCompile.Worker;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+try
+{
+    var options = NodeOptions.Parse(args);
+    if (options.Help) { Console.WriteLine(NodeOptions.Usage); return 0; }
+    if (options.Version) { Console.WriteLine($"actorcompile-node {Assembly.GetExecutingAssembly().GetName().Version}"); return 0; }
+    var config = NodeConfiguration.Load(options);
+    var toolchains = config.IsWorker ? await ToolchainDiscovery.DiscoverAsync(config.Toolchains) : new();
+    if (config.IsWorker && toolchains.Count == 0)
+        throw new ConfigurationException("this worker has no compiler to offer: install gcc or clang, or name one with --toolchain");
+
+    var builder = Host.CreateApplicationBuilder();
+    builder.Logging.ClearProviders().AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
+    var blobs = new BlobStore(config.BlobStoreBytes);
+    builder.Services.AddSingleton(config);
+    builder.Services.AddSingleton(blobs);
+    builder.Services.AddAkka(NodeConfiguration.SystemName, akka =>
+    {
+        akka.AddHocon(config.AkkaConfig(), HoconAddMode.Prepend)
+            .ConfigureLoggers(l => { l.ClearLoggers(); l.AddLoggerFactory(); })
+            .WithStatusHub();
+        if (config.IsWorker)
+            akka.WithWorker(new WorkerSettings(config.WorkerSlots, Environment.ProcessorCount, toolchains, config.WorkDirectory, config.BlobCacheBytes, config.WorkerJobTimeout));
+        if (config.IsCoordinator)
+            akka.WithCoordinator(new CoordinatorSettings(config.LocalSlots, config.MaxAttempts, config.CoordinatorJobTimeout, config.BlobStoreBytes), blobs);
+        akka.JoinCluster(config);
+    });
+    builder.Services.AddHostedService<LocalSocketServer>();
+    await builder.Build().RunAsync();
+    return 0;
+}
+catch (ConfigurationException e)
+{
+    Console.Error.WriteLine($"actorcompile-node: {e.Message}");
+    return 2;
+}
+catch (ToolchainProbeException e)
+{
+    Console.Error.WriteLine($"actorcompile-node: {e.Message}");
+    return 2;
+}

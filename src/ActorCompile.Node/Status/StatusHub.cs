@@ -1,0 +1,125 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Cluster.Tools.PublishSubscribe;
+using Akka.Event;
+using ActorCompile.Coordinator;
+using ActorCompile.LocalProtocol.Status;
+using MemberStatus = ActorCompile.LocalProtocol.Status.MemberStatus;
+using ActorCompile.Protocol.Messages;
+
+namespace ActorCompile.Node.Status;
+
+/// <summary>
+/// Every node's view of the whole cluster. It publishes this node's report (worker and coordinator
+/// state, jobs in flight) on a DistributedPubSub topic about once a second, keeps the latest report of
+/// every member, and answers the status CLI from them, so that a helper and a target show the same.
+/// </summary>
+public sealed class StatusHub : ReceiveActor, IWithTimers
+{
+    public const string Topic = "actorcompile-status";
+
+    private sealed class Publish { public static readonly Publish Instance = new(); }
+
+    private readonly Cluster _cluster = Cluster.Get(Context.System);
+    private readonly IActorRef _mediator = DistributedPubSub.Get(Context.System).Mediator;
+    private readonly Dictionary<string, (NodeReport Report, DateTime Received)> _reports = new(StringComparer.Ordinal);
+    private readonly string _self;
+    private WorkerReport? _worker;
+    private CoordinatorSnapshot? _coordinator;
+    private long _sequence;
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public StatusHub()
+    {
+        _self = AddressOf(_cluster.SelfAddress);
+        Receive<WorkerReport>(r => _worker = r);
+        Receive<CoordinatorSnapshot>(s => _coordinator = s);
+        Receive<NodeReport>(r =>
+        {
+            if (!_reports.TryGetValue(r.Address, out var old) || old.Report.Sequence <= r.Sequence || old.Report.SentUnixMilliseconds < r.SentUnixMilliseconds)
+                _reports[r.Address] = (r, DateTime.UtcNow);
+        });
+        Receive<Publish>(_ => PublishReport());
+        Receive<ClusterEvent.MemberRemoved>(m => _reports.Remove(AddressOf(m.Member.Address)));
+        Receive<ClusterEvent.IClusterDomainEvent>(_ => { });
+        Receive<SubscribeAck>(_ => { });
+        Receive<GetClusterStatus>(_ => Sender.Tell(Build()));
+    }
+
+    public static Props Props() => Akka.Actor.Props.Create(() => new StatusHub());
+
+    private static string AddressOf(Address a) => $"{a.Host}:{a.Port}";
+
+    protected override void PreStart()
+    {
+        Context.System.EventStream.Subscribe(Self, typeof(WorkerReport));
+        Context.System.EventStream.Subscribe(Self, typeof(CoordinatorSnapshot));
+        _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.MemberRemoved));
+        _mediator.Tell(new Subscribe(Topic, Self));
+        Timers.StartPeriodicTimer("publish", Publish.Instance, TimeSpan.FromSeconds(1));
+    }
+
+    protected override void PostStop()
+    {
+        Context.System.EventStream.Unsubscribe(Self);
+        _cluster.Unsubscribe(Self);
+    }
+
+    private NodeReport Own() => new(
+        _self,
+        _cluster.SelfRoles.ToArray(),
+        ++_sequence,
+        DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+        _worker,
+        _coordinator?.Report,
+        _coordinator?.Jobs ?? Array.Empty<JobReport>());
+
+    private void PublishReport()
+    {
+        var own = Own();
+        _reports[_self] = (own, DateTime.UtcNow);
+        _mediator.Tell(new Akka.Cluster.Tools.PublishSubscribe.Publish(Topic, own));
+    }
+
+    private ClusterStatus Build()
+    {
+        // This node's own part is always fresh.
+        _reports[_self] = (Own(), DateTime.UtcNow);
+        var state = _cluster.State;
+        var unreachable = state.Unreachable.Select(m => AddressOf(m.Address)).ToHashSet();
+        var members = state.Members
+            .Select(m => new MemberStatus(AddressOf(m.Address), m.Roles.OrderBy(r => r, StringComparer.Ordinal).ToArray(),
+                unreachable.Contains(AddressOf(m.Address)) ? "unreachable" : m.Status.ToString().ToLowerInvariant()))
+            .OrderBy(m => m.Address, StringComparer.Ordinal)
+            .ToList();
+        var memberState = members.ToDictionary(m => m.Address, m => m.State);
+        var health = _reports.Values
+            .Where(r => r.Report.Coordinator is not null)
+            .SelectMany(r => r.Report.Coordinator!.Workers)
+            .GroupBy(h => h.Address)
+            .ToDictionary(g => g.Key, g => (BackedOff: g.Any(h => h.BackedOff), Discrepancies: g.Sum(h => h.Discrepancies)));
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+        var workers = new List<WorkerStatus>();
+        var coordinators = new List<CoordinatorStatus>();
+        var jobs = new List<JobStatus>();
+        foreach (var (address, (report, _)) in _reports.OrderBy(r => r.Key, StringComparer.Ordinal))
+        {
+            if (!memberState.TryGetValue(address, out var mstate)) continue;
+            if (report.Worker is { } w)
+            {
+                var h = health.GetValueOrDefault(address);
+                var shown = mstate == "up" && h.BackedOff ? "backed-off" : mstate;
+                workers.Add(new WorkerStatus(address, shown, w.Slots, w.Running, w.Completed, w.Failed, h.Discrepancies, w.Cores,
+                    w.LoadAverage, w.MeanCompileSeconds,
+                    w.Toolchains.Select(t => new ToolchainStatus(t.Name, t.Version, t.Target, t.Fingerprint)).ToArray()));
+            }
+            if (report.Coordinator is { } c)
+                coordinators.Add(new CoordinatorStatus(address, c.Queued, c.InFlight, c.LocalSlots, c.LocalSlotsBusy, c.Distributed, c.Local));
+            foreach (var j in report.Jobs)
+                jobs.Add(new JobStatus(j.Id, address, j.Source, j.Phase, j.Worker, Math.Max(0, (now - j.StartedUnixMilliseconds) / 1000.0)));
+        }
+        return new ClusterStatus(_self, DateTimeOffset.UtcNow, members, workers, coordinators, jobs);
+    }
+}

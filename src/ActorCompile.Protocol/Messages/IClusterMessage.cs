@@ -1,0 +1,8 @@
+namespace ActorCompile.Protocol.Messages;
+
+/// <summary>
+/// Every message that crosses between nodes implements this marker. The HOCON binds it to
+/// <see cref="Serialization.ActorCompileSerializer"/>, whose allow list holds exactly the types of this
+/// namespace, and strict serialization refuses every unbound type.
+/// </summary>
+public interface IClusterMessage;

@@ -1,0 +1,65 @@
+using Akka.Actor;
+
+namespace ActorCompile.Protocol.Messages;
+
+// Job supervisor <-> worker: one job, from assignment to result.
+
+/// <summary>A file's content, LZ4-compressed, named by the SHA-256 of the uncompressed bytes.</summary>
+public sealed record Blob(string Hash, byte[] Compressed, int Length) : IClusterMessage;
+
+/// <summary>One path of the target's mirror (see MirrorEntry): kind 1 file, 2 directory, 3 placeholder.</summary>
+public sealed record MirrorPath(byte Kind, string Path, string? Hash, long ModifiedUnixMilliseconds) : IClusterMessage;
+
+/// <summary>An environment variable for the worker's compiler (only those in CompileEnvironment.Forwarded).</summary>
+public sealed record EnvironmentVariable(string Name, string Value) : IClusterMessage;
+
+/// <summary>
+/// A job for a worker, in answer to its RequestWork. The worker runs the compiler whose fingerprint
+/// this names (never a path) with <paramref name="Args"/> in its mirror of the target's paths.
+/// <paramref name="Blobs"/> holds the contents the coordinator believes the worker lacks.
+/// </summary>
+public sealed record CompileJob(
+    long RequestId,
+    string JobId,
+    IActorRef Supervisor,
+    string Fingerprint,
+    string[] Args,
+    string WorkingDirectory,
+    MirrorPath[] Mirror,
+    string[] SystemIncludeDirectories,
+    bool PreincludeStdcPredef,
+    EnvironmentVariable[] Environment,
+    bool ColorDiagnostics,
+    Blob[] Blobs,
+    long TimeoutMilliseconds) : IClusterMessage;
+
+/// <summary>The worker is missing contents it needs (evicted from its cache, or the coordinator's guess was wrong).</summary>
+public sealed record NeedJobBlobs(string JobId, string[] Hashes) : IClusterMessage;
+
+/// <summary>The contents asked for by <see cref="NeedJobBlobs"/>.</summary>
+public sealed record JobBlobs(string JobId, Blob[] Blobs) : IClusterMessage;
+
+/// <summary>The worker has started the compiler for this job.</summary>
+public sealed record JobStarted(string JobId, IActorRef Worker) : IClusterMessage;
+
+/// <summary>A file the compile wrote, by its path in the original command, LZ4-compressed.</summary>
+public sealed record JobOutput(string Path, byte[] Compressed, int Length) : IClusterMessage;
+
+/// <summary>The compiler ran to the end: its exit code, what it printed, what it wrote.</summary>
+public sealed record JobCompleted(
+    string JobId,
+    int ExitCode,
+    byte[] Stdout,
+    byte[] Stderr,
+    JobOutput[] Outputs,
+    long CompileMilliseconds) : IClusterMessage;
+
+/// <summary>
+/// The job could not be compiled on this worker for a reason that is not the compiler's verdict:
+/// refused (trust rules), the compiler could not run, inputs missing, a timeout, or the compile read a
+/// file outside its mirror. <paramref name="Refused"/> marks refusals that no retry elsewhere will fix.
+/// </summary>
+public sealed record JobFailed(string JobId, string Reason, bool Refused) : IClusterMessage;
+
+/// <summary>The supervisor no longer wants the job (the wrapper went away): kill the compiler, remove the job directory.</summary>
+public sealed record CancelJob(string JobId) : IClusterMessage;

@@ -1,0 +1,30 @@
+using Akka.Actor;
+
+namespace ActorCompile.Protocol.Messages;
+
+// Coordinator <-> worker: how a coordinator learns what a worker offers.
+// The coordinator sees the worker's member come up and greets its worker actor; the worker answers with
+// its capabilities (or, when the coordinator is not from an allowed network, with a refusal).
+
+/// <summary>A coordinator introduces itself to a worker (sent to /user/worker of a member with role worker).</summary>
+public sealed record CoordinatorHello(IActorRef Coordinator) : IClusterMessage;
+
+/// <summary>A toolchain as offered by a worker: the names it answers to there, and its identity.</summary>
+public sealed record OfferedToolchain(
+    string Names,
+    string Fingerprint,
+    string Family,
+    string Version,
+    string Target,
+    string DriverLanguage) : IClusterMessage;
+
+/// <summary>A worker's answer to <see cref="CoordinatorHello"/> (and again whenever what it offers changes).</summary>
+public sealed record WorkerCapabilities(
+    IActorRef Worker,
+    string Address,
+    int Slots,
+    int Cores,
+    OfferedToolchain[] Toolchains) : IClusterMessage;
+
+/// <summary>A worker will not serve this coordinator.</summary>
+public sealed record WorkerRefusal(IActorRef Worker, string Reason) : IClusterMessage;

@@ -1,0 +1,41 @@
+namespace ActorCompile.Protocol.Messages;
+
+// Every node -> DistributedPubSub topic "actorcompile-status": what it is doing, about once a second and
+// on every change of a job's phase. Every node keeps the latest report of every member, so that the
+// status CLI on any machine shows the whole cluster.
+
+public sealed record ToolchainReport(string Name, string Version, string Target, string Fingerprint) : IClusterMessage;
+
+public sealed record WorkerReport(
+    int Slots,
+    int Running,
+    long Completed,
+    long Failed,
+    int Cores,
+    double LoadAverage,
+    double MeanCompileSeconds,
+    ToolchainReport[] Toolchains) : IClusterMessage;
+
+/// <summary>A coordinator's view, including what it knows about each worker (backed off, discrepancies).</summary>
+public sealed record CoordinatorReport(
+    int Queued,
+    int InFlight,
+    int LocalSlots,
+    int LocalSlotsBusy,
+    long Distributed,
+    long Local,
+    WorkerHealth[] Workers) : IClusterMessage;
+
+/// <summary>What a coordinator holds against a worker.</summary>
+public sealed record WorkerHealth(string Address, bool BackedOff, long Discrepancies, long Failures) : IClusterMessage;
+
+public sealed record JobReport(string Id, string Source, string Phase, string? Worker, long StartedUnixMilliseconds) : IClusterMessage;
+
+public sealed record NodeReport(
+    string Address,
+    string[] Roles,
+    long Sequence,
+    long SentUnixMilliseconds,
+    WorkerReport? Worker,
+    CoordinatorReport? Coordinator,
+    JobReport[] Jobs) : IClusterMessage;

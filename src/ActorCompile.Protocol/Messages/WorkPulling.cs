@@ -1,0 +1,16 @@
+using Akka.Actor;
+
+namespace ActorCompile.Protocol.Messages;
+
+// Worker <-> coordinator: the worker pulls. It never holds more jobs than its slots: one RequestWork per
+// free slot, each answered by exactly one CompileJob (sent by the job's supervisor) or one NoWork.
+// A coordinator whose queue goes from empty to non-empty tells the workers that asked in vain.
+
+/// <summary>The coordinator has jobs again for a toolchain this worker offers.</summary>
+public sealed record WorkAvailable(IActorRef Coordinator) : IClusterMessage;
+
+/// <summary>A worker asks for one job, for one of its free slots.</summary>
+public sealed record RequestWork(IActorRef Worker, long RequestId) : IClusterMessage;
+
+/// <summary>Nothing this worker can compile is queued.</summary>
+public sealed record NoWork(long RequestId) : IClusterMessage;

@@ -1,0 +1,142 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using ActorCompile.Toolchain.Processes;
+
+namespace ActorCompile.Toolchain.Identity;
+
+/// <summary>A compiler as found on a machine: how it is invoked, where it really is, and what it is.</summary>
+public sealed record ProbedToolchain(string Path, string CanonicalPath, ToolchainIdentity Identity);
+
+/// <summary>Thrown when a program does not behave like a gcc or clang driver.</summary>
+public sealed class ToolchainProbeException(string message) : Exception(message);
+
+/// <summary>
+/// Computes a compiler's <see cref="ToolchainIdentity"/>: target triple, full version, the driver's
+/// configuration from -v, and the content hashes of the driver, the compiler proper (cc1/cc1plus, or
+/// clang itself) and the assembler it runs. Costs a few process starts and reading the binaries, so
+/// callers cache the answer by path, size and modification time (<see cref="ToolchainCache"/>).
+/// </summary>
+public static class ToolchainProbe
+{
+    private static readonly string[] ConfigurationPrefixes =
+    {
+        "Target:", "Configured with:", "Thread model:", "gcc version", "clang version", "Supported LTO",
+        "Selected multilib", "Candidate multilib",
+    };
+
+    public static async Task<ProbedToolchain> ProbeAsync(string path, CancellationToken cancellationToken = default)
+    {
+        var canonical = ExecutableSearch.Canonical(path);
+        if (!ExecutableSearch.IsExecutableFile(canonical))
+            throw new ToolchainProbeException($"{path} is not an executable file");
+
+        var env = ProbeEnvironment();
+        async Task<string> Ask(params string[] args)
+        {
+            var r = await ProcessRunner.RunAsync(path, args, environment: env, cancellationToken: cancellationToken);
+            if (r.ExitCode != 0)
+                throw new ToolchainProbeException($"{path} {string.Join(' ', args)} failed with exit code {r.ExitCode}: {r.StderrText.Trim()}");
+            return r.StdoutText.Trim();
+        }
+
+        var verbose = await ProcessRunner.RunAsync(path, new[] { "-v" }, environment: env, cancellationToken: cancellationToken);
+        var verboseText = verbose.StderrText + verbose.StdoutText;
+        var configuration = verboseText.Split('\n')
+            .Select(l => l.TrimEnd())
+            .Where(l => ConfigurationPrefixes.Any(p => l.StartsWith(p, StringComparison.Ordinal)))
+            .ToList();
+        bool isClang = configuration.Any(l => l.StartsWith("clang version", StringComparison.Ordinal));
+        bool isGcc = configuration.Any(l => l.StartsWith("gcc version", StringComparison.Ordinal));
+        if (!isClang && !isGcc)
+            throw new ToolchainProbeException($"{path} does not identify itself as gcc or clang (its -v output names neither)");
+
+        var target = await Ask("-dumpmachine");
+        string version;
+        if (isClang)
+        {
+            var line = configuration.First(l => l.StartsWith("clang version", StringComparison.Ordinal));
+            version = line["clang version".Length..].Trim().Split(' ')[0];
+        }
+        else
+        {
+            version = await Ask("-dumpfullversion");
+        }
+
+        var invokedName = System.IO.Path.GetFileName(path);
+        var canonicalName = System.IO.Path.GetFileName(canonical);
+        string driverLanguage = isClang
+            ? (invokedName.Contains("++", StringComparison.Ordinal) ? "c++" : "c")
+            : (canonicalName.Contains("g++", StringComparison.Ordinal) || canonicalName.Contains("c++", StringComparison.Ordinal) ? "c++" : "c");
+
+        var parts = new List<(string Name, string? File)> { ("driver", canonical) };
+        if (isGcc)
+        {
+            foreach (var prog in new[] { "cc1", "cc1plus" })
+            {
+                var p = await Ask("-print-prog-name=" + prog);
+                parts.Add((prog, p.Contains('/') && File.Exists(p) ? ExecutableSearch.Canonical(p) : null));
+            }
+        }
+        var assembler = await Ask("-print-prog-name=as");
+        var asPath = assembler.Contains('/') ? assembler : ExecutableSearch.Find(assembler, Environment.GetEnvironmentVariable("PATH"));
+        parts.Add(("as", asPath is not null ? ExecutableSearch.Canonical(asPath) : null));
+
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        void Add(string s) => hash.AppendData(Encoding.UTF8.GetBytes(s + "\n"));
+        Add(isClang ? "clang" : "gcc");
+        Add(version);
+        Add(target);
+        Add(driverLanguage);
+        foreach (var l in configuration) Add(l);
+        foreach (var (name, file) in parts)
+            Add(name + ":" + (file is null ? "absent" : await HashFileAsync(file, cancellationToken)));
+        var fingerprint = Convert.ToHexStringLower(hash.GetHashAndReset());
+
+        var identity = new ToolchainIdentity(fingerprint, isClang ? "clang" : "gcc", version, target, driverLanguage);
+        return new ProbedToolchain(path, canonical, identity);
+    }
+
+    /// <summary>The probes run in the C locale so that -v prints the same words everywhere.</summary>
+    private static Dictionary<string, string> ProbeEnvironment()
+    {
+        var env = new Dictionary<string, string>();
+        foreach (System.Collections.DictionaryEntry e in Environment.GetEnvironmentVariables())
+            env[(string)e.Key] = (string?)e.Value ?? "";
+        env["LC_ALL"] = "C";
+        env.Remove("GCC_EXEC_PREFIX");
+        env.Remove("COMPILER_PATH");
+        return env;
+    }
+
+    public static async Task<string> HashFileAsync(string file, CancellationToken cancellationToken = default)
+    {
+        await using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
+        return Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellationToken));
+    }
+}
+
+/// <summary>
+/// Remembers <see cref="ToolchainIdentity"/> by the compiler's path, canonical path, size and
+/// modification time, so that each compiler binary is probed once (until it changes).
+/// </summary>
+public sealed class ToolchainCache
+{
+    private readonly ConcurrentDictionary<string, ToolchainIdentity> _known = new(StringComparer.Ordinal);
+
+    /// <summary>The cache key of a compiler path, or null when it does not exist.</summary>
+    public static string? KeyOf(string path)
+    {
+        var canonical = Native.RealPath(path);
+        if (canonical is null) return null;
+        var info = new FileInfo(canonical);
+        if (!info.Exists) return null;
+        return $"{path}\u001f{canonical}\u001f{info.Length}\u001f{info.LastWriteTimeUtc.Ticks}";
+    }
+
+    public bool TryGet(string key, out ToolchainIdentity identity) => _known.TryGetValue(key, out identity!);
+
+    public void Add(string key, ToolchainIdentity identity) => _known[key] = identity;
+
+    public int Count => _known.Count;
+}

@@ -1,0 +1,105 @@
+using System.Diagnostics;
+
+namespace ActorCompile.Toolchain.Processes;
+
+/// <summary>What a finished program left behind.</summary>
+public sealed record ProcessResult(int ExitCode, byte[] Stdout, byte[] Stderr, TimeSpan Elapsed)
+{
+    public string StdoutText => System.Text.Encoding.UTF8.GetString(Stdout);
+    public string StderrText => System.Text.Encoding.UTF8.GetString(Stderr);
+}
+
+/// <summary>Thrown when a program cannot be started at all (missing, not executable).</summary>
+public sealed class ProcessStartException(string program, Exception inner)
+    : Exception($"cannot run {program}: {inner.Message}", inner);
+
+/// <summary>Runs programs: with captured output (compiler probes, jobs) or with the caller's terminal (local compiles).</summary>
+public static class ProcessRunner
+{
+    /// <summary>
+    /// Runs a program and captures its output. On cancellation the whole process tree is killed (gcc's
+    /// cc1 and as included) before the cancellation is reported.
+    /// </summary>
+    /// <param name="environment">When given, the program gets exactly this environment.</param>
+    public static async Task<ProcessResult> RunAsync(
+        string program,
+        IEnumerable<string> args,
+        string? workingDirectory = null,
+        IReadOnlyDictionary<string, string>? environment = null,
+        byte[]? stdin = null,
+        CancellationToken cancellationToken = default)
+    {
+        var psi = new ProcessStartInfo(program)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? "",
+        };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        if (environment is not null)
+        {
+            psi.Environment.Clear();
+            foreach (var (k, v) in environment) psi.Environment[k] = v;
+        }
+        var started = Stopwatch.StartNew();
+        using var process = new Process { StartInfo = psi };
+        try
+        {
+            process.Start();
+        }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException or IOException)
+        {
+            throw new ProcessStartException(program, e);
+        }
+        using var kill = cancellationToken.Register(() =>
+        {
+            try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { } catch (System.ComponentModel.Win32Exception) { }
+        });
+        var stdoutTask = ReadAllAsync(process.StandardOutput.BaseStream);
+        var stderrTask = ReadAllAsync(process.StandardError.BaseStream);
+        try
+        {
+            if (stdin is { Length: > 0 }) await process.StandardInput.BaseStream.WriteAsync(stdin, CancellationToken.None);
+            process.StandardInput.Close();
+        }
+        catch (IOException)
+        {
+            // The program exited without reading its input; its exit code tells the rest.
+        }
+        await process.WaitForExitAsync(CancellationToken.None);
+        var stdout = await stdoutTask;
+        var stderr = await stderrTask;
+        cancellationToken.ThrowIfCancellationRequested();
+        return new ProcessResult(process.ExitCode, stdout, stderr, started.Elapsed);
+    }
+
+    /// <summary>Runs a program on the caller's own terminal (stdin, stdout, stderr inherited) and returns its exit code.</summary>
+    public static int RunInheritingTerminal(string program, IEnumerable<string> args, string? workingDirectory = null)
+    {
+        var psi = new ProcessStartInfo(program) { UseShellExecute = false, WorkingDirectory = workingDirectory ?? "" };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        Process process;
+        try
+        {
+            process = Process.Start(psi) ?? throw new InvalidOperationException("no process");
+        }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
+        {
+            throw new ProcessStartException(program, e);
+        }
+        using (process)
+        {
+            process.WaitForExit();
+            return process.ExitCode;
+        }
+    }
+
+    private static async Task<byte[]> ReadAllAsync(Stream stream)
+    {
+        using var buffer = new MemoryStream();
+        await stream.CopyToAsync(buffer);
+        return buffer.ToArray();
+    }
+}

@@ -1,0 +1,236 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Event;
+using ActorCompile.Protocol.Messages;
+using ActorCompile.Worker.Execution;
+
+namespace ActorCompile.Worker.Actors;
+
+/// <summary>
+/// The worker role (/user/worker). Answers coordinators with what it offers, and pulls work: one
+/// RequestWork per free slot, spread round-robin over the coordinators that have work, so that it never
+/// holds more jobs than its slots and two targets sharing it both make progress. Each job runs in a
+/// <see cref="JobRunner"/> child.
+/// </summary>
+public sealed class WorkerActor : ReceiveActor, IWithTimers
+{
+    public const string Name = "worker";
+
+    /// <summary>Asks the worker for its own report (for the status of this node).</summary>
+    public sealed class GetReport { public static readonly GetReport Instance = new(); }
+
+    private sealed class Tick { public static readonly Tick Instance = new(); }
+
+    private sealed class CoordinatorState(IActorRef coordinator)
+    {
+        public IActorRef Ref { get; } = coordinator;
+        public bool HasWork { get; set; } = true;
+        public DateTime LastPolled { get; set; } = DateTime.MinValue;
+    }
+
+    private readonly WorkerSettings _settings;
+    private readonly BlobCache _blobs;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly string _address;
+    private readonly Dictionary<Address, CoordinatorState> _coordinators = new();
+    private readonly List<Address> _order = new();
+    private readonly Dictionary<long, (Address Coordinator, DateTime Sent)> _outstanding = new();
+    private readonly Dictionary<string, IActorRef> _running = new(StringComparer.Ordinal);
+    private readonly Queue<double> _recentSeconds = new();
+    private long _nextRequest;
+    private int _roundRobin;
+    private long _completed;
+    private long _failed;
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public WorkerActor(WorkerSettings settings)
+    {
+        _settings = settings;
+        _blobs = new BlobCache(settings.BlobsDirectory, settings.BlobCacheBytes);
+        _address = AddressOf(Cluster.Get(Context.System).SelfAddress);
+
+        Receive<CoordinatorHello>(hello =>
+        {
+            var address = FullAddress(hello.Coordinator);
+            if (!_coordinators.ContainsKey(address))
+            {
+                _coordinators[address] = new CoordinatorState(hello.Coordinator);
+                _order.Add(address);
+                Context.Watch(hello.Coordinator);
+                _log.Info("serving coordinator {0}", address);
+            }
+            hello.Coordinator.Tell(Capabilities());
+            Pull();
+        });
+        Receive<WorkAvailable>(m =>
+        {
+            if (_coordinators.TryGetValue(FullAddress(m.Coordinator), out var c)) c.HasWork = true;
+            Pull();
+        });
+        Receive<NoWork>(m =>
+        {
+            if (_outstanding.Remove(m.RequestId, out var r) && _coordinators.TryGetValue(r.Coordinator, out var c)) c.HasWork = false;
+            Pull();
+        });
+        Receive<CompileJob>(OnJob);
+        Receive<CancelJob>(m =>
+        {
+            if (_running.TryGetValue(m.JobId, out var runner)) runner.Forward(m);
+        });
+        Receive<JobRunner.Finished>(f =>
+        {
+            _running.Remove(f.JobId);
+            if (f.Succeeded)
+            {
+                _completed++;
+                _recentSeconds.Enqueue(f.Milliseconds / 1000.0);
+                while (_recentSeconds.Count > 50) _recentSeconds.Dequeue();
+            }
+            else if (!f.Cancelled) _failed++;
+            Pull();
+        });
+        Receive<Terminated>(t =>
+        {
+            var address = FullAddress(t.ActorRef);
+            if (_coordinators.Remove(address))
+            {
+                _order.Remove(address);
+                foreach (var id in _outstanding.Where(o => o.Value.Coordinator == address).Select(o => o.Key).ToList()) _outstanding.Remove(id);
+                _log.Info("coordinator {0} is gone", address);
+                Pull();
+            }
+        });
+        Receive<Tick>(_ => OnTick());
+        Receive<GetReport>(_ => Sender.Tell(Report()));
+    }
+
+    public static Props Props(WorkerSettings settings) => Akka.Actor.Props.Create(() => new WorkerActor(settings));
+
+    public static string AddressOf(Address a) => $"{a.Host}:{a.Port}";
+
+    /// <summary>An actor's address with host and port, also for actors of this node (whose paths carry none).</summary>
+    private Address FullAddress(IActorRef actor) => actor.Path.Address.HasLocalScope ? Cluster.Get(Context.System).SelfAddress : actor.Path.Address;
+
+    protected override void PreStart()
+    {
+        Directory.CreateDirectory(_settings.WorkDirectory);
+        if (Directory.Exists(_settings.JobsDirectory)) Directory.Delete(_settings.JobsDirectory, recursive: true);
+        Directory.CreateDirectory(_settings.JobsDirectory);
+        Timers.StartPeriodicTimer("tick", Tick.Instance, TimeSpan.FromSeconds(1));
+        _log.Info("worker ready: {0} slots, toolchains {1}", _settings.Slots,
+            string.Join("; ", _settings.Toolchains.Select(t => $"{string.Join('/', t.Names)} = {t.Identity}")));
+    }
+
+    protected override void PostStop()
+    {
+        try { if (Directory.Exists(_settings.JobsDirectory)) Directory.Delete(_settings.JobsDirectory, recursive: true); }
+        catch (IOException) { }
+    }
+
+    private WorkerCapabilities Capabilities() => new(
+        Self,
+        _address,
+        _settings.Slots,
+        _settings.Cores,
+        _settings.Toolchains.Select(t => new OfferedToolchain(string.Join(",", t.Names), t.Identity.Fingerprint, t.Identity.Family,
+            t.Identity.Version, t.Identity.Target, t.Identity.DriverLanguage)).ToArray());
+
+    private int Free => _settings.Slots - _running.Count - _outstanding.Count;
+
+    /// <summary>One request per free slot, round-robin over coordinators that have work.</summary>
+    private void Pull()
+    {
+        while (Free > 0)
+        {
+            var next = NextCoordinatorWithWork();
+            if (next is null) return;
+            var id = ++_nextRequest;
+            _outstanding[id] = (FullAddress(next.Ref), DateTime.UtcNow);
+            next.Ref.Tell(new RequestWork(Self, id));
+        }
+    }
+
+    private CoordinatorState? NextCoordinatorWithWork()
+    {
+        for (int i = 0; i < _order.Count; i++)
+        {
+            var address = _order[(_roundRobin + i) % _order.Count];
+            var c = _coordinators[address];
+            if (!c.HasWork) continue;
+            _roundRobin = (_roundRobin + i + 1) % _order.Count;
+            return c;
+        }
+        return null;
+    }
+
+    private void OnJob(CompileJob job)
+    {
+        _outstanding.Remove(job.RequestId);
+        if (_running.ContainsKey(job.JobId))
+        {
+            job.Supervisor.Tell(new JobFailed(job.JobId, "this worker already runs a job with that id", Refused: true));
+            return;
+        }
+        if (_running.Count >= _settings.Slots)
+        {
+            // Only possible if a request timed out here and was answered late: never exceed the slots.
+            job.Supervisor.Tell(new JobFailed(job.JobId, "the worker has no free slot", Refused: false));
+            return;
+        }
+        var toolchain = _settings.Toolchains.FirstOrDefault(t => t.Identity.Fingerprint == job.Fingerprint);
+        if (toolchain is null)
+        {
+            job.Supervisor.Tell(new JobFailed(job.JobId, $"refused: this worker offers no toolchain with fingerprint {job.Fingerprint}", Refused: true));
+            Pull();
+            return;
+        }
+        var runner = Context.ActorOf(JobRunner.Props(job, toolchain, _settings, _blobs));
+        _running[job.JobId] = runner;
+        Pull();
+    }
+
+    private void OnTick()
+    {
+        var now = DateTime.UtcNow;
+        foreach (var id in _outstanding.Where(o => now - o.Value.Sent > TimeSpan.FromSeconds(10)).Select(o => o.Key).ToList())
+            _outstanding.Remove(id);
+        // A WorkAvailable may be lost: poll each coordinator now and then while slots are free.
+        if (Free > 0)
+        {
+            foreach (var c in _coordinators.Values)
+            {
+                if (!c.HasWork && now - c.LastPolled > TimeSpan.FromSeconds(2))
+                {
+                    c.HasWork = true;
+                    c.LastPolled = now;
+                }
+            }
+            Pull();
+        }
+        Context.System.EventStream.Publish(Report());
+    }
+
+    private WorkerReport Report() => new(
+        _settings.Slots,
+        _running.Count,
+        _completed,
+        _failed,
+        _settings.Cores,
+        LoadAverage(),
+        _recentSeconds.Count == 0 ? 0 : _recentSeconds.Average(),
+        _settings.Toolchains.Select(t => new ToolchainReport(string.Join(",", t.Names), t.Identity.Version, t.Identity.Target, t.Identity.Fingerprint)).ToArray());
+
+    private static double LoadAverage()
+    {
+        try
+        {
+            var text = File.ReadAllText("/proc/loadavg");
+            return double.Parse(text.Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is IOException or FormatException or UnauthorizedAccessException)
+        {
+            return 0;
+        }
+    }
+}

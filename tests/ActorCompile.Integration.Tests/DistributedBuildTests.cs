@@ -1,0 +1,210 @@
+using System.Text.Json;
+using ActorCompile.Tests;
+using Xunit;
+
+namespace ActorCompile.Integration.Tests;
+
+[CollectionDefinition(Name)]
+public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
+{
+    public const string Name = "cluster";
+}
+
+/// <summary>
+/// The published node and wrapper as real processes on 127.0.0.1 with the real gcc and g++: builds and
+/// single compiles through two workers, compared byte for byte with local compiles in the same directory.
+/// ACTORCOMPILE_FALLBACK=0 makes any compile that did not run on a worker fail the test.
+/// </summary>
+[Collection(ClusterCollection.Name)]
+public sealed class DistributedBuildTests(ClusterFixture cluster)
+{
+    private static readonly Dictionary<string, string> Strict = new() { ["ACTORCOMPILE_FALLBACK"] = "0" };
+
+    private static string CopySample(TempDirectory dir, string name)
+    {
+        var target = dir.Combine(name);
+        Run.Shell($"cp -r '{Path.Combine(Dist.RepositoryRoot, "tests", name)}' '{target}' && rm -rf '{target}/build'").ExitCode.Equals(0);
+        return target;
+    }
+
+    private static Dictionary<string, byte[]> Snapshot(string directory) =>
+        Directory.GetFiles(directory, "*", SearchOption.AllDirectories)
+            .ToDictionary(f => Path.GetRelativePath(directory, f), File.ReadAllBytes);
+
+    private static long Completed(JsonDocument status, string address) =>
+        status.RootElement.GetProperty("workers").EnumerateArray().Single(w => w.GetProperty("address").GetString() == address).GetProperty("completed").GetInt64();
+
+    [Theory]
+    [InlineData("-std=c11 -Wall -Wextra -O2")]
+    [InlineData("-std=c11 -Wall -Wextra -O0 -g")]
+    public async Task A_multi_file_C_project_builds_on_two_workers_with_identical_objects(string cflags)
+    {
+        using var dir = new TempDirectory("ac-build");
+        var project = CopySample(dir, "sample-project");
+        var local = Run.Program("make", new[] { "-j4", "objects", "CC=gcc", $"CFLAGS={cflags}" }, project);
+        Assert.True(local.ExitCode == 0, local.Stderr);
+        var expected = Snapshot(Path.Combine(project, "build"));
+        Assert.True(expected.Count > 60, $"only {expected.Count} files built locally");
+        Run.Program("make", new[] { "clean" }, project);
+
+        long before;
+        using (var s = Wrapper.Status(cluster.Coordinator.Socket))
+            before = Completed(s, cluster.WorkerA.Address) + Completed(s, cluster.WorkerB.Address);
+        var env = new Dictionary<string, string>(Strict) { ["ACTORCOMPILE_SOCKET"] = cluster.Coordinator.Socket };
+        var remote = Run.Program("make", new[] { "-j8", "objects", $"CC={Dist.Wrapper} gcc", $"CFLAGS={cflags}" }, project, env);
+        Assert.True(remote.ExitCode == 0, remote.Stderr + remote.Stdout);
+        Assert.Equal("", remote.Stderr);
+        var actual = Snapshot(Path.Combine(project, "build"));
+
+        Assert.Equal(expected.Keys.Order(), actual.Keys.Order());
+        foreach (var (file, bytes) in expected)
+            Assert.True(bytes.AsSpan().SequenceEqual(actual[file]), $"{file} differs from the local build ({cflags})");
+
+        // Every compile ran on a worker (ACTORCOMPILE_FALLBACK=0 would have failed the build otherwise),
+        // and both workers took part. Reports travel about once a second, so wait for them to arrive.
+        long a = 0, b = 0;
+        await Eventually.True(() =>
+        {
+            using var status = Wrapper.Status(cluster.Coordinator.Socket);
+            a = Completed(status, cluster.WorkerA.Address);
+            b = Completed(status, cluster.WorkerB.Address);
+            return a + b - before >= expected.Count / 2;
+        }, TimeSpan.FromSeconds(10), "the workers' reports to count every job");
+        Assert.True(a > 0 && b > 0, $"both workers should have compiled (a: {a}, b: {b})");
+    }
+
+    [Theory]
+    [InlineData("-O2")]
+    [InlineData("-O0 -g")]
+    public void Cplusplus_files_compile_remotely_to_identical_objects(string flags)
+    {
+        using var dir = new TempDirectory("ac-cpp");
+        var project = CopySample(dir, "sample-cpp");
+        foreach (var source in Directory.GetFiles(project, "*.cpp").Select(Path.GetFileName))
+        {
+            var args = new List<string> { "-std=c++17", "-Wall", "-Wextra" };
+            args.AddRange(flags.Split(' '));
+            args.AddRange(new[] { "-c", source!, "-o", source + ".o" });
+            var local = Run.Program("g++", args, project);
+            Assert.True(local.ExitCode == 0, local.Stderr);
+            var expected = File.ReadAllBytes(Path.Combine(project, source + ".o"));
+            File.Delete(Path.Combine(project, source + ".o"));
+
+            var remote = Wrapper.Run(project, cluster.Coordinator.Socket, new[] { "g++" }.Concat(args), Strict);
+            Assert.True(remote.ExitCode == 0, remote.Stderr);
+            Assert.True(expected.AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(project, source + ".o"))), $"{source} differs ({flags})");
+        }
+        var link = Run.Shell("g++ *.o -o sample-cpp && ./sample-cpp", project);
+        Assert.True(link.ExitCode == 0, link.Stderr);
+    }
+
+    [Fact]
+    public void A_warning_reads_the_same_and_the_object_is_identical()
+    {
+        using var dir = new TempDirectory("ac-warn");
+        var project = CopySample(dir, "sample-project");
+        var args = new[] { "-std=c11", "-Wall", "-Wextra", "-O2", "-c", "extras/warn.c", "-o", "warn.o" };
+        var local = Run.Program("gcc", args, project);
+        var expected = File.ReadAllBytes(Path.Combine(project, "warn.o"));
+        File.Delete(Path.Combine(project, "warn.o"));
+
+        var remote = Wrapper.Run(project, cluster.Coordinator.Socket, new[] { "gcc" }.Concat(args), Strict);
+        Assert.Equal(0, local.ExitCode);
+        Assert.Equal(local.ExitCode, remote.ExitCode);
+        Assert.Contains("warning:", local.Stderr);
+        Assert.Equal(local.Stderr, remote.Stderr);
+        Assert.Equal(local.Stdout, remote.Stdout);
+        Assert.True(expected.AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(project, "warn.o"))));
+    }
+
+    [Fact]
+    public void A_compile_error_reads_the_same_with_the_same_exit_code_and_leaves_no_object()
+    {
+        using var dir = new TempDirectory("ac-error");
+        var project = CopySample(dir, "sample-project");
+        var args = new[] { "-std=c11", "-Wall", "-c", "extras/error.c", "-o", "error.o" };
+        var local = Run.Program("gcc", args, project);
+        var remote = Wrapper.Run(project, cluster.Coordinator.Socket, new[] { "gcc" }.Concat(args), Strict);
+        Assert.NotEqual(0, local.ExitCode);
+        Assert.Equal(local.ExitCode, remote.ExitCode);
+        Assert.Contains("error:", local.Stderr);
+        Assert.Equal(local.Stderr, remote.Stderr);
+        Assert.False(File.Exists(Path.Combine(project, "error.o")));
+        Assert.Empty(Directory.GetFiles(project, "*.tmp", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public void A_dependency_file_equals_the_local_one()
+    {
+        using var dir = new TempDirectory("ac-deps");
+        var project = CopySample(dir, "sample-project");
+        Directory.CreateDirectory(Path.Combine(project, "out"));
+        var args = new[] { "-Iinclude", "-O2", "-MD", "-MP", "-MT", "custom target", "-MF", "out/calc.deps", "-c", Path.Combine(project, "src/calc.c"), "-o", "out/calc.o" };
+        Assert.Equal(0, Run.Program("gcc", args, project).ExitCode);
+        var expectedDeps = File.ReadAllText(Path.Combine(project, "out/calc.deps"));
+        var expectedObject = File.ReadAllBytes(Path.Combine(project, "out/calc.o"));
+        File.Delete(Path.Combine(project, "out/calc.deps"));
+        File.Delete(Path.Combine(project, "out/calc.o"));
+
+        var remote = Wrapper.Run(project, cluster.Coordinator.Socket, new[] { "gcc" }.Concat(args), Strict);
+        Assert.True(remote.ExitCode == 0, remote.Stderr);
+        Assert.Equal(expectedDeps, File.ReadAllText(Path.Combine(project, "out/calc.deps")));
+        Assert.True(expectedObject.AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(project, "out/calc.o"))));
+    }
+
+    [Fact]
+    public void A_masquerade_link_named_gcc_runs_the_real_gcc_through_the_cluster()
+    {
+        using var dir = new TempDirectory("ac-masq");
+        var bin = dir.Combine("bin");
+        Directory.CreateDirectory(bin);
+        File.CreateSymbolicLink(Path.Combine(bin, "gcc"), Dist.Wrapper);
+        var project = CopySample(dir, "sample-project");
+        var env = new Dictionary<string, string>(Strict)
+        {
+            ["ACTORCOMPILE_SOCKET"] = cluster.Coordinator.Socket,
+            ["ACTORCOMPILE_VERBOSE"] = "1",
+            ["PATH"] = bin + ":" + Environment.GetEnvironmentVariable("PATH"),
+        };
+        // Through the shell, as make runs it: "gcc" is looked up on PATH and finds the link first.
+        var r = Run.Shell("gcc -Iinclude -O2 -c src/roman.c -o roman.o", project, env);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("compiled on 127.0.0.1:", r.Stderr);
+        var local = Run.Program("/usr/bin/gcc", new[] { "-Iinclude", "-O2", "-c", "src/roman.c", "-o", "roman-local.o" }, project);
+        Assert.Equal(0, local.ExitCode);
+        Assert.True(File.ReadAllBytes(Path.Combine(project, "roman.o")).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(project, "roman-local.o"))));
+    }
+
+    [Fact]
+    public void Commands_that_cannot_be_distributed_run_locally_without_a_message()
+    {
+        using var dir = new TempDirectory("ac-link");
+        dir.Write("main.c", "int main(void) { return 7; }\n");
+        var env = new Dictionary<string, string>(Strict);
+        Assert.Equal(0, Wrapper.Run(dir.Path, cluster.Coordinator.Socket, new[] { "gcc", "-c", "main.c" }, env).ExitCode);
+        var link = Wrapper.Run(dir.Path, cluster.Coordinator.Socket, new[] { "gcc", "main.o", "-o", "prog" }, env);
+        Assert.True(link.ExitCode == 0, link.Stderr);
+        Assert.Equal("", link.Stderr);
+        Assert.Equal(7, Run.Program(dir.Combine("prog"), Array.Empty<string>()).ExitCode);
+        var preprocess = Wrapper.Run(dir.Path, cluster.Coordinator.Socket, new[] { "gcc", "-E", "main.c" }, env);
+        Assert.Equal(0, preprocess.ExitCode);
+        Assert.Contains("int main(void)", preprocess.Stdout);
+    }
+
+    [Fact]
+    public void Status_json_lists_the_workers_in_the_documented_schema()
+    {
+        using var status = Wrapper.Status(cluster.Coordinator.Socket);
+        var workers = status.RootElement.GetProperty("workers").EnumerateArray().ToList();
+        Assert.Equal(new[] { cluster.WorkerA.Address, cluster.WorkerB.Address }.Order(), workers.Select(w => w.GetProperty("address").GetString()).Order());
+        foreach (var w in workers)
+        {
+            Assert.Equal(2, w.GetProperty("slots").GetInt32());
+            Assert.True(w.GetProperty("running").GetInt32() >= 0);
+            Assert.True(w.GetProperty("completed").GetInt64() >= 0);
+            Assert.True(w.GetProperty("failed").GetInt64() >= 0);
+            var toolchains = w.GetProperty("toolchains").EnumerateArray().ToList();
+            Assert.Contains(toolchains, t => t.GetProperty("name").GetString()!.Split(',').Contains("gcc") && t.GetProperty("fingerprint").GetString()!.Length == 64);
+        }
+    }
+}

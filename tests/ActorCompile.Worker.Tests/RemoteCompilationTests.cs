@@ -1,0 +1,130 @@
+using ActorCompile.Protocol;
+using ActorCompile.Protocol.Messages;
+using ActorCompile.Tests;
+using ActorCompile.Toolchain.Identity;
+using ActorCompile.Worker.Execution;
+using Xunit;
+
+namespace ActorCompile.Worker.Tests;
+
+/// <summary>
+/// The worker's half of a job with the real gcc and g++: the target's inputs are mirrored in a private
+/// directory and the original command runs there. Objects, dependency files and diagnostics must be
+/// byte-identical to a local compile of the same command in the same directory.
+/// </summary>
+public sealed class RemoteCompilationTests : IDisposable
+{
+    private readonly TempDirectory _dir = new("ac-remote");
+    private readonly string _project;
+    private readonly BlobCache _blobs;
+
+    public RemoteCompilationTests()
+    {
+        _project = _dir.Combine("home/user/project");
+        Directory.CreateDirectory(Path.Combine(_project, "build/obj"));
+        Write("include/util.h", "#pragma once\n#include <stddef.h>\n#define SQUARE(x) ((x) * (x))\nstatic inline size_t twice(size_t v) { return v * 2; }\n");
+        Write("include/config.h", "#ifndef CONFIG_H\n#define CONFIG_H\n#define ANSWER 42\n#endif\n");
+        Write("src/calc.c", "#include <stdio.h>\n#include \"util.h\"\n#include \"../include/config.h\"\nint calc(int v) { return SQUARE(v) + (int)twice(ANSWER); }\nvoid show(int v) { printf(\"%s:%d %d\\n\", __FILE__, __LINE__, calc(v)); }\n");
+        Write("src/warn.c", "int f(void) { int unused = 1; return 0; }\n");
+        Write("src/error.c", "int f(void) { return undeclared_name; }\n");
+        Write("src/lib.cpp", "#include <vector>\n#include <string>\n#include <map>\n#define PLUS(a, b) ((a) + (b))\nnamespace { struct S { int v = PLUS(1, 2); }; S s; }\n"
+            + "template <class T> T add(T a, T b) { return PLUS(a, b); }\nint run(const std::vector<std::string>& v) { std::map<int, int> m; int n = 0; for (auto& x : v) n += add<int>((int)x.size(), s.v); m[n] = 1; return n + (int)m.size(); }\n");
+        _blobs = new BlobCache(_dir.Combine("worker/blobs"), 1L << 30);
+    }
+
+    private void Write(string relative, string content)
+    {
+        var full = Path.Combine(_project, relative);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        File.WriteAllText(full, content);
+    }
+
+    public void Dispose() => _dir.Dispose();
+
+    private sealed record Local(int ExitCode, string Stderr, Dictionary<string, byte[]> Files);
+
+    private Local CompileLocally(string compiler, string[] args, string[] outputs)
+    {
+        var run = Run.Program(compiler, args, _project);
+        var files = new Dictionary<string, byte[]>();
+        foreach (var o in outputs)
+        {
+            var full = Path.Combine(_project, o);
+            if (File.Exists(full)) { files[o] = File.ReadAllBytes(full); File.Delete(full); }
+        }
+        return new Local(run.ExitCode, run.Stderr, files);
+    }
+
+    private async Task<CompiledOutcome> CompileRemotely(string compiler, string[] args)
+    {
+        var (job, _) = TargetSide.Prepare(compiler, _project, args);
+        foreach (var b in job.Blobs) Assert.True(_blobs.Add(b.Hash, Payload.Decompress(b.Compressed, b.Length)));
+        var toolchain = new WorkerToolchain(new[] { compiler }, ExecutableSearch.Find(compiler, Environment.GetEnvironmentVariable("PATH"))!,
+            new ToolchainIdentity("test", "gcc", "12", "x", "c"));
+        using var workspace = JobWorkspace.Create(_dir.Combine("worker/jobs"), job.JobId);
+        var outcome = await RemoteCompilation.RunAsync(job, toolchain, workspace, _blobs, TimeSpan.FromMinutes(2), CancellationToken.None);
+        var compiled = Assert.IsType<CompiledOutcome>(outcome);
+        return compiled;
+    }
+
+    private async Task AssertIdentical(string compiler, string[] args, params string[] outputs)
+    {
+        var local = CompileLocally(compiler, args, outputs);
+        var remote = await CompileRemotely(compiler, args);
+        Assert.Equal(local.Stderr, Text.Of(remote.Stderr));
+        Assert.Equal(local.ExitCode, remote.ExitCode);
+        Assert.Equal(local.Files.Keys.Order(), remote.Outputs.Select(o => o.Path).Order());
+        foreach (var (path, data) in remote.Outputs)
+            Assert.True(local.Files[path].AsSpan().SequenceEqual(data), $"{path} differs from the local compile's ({compiler} {string.Join(' ', args)})");
+    }
+
+    [Theory]
+    [InlineData("-O2")]
+    [InlineData("-O0 -g")]
+    [InlineData("-O2 -g3")]
+    [InlineData("-O1 -g -Wall -Wextra -pedantic -std=c11")]
+    public Task C_objects_are_identical(string flags) =>
+        AssertIdentical("gcc", flags.Split(' ').Concat(new[] { "-Iinclude", "-c", "src/calc.c", "-o", "build/obj/calc.o" }).ToArray(), "build/obj/calc.o");
+
+    [Fact]
+    public Task Absolute_paths_give_identical_debug_objects() =>
+        AssertIdentical("gcc", new[] { "-O0", "-g", "-I" + Path.Combine(_project, "include"), "-c", Path.Combine(_project, "src/calc.c"), "-o", Path.Combine(_project, "build/obj/calc.o") }, Path.Combine(_project, "build/obj/calc.o"));
+
+    [Theory]
+    [InlineData("-O2 -std=c++17")]
+    [InlineData("-O0 -g -std=c++17")]
+    public Task Cplusplus_objects_are_identical(string flags) =>
+        AssertIdentical("g++", flags.Split(' ').Concat(new[] { "-c", "src/lib.cpp", "-o", "build/obj/lib.o" }).ToArray(), "build/obj/lib.o");
+
+    [Theory]
+    [InlineData("-MD")]
+    [InlineData("-MMD")]
+    public Task Dependency_files_are_identical(string flag) =>
+        AssertIdentical("gcc", new[] { "-O2", "-Iinclude", flag, "-MP", "-c", "src/calc.c", "-o", "build/obj/calc.o" }, "build/obj/calc.o", "build/obj/calc.d");
+
+    [Fact]
+    public Task Dependency_file_with_MF_and_MT_is_identical() =>
+        AssertIdentical("gcc", new[] { "-Iinclude", "-MD", "-MF", "build/calc.deps", "-MT", "custom-target", "-c", "src/calc.c", "-o", "build/obj/calc.o" }, "build/obj/calc.o", "build/calc.deps");
+
+    [Fact]
+    public Task Warnings_read_the_same() =>
+        AssertIdentical("gcc", new[] { "-Wall", "-c", "src/warn.c", "-o", "build/obj/warn.o" }, "build/obj/warn.o");
+
+    [Fact]
+    public Task Errors_read_the_same() =>
+        AssertIdentical("gcc", new[] { "-Wall", "-c", "src/error.c", "-o", "build/obj/error.o" }, "build/obj/error.o");
+
+    [Fact]
+    public async Task The_job_directory_holds_the_mirror_and_is_removed()
+    {
+        var (job, _) = TargetSide.Prepare("gcc", _project, new[] { "-Iinclude", "-c", "src/calc.c", "-o", "build/obj/calc.o" }, "job-cleanup");
+        foreach (var b in job.Blobs) _blobs.Add(b.Hash, Payload.Decompress(b.Compressed, b.Length));
+        var workspace = JobWorkspace.Create(_dir.Combine("worker/jobs"), job.JobId);
+        var toolchain = new WorkerToolchain(new[] { "gcc" }, "gcc", new ToolchainIdentity("t", "gcc", "12", "x", "c"));
+        var outcome = await RemoteCompilation.RunAsync(job, toolchain, workspace, _blobs, TimeSpan.FromMinutes(1), CancellationToken.None);
+        Assert.IsType<CompiledOutcome>(outcome);
+        Assert.True(File.Exists(workspace.Root + _project + "/src/calc.c"));
+        workspace.Dispose();
+        Assert.False(Directory.Exists(workspace.Directory));
+    }
+}
