@@ -9,28 +9,28 @@ namespace ActorCompile.Coordinator;
 // cross the network, so they are not IClusterMessage and have no serializer.
 
 /// <summary>A wrapper asks to compile: the coordinator decides between distributing it and a local compile.</summary>
-public sealed record OpenJob(IActorRef Session, CompileRequest Request, string Source);
+public sealed record OpenJob(IActorRef Session, CompileRequest Request, string Source) : INoSerializationVerificationNeeded;
 
 /// <summary>The coordinator needs the identity of the wrapper's compiler.</summary>
-public sealed class AskToolchain { public static readonly AskToolchain Instance = new(); }
+public sealed class AskToolchain : INoSerializationVerificationNeeded { public static readonly AskToolchain Instance = new(); }
 
-public sealed record ToolchainLearned(IActorRef Session, string CompilerKey, ToolchainIdentity Identity);
+public sealed record ToolchainLearned(IActorRef Session, string CompilerKey, ToolchainIdentity Identity) : INoSerializationVerificationNeeded;
 
 /// <summary>A wrapper asks for a local slot (a command that stays local, or a fallback).</summary>
-public sealed record RequestLocalSlot(IActorRef Session, string Reason, bool Quiet, string Source);
+public sealed record RequestLocalSlot(IActorRef Session, string Reason, bool Quiet, string Source) : INoSerializationVerificationNeeded;
 
 /// <summary>The session may compile locally; it holds a local slot until it stops or sends <see cref="ReleaseLocalSlot"/>.</summary>
-public sealed record LocalGranted(string Reason, bool Quiet);
+public sealed record LocalGranted(string Reason, bool Quiet) : INoSerializationVerificationNeeded;
 
 /// <summary>The session may run the dependency scan (a local slot is held for it).</summary>
-public sealed record PreprocessGranted(IReadOnlyList<string>? SystemIncludeDirectories, ToolchainIdentity Toolchain);
+public sealed record PreprocessGranted(IReadOnlyList<string>? SystemIncludeDirectories, ToolchainIdentity Toolchain) : INoSerializationVerificationNeeded;
 
-public sealed record ReleaseLocalSlot(IActorRef Session);
+public sealed record ReleaseLocalSlot(IActorRef Session) : INoSerializationVerificationNeeded;
 
 /// <summary>A local compile finished (for the counts).</summary>
-public sealed record LocalFinished(IActorRef Session, int ExitCode, long Milliseconds);
+public sealed record LocalFinished(IActorRef Session, int ExitCode, long Milliseconds) : INoSerializationVerificationNeeded;
 
-public sealed record SystemIncludesLearned(string Key, IReadOnlyList<string> Directories);
+public sealed record SystemIncludesLearned(string Key, IReadOnlyList<string> Directories) : INoSerializationVerificationNeeded;
 
 /// <summary>Everything a job needs, once its contents are in the blob store.</summary>
 public sealed record JobSpec(
@@ -44,35 +44,35 @@ public sealed record JobSpec(
     string[] SystemIncludeDirectories,
     bool PreincludeStdcPredef,
     EnvironmentVariable[] Environment,
-    bool ColorDiagnostics)
+    bool ColorDiagnostics) : INoSerializationVerificationNeeded
 {
     public IEnumerable<string> BlobHashes => Mirror.Where(m => m.Kind == 1 && m.Hash is not null).Select(m => m.Hash!).Distinct();
 }
 
-public sealed record SubmitJob(JobSpec Spec);
+public sealed record SubmitJob(JobSpec Spec) : INoSerializationVerificationNeeded;
 
 /// <summary>The remote result for the wrapper.</summary>
-public sealed record JobResultReady(CompileResult Result);
+public sealed record JobResultReady(CompileResult Result) : INoSerializationVerificationNeeded;
 
 // Supervisor <-> coordinator.
 
-public sealed record Assign(IActorRef Worker, string WorkerAddress, long RequestId, IReadOnlyList<string> BlobsToSend);
+public sealed record Assign(IActorRef Worker, string WorkerId, string WorkerAddress, long RequestId, IReadOnlyList<string> BlobsToSend) : INoSerializationVerificationNeeded;
 
-public sealed record Requeue(IActorRef Supervisor, string Fingerprint, IReadOnlyCollection<string> ExcludedWorkers);
+public sealed record Requeue(IActorRef Supervisor, string Fingerprint, IReadOnlyCollection<string> ExcludedWorkers) : INoSerializationVerificationNeeded;
 
-public sealed record JobPhase(string JobId, string Phase, string? Worker);
+public sealed record JobPhase(string JobId, string Phase, string? Worker) : INoSerializationVerificationNeeded;
 
 /// <summary>A job ended: on a worker (with its verdict) or handed to a local compile.</summary>
-public sealed record JobEnded(string JobId, string? Worker, bool Remote, long Milliseconds);
+public sealed record JobEnded(string JobId, string? Worker, bool Remote, long Milliseconds) : INoSerializationVerificationNeeded;
 
 /// <summary>A worker failed a job for a reason other than the compiler's verdict.</summary>
-public sealed record WorkerFailed(string WorkerAddress, string Reason);
+public sealed record WorkerFailed(string WorkerId, string Reason) : INoSerializationVerificationNeeded;
 
 /// <summary>What the coordinator publishes on the node's event stream about once a second, for the status of this node.</summary>
-public sealed record CoordinatorSnapshot(CoordinatorReport Report, JobReport[] Jobs);
+public sealed record CoordinatorSnapshot(CoordinatorReport Report, JobReport[] Jobs) : INoSerializationVerificationNeeded;
 
 /// <summary>No worker that may take this job is left (all offering workers left or failed it): compile locally.</summary>
-public sealed record NoEligibleWorker(string Reason);
+public sealed record NoEligibleWorker(string Reason) : INoSerializationVerificationNeeded;
 
 /// <summary>Asks the node's status view for the whole cluster (answered with a LocalProtocol ClusterStatus).</summary>
-public sealed class GetClusterStatus { public static readonly GetClusterStatus Instance = new(); }
+public sealed class GetClusterStatus : INoSerializationVerificationNeeded { public static readonly GetClusterStatus Instance = new(); }

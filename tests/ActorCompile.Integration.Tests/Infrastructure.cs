@@ -87,6 +87,8 @@ public sealed class NodeProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
+    public int ExitCode => _process.ExitCode;
+
     public void Signal(string signal) => Run.Program("kill", new[] { "-" + signal, _process.Id.ToString() });
 
     public bool WaitForExit(TimeSpan timeout) => _process.WaitForExit(timeout);

@@ -15,13 +15,17 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
 {
     public const string Name = "coordinator";
 
-    private sealed class Tick { public static readonly Tick Instance = new(); }
+    private sealed class Tick : INoSerializationVerificationNeeded { public static readonly Tick Instance = new(); }
 
     /// <summary>What the coordinator knows of one worker.</summary>
-    private sealed class WorkerEntry(IActorRef worker, string address)
+    private sealed class WorkerEntry(IActorRef worker, Address node)
     {
         public IActorRef Ref { get; } = worker;
-        public string Address { get; } = address;
+        /// <summary>The worker's node; several entries share one only in tests, where probes play workers.</summary>
+        public Address Node { get; } = node;
+        public string Address { get; } = AddressOf(node);
+        /// <summary>Unique per worker actor: what a job's exclusions name.</summary>
+        public string Id { get; } = worker.Path.ToStringWithAddress(node);
         public int Slots { get; set; }
         public HashSet<string> Fingerprints { get; set; } = new(StringComparer.Ordinal);
         public bool Reachable { get; set; } = true;
@@ -48,7 +52,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     private readonly BlobStore _blobStore;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Cluster _cluster = Cluster.Get(Context.System);
-    private readonly Dictionary<Address, WorkerEntry> _workers = new();
+    private readonly Dictionary<IActorRef, WorkerEntry> _workers = new();
     private readonly HashSet<Address> _greeting = new();
     private readonly LinkedList<QueuedJob> _queue = new();
     private readonly HashSet<IActorRef> _idleWorkers = new();
@@ -119,7 +123,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         });
         Receive<WorkerFailed>(m =>
         {
-            var w = _workers.Values.FirstOrDefault(x => x.Address == m.WorkerAddress);
+            var w = _workers.Values.FirstOrDefault(x => x.Id == m.WorkerId);
             if (w is not null) w.Failures++;
         });
     }
@@ -145,7 +149,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
 
     private void Greet(Member member)
     {
-        if (!member.HasRole("worker") || _workers.ContainsKey(member.Address)) return;
+        if (!member.HasRole("worker") || _workers.Values.Any(w => w.Node == member.Address)) return;
         _greeting.Add(member.Address);
         Context.ActorSelection(new RootActorPath(member.Address) / "user" / "worker").Tell(new CoordinatorHello(Self));
     }
@@ -154,10 +158,10 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     {
         var address = FullAddress(m.Worker);
         _greeting.Remove(address);
-        if (!_workers.TryGetValue(address, out var entry))
+        if (!_workers.TryGetValue(m.Worker, out var entry))
         {
-            entry = new WorkerEntry(m.Worker, AddressOf(address));
-            _workers[address] = entry;
+            entry = new WorkerEntry(m.Worker, address);
+            _workers[m.Worker] = entry;
             Context.Watch(m.Worker);
             _log.Info("worker {0} offers {1} slots: {2}", entry.Address, m.Slots,
                 string.Join("; ", m.Toolchains.Select(t => $"{t.Names} {t.Version} {t.Target} {t.Fingerprint[..12]}")));
@@ -170,24 +174,26 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     private void Forget(Address address)
     {
         _greeting.Remove(address);
-        if (_workers.Remove(address, out var w))
-        {
-            _idleWorkers.Remove(w.Ref);
-            _log.Info("worker {0} left", w.Address);
-        }
+        foreach (var w in _workers.Values.Where(w => w.Node == address).ToList()) Forget(w);
+    }
+
+    private void Forget(WorkerEntry w)
+    {
+        _workers.Remove(w.Ref);
+        _idleWorkers.Remove(w.Ref);
+        _log.Info("worker {0} left", w.Address);
     }
 
     private void SetReachable(Address address, bool reachable)
     {
-        if (_workers.TryGetValue(address, out var w)) w.Reachable = reachable;
+        foreach (var w in _workers.Values.Where(w => w.Node == address)) w.Reachable = reachable;
     }
 
     private void OnTerminated(Terminated t)
     {
-        var address = FullAddress(t.ActorRef);
-        if (_workers.TryGetValue(address, out var w) && w.Ref.Equals(t.ActorRef))
+        if (_workers.TryGetValue(t.ActorRef, out var w))
         {
-            Forget(address);
+            Forget(w);
             return;
         }
         // A wrapper session went away: its slot and its place in the slot queue are free again.
@@ -268,8 +274,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         _queue.AddLast(job);
         foreach (var idle in _idleWorkers.ToList())
         {
-            var entry = _workers.Values.FirstOrDefault(w => w.Ref.Equals(idle));
-            if (entry is null || !entry.Fingerprints.Contains(job.Fingerprint) || job.Excluded.Contains(entry.Address)) continue;
+            if (!_workers.TryGetValue(idle, out var entry) || !entry.Fingerprints.Contains(job.Fingerprint) || job.Excluded.Contains(entry.Id)) continue;
             idle.Tell(new WorkAvailable(Self));
             _idleWorkers.Remove(idle);
         }
@@ -282,12 +287,12 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         {
             var next = node.Next;
             var job = node.Value;
-            if (!Offering(job.Fingerprint).Any(w => !job.Excluded.Contains(w.Address)))
+            if (!Offering(job.Fingerprint).Any(w => !job.Excluded.Contains(w.Id)))
             {
                 _queue.Remove(node);
                 job.Supervisor.Tell(new NoEligibleWorker(job.Excluded.Count == 0
                     ? "no worker offering its toolchain is left"
-                    : $"every worker offering its toolchain failed it ({string.Join(", ", job.Excluded)})"));
+                    : $"every worker offering its toolchain failed it ({string.Join(", ", _workers.Values.Where(w => job.Excluded.Contains(w.Id)).Select(w => w.Address).Distinct())})"));
             }
             node = next;
         }
@@ -301,8 +306,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
 
     private void OnRequestWork(RequestWork m)
     {
-        var address = FullAddress(m.Worker);
-        if (!_workers.TryGetValue(address, out var worker) || !worker.Reachable)
+        if (!_workers.TryGetValue(m.Worker, out var worker) || !worker.Reachable)
         {
             m.Worker.Tell(new NoWork(m.RequestId));
             return;
@@ -310,11 +314,11 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         for (var node = _queue.First; node is not null; node = node.Next)
         {
             var job = node.Value;
-            if (!worker.Fingerprints.Contains(job.Fingerprint) || job.Excluded.Contains(worker.Address)) continue;
+            if (!worker.Fingerprints.Contains(job.Fingerprint) || job.Excluded.Contains(worker.Id)) continue;
             _queue.Remove(node);
             var toSend = job.Blobs.Where(h => !worker.KnownBlobs.Contains(h)).ToList();
             foreach (var h in toSend) worker.KnownBlobs.Add(h);
-            job.Supervisor.Tell(new Assign(m.Worker, worker.Address, m.RequestId, toSend));
+            job.Supervisor.Tell(new Assign(m.Worker, worker.Id, worker.Address, m.RequestId, toSend));
             return;
         }
         _idleWorkers.Add(m.Worker);

@@ -15,7 +15,7 @@ namespace ActorCompile.Coordinator.Actors;
 /// </summary>
 public sealed class JobSupervisor : ReceiveActor, IWithTimers
 {
-    private sealed class Timeout { public static readonly Timeout Instance = new(); }
+    private sealed class Timeout : INoSerializationVerificationNeeded { public static readonly Timeout Instance = new(); }
 
     private readonly JobSpec _spec;
     private readonly CoordinatorSettings _settings;
@@ -24,6 +24,7 @@ public sealed class JobSupervisor : ReceiveActor, IWithTimers
     private readonly HashSet<string> _excluded = new(StringComparer.Ordinal);
     private IActorRef? _worker;
     private string? _workerAddress;
+    private string? _workerId;
     private int _attempts;
     private DateTime _assignedAt;
 
@@ -63,6 +64,7 @@ public sealed class JobSupervisor : ReceiveActor, IWithTimers
         }
         _worker = m.Worker;
         _workerAddress = m.WorkerAddress;
+        _workerId = m.WorkerId;
         _attempts++;
         _assignedAt = DateTime.UtcNow;
         Context.Watch(m.Worker);
@@ -148,10 +150,10 @@ public sealed class JobSupervisor : ReceiveActor, IWithTimers
     private void Retry(string reason, bool refused)
     {
         _log.Warning("job {0} ({1}) failed on {2}: {3}", _spec.JobId, _spec.Source, _workerAddress, reason);
-        if (_workerAddress is not null)
+        if (_workerId is not null)
         {
-            Context.Parent.Tell(new WorkerFailed(_workerAddress, reason));
-            _excluded.Add(_workerAddress);
+            Context.Parent.Tell(new WorkerFailed(_workerId, reason));
+            _excluded.Add(_workerId);
         }
         if (_worker is not null) Context.Unwatch(_worker);
         _worker = null;

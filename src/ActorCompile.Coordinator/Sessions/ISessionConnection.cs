@@ -1,3 +1,4 @@
+using Akka.Actor;
 using ActorCompile.LocalProtocol;
 
 namespace ActorCompile.Coordinator.Sessions;
@@ -10,7 +11,7 @@ public interface ISessionConnection
 }
 
 /// <summary>A frame from the wrapper, decoded.</summary>
-public sealed record FrameReceived(LocalMessage Message);
+public sealed record FrameReceived(LocalMessage Message) : INoSerializationVerificationNeeded;
 
 /// <summary>The wrapper closed the connection (or it broke).</summary>
-public sealed class ConnectionClosed { public static readonly ConnectionClosed Instance = new(); }
+public sealed class ConnectionClosed : INoSerializationVerificationNeeded { public static readonly ConnectionClosed Instance = new(); }

@@ -21,7 +21,9 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
     /// <summary>Most entries a job's manifest may have.</summary>
     public const int MaximumManifestEntries = 200_000;
 
-    private sealed class SendHeartbeat { public static readonly SendHeartbeat Instance = new(); }
+    private sealed class SendHeartbeat : INoSerializationVerificationNeeded { public static readonly SendHeartbeat Instance = new(); }
+
+    private sealed record StatusAnswer(LocalMessage Reply) : INoSerializationVerificationNeeded;
 
     private readonly ISessionConnection _connection;
     private readonly IActorRef? _coordinator;
@@ -61,7 +63,7 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
         Receive<FrameReceived>(f => f.Message is StatusRequest, _ =>
         {
             _statusView.Ask<ClusterStatus>(GetClusterStatus.Instance, TimeSpan.FromSeconds(5))
-                .PipeTo(Self, success: s => new StatusReply(StatusJson.Serialize(s)), failure: e => new ErrorReply($"status unavailable: {e.Message}"));
+                .PipeTo(Self, success: s => new StatusAnswer(new StatusReply(StatusJson.Serialize(s))), failure: e => new StatusAnswer(new ErrorReply($"status unavailable: {e.Message}")));
             Become(AnsweringStatus);
         });
         Receive<FrameReceived>(f => f.Message is CompileRequest, f => OnCompileRequest((CompileRequest)f.Message));
@@ -70,9 +72,9 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
 
     private void AnsweringStatus()
     {
-        Receive<LocalMessage>(m =>
+        Receive<StatusAnswer>(m =>
         {
-            _connection.Send(m);
+            _connection.Send(m.Reply);
             Finish();
         });
         Common();

@@ -18,7 +18,7 @@ public sealed class StatusHub : ReceiveActor, IWithTimers
 {
     public const string Topic = "actorcompile-status";
 
-    private sealed class Publish { public static readonly Publish Instance = new(); }
+    private sealed class Publish : INoSerializationVerificationNeeded { public static readonly Publish Instance = new(); }
 
     private readonly Cluster _cluster = Cluster.Get(Context.System);
     private readonly IActorRef _mediator = DistributedPubSub.Get(Context.System).Mediator;

@@ -14,11 +14,11 @@ namespace ActorCompile.Worker.Actors;
 /// </summary>
 public sealed class JobRunner : ReceiveActor, IWithTimers
 {
-    public sealed record Finished(string JobId, bool Succeeded, bool Cancelled, long Milliseconds, string? FailureReason);
+    public sealed record Finished(string JobId, bool Succeeded, bool Cancelled, long Milliseconds, string? FailureReason) : INoSerializationVerificationNeeded;
 
-    private sealed record Outcome(CompileOutcome Result);
+    private sealed record Outcome(CompileOutcome Result) : INoSerializationVerificationNeeded;
     private sealed record Crashed(Exception Error);
-    private sealed class BlobsTimeout { public static readonly BlobsTimeout Instance = new(); }
+    private sealed class BlobsTimeout : INoSerializationVerificationNeeded { public static readonly BlobsTimeout Instance = new(); }
 
     private readonly CompileJob _job;
     private readonly WorkerToolchain _toolchain;

@@ -17,9 +17,9 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
     public const string Name = "worker";
 
     /// <summary>Asks the worker for its own report (for the status of this node).</summary>
-    public sealed class GetReport { public static readonly GetReport Instance = new(); }
+    public sealed class GetReport : INoSerializationVerificationNeeded { public static readonly GetReport Instance = new(); }
 
-    private sealed class Tick { public static readonly Tick Instance = new(); }
+    private sealed class Tick : INoSerializationVerificationNeeded { public static readonly Tick Instance = new(); }
 
     private sealed class CoordinatorState(IActorRef coordinator)
     {

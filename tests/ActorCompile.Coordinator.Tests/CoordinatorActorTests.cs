@@ -1,0 +1,248 @@
+using System.Security.Cryptography;
+using Akka.Actor;
+using Akka.TestKit;
+using Akka.TestKit.Xunit2;
+using ActorCompile.Coordinator;
+using ActorCompile.Coordinator.Actors;
+using ActorCompile.LocalProtocol;
+using ActorCompile.Protocol;
+using ActorCompile.Protocol.Messages;
+using ActorCompile.Tests;
+using ActorCompile.Toolchain.Identity;
+using Xunit;
+
+namespace ActorCompile.Coordinator.Tests;
+
+/// <summary>
+/// The coordinator and its job supervisors, with test probes in the roles of wrapper sessions and
+/// workers.
+/// </summary>
+public sealed class CoordinatorActorTests : TestKit
+{
+    private static readonly ToolchainIdentity Gcc = new(new string('a', 64), "gcc", "12.2.0", "x86_64-linux-gnu", "c");
+    private static readonly ToolchainIdentity Other = new(new string('b', 64), "gcc", "13.1.0", "x86_64-linux-gnu", "c");
+    private static readonly byte[] Source = "int answer(void) { return 42; }\n"u8.ToArray();
+    private static readonly string SourceHash = Convert.ToHexStringLower(SHA256.HashData(Source));
+
+    private readonly BlobStore _blobs = new(1L << 30);
+
+    public CoordinatorActorTests() : base(ClusterTestConfig.Create()) { }
+
+    private IActorRef StartCoordinator(int localSlots = 2, int maxAttempts = 3) =>
+        Sys.ActorOf(CoordinatorActor.Props(new CoordinatorSettings(localSlots, maxAttempts, TimeSpan.FromSeconds(30), 1L << 30), _blobs));
+
+    private static WorkerCapabilities Capabilities(IActorRef worker, params ToolchainIdentity[] toolchains) =>
+        new(worker, "w", 2, 2, toolchains.Select(t => new OfferedToolchain("gcc", t.Fingerprint, t.Family, t.Version, t.Target, t.DriverLanguage)).ToArray());
+
+    private static CompileRequest Request(string key = "gcc-key") =>
+        new("/usr/bin/gcc", key, new[] { "-c", "a.c", "-o", "a.o" }, "/home/u/p", null, "include-key", Array.Empty<KeyValuePair<string, string>>(), false);
+
+    private JobSpec Spec(IActorRef session)
+    {
+        Assert.True(_blobs.Add(SourceHash, Source));
+        return new JobSpec("job", session, "a.c", Gcc, new[] { "-c", "a.c", "-o", "a.o" }, "/home/u/p",
+            new[] { new MirrorPath(2, "/home/u/p", null, 0), new MirrorPath(1, "/home/u/p/a.c", SourceHash, 0) },
+            new[] { "/usr/include" }, true, Array.Empty<EnvironmentVariable>(), false);
+    }
+
+    /// <summary>Walks a session through the conversation up to a submitted job.</summary>
+    private void Submit(IActorRef coordinator, TestProbe session)
+    {
+        coordinator.Tell(new OpenJob(session.Ref, Request(), "a.c"), session.Ref);
+        // The coordinator asks for the compiler's identity the first time it sees it.
+        var reply = session.ExpectMsg<object>();
+        if (reply is AskToolchain)
+        {
+            coordinator.Tell(new ToolchainLearned(session.Ref, "gcc-key", Gcc));
+            reply = session.ExpectMsg<object>();
+        }
+        var granted = Assert.IsType<PreprocessGranted>(reply);
+        Assert.Equal(Gcc, granted.Toolchain);
+        coordinator.Tell(new ReleaseLocalSlot(session.Ref));
+        coordinator.Tell(new SubmitJob(Spec(session.Ref)));
+    }
+
+    /// <summary>A worker asks (again and again, as a worker's tick would) until a job is assigned to it.</summary>
+    private CompileJob PullUntilAssigned(IActorRef coordinator, TestProbe worker)
+    {
+        CompileJob? job = null;
+        long id = 1000;
+        AwaitAssert(() =>
+        {
+            coordinator.Tell(new RequestWork(worker.Ref, ++id), worker.Ref);
+            job = worker.FishForMessage(m => m is CompileJob || (m is NoWork n && n.RequestId == id), TimeSpan.FromSeconds(1)) as CompileJob;
+            Assert.NotNull(job);
+        }, TimeSpan.FromSeconds(10));
+        return job!;
+    }
+
+    /// <summary>The next message of type T, skipping others (WorkAvailable, NoWork) on the way.</summary>
+    private static T Next<T>(TestProbe probe, Func<T, bool>? match = null) where T : class =>
+        (T)probe.FishForMessage(m => m is T t && (match is null || match(t)));
+
+    private static JobCompleted Completed(CompileJob job, int exitCode) =>
+        new(job.JobId, exitCode, Array.Empty<byte>(), "warning: x\n"u8.ToArray(), exitCode == 0 ? new[] { Payload.ToOutput("a.o", "OBJECT"u8) } : Array.Empty<JobOutput>(), 12);
+
+    [Fact]
+    public void A_compiler_that_no_worker_offers_compiles_locally_and_says_which()
+    {
+        var coordinator = StartCoordinator();
+        var worker = CreateTestProbe();
+        coordinator.Tell(Capabilities(worker.Ref, Other));
+        var session = CreateTestProbe();
+        coordinator.Tell(new OpenJob(session.Ref, Request(), "a.c"), session.Ref);
+        session.ExpectMsg<AskToolchain>();
+        coordinator.Tell(new ToolchainLearned(session.Ref, "gcc-key", Gcc));
+        var local = session.ExpectMsg<LocalGranted>();
+        Assert.False(local.Quiet);
+        Assert.Contains("no worker offers gcc 12.2.0", local.Reason);
+    }
+
+    [Fact]
+    public void A_job_goes_to_the_worker_that_pulls_it_and_the_result_to_the_wrapper()
+    {
+        var coordinator = StartCoordinator();
+        var worker = CreateTestProbe();
+        coordinator.Tell(Capabilities(worker.Ref, Gcc));
+        var session = CreateTestProbe();
+        Submit(coordinator, session);
+
+        coordinator.Tell(new RequestWork(worker.Ref, 7), worker.Ref);
+        var job = Next<CompileJob>(worker);
+        Assert.Equal(7, job.RequestId);
+        Assert.Equal(Gcc.Fingerprint, job.Fingerprint);
+        var blob = Assert.Single(job.Blobs);
+        Assert.Equal(Source, Payload.Decompress(blob.Compressed, blob.Length));
+
+        job.Supervisor.Tell(new JobStarted(job.JobId, worker.Ref), worker.Ref);
+        job.Supervisor.Tell(Completed(job, 0), worker.Ref);
+        var result = session.ExpectMsg<JobResultReady>().Result;
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("warning: x\n"u8.ToArray(), result.Stderr);
+        Assert.Equal("OBJECT"u8.ToArray(), Assert.Single(result.Outputs).Value);
+    }
+
+    [Fact]
+    public void A_worker_is_sent_only_the_contents_it_does_not_have()
+    {
+        var coordinator = StartCoordinator();
+        var worker = CreateTestProbe();
+        coordinator.Tell(Capabilities(worker.Ref, Gcc));
+        for (int i = 0; i < 2; i++)
+        {
+            var session = CreateTestProbe();
+            Submit(coordinator, session);
+            coordinator.Tell(new RequestWork(worker.Ref, i), worker.Ref);
+            var job = Next<CompileJob>(worker);
+            Assert.Equal(i == 0 ? 1 : 0, job.Blobs.Length);
+            job.Supervisor.Tell(Completed(job, 0), worker.Ref);
+            session.ExpectMsg<JobResultReady>();
+        }
+    }
+
+    [Fact]
+    public void A_worker_with_nothing_to_do_is_told_so_and_told_again_when_work_arrives()
+    {
+        var coordinator = StartCoordinator();
+        var worker = CreateTestProbe();
+        coordinator.Tell(Capabilities(worker.Ref, Gcc));
+        coordinator.Tell(new RequestWork(worker.Ref, 1), worker.Ref);
+        Assert.Equal(1, Next<NoWork>(worker).RequestId);
+        Submit(coordinator, CreateTestProbe());
+        Next<WorkAvailable>(worker);
+    }
+
+    [Fact]
+    public void A_failing_worker_loses_the_job_to_another_and_the_last_failure_compiles_locally()
+    {
+        var coordinator = StartCoordinator(maxAttempts: 2);
+        var first = CreateTestProbe();
+        var second = CreateTestProbe();
+        coordinator.Tell(Capabilities(first.Ref, Gcc));
+        coordinator.Tell(Capabilities(second.Ref, Gcc));
+        var session = CreateTestProbe();
+        Submit(coordinator, session);
+
+        coordinator.Tell(new RequestWork(first.Ref, 1), first.Ref);
+        var job = Next<CompileJob>(first);
+        job.Supervisor.Tell(new JobFailed(job.JobId, "the compiler could not run", Refused: false), first.Ref);
+
+        // The job comes back to the queue, for the other worker only.
+        job = PullUntilAssigned(coordinator, second);
+        coordinator.Tell(new RequestWork(first.Ref, 2), first.Ref);
+        Next<NoWork>(first, m => m.RequestId == 2);
+        job.Supervisor.Tell(new JobFailed(job.JobId, "disk full", Refused: false), second.Ref);
+
+        var local = session.ExpectMsg<LocalGranted>();
+        Assert.False(local.Quiet);
+        Assert.Contains("failed on 2 worker(s)", local.Reason);
+    }
+
+    [Fact]
+    public void A_worker_that_stops_loses_its_job_to_another()
+    {
+        var coordinator = StartCoordinator();
+        var first = CreateTestProbe();
+        var second = CreateTestProbe();
+        coordinator.Tell(Capabilities(first.Ref, Gcc));
+        coordinator.Tell(Capabilities(second.Ref, Gcc));
+        var session = CreateTestProbe();
+        Submit(coordinator, session);
+        coordinator.Tell(new RequestWork(first.Ref, 1), first.Ref);
+        Next<CompileJob>(first);
+        Sys.Stop(first.Ref);
+
+        // The supervisor watches the worker: once it is gone, the job is queued again for the other one.
+        var job = PullUntilAssigned(coordinator, second);
+        job.Supervisor.Tell(Completed(job, 0), second.Ref);
+        Assert.Equal(0, session.ExpectMsg<JobResultReady>().Result.ExitCode);
+    }
+
+    [Fact]
+    public void A_remote_compiler_error_is_confirmed_by_a_quiet_local_compile()
+    {
+        var coordinator = StartCoordinator();
+        var worker = CreateTestProbe();
+        coordinator.Tell(Capabilities(worker.Ref, Gcc));
+        var session = CreateTestProbe();
+        Submit(coordinator, session);
+        coordinator.Tell(new RequestWork(worker.Ref, 1), worker.Ref);
+        var job = Next<CompileJob>(worker);
+        job.Supervisor.Tell(Completed(job, 1), worker.Ref);
+        Assert.True(session.ExpectMsg<LocalGranted>().Quiet);
+    }
+
+    [Fact]
+    public void When_the_wrapper_goes_away_its_job_is_cancelled_on_the_worker()
+    {
+        var coordinator = StartCoordinator();
+        var worker = CreateTestProbe();
+        coordinator.Tell(Capabilities(worker.Ref, Gcc));
+        var session = CreateTestProbe();
+        Submit(coordinator, session);
+        coordinator.Tell(new RequestWork(worker.Ref, 1), worker.Ref);
+        var job = Next<CompileJob>(worker);
+        Sys.Stop(session.Ref);
+        Assert.Equal(job.JobId, Next<CancelJob>(worker).JobId);
+    }
+
+    [Fact]
+    public void Local_slots_are_granted_first_come_first_served_and_freed_by_their_holders()
+    {
+        var coordinator = StartCoordinator(localSlots: 1);
+        var a = CreateTestProbe();
+        var b = CreateTestProbe();
+        coordinator.Tell(new RequestLocalSlot(a.Ref, "linking", true, "a.o"));
+        a.ExpectMsg<LocalGranted>();
+        coordinator.Tell(new RequestLocalSlot(b.Ref, "linking", true, "b.o"));
+        b.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+        coordinator.Tell(new LocalFinished(a.Ref, 0, 10));
+        b.ExpectMsg<LocalGranted>();
+        // A holder that goes away frees its slot too.
+        var c = CreateTestProbe();
+        coordinator.Tell(new RequestLocalSlot(c.Ref, "linking", true, "c.o"));
+        c.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        Sys.Stop(b.Ref);
+        c.ExpectMsg<LocalGranted>();
+    }
+}

@@ -1,0 +1,74 @@
+using ActorCompile.Tests;
+using Xunit;
+
+namespace ActorCompile.Integration.Tests;
+
+/// <summary>The node process itself: joining, leaving on SIGTERM and SIGINT, and refusing bad configuration.</summary>
+public sealed class NodeLifecycleTests
+{
+    [Theory]
+    [InlineData("TERM")]
+    [InlineData("INT")]
+    public async Task A_signal_leaves_the_cluster_gracefully_and_removes_the_socket(string signal)
+    {
+        using var dir = new TempDirectory("ac-life");
+        using var seed = new NodeProcess("seed", dir.Path, "coordinator");
+        using var worker = new NodeProcess("worker", dir.Path, "worker", new[] { seed.Address });
+        await Eventually.True(() =>
+        {
+            using var s = Wrapper.Status(seed.Socket);
+            return s.RootElement.GetProperty("members").EnumerateArray().Count(m => m.GetProperty("state").GetString() == "up") == 2;
+        }, TimeSpan.FromSeconds(60), "the worker to join");
+        Assert.True(File.Exists(worker.Socket));
+
+        worker.Signal(signal);
+        Assert.True(worker.WaitForExit(TimeSpan.FromSeconds(20)), $"the node did not stop on SIG{signal}:\n{worker.Log()}");
+        Assert.False(File.Exists(worker.Socket));
+        Assert.Equal(0, worker.ExitCode);
+        // A graceful leave: the seed removes the member (about a second when the machine is idle), and the
+        // seed itself keeps running.
+        try
+        {
+            await Eventually.True(() =>
+            {
+                using var s = Wrapper.Status(seed.Socket);
+                return s.RootElement.GetProperty("members").GetArrayLength() == 1;
+            }, TimeSpan.FromSeconds(30), "the seed to see the worker leave");
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}\n--- seed ---\n{seed.Log()}\n--- worker ---\n{worker.Log()}");
+        }
+        Assert.Contains("Remoting shut down", worker.Log());
+        Assert.False(seed.HasExited);
+    }
+
+    [Fact]
+    public void A_bad_flag_stops_the_node_with_what_is_allowed()
+    {
+        var r = Run.Program(Dist.Node, new[] { "--port", "abc" });
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("--port takes a whole number from 0 to 65535, not 'abc'", r.Stderr);
+    }
+
+    [Fact]
+    public void A_bad_value_in_a_configuration_file_names_the_file_and_the_key()
+    {
+        using var dir = new TempDirectory("ac-conf");
+        var file = dir.Write("node.hocon", "actorcompile.worker.slots = -3\n");
+        var r = Run.Program(Dist.Node, new[] { "--config", file });
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains(file, r.Stderr);
+        Assert.Contains("actorcompile.worker.slots", r.Stderr);
+        Assert.Contains("a whole number from 0", r.Stderr);
+    }
+
+    [Fact]
+    public void Help_says_what_each_flag_does()
+    {
+        var r = Run.Program(Dist.Node, new[] { "--help" });
+        Assert.Equal(0, r.ExitCode);
+        foreach (var flag in new[] { "--roles", "--host", "--port", "--seed", "--socket", "--slots", "--toolchain", "--config" })
+            Assert.Contains(flag, r.Stdout);
+    }
+}

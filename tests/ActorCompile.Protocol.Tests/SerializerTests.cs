@@ -1,0 +1,145 @@
+using System.Collections;
+using System.Reflection;
+using Akka.Actor;
+using Akka.TestKit.Xunit2;
+using ActorCompile.Protocol;
+using ActorCompile.Protocol.Messages;
+using ActorCompile.Protocol.Serialization;
+using ActorCompile.Tests;
+using Xunit;
+
+namespace ActorCompile.Protocol.Tests;
+
+/// <summary>The one serializer of messages between nodes: every message round-trips, nothing else gets through.</summary>
+public sealed class SerializerTests : TestKit
+{
+    public SerializerTests() : base(ClusterTestConfig.Create()) { }
+
+    private IActorRef Ref => TestActor;
+
+    private object[] Samples()
+    {
+        var blob = Payload.ToBlob(new string('c', 64), "int x;\n"u8);
+        var toolchain = new OfferedToolchain("gcc,cc", new string('f', 64), "gcc", "12.2.0", "x86_64-linux-gnu", "c");
+        var worker = new WorkerReport(4, 1, 10, 2, 4, 0.5, 0.2, new[] { new ToolchainReport("gcc", "12.2.0", "x86_64-linux-gnu", new string('f', 64)) });
+        var coordinator = new CoordinatorReport(3, 2, 2, 1, 100, 7, new[] { new WorkerHealth("127.0.0.1:7421", false, 1, 0) });
+        return new object[]
+        {
+            new CoordinatorHello(Ref),
+            toolchain,
+            new WorkerCapabilities(Ref, "127.0.0.1:7421", 4, 8, new[] { toolchain }),
+            new WorkerRefusal(Ref, "not from an allowed network"),
+            new WorkAvailable(Ref),
+            new RequestWork(Ref, 42),
+            new NoWork(42),
+            blob,
+            new MirrorPath(1, "/usr/include/stdio.h", new string('c', 64), 1_700_000_000_000),
+            new EnvironmentVariable("LANG", "C.UTF-8"),
+            new CompileJob(1, "job-1", Ref, new string('f', 64), new[] { "-c", "a.c" }, "/home/u", new[] { new MirrorPath(2, "/home/u", null, 0) },
+                new[] { "/usr/include" }, true, new[] { new EnvironmentVariable("LANG", "C") }, false, new[] { blob }, 60_000),
+            new NeedJobBlobs("job-1", new[] { new string('c', 64) }),
+            new JobBlobs("job-1", new[] { blob }),
+            new JobStarted("job-1", Ref),
+            new JobOutput("a.o", Payload.Compress("OBJ"u8), 3),
+            new JobCompleted("job-1", 0, "out"u8.ToArray(), "err"u8.ToArray(), new[] { new JobOutput("a.o", Payload.Compress("OBJ"u8), 3) }, 12),
+            new JobFailed("job-1", "timeout", false),
+            new CancelJob("job-1"),
+            worker.Toolchains[0],
+            worker,
+            coordinator,
+            coordinator.Workers[0],
+            new JobReport("job-1", "a.c", "compiling", "127.0.0.1:7421", 1_700_000_000_000),
+            new NodeReport("127.0.0.1:7420", new[] { "coordinator" }, 5, 1_700_000_000_000, worker, coordinator, Array.Empty<JobReport>()),
+            new NodeReport("127.0.0.1:7420", new[] { "worker" }, 6, 1_700_000_000_000, null, null, Array.Empty<JobReport>()),
+        };
+    }
+
+    [Fact]
+    public void Every_cluster_message_type_has_a_sample_here()
+    {
+        var covered = Samples().Select(s => s.GetType()).ToHashSet();
+        var missing = ActorCompileSerializer.AllowedTypes.Where(t => t != typeof(ActorRefSurrogate) && !covered.Contains(t)).Select(t => t.Name).ToList();
+        Assert.Empty(missing);
+    }
+
+    [Fact]
+    public void Every_message_is_bound_to_the_actorcompile_serializer_and_round_trips()
+    {
+        foreach (var sample in Samples())
+        {
+            var serializer = Sys.Serialization.FindSerializerFor(sample);
+            Assert.IsType<ActorCompileSerializer>(serializer);
+            var bytes = serializer.ToBinary(sample);
+            var back = serializer.FromBinary(bytes, sample.GetType());
+            AssertDeepEqual(sample, back, sample.GetType().Name);
+        }
+    }
+
+    [Fact]
+    public void Types_outside_the_allow_list_are_refused_on_both_sides()
+    {
+        var serializer = (ActorCompileSerializer)Sys.Serialization.FindSerializerForType(typeof(NoWork));
+        Assert.Throws<ArgumentException>(() => serializer.ToBinary(new List<string> { "x" }));
+
+        // Bytes written by an unrestricted Hyperion for a type the allow list does not name.
+        using var stream = new MemoryStream();
+        new Hyperion.Serializer().Serialize(new Smuggled("payload"), stream);
+        Assert.ThrowsAny<Exception>(() => serializer.FromBinary(stream.ToArray(), typeof(object)));
+    }
+
+    [Fact]
+    public void Strict_serialization_refuses_a_type_without_a_binding()
+    {
+        Assert.ThrowsAny<Exception>(() => Sys.Serialization.FindSerializerFor(new Smuggled("x")));
+    }
+
+    [Fact]
+    public void The_default_json_serializer_is_replaced_by_one_that_refuses_everything()
+    {
+        var e = Assert.ThrowsAny<Exception>(() => Sys.Serialization.Deserialize("{\"$type\":\"System.String\"}"u8.ToArray(), 1, ""));
+        Assert.Contains("accepts only ActorCompile's serializer", e.ToString());
+    }
+
+    [Fact]
+    public void Payloads_are_compressed_and_checked()
+    {
+        var data = Enumerable.Repeat("#include <stdio.h>\n"u8.ToArray(), 1000).SelectMany(b => b).ToArray();
+        var packed = Payload.Compress(data);
+        Assert.True(packed.Length < data.Length / 4);
+        Assert.Equal(data, Payload.Decompress(packed, data.Length));
+        Assert.Throws<InvalidDataException>(() => Payload.Decompress(packed, data.Length + 1));
+        Assert.Throws<InvalidDataException>(() => Payload.Decompress(new byte[] { 1, 2, 3 }, 3));
+    }
+
+    public sealed class Smuggled(string value)
+    {
+        public string Value { get; } = value;
+    }
+
+    private static void AssertDeepEqual(object? expected, object? actual, string path)
+    {
+        if (expected is null) { Assert.Null(actual); return; }
+        Assert.NotNull(actual);
+        switch (expected)
+        {
+            case IActorRef r:
+                Assert.Equal(r.Path.ToString(), ((IActorRef)actual!).Path.ToString());
+                return;
+            case string or bool or int or long or double or byte:
+                Assert.Equal(expected, actual);
+                return;
+            case byte[] bytes:
+                Assert.Equal(bytes, (byte[])actual!);
+                return;
+            case IEnumerable e:
+                var a = ((IEnumerable)actual!).Cast<object?>().ToList();
+                var x = e.Cast<object?>().ToList();
+                Assert.Equal(x.Count, a.Count);
+                for (int i = 0; i < x.Count; i++) AssertDeepEqual(x[i], a[i], $"{path}[{i}]");
+                return;
+        }
+        Assert.Equal(expected.GetType(), actual!.GetType());
+        foreach (var p in expected.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.GetIndexParameters().Length == 0 && p.Name != "EqualityContract"))
+            AssertDeepEqual(p.GetValue(expected), p.GetValue(actual), $"{path}.{p.Name}");
+    }
+}
