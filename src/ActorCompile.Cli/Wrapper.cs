@@ -92,6 +92,9 @@ public sealed class Wrapper
                     node.Send(new ToolchainInfo(id.Fingerprint, id.Family, id.Version, id.Target, id.DriverLanguage));
                     break;
 
+                case RunLocally { Confirm: true }:
+                    return ConfirmLocally(node);
+
                 case RunLocally local:
                     if (local.Quiet) return RunLocally(node);
                     return FallBack(local.Reason, node);
@@ -227,6 +230,33 @@ public sealed class Wrapper
             catch (NodeUnavailableException) { }
         }
         if (_verbose && _command.Source is not null) Console.Error.WriteLine($"actorcompile: {_command.Source} compiled locally in {started.ElapsedMilliseconds} ms");
+        return exit;
+    }
+
+    /// <summary>
+    /// The compile failed on a worker; the local compile gives the user's result, and what it printed is
+    /// hashed so that the node can tell whether the worker and this machine disagree. Its stderr passes
+    /// through a pipe, so gcc is asked for colours as it was on the worker when this is a terminal.
+    /// </summary>
+    private int ConfirmLocally(NodeClient node)
+    {
+        var started = Stopwatch.StartNew();
+        var args = ColorDiagnostics() ? _args.Append("-fdiagnostics-color=always").ToList() : _args.ToList();
+        int exit;
+        string? hash = null;
+        try
+        {
+            var (code, stderr) = ProcessRunner.RunTeeingStderr(_compiler, args);
+            exit = code;
+            hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stderr));
+        }
+        catch (ProcessStartException e)
+        {
+            Console.Error.WriteLine($"actorcompile: {e.Message}");
+            exit = ExitCodes.CompilerNotFound;
+        }
+        try { node.Send(new LocalDone(exit, started.ElapsedMilliseconds, hash)); }
+        catch (NodeUnavailableException) { }
         return exit;
     }
 

@@ -17,10 +17,22 @@ public sealed class AskToolchain : INoSerializationVerificationNeeded { public s
 public sealed record ToolchainLearned(IActorRef Session, string CompilerKey, ToolchainIdentity Identity) : INoSerializationVerificationNeeded;
 
 /// <summary>A wrapper asks for a local slot (a command that stays local, or a fallback).</summary>
-public sealed record RequestLocalSlot(IActorRef Session, string Reason, bool Quiet, string Source) : INoSerializationVerificationNeeded;
+public sealed record RequestLocalSlot(IActorRef Session, string Reason, bool Quiet, string Source, RemoteVerdict? Confirm = null) : INoSerializationVerificationNeeded;
+
+/// <summary>What a worker said about a compile that failed there, for the local compile that confirms it.</summary>
+public sealed record RemoteVerdict(string WorkerId, string WorkerAddress, int ExitCode, string StderrHash) : INoSerializationVerificationNeeded;
+
+/// <summary>A local compile disagreed with a worker's verdict on the same command.</summary>
+public sealed record Discrepancy(string WorkerId, string WorkerAddress, string Source, string Details) : INoSerializationVerificationNeeded;
+
+/// <summary>A member became unreachable: supervisors of jobs on its workers move them at once.</summary>
+public sealed record MemberUnreachable(Address Node) : INoSerializationVerificationNeeded;
+
+/// <summary>The coordinator hands a queued job back to its wrapper: every worker is busy and a local slot is free.</summary>
+public sealed class CompileHere : INoSerializationVerificationNeeded { public static readonly CompileHere Instance = new(); }
 
 /// <summary>The session may compile locally; it holds a local slot until it stops or sends <see cref="ReleaseLocalSlot"/>.</summary>
-public sealed record LocalGranted(string Reason, bool Quiet) : INoSerializationVerificationNeeded;
+public sealed record LocalGranted(string Reason, bool Quiet, RemoteVerdict? Confirm = null) : INoSerializationVerificationNeeded;
 
 /// <summary>The session may run the dependency scan (a local slot is held for it).</summary>
 public sealed record PreprocessGranted(IReadOnlyList<string>? SystemIncludeDirectories, ToolchainIdentity Toolchain) : INoSerializationVerificationNeeded;
@@ -58,12 +70,12 @@ public sealed record JobResultReady(CompileResult Result) : INoSerializationVeri
 
 public sealed record Assign(IActorRef Worker, string WorkerId, string WorkerAddress, long RequestId, IReadOnlyList<string> BlobsToSend) : INoSerializationVerificationNeeded;
 
-public sealed record Requeue(IActorRef Supervisor, string Fingerprint, IReadOnlyCollection<string> ExcludedWorkers) : INoSerializationVerificationNeeded;
+public sealed record Requeue(string JobId, IActorRef Supervisor, string Fingerprint, IReadOnlyCollection<string> ExcludedWorkers) : INoSerializationVerificationNeeded;
 
 public sealed record JobPhase(string JobId, string Phase, string? Worker) : INoSerializationVerificationNeeded;
 
 /// <summary>A job ended: on a worker (with its verdict) or handed to a local compile.</summary>
-public sealed record JobEnded(string JobId, string? Worker, bool Remote, long Milliseconds) : INoSerializationVerificationNeeded;
+public sealed record JobEnded(string JobId, string? WorkerId, bool Remote, long Milliseconds) : INoSerializationVerificationNeeded;
 
 /// <summary>A worker failed a job for a reason other than the compiler's verdict.</summary>
 public sealed record WorkerFailed(string WorkerId, string Reason) : INoSerializationVerificationNeeded;

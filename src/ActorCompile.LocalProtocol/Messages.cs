@@ -171,12 +171,12 @@ public sealed record Blobs(IReadOnlyList<KeyValuePair<string, byte[]>> Items) : 
     }
 }
 
-/// <summary>A local compile (granted by RunLocally) has finished.</summary>
-public sealed record LocalDone(int ExitCode, long ElapsedMilliseconds) : LocalMessage
+/// <summary>A local compile (granted by RunLocally) has finished. <paramref name="StderrHash"/>: SHA-256 of what it printed on stderr, for a compile that confirms a worker's verdict.</summary>
+public sealed record LocalDone(int ExitCode, long ElapsedMilliseconds, string? StderrHash = null) : LocalMessage
 {
     public override MessageType Type => MessageType.LocalDone;
-    public override void Write(WireWriter w) { w.Int32(ExitCode); w.Int64(ElapsedMilliseconds); }
-    internal static LocalDone Read(ref WireReader r) => new(r.Int32("exit code"), r.Int64("elapsed"));
+    public override void Write(WireWriter w) { w.Int32(ExitCode); w.Int64(ElapsedMilliseconds); w.String(StderrHash); }
+    internal static LocalDone Read(ref WireReader r) => new(r.Int32("exit code"), r.Int64("elapsed"), r.NullableString("stderr hash"));
 }
 
 public sealed record StatusRequest : LocalMessage
@@ -193,12 +193,13 @@ public sealed record NeedToolchain : LocalMessage
 
 /// <summary>Compile locally. The node holds a local slot for this connection until LocalDone or disconnect.</summary>
 /// <param name="Reason">Why (printed by the wrapper unless <paramref name="Quiet"/>).</param>
-/// <param name="Quiet">The command was never meant to be distributed (linking, -E, ...): nothing to report.</param>
-public sealed record RunLocally(string Reason, bool Quiet) : LocalMessage
+/// <param name="Quiet">Nothing to report: the command was never meant to be distributed (linking, -E, ...), or the target compiles it as a helper for itself.</param>
+/// <param name="Confirm">The compile failed on a worker; the wrapper reports the SHA-256 of its own stderr so that the two verdicts can be compared.</param>
+public sealed record RunLocally(string Reason, bool Quiet, bool Confirm = false) : LocalMessage
 {
     public override MessageType Type => MessageType.RunLocally;
-    public override void Write(WireWriter w) { w.String(Reason); w.Bool(Quiet); }
-    internal static RunLocally Read(ref WireReader r) => new(r.String("reason"), r.Bool("quiet flag"));
+    public override void Write(WireWriter w) { w.String(Reason); w.Bool(Quiet); w.Bool(Confirm); }
+    internal static RunLocally Read(ref WireReader r) => new(r.String("reason"), r.Bool("quiet flag"), r.Bool("confirm flag"));
 }
 
 /// <summary>Run the dependency scan now (a local slot is held). Carries the default header directories when the node knows them.</summary>

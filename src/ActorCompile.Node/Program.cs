@@ -32,7 +32,8 @@ try
         if (config.IsWorker)
             akka.WithWorker(new WorkerSettings(config.WorkerSlots, Environment.ProcessorCount, toolchains, config.WorkDirectory, config.BlobCacheBytes, config.WorkerJobTimeout));
         if (config.IsCoordinator)
-            akka.WithCoordinator(new CoordinatorSettings(config.LocalSlots, config.MaxAttempts, config.CoordinatorJobTimeout, config.BlobStoreBytes), blobs);
+            akka.WithCoordinator(new CoordinatorSettings(config.LocalSlots, config.MaxAttempts, config.CoordinatorJobTimeout, config.BlobStoreBytes,
+                config.BackoffAfterFailures, config.Backoff, config.HelpAfter), blobs);
         akka.JoinCluster(config);
     });
     builder.Services.AddHostedService<LocalSocketServer>();

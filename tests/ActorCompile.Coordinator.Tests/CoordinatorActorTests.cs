@@ -28,8 +28,10 @@ public sealed class CoordinatorActorTests : TestKit
 
     public CoordinatorActorTests() : base(ClusterTestConfig.Create()) { }
 
-    private IActorRef StartCoordinator(int localSlots = 2, int maxAttempts = 3) =>
-        Sys.ActorOf(CoordinatorActor.Props(new CoordinatorSettings(localSlots, maxAttempts, TimeSpan.FromSeconds(30), 1L << 30), _blobs));
+    /// <summary>A coordinator; the target helps with the queue only when a test asks for it (helpAfter).</summary>
+    private IActorRef StartCoordinator(int localSlots = 2, int maxAttempts = 3, int backoffAfter = 3, TimeSpan? helpAfter = null) =>
+        Sys.ActorOf(CoordinatorActor.Props(new CoordinatorSettings(localSlots, maxAttempts, TimeSpan.FromSeconds(30), 1L << 30,
+            backoffAfter, TimeSpan.FromMinutes(1), helpAfter ?? TimeSpan.FromHours(1)), _blobs));
 
     private static WorkerCapabilities Capabilities(IActorRef worker, params ToolchainIdentity[] toolchains) =>
         new(worker, "w", 2, 2, toolchains.Select(t => new OfferedToolchain("gcc", t.Fingerprint, t.Family, t.Version, t.Target, t.DriverLanguage)).ToArray());
@@ -244,5 +246,90 @@ public sealed class CoordinatorActorTests : TestKit
         c.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
         Sys.Stop(b.Ref);
         c.ExpectMsg<LocalGranted>();
+    }
+
+    [Fact]
+    public void When_every_worker_is_busy_a_free_local_slot_compiles_the_queued_job()
+    {
+        var coordinator = StartCoordinator(localSlots: 1, helpAfter: TimeSpan.FromMilliseconds(100));
+        var worker = CreateTestProbe(); // offers the toolchain but never asks for work: busy
+        coordinator.Tell(Capabilities(worker.Ref, Gcc));
+        var session = CreateTestProbe();
+        Submit(coordinator, session);
+        var local = session.ExpectMsg<LocalGranted>(TimeSpan.FromSeconds(5));
+        Assert.True(local.Quiet);
+        Assert.Contains("every worker is busy", local.Reason);
+        // The job is gone from the queue: the worker finds nothing when it finally asks.
+        coordinator.Tell(new RequestWork(worker.Ref, 1), worker.Ref);
+        Next<NoWork>(worker);
+    }
+
+    [Fact]
+    public void A_worker_that_keeps_failing_is_backed_off_and_shown_as_such()
+    {
+        var coordinator = StartCoordinator(maxAttempts: 1, backoffAfter: 2);
+        var worker = CreateTestProbe();
+        coordinator.Tell(Capabilities(worker.Ref, Gcc));
+        for (int i = 0; i < 2; i++)
+        {
+            var session = CreateTestProbe();
+            Submit(coordinator, session);
+            coordinator.Tell(new RequestWork(worker.Ref, i), worker.Ref);
+            var job = Next<CompileJob>(worker);
+            job.Supervisor.Tell(new JobFailed(job.JobId, "crashed", Refused: false), worker.Ref);
+            session.ExpectMsg<LocalGranted>();
+            coordinator.Tell(new LocalFinished(session.Ref, 0, 1));
+        }
+        // Backed off: new requests go local at once, and the worker's asks are answered with nothing.
+        var next = CreateTestProbe();
+        coordinator.Tell(new OpenJob(next.Ref, Request(), "b.c"), next.Ref);
+        Assert.Contains("backed off", next.ExpectMsg<LocalGranted>().Reason);
+        coordinator.Tell(new RequestWork(worker.Ref, 9), worker.Ref);
+        Next<NoWork>(worker, m => m.RequestId == 9);
+
+        var status = CreateTestProbe();
+        Sys.EventStream.Subscribe(status.Ref, typeof(CoordinatorSnapshot));
+        var snapshot = status.ExpectMsg<CoordinatorSnapshot>(TimeSpan.FromSeconds(3));
+        var health = Assert.Single(snapshot.Report.Workers);
+        Assert.True(health.BackedOff);
+        Assert.Equal(2, health.Failures);
+    }
+
+    [Fact]
+    public void A_remote_verdict_travels_with_the_confirming_local_compile()
+    {
+        var coordinator = StartCoordinator();
+        var worker = CreateTestProbe();
+        coordinator.Tell(Capabilities(worker.Ref, Gcc));
+        var session = CreateTestProbe();
+        Submit(coordinator, session);
+        coordinator.Tell(new RequestWork(worker.Ref, 1), worker.Ref);
+        var job = Next<CompileJob>(worker);
+        job.Supervisor.Tell(Completed(job, 1), worker.Ref);
+        var local = session.ExpectMsg<LocalGranted>();
+        Assert.NotNull(local.Confirm);
+        Assert.Equal(1, local.Confirm!.ExitCode);
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData("warning: x\n"u8)), local.Confirm.StderrHash);
+    }
+
+    [Fact]
+    public void A_late_answer_from_a_worker_the_job_was_taken_from_is_ignored()
+    {
+        var coordinator = StartCoordinator();
+        var first = CreateTestProbe();
+        var second = CreateTestProbe();
+        coordinator.Tell(Capabilities(first.Ref, Gcc));
+        coordinator.Tell(Capabilities(second.Ref, Gcc));
+        var session = CreateTestProbe();
+        Submit(coordinator, session);
+        coordinator.Tell(new RequestWork(first.Ref, 1), first.Ref);
+        var job = Next<CompileJob>(first);
+        job.Supervisor.Tell(new JobFailed(job.JobId, "timeout", Refused: false), first.Ref);
+        var again = PullUntilAssigned(coordinator, second);
+        // The first worker answers after all: not taken, the job waits for the second.
+        again.Supervisor.Tell(Completed(job, 0), first.Ref);
+        session.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+        again.Supervisor.Tell(Completed(again, 0), second.Ref);
+        session.ExpectMsg<JobResultReady>();
     }
 }

@@ -124,28 +124,29 @@ public static class Wrapper
     }
 }
 
-/// <summary>
-/// A coordinator and two workers as separate processes on loopback ports, shared by the tests of a
-/// collection. The coordinator has no worker role, so every distributed compile runs on a worker.
-/// </summary>
-public sealed class ClusterFixture : Xunit.IAsyncLifetime
+/// <summary>A coordinator and some workers as separate processes on loopback ports.</summary>
+public sealed class TestCluster : IDisposable
 {
-    public TempDirectory Directory { get; } = new("ac-cluster");
-    public NodeProcess Coordinator { get; private set; } = null!;
-    public NodeProcess WorkerA { get; private set; } = null!;
-    public NodeProcess WorkerB { get; private set; } = null!;
+    public TempDirectory Directory { get; }
+    public NodeProcess Coordinator { get; }
+    public List<NodeProcess> Workers { get; } = new();
 
-    public async Task InitializeAsync()
+    /// <param name="coordinatorArgs">Extra flags for the coordinator (--config, --local-slots, ...).</param>
+    /// <param name="workerArgs">Extra flags for every worker (--slots, --toolchain, ...).</param>
+    public TestCluster(int workers, IEnumerable<string>? coordinatorArgs = null, IEnumerable<string>? workerArgs = null, string prefix = "ac-cluster")
     {
-        Coordinator = new NodeProcess("coordinator", Directory.Path, "coordinator");
-        WorkerA = new NodeProcess("worker-a", Directory.Path, "worker", new[] { Coordinator.Address }, new[] { "--slots", "2" });
-        WorkerB = new NodeProcess("worker-b", Directory.Path, "worker", new[] { Coordinator.Address }, new[] { "--slots", "2" });
-        await WaitForWorkers(2);
+        Directory = new TempDirectory(prefix);
+        Coordinator = new NodeProcess("coordinator", Directory.Path, "coordinator", extra: coordinatorArgs);
+        for (int i = 0; i < workers; i++)
+            Workers.Add(new NodeProcess($"worker-{(char)('a' + i)}", Directory.Path, "worker", new[] { Coordinator.Address }, workerArgs));
     }
 
+    public NodeProcess Worker(int i) => Workers[i];
+
     /// <summary>Waits until the coordinator's status shows this many workers up with toolchains.</summary>
-    public async Task WaitForWorkers(int count)
+    public async Task WaitForWorkers(int? count = null)
     {
+        int want = count ?? Workers.Count;
         try
         {
             await Eventually.Get(() =>
@@ -153,21 +154,116 @@ public sealed class ClusterFixture : Xunit.IAsyncLifetime
                 using var doc = Wrapper.Status(Coordinator.Socket);
                 var up = doc.RootElement.GetProperty("workers").EnumerateArray()
                     .Count(w => w.GetProperty("state").GetString() == "up" && w.GetProperty("toolchains").GetArrayLength() > 0);
-                return Task.FromResult<object?>(up >= count ? new object() : null);
-            }, TimeSpan.FromSeconds(60), $"{count} workers to join");
+                return Task.FromResult<object?>(up >= want ? new object() : null);
+            }, TimeSpan.FromSeconds(60), $"{want} workers to join");
         }
         catch (TimeoutException e)
         {
-            throw new TimeoutException($"{e.Message}\n--- coordinator log ---\n{Coordinator.Log()}\n--- worker-a log ---\n{WorkerA?.Log()}");
+            throw new TimeoutException($"{e.Message}\n--- coordinator log ---\n{Coordinator.Log()}\n--- first worker log ---\n{Workers.FirstOrDefault()?.Log()}");
         }
+    }
+
+    /// <summary>The worker entry of the coordinator's status, by address.</summary>
+    public System.Text.Json.JsonElement WorkerStatus(NodeProcess worker)
+    {
+        using var doc = Wrapper.Status(Coordinator.Socket);
+        return doc.RootElement.GetProperty("workers").EnumerateArray().Single(w => w.GetProperty("address").GetString() == worker.Address).Clone();
+    }
+
+    /// <summary>The logs of every node, for failure messages.</summary>
+    public string Logs() => string.Join("\n", new[] { Coordinator }.Concat(Workers).Select(n => $"--- {n.Name} ---\n{n.Log()}"));
+
+    public void Dispose()
+    {
+        foreach (var w in Workers) w.Dispose();
+        Coordinator.Dispose();
+        Directory.Dispose();
+    }
+}
+
+/// <summary>
+/// A coordinator and two workers shared by the tests of a collection. The coordinator has no worker role
+/// and never compiles queued jobs itself, so every distributed compile runs on a worker.
+/// </summary>
+public sealed class ClusterFixture : Xunit.IAsyncLifetime
+{
+    private TestCluster _cluster = null!;
+    private TempDirectory? _config;
+
+    public NodeProcess Coordinator => _cluster.Coordinator;
+    public NodeProcess WorkerA => _cluster.Worker(0);
+    public NodeProcess WorkerB => _cluster.Worker(1);
+
+    public async Task InitializeAsync()
+    {
+        var dir = new TempDirectory("ac-fixture");
+        _config = dir;
+        var noHelp = dir.Write("no-help.hocon", "actorcompile.coordinator.help-after = 1h\n");
+        _cluster = new TestCluster(2, coordinatorArgs: new[] { "--config", noHelp }, workerArgs: new[] { "--slots", "2" });
+        await _cluster.WaitForWorkers();
     }
 
     public Task DisposeAsync()
     {
-        WorkerA?.Dispose();
-        WorkerB?.Dispose();
-        Coordinator?.Dispose();
-        Directory.Dispose();
+        _cluster.Dispose();
+        _config?.Dispose();
         return Task.CompletedTask;
     }
+}
+
+/// <summary>
+/// Fake compilers: shell scripts around the real gcc that misbehave only when they run on a worker
+/// (their working directory is then inside a worker's job directory). They exist because the failures
+/// they stand for cannot be produced on demand with the real gcc: a compile slow enough to kill a node
+/// in the middle of it, a compiler that hangs, one that crashes by a signal, one that fails only on a
+/// helper. They answer -v, -dumpmachine and the rest as gcc does, so they fingerprint as a toolchain of
+/// their own, which the test's workers offer with --toolchain.
+/// </summary>
+public static class FakeCompiler
+{
+    private const string OnWorker = """case "$PWD" in */actorcompile-worker-*) on_worker=1;; *) on_worker=0;; esac""";
+
+    /// <summary>Writes an executable script and returns its path.</summary>
+    private static string Write(string directory, string name, string body)
+    {
+        var path = Path.Combine(directory, name);
+        File.WriteAllText(path, "#!/bin/sh\n" + OnWorker + "\n" + body + "\nexec gcc \"$@\"\n");
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        return path;
+    }
+
+    private const string Compiling = """compiling=0; for a in "$@"; do [ "$a" = -c ] && compiling=1; done""";
+
+    /// <summary>Sleeps before each compile on a worker, and logs when each one starts and ends there.</summary>
+    public static string Slow(string directory, double seconds, string log) => Write(directory, "slow-gcc", $$"""
+        {{Compiling}}
+        if [ $on_worker = 1 ] && [ $compiling = 1 ]; then
+          echo "start $(date +%s%N) $PWD" >> '{{log}}'
+          sleep {{seconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}}
+          gcc "$@"; rc=$?
+          echo "end $(date +%s%N) $PWD" >> '{{log}}'
+          exit $rc
+        fi
+        """);
+
+    /// <summary>Never finishes a compile on a worker (a sleep with a marker argument, to find it later).</summary>
+    public static string Hanging(string directory, string marker, string startedFile) => Write(directory, "hanging-gcc", $$"""
+        {{Compiling}}
+        if [ $on_worker = 1 ] && [ $compiling = 1 ]; then
+          touch '{{startedFile}}'
+          sleep {{marker}}
+        fi
+        """);
+
+    /// <summary>Dies by SIGSEGV when compiling on a worker.</summary>
+    public static string Crashing(string directory) => Write(directory, "crashing-gcc", $$"""
+        {{Compiling}}
+        if [ $on_worker = 1 ] && [ $compiling = 1 ]; then kill -SEGV $$; fi
+        """);
+
+    /// <summary>Reports an error and fails when compiling on a worker; compiles normally elsewhere.</summary>
+    public static string FailingOnWorkers(string directory) => Write(directory, "failing-gcc", $$"""
+        {{Compiling}}
+        if [ $on_worker = 1 ] && [ $compiling = 1 ]; then echo "fake-gcc: error: this helper is broken" >&2; exit 1; fi
+        """);
 }

@@ -9,13 +9,16 @@ namespace ActorCompile.Coordinator.Actors;
 /// <summary>
 /// The coordinator role (/user/coordinator): learns workers from cluster membership, decides for each
 /// wrapper request between a remote job and a local compile, keeps the queue that workers pull from, and
-/// hands out the target's local slots. Each job is supervised by a <see cref="JobSupervisor"/> child.
+/// hands out the target's local slots (what make -l limits). Each job is supervised by a
+/// <see cref="JobSupervisor"/> child. When every worker is busy and a local slot is free, the target
+/// compiles queued jobs itself; workers that keep failing are backed off for a while.
 /// </summary>
 public sealed class CoordinatorActor : ReceiveActor, IWithTimers
 {
     public const string Name = "coordinator";
 
     private sealed class Tick : INoSerializationVerificationNeeded { public static readonly Tick Instance = new(); }
+    private sealed class HelpTick : INoSerializationVerificationNeeded { public static readonly HelpTick Instance = new(); }
 
     /// <summary>What the coordinator knows of one worker.</summary>
     private sealed class WorkerEntry(IActorRef worker, Address node)
@@ -31,18 +34,15 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         public bool Reachable { get; set; } = true;
         public HashSet<string> KnownBlobs { get; } = new(StringComparer.Ordinal);
         public long Failures { get; set; }
+        public int FailuresInARow { get; set; }
+        public DateTime BackedOffUntil { get; set; }
         public long Discrepancies { get; set; }
+        public bool BackedOff(DateTime now) => now < BackedOffUntil;
     }
 
-    private sealed class QueuedJob(IActorRef supervisor, string fingerprint, IReadOnlyCollection<string> excluded, IReadOnlyCollection<string> blobs)
-    {
-        public IActorRef Supervisor { get; } = supervisor;
-        public string Fingerprint { get; } = fingerprint;
-        public IReadOnlyCollection<string> Excluded { get; } = excluded;
-        public IReadOnlyCollection<string> Blobs { get; } = blobs;
-    }
+    private sealed record QueuedJob(string JobId, IActorRef Supervisor, string Fingerprint, IReadOnlyCollection<string> Excluded, IReadOnlyCollection<string> Blobs, DateTime Since);
 
-    private sealed record JobInfo(string Source, DateTime Started, IActorRef Supervisor, IReadOnlyCollection<string> Blobs)
+    private sealed record JobInfo(string Source, DateTime Started, IActorRef Supervisor, IActorRef Session, IReadOnlyCollection<string> Blobs)
     {
         public string Phase { get; set; } = "queued";
         public string? Worker { get; set; }
@@ -80,9 +80,10 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         Receive<ClusterEvent.ReachableMember>(m => SetReachable(m.Member.Address, true));
         Receive<ClusterEvent.IMemberEvent>(_ => { });
         Receive<WorkerCapabilities>(OnCapabilities);
-        Receive<WorkerRefusal>(m => _log.Warning("worker {0} refuses this coordinator: {1}", m.Worker.Path.Address, m.Reason));
+        Receive<WorkerRefusal>(m => _log.Warning("worker {0} refuses this coordinator: {1}", FullAddress(m.Worker), m.Reason));
         Receive<Terminated>(OnTerminated);
         Receive<Tick>(_ => OnTick());
+        Receive<HelpTick>(_ => HelpWithQueue());
 
         Receive<OpenJob>(Decide);
         Receive<ToolchainLearned>(m =>
@@ -93,7 +94,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         Receive<RequestLocalSlot>(m =>
         {
             _sessions[m.Session] = (m.Source, DateTime.UtcNow, "waiting");
-            GrantLocal(m.Session, new LocalGranted(m.Reason, m.Quiet));
+            GrantLocal(m.Session, new LocalGranted(m.Reason, m.Quiet, m.Confirm));
         });
         Receive<ReleaseLocalSlot>(m => ReleaseSlot(m.Session));
         Receive<LocalFinished>(m =>
@@ -103,11 +104,17 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         });
         Receive<SystemIncludesLearned>(m => _systemIncludes[m.Key] = m.Directories);
         Receive<SubmitJob>(m => Submit(m.Spec));
+        Receive<Discrepancy>(m =>
+        {
+            _log.Warning("discrepancy on worker {0} for {1}: {2}", m.WorkerAddress, m.Source, m.Details);
+            if (_workers.Values.FirstOrDefault(w => w.Id == m.WorkerId) is { } w) w.Discrepancies++;
+        });
 
         Receive<RequestWork>(OnRequestWork);
         Receive<Requeue>(m =>
         {
-            Enqueue(new QueuedJob(m.Supervisor, m.Fingerprint, m.ExcludedWorkers, _jobs.Values.FirstOrDefault(j => j.Supervisor.Equals(m.Supervisor))?.Blobs ?? Array.Empty<string>()));
+            if (!_jobs.TryGetValue(m.JobId, out var job)) return;
+            Enqueue(new QueuedJob(m.JobId, m.Supervisor, m.Fingerprint, m.ExcludedWorkers, job.Blobs, DateTime.UtcNow));
             DropJobsWithoutWorkers();
         });
         Receive<JobPhase>(m =>
@@ -119,12 +126,20 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         Receive<JobEnded>(m =>
         {
             if (_jobs.Remove(m.JobId, out var job)) RemoveFromQueue(job.Supervisor);
-            if (m.Remote) _distributed++;
+            if (!m.Remote) return;
+            _distributed++;
+            if (_workers.Values.FirstOrDefault(w => w.Id == m.WorkerId) is { } worker) worker.FailuresInARow = 0;
         });
         Receive<WorkerFailed>(m =>
         {
-            var w = _workers.Values.FirstOrDefault(x => x.Id == m.WorkerId);
-            if (w is not null) w.Failures++;
+            if (_workers.Values.FirstOrDefault(x => x.Id == m.WorkerId) is not { } w) return;
+            w.Failures++;
+            if (++w.FailuresInARow < _settings.BackoffAfterFailures) return;
+            w.FailuresInARow = 0;
+            w.BackedOffUntil = DateTime.UtcNow + _settings.BackoffDuration;
+            _idleWorkers.Remove(w.Ref);
+            _log.Warning("worker {0} failed {1} jobs in a row ({2}); no work for it for {3:0} s",
+                w.Address, _settings.BackoffAfterFailures, m.Reason, _settings.BackoffDuration.TotalSeconds);
         });
     }
 
@@ -136,6 +151,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
             typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
         Timers.StartPeriodicTimer("tick", Tick.Instance, TimeSpan.FromSeconds(1));
+        Timers.StartPeriodicTimer("help", HelpTick.Instance, TimeSpan.FromMilliseconds(Math.Max(20, _settings.HelpDelay.TotalMilliseconds / 2)));
     }
 
     protected override void PostStop() => _cluster.Unsubscribe(Self);
@@ -182,11 +198,16 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         _workers.Remove(w.Ref);
         _idleWorkers.Remove(w.Ref);
         _log.Info("worker {0} left", w.Address);
+        DropJobsWithoutWorkers();
     }
 
     private void SetReachable(Address address, bool reachable)
     {
         foreach (var w in _workers.Values.Where(w => w.Node == address)) w.Reachable = reachable;
+        if (reachable) return;
+        // Jobs on an unreachable worker move now, not when the member is finally removed.
+        foreach (var child in Context.GetChildren()) child.Tell(new MemberUnreachable(address));
+        DropJobsWithoutWorkers();
     }
 
     private void OnTerminated(Terminated t)
@@ -210,8 +231,12 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         Context.System.EventStream.Publish(Snapshot());
     }
 
-    private IEnumerable<WorkerEntry> Offering(string fingerprint) =>
-        _workers.Values.Where(w => w.Reachable && w.Fingerprints.Contains(fingerprint));
+    /// <summary>The workers that may take jobs of this toolchain now: reachable and not backed off.</summary>
+    private IEnumerable<WorkerEntry> Available(string fingerprint)
+    {
+        var now = DateTime.UtcNow;
+        return _workers.Values.Where(w => w.Reachable && !w.BackedOff(now) && w.Fingerprints.Contains(fingerprint));
+    }
 
     // ---- wrapper requests ----
 
@@ -226,11 +251,13 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
             open.Session.Tell(AskToolchain.Instance);
             return;
         }
-        if (!Offering(toolchain.Fingerprint).Any())
+        if (!Available(toolchain.Fingerprint).Any())
         {
-            var why = _workers.Count == 0
-                ? "no worker in the cluster"
-                : $"no worker offers {toolchain}";
+            var offering = _workers.Values.Where(w => w.Fingerprints.Contains(toolchain.Fingerprint)).ToList();
+            var why = _workers.Count == 0 ? "no worker in the cluster"
+                : offering.Count == 0 ? $"no worker offers {toolchain}"
+                : offering.All(w => !w.Reachable) ? $"every worker offering {toolchain} is unreachable"
+                : $"every worker offering {toolchain} is backed off after repeated failures";
             GrantLocal(open.Session, new LocalGranted(why, Quiet: false));
             return;
         }
@@ -255,6 +282,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     {
         _sessions.Remove(session);
         foreach (var (next, grant) in _slots.Release(session)) Granted(next, grant);
+        HelpWithQueue();
     }
 
     private void Submit(JobSpec spec)
@@ -263,8 +291,8 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         var id = $"{spec.JobId}-{++_nextJob}";
         var supervisor = Context.ActorOf(JobSupervisor.Props(spec with { JobId = id }, _settings, _blobStore), "job-" + id);
         var blobs = spec.BlobHashes.ToArray();
-        _jobs[id] = new JobInfo(spec.Source, DateTime.UtcNow, supervisor, blobs);
-        Enqueue(new QueuedJob(supervisor, spec.Toolchain.Fingerprint, Array.Empty<string>(), blobs));
+        _jobs[id] = new JobInfo(spec.Source, DateTime.UtcNow, supervisor, spec.Session, blobs);
+        Enqueue(new QueuedJob(id, supervisor, spec.Toolchain.Fingerprint, Array.Empty<string>(), blobs, DateTime.UtcNow));
     }
 
     // ---- the queue that workers pull from ----
@@ -272,29 +300,49 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     private void Enqueue(QueuedJob job)
     {
         _queue.AddLast(job);
+        var now = DateTime.UtcNow;
         foreach (var idle in _idleWorkers.ToList())
         {
-            if (!_workers.TryGetValue(idle, out var entry) || !entry.Fingerprints.Contains(job.Fingerprint) || job.Excluded.Contains(entry.Id)) continue;
+            if (!_workers.TryGetValue(idle, out var entry) || entry.BackedOff(now) || !entry.Fingerprints.Contains(job.Fingerprint) || job.Excluded.Contains(entry.Id)) continue;
             idle.Tell(new WorkAvailable(Self));
             _idleWorkers.Remove(idle);
         }
     }
 
-    /// <summary>Jobs that no reachable worker may take any more go back to their wrappers as local compiles.</summary>
+    /// <summary>Jobs that no available worker may take any more go back to their wrappers as local compiles.</summary>
     private void DropJobsWithoutWorkers()
     {
         for (var node = _queue.First; node is not null;)
         {
             var next = node.Next;
             var job = node.Value;
-            if (!Offering(job.Fingerprint).Any(w => !job.Excluded.Contains(w.Id)))
+            if (!Available(job.Fingerprint).Any(w => !job.Excluded.Contains(w.Id)))
             {
                 _queue.Remove(node);
-                job.Supervisor.Tell(new NoEligibleWorker(job.Excluded.Count == 0
-                    ? "no worker offering its toolchain is left"
-                    : $"every worker offering its toolchain failed it ({string.Join(", ", _workers.Values.Where(w => job.Excluded.Contains(w.Id)).Select(w => w.Address).Distinct())})"));
+                var failed = _workers.Values.Where(w => job.Excluded.Contains(w.Id)).Select(w => w.Address).Distinct().ToList();
+                job.Supervisor.Tell(new NoEligibleWorker(failed.Count == 0
+                    ? "no worker offering its toolchain is available"
+                    : $"every available worker offering its toolchain failed it ({string.Join(", ", failed)})"));
             }
             node = next;
+        }
+    }
+
+    /// <summary>
+    /// The target is a helper for itself: while a local slot is free, nobody waits for one, and the oldest
+    /// job has waited in the queue (every worker busy) longer than the help delay, its wrapper compiles it.
+    /// </summary>
+    private void HelpWithQueue()
+    {
+        var now = DateTime.UtcNow;
+        while (_queue.First is { } first && _slots.Busy < _slots.Capacity && _slots.Waiting == 0
+               && now - first.Value.Since >= _settings.HelpDelay)
+        {
+            _queue.RemoveFirst();
+            if (!_jobs.TryGetValue(first.Value.JobId, out var job)) continue;
+            first.Value.Supervisor.Tell(CompileHere.Instance);
+            _sessions[job.Session] = (job.Source, now, "waiting");
+            GrantLocal(job.Session, new LocalGranted("every worker is busy: the target compiles this one", Quiet: true));
         }
     }
 
@@ -306,7 +354,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
 
     private void OnRequestWork(RequestWork m)
     {
-        if (!_workers.TryGetValue(m.Worker, out var worker) || !worker.Reachable)
+        if (!_workers.TryGetValue(m.Worker, out var worker) || !worker.Reachable || worker.BackedOff(DateTime.UtcNow))
         {
             m.Worker.Tell(new NoWork(m.RequestId));
             return;
@@ -329,6 +377,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
 
     private CoordinatorSnapshot Snapshot()
     {
+        var now = DateTime.UtcNow;
         var report = new CoordinatorReport(
             _queue.Count,
             _jobs.Count - _queue.Count,
@@ -336,7 +385,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
             _slots.Busy,
             _distributed,
             _local,
-            _workers.Values.Select(w => new WorkerHealth(w.Address, false, w.Discrepancies, w.Failures)).ToArray());
+            _workers.Values.Select(w => new WorkerHealth(w.Address, w.BackedOff(now), w.Discrepancies, w.Failures)).ToArray());
         var jobs = _jobs.Select(j => new JobReport(j.Key, j.Value.Source, j.Value.Phase, j.Value.Worker, new DateTimeOffset(j.Value.Started).ToUnixTimeMilliseconds()))
             .Concat(_sessions.Where(s => s.Value.Phase != "waiting" && _slots.Holds(s.Key))
                 .Select(s => new JobReport(s.Key.Path.Name, s.Value.Source, s.Value.Phase, null, new DateTimeOffset(s.Value.Since).ToUnixTimeMilliseconds())))

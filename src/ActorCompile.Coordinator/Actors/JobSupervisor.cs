@@ -46,6 +46,9 @@ public sealed class JobSupervisor : ReceiveActor, IWithTimers
     {
         Receive<Assign>(OnAssign);
         Receive<NoEligibleWorker>(m => ToLocal(m.Reason));
+        // The coordinator gave the wrapper a local slot for this job (every worker busy): nothing left to supervise.
+        Receive<CompileHere>(_ => End(remote: false));
+        Receive<MemberUnreachable>(_ => { });
         Receive<Terminated>(t => t.ActorRef.Equals(_spec.Session), _ => End(remote: false));
     }
 
@@ -101,8 +104,9 @@ public sealed class JobSupervisor : ReceiveActor, IWithTimers
             }
             Sender.Tell(new JobBlobs(_spec.JobId, blobs.ToArray()!));
         });
-        Receive<JobCompleted>(m => m.JobId == _spec.JobId, OnCompleted);
-        Receive<JobFailed>(m => m.JobId == _spec.JobId, m => Retry(m.Reason, m.Refused));
+        // Only from the worker the job is on now: a late answer from one it was taken from is dropped.
+        Receive<JobCompleted>(m => m.JobId == _spec.JobId && Sender.Equals(_worker), OnCompleted);
+        Receive<JobFailed>(m => m.JobId == _spec.JobId && Sender.Equals(_worker), m => Retry(m.Reason, m.Refused));
         Receive<Timeout>(_ =>
         {
             _worker?.Tell(new CancelJob(_spec.JobId));
@@ -120,7 +124,17 @@ public sealed class JobSupervisor : ReceiveActor, IWithTimers
                 Retry($"worker {_workerAddress} left the cluster", refused: false);
             }
         });
+        Receive<MemberUnreachable>(m => _worker is not null && WorkerNode() == m.Node, _ =>
+        {
+            _worker?.Tell(new CancelJob(_spec.JobId));
+            Retry($"worker {_workerAddress} became unreachable", refused: false);
+        });
+        Receive<MemberUnreachable>(_ => { });
+        Receive<CompileHere>(_ => { });
     }
+
+    private Akka.Actor.Address WorkerNode() =>
+        _worker!.Path.Address.HasLocalScope ? Akka.Cluster.Cluster.Get(Context.System).SelfAddress : _worker.Path.Address;
 
     private void OnCompleted(JobCompleted m)
     {
@@ -138,7 +152,8 @@ public sealed class JobSupervisor : ReceiveActor, IWithTimers
         if (m.ExitCode != 0)
         {
             // distcc's rule: a compiler error from a helper is confirmed by a local compile, whose result the user gets.
-            Context.Parent.Tell(new RequestLocalSlot(_spec.Session, $"the compile failed on {_workerAddress}; compiling locally to confirm", Quiet: true, _spec.Source));
+            var verdict = new RemoteVerdict(_workerId!, _workerAddress!, m.ExitCode, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(m.Stderr)));
+            Context.Parent.Tell(new RequestLocalSlot(_spec.Session, $"the compile failed on {_workerAddress}; compiling locally to confirm", Quiet: true, _spec.Source, verdict));
             End(remote: true);
             return;
         }
@@ -164,7 +179,7 @@ public sealed class JobSupervisor : ReceiveActor, IWithTimers
             return;
         }
         Phase("queued");
-        Context.Parent.Tell(new Requeue(Self, _spec.Toolchain.Fingerprint, _excluded.ToArray()));
+        Context.Parent.Tell(new Requeue(_spec.JobId, Self, _spec.Toolchain.Fingerprint, _excluded.ToArray()));
         Become(Queued);
     }
 
@@ -178,7 +193,7 @@ public sealed class JobSupervisor : ReceiveActor, IWithTimers
 
     private void End(bool remote)
     {
-        Context.Parent.Tell(new JobEnded(_spec.JobId, _workerAddress, remote, (long)(DateTime.UtcNow - _assignedAt).TotalMilliseconds));
+        Context.Parent.Tell(new JobEnded(_spec.JobId, _workerId, remote, (long)(DateTime.UtcNow - _assignedAt).TotalMilliseconds));
         Context.Stop(Self);
     }
 }

@@ -36,6 +36,7 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
     private JobManifest? _manifest;
     private IReadOnlyList<string>? _systemDirectories;
     private IDisposable? _pins;
+    private RemoteVerdict? _confirming;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -48,11 +49,15 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
         Become(Start);
     }
 
+    /// <summary>Heartbeats keep the wrapper waiting patiently, also while it queues for a local slot.</summary>
+    protected override void PreStart() => Timers.StartPeriodicTimer("heartbeat", SendHeartbeat.Instance, TimeSpan.FromSeconds(5));
+
     public static Props Props(ISessionConnection connection, IActorRef? coordinator, IActorRef statusView, BlobStore blobs) =>
         Akka.Actor.Props.Create(() => new WrapperSession(connection, coordinator, statusView, blobs));
 
     private void Common()
     {
+        Receive<SendHeartbeat>(_ => _connection.Send(new Heartbeat()));
         Receive<ConnectionClosed>(_ => Context.Stop(Self));
         Receive<FrameReceived>(f => Refuse($"unexpected {f.Message.Type} message at this point of the conversation"));
         ReceiveAny(m => _log.Debug("session ignores {0}", m.GetType().Name));
@@ -119,11 +124,7 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
             var identity = new ToolchainIdentity(info.Fingerprint, info.Family, info.Version, info.Target, info.DriverLanguage);
             _coordinator!.Tell(new ToolchainLearned(Self, _request!.CompilerKey, identity));
         });
-        Receive<LocalGranted>(g =>
-        {
-            _connection.Send(new RunLocally(g.Reason, g.Quiet));
-            Become(RunningLocally);
-        });
+        Receive<LocalGranted>(RunLocallyGranted);
         Receive<PreprocessGranted>(g =>
         {
             _preprocess = g;
@@ -217,25 +218,25 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
             Environment: request.Environment.Select(v => new EnvironmentVariable(v.Key, v.Value)).ToArray(),
             ColorDiagnostics: request.ColorDiagnostics);
         _coordinator!.Tell(new SubmitJob(spec));
-        Timers.StartPeriodicTimer("heartbeat", SendHeartbeat.Instance, TimeSpan.FromSeconds(5));
         Become(Waiting);
     }
 
     private void Waiting()
     {
-        Receive<SendHeartbeat>(_ => _connection.Send(new Heartbeat()));
         Receive<JobResultReady>(r =>
         {
             _connection.Send(r.Result);
             Finish();
         });
-        Receive<LocalGranted>(g =>
-        {
-            Timers.Cancel("heartbeat");
-            _connection.Send(new RunLocally(g.Reason, g.Quiet));
-            Become(RunningLocally);
-        });
+        Receive<LocalGranted>(RunLocallyGranted);
         Common();
+    }
+
+    private void RunLocallyGranted(LocalGranted g)
+    {
+        _confirming = g.Confirm;
+        _connection.Send(new RunLocally(g.Reason, g.Quiet, Confirm: g.Confirm is not null));
+        Become(RunningLocally);
     }
 
     private void RunningLocally()
@@ -244,6 +245,13 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
         {
             var done = (LocalDone)f.Message;
             _coordinator?.Tell(new LocalFinished(Self, done.ExitCode, done.ElapsedMilliseconds));
+            if (_confirming is { } remote && (done.ExitCode != remote.ExitCode || (done.StderrHash is not null && done.StderrHash != remote.StderrHash)))
+            {
+                var details = done.ExitCode != remote.ExitCode
+                    ? $"the worker's compiler exited with {remote.ExitCode}, the local one with {done.ExitCode}"
+                    : "the worker's compiler printed other diagnostics than the local one";
+                _coordinator?.Tell(new Discrepancy(remote.WorkerId, remote.WorkerAddress, _source, details));
+            }
             Finish();
         });
         Common();

@@ -27,6 +27,7 @@ public sealed record MemberStatus(string Address, IReadOnlyList<string> Roles, s
 /// <param name="State">up, unreachable, leaving, backed-off.</param>
 /// <param name="Slots">Job slots it offers.</param>
 /// <param name="Running">Jobs it is compiling now.</param>
+/// <param name="PeakRunning">The most jobs it ever ran at once (never more than its slots).</param>
 /// <param name="Completed">Jobs it finished (any exit code).</param>
 /// <param name="Failed">Jobs that failed for a reason other than the compiler's verdict (crash, timeout, missing input, refusal).</param>
 /// <param name="MeanCompileSeconds">Mean time of its recent jobs.</param>
@@ -35,6 +36,7 @@ public sealed record WorkerStatus(
     string State,
     int Slots,
     int Running,
+    int PeakRunning,
     long Completed,
     long Failed,
     long Discrepancies,

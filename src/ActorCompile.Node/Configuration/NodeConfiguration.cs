@@ -33,6 +33,9 @@ public sealed class NodeConfiguration
     public int MaxAttempts { get; }
     public TimeSpan CoordinatorJobTimeout { get; }
     public long BlobStoreBytes { get; }
+    public int BackoffAfterFailures { get; }
+    public TimeSpan Backoff { get; }
+    public TimeSpan HelpAfter { get; }
     public IReadOnlyList<string> Files => _layers.Select(l => l.Origin).ToList();
 
     private NodeConfiguration(List<(string, Config)> layers)
@@ -64,6 +67,9 @@ public sealed class NodeConfiguration
         MaxAttempts = ReadValue<int>("actorcompile.coordinator.max-attempts", "a whole number from 1 to 20", k => merged.GetInt(k) is var n and >= 1 and <= 20 ? n : (int?)null);
         CoordinatorJobTimeout = ReadValue<TimeSpan>("actorcompile.coordinator.job-timeout", "a duration such as 10m", k => merged.GetTimeSpan(k) is var t && t > TimeSpan.Zero ? t : (TimeSpan?)null);
         BlobStoreBytes = ReadValue<long>("actorcompile.coordinator.blob-store-size", "a size such as 1GiB", k => merged.GetByteSize(k) is > 0 and var b ? b : null);
+        BackoffAfterFailures = ReadValue<int>("actorcompile.coordinator.backoff-after-failures", "a whole number from 1 to 100", k => merged.GetInt(k) is var n and >= 1 and <= 100 ? n : (int?)null);
+        Backoff = ReadValue<TimeSpan>("actorcompile.coordinator.backoff", "a duration such as 60s", k => merged.GetTimeSpan(k) is var t && t >= TimeSpan.Zero ? t : (TimeSpan?)null);
+        HelpAfter = ReadValue<TimeSpan>("actorcompile.coordinator.help-after", "a duration such as 150ms", k => merged.GetTimeSpan(k) is var t && t >= TimeSpan.Zero ? t : (TimeSpan?)null);
     }
 
     /// <summary>Reads a key; any problem becomes a message naming the file that set it, the key and what is allowed.</summary>

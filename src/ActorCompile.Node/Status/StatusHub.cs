@@ -111,7 +111,7 @@ public sealed class StatusHub : ReceiveActor, IWithTimers
             {
                 var h = health.GetValueOrDefault(address);
                 var shown = mstate == "up" && h.BackedOff ? "backed-off" : mstate;
-                workers.Add(new WorkerStatus(address, shown, w.Slots, w.Running, w.Completed, w.Failed, h.Discrepancies, w.Cores,
+                workers.Add(new WorkerStatus(address, shown, w.Slots, w.Running, w.PeakRunning, w.Completed, w.Failed, h.Discrepancies, w.Cores,
                     w.LoadAverage, w.MeanCompileSeconds,
                     w.Toolchains.Select(t => new ToolchainStatus(t.Name, t.Version, t.Target, t.Fingerprint)).ToArray()));
             }

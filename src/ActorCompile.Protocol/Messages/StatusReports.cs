@@ -6,9 +6,11 @@ namespace ActorCompile.Protocol.Messages;
 
 public sealed record ToolchainReport(string Name, string Version, string Target, string Fingerprint) : IClusterMessage;
 
+/// <param name="PeakRunning">The most jobs this worker ever ran at once (never more than its slots).</param>
 public sealed record WorkerReport(
     int Slots,
     int Running,
+    int PeakRunning,
     long Completed,
     long Failed,
     int Cores,

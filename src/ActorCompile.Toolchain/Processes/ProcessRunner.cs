@@ -96,6 +96,41 @@ public static class ProcessRunner
         }
     }
 
+    /// <summary>
+    /// Runs a program on the caller's terminal except for stderr, which is copied through as it comes and
+    /// also returned (to compare what a local compile printed with what a worker printed).
+    /// </summary>
+    public static (int ExitCode, byte[] Stderr) RunTeeingStderr(string program, IEnumerable<string> args, string? workingDirectory = null)
+    {
+        var psi = new ProcessStartInfo(program) { UseShellExecute = false, RedirectStandardError = true, WorkingDirectory = workingDirectory ?? "" };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        Process process;
+        try
+        {
+            process = Process.Start(psi) ?? throw new InvalidOperationException("no process");
+        }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
+        {
+            throw new ProcessStartException(program, e);
+        }
+        using (process)
+        using (var ours = Console.OpenStandardError())
+        {
+            var copy = new MemoryStream();
+            var buffer = new byte[16384];
+            int n;
+            var theirs = process.StandardError.BaseStream;
+            while ((n = theirs.Read(buffer, 0, buffer.Length)) > 0)
+            {
+                ours.Write(buffer, 0, n);
+                ours.Flush();
+                copy.Write(buffer, 0, n);
+            }
+            process.WaitForExit();
+            return (process.ExitCode, copy.ToArray());
+        }
+    }
+
     private static async Task<byte[]> ReadAllAsync(Stream stream)
     {
         using var buffer = new MemoryStream();

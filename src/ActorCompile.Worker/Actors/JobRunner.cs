@@ -39,9 +39,14 @@ public sealed class JobRunner : ReceiveActor, IWithTimers
         _settings = settings;
         _blobs = blobs;
         Context.Watch(job.Supervisor);
+        Become(AwaitingInputs);
+    }
+
+    /// <summary>In every state: the supervisor may cancel the job or go away.</summary>
+    private void Cancellation()
+    {
         Receive<Terminated>(t => t.ActorRef.Equals(_job.Supervisor), _ => Cancel("its coordinator went away"));
         Receive<CancelJob>(_ => Cancel("cancelled by its coordinator"));
-        Become(AwaitingInputs);
     }
 
     public static Props Props(CompileJob job, WorkerToolchain toolchain, WorkerSettings settings, BlobCache blobs) =>
@@ -92,6 +97,7 @@ public sealed class JobRunner : ReceiveActor, IWithTimers
             else Fail($"inputs still missing after they were sent: {string.Join(", ", missing.Take(3))}", refused: false);
         });
         Receive<BlobsTimeout>(_ => Fail("the job's inputs did not arrive within 60 s", refused: false));
+        Cancellation();
     }
 
     private void Start()
@@ -141,6 +147,7 @@ public sealed class JobRunner : ReceiveActor, IWithTimers
             }
             Context.Stop(Self);
         });
+        Cancellation();
     }
 
     private void Cancel(string why)

@@ -41,6 +41,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
     private int _roundRobin;
     private long _completed;
     private long _failed;
+    private int _peakRunning;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -187,6 +188,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         }
         var runner = Context.ActorOf(JobRunner.Props(job, toolchain, _settings, _blobs));
         _running[job.JobId] = runner;
+        _peakRunning = Math.Max(_peakRunning, _running.Count);
         Pull();
     }
 
@@ -214,6 +216,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
     private WorkerReport Report() => new(
         _settings.Slots,
         _running.Count,
+        _peakRunning,
         _completed,
         _failed,
         _settings.Cores,

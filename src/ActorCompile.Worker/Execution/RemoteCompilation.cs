@@ -97,6 +97,9 @@ public static class RemoteCompilation
         }
         if (result.Stdout.Length > MaximumDiagnosticsBytes || result.Stderr.Length > MaximumDiagnosticsBytes)
             return new FailedOutcome("the compiler printed more than the diagnostics limit", Refused: false);
+        // A compiler killed by a signal (exit 128 + N) is this machine's failure, not a verdict on the source.
+        if (result.ExitCode > 128)
+            return new FailedOutcome($"the compiler was killed by signal {result.ExitCode - 128}", Refused: false);
 
         var mirroredDeps = command.Dependencies is { } d ? Path.Combine(cwd, MirrorPaths.MapArgument(root, d.File)) : checkFile!;
         if (File.Exists(mirroredDeps))

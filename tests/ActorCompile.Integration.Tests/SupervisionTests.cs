@@ -1,0 +1,236 @@
+using System.Diagnostics;
+using ActorCompile.Tests;
+using Xunit;
+
+namespace ActorCompile.Integration.Tests;
+
+/// <summary>
+/// Every failure of the distributed path ends in a correct build: workers and coordinators killed in the
+/// middle of a build, two targets sharing one worker, a worker's slots never exceeded, a cancelled wrapper
+/// leaving nothing behind, a crashing or lying helper. Real node processes, fake compilers where the
+/// failure cannot be produced with the real gcc (see <see cref="FakeCompiler"/>).
+/// </summary>
+public sealed class SupervisionTests
+{
+    /// <summary>Settings that keep every job on the workers (the target never helps with the queue).</summary>
+    private static string NoHelpConfig(TempDirectory dir) =>
+        dir.Write("no-help.hocon", "actorcompile.coordinator.help-after = 1h\n");
+
+    private static string CopySample(TempDirectory dir, string name = "sample-project")
+    {
+        var target = dir.Combine(name);
+        Assert.Equal(0, Run.Shell($"cp -r '{Path.Combine(Dist.RepositoryRoot, "tests", "sample-project")}' '{target}' && rm -rf '{target}/build'").ExitCode);
+        return target;
+    }
+
+    /// <summary>A small project of tiny files with a Makefile that compiles them with $(CC).</summary>
+    private static string SmallProject(TempDirectory dir, string name, int files)
+    {
+        for (int i = 0; i < files; i++)
+            dir.Write($"{name}/src/f{i}.c", $"#include <stdio.h>\n#include \"common.h\"\nint f{i}(void) {{ return printf(\"%d\\n\", SCALE * {i}); }}\n");
+        dir.Write($"{name}/include/common.h", "#define SCALE 3\n");
+        dir.Write($"{name}/Makefile", "SRCS := $(wildcard src/*.c)\nOBJS := $(SRCS:src/%.c=build/%.o)\nall: $(OBJS)\nbuild/%.o: src/%.c\n\t@mkdir -p build\n\t$(CC) -O2 -Iinclude -c $< -o $@\n");
+        return dir.Combine(name);
+    }
+
+    private static Dictionary<string, byte[]> Objects(string directory) =>
+        Directory.GetFiles(directory, "*.o", SearchOption.AllDirectories).ToDictionary(f => Path.GetRelativePath(directory, f), File.ReadAllBytes);
+
+    private static Dictionary<string, byte[]> ReferenceBuild(string project)
+    {
+        var r = Run.Program("make", new[] { "-j4", "objects", "CC=gcc" }, project);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var objects = Objects(Path.Combine(project, "build"));
+        Run.Program("make", new[] { "clean" }, project);
+        return objects;
+    }
+
+    private static Process StartMake(string project, string socket, string compiler, string target, int jobs, IDictionary<string, string>? env = null)
+    {
+        var psi = new ProcessStartInfo("make") { WorkingDirectory = project, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { $"-j{jobs}", target, $"CC={Dist.Wrapper} {compiler}" }) psi.ArgumentList.Add(a);
+        psi.Environment["ACTORCOMPILE_SOCKET"] = socket;
+        if (env is not null) foreach (var (k, v) in env) psi.Environment[k] = v;
+        return Process.Start(psi)!;
+    }
+
+    private static (int ExitCode, string Stderr) Finish(Process make)
+    {
+        var stderr = make.StandardError.ReadToEndAsync();
+        make.StandardOutput.ReadToEnd();
+        Assert.True(make.WaitForExit(TimeSpan.FromMinutes(5)), "make did not finish");
+        return (make.ExitCode, stderr.Result);
+    }
+
+    private static void AssertSameObjects(Dictionary<string, byte[]> expected, Dictionary<string, byte[]> actual)
+    {
+        Assert.Equal(expected.Keys.Order(), actual.Keys.Order());
+        foreach (var (file, bytes) in expected)
+            Assert.True(bytes.AsSpan().SequenceEqual(actual[file]), $"{file} differs from the local build");
+    }
+
+    [Fact]
+    public async Task Killing_a_worker_in_the_middle_of_a_build_still_gives_the_local_objects()
+    {
+        using var scratch = new TempDirectory("ac-killw");
+        var project = CopySample(scratch);
+        var expected = ReferenceBuild(project);
+        var fake = FakeCompiler.Slow(scratch.Path, 0.4, scratch.Combine("slow.log"));
+        using var cluster = new TestCluster(2, workerArgs: new[] { "--slots", "2", "--toolchain", fake });
+        await cluster.WaitForWorkers();
+
+        using var make = StartMake(project, cluster.Coordinator.Socket, fake, "objects", 8);
+        await Eventually.True(() => cluster.WorkerStatus(cluster.Worker(0)).GetProperty("running").GetInt32() > 0, TimeSpan.FromSeconds(30), "the first worker to be busy");
+        cluster.Worker(0).Signal("KILL");
+
+        var (exit, stderr) = Finish(make);
+        Assert.True(exit == 0, stderr + cluster.Logs());
+        AssertSameObjects(expected, Objects(Path.Combine(project, "build")));
+        Assert.True(cluster.WorkerStatus(cluster.Worker(1)).GetProperty("completed").GetInt64() > 0);
+    }
+
+    [Fact]
+    public async Task Killing_the_coordinator_in_the_middle_of_a_build_still_gives_the_local_objects()
+    {
+        using var scratch = new TempDirectory("ac-killc");
+        var project = CopySample(scratch);
+        var expected = ReferenceBuild(project);
+        var fake = FakeCompiler.Slow(scratch.Path, 0.4, scratch.Combine("slow.log"));
+        using var cluster = new TestCluster(2, workerArgs: new[] { "--slots", "2", "--toolchain", fake });
+        await cluster.WaitForWorkers();
+
+        using var make = StartMake(project, cluster.Coordinator.Socket, fake, "objects", 8);
+        await Eventually.True(() => File.Exists(scratch.Combine("slow.log")), TimeSpan.FromSeconds(30), "the first remote compile");
+        cluster.Coordinator.Signal("KILL");
+
+        var (exit, stderr) = Finish(make);
+        Assert.True(exit == 0, stderr + cluster.Logs());
+        Assert.Contains("compiling locally", stderr);
+        AssertSameObjects(expected, Objects(Path.Combine(project, "build")));
+    }
+
+    [Fact]
+    public async Task Two_coordinators_sharing_one_worker_both_finish()
+    {
+        using var scratch = new TempDirectory("ac-share");
+        var log = scratch.Combine("slow.log");
+        var fake = FakeCompiler.Slow(scratch.Path, 0.25, log);
+        var config = NoHelpConfig(scratch);
+        using var cluster = new TestCluster(1, coordinatorArgs: new[] { "--config", config }, workerArgs: new[] { "--slots", "1", "--toolchain", fake });
+        using var second = new NodeProcess("coordinator-2", cluster.Directory.Path, "coordinator", new[] { cluster.Coordinator.Address }, new[] { "--config", config });
+        await cluster.WaitForWorkers();
+        await Eventually.True(() =>
+        {
+            using var s = Wrapper.Status(second.Socket);
+            return s.RootElement.GetProperty("workers").GetArrayLength() == 1;
+        }, TimeSpan.FromSeconds(60), "the second coordinator to see the worker");
+
+        var one = SmallProject(scratch, "one", 8);
+        var two = SmallProject(scratch, "two", 8);
+        var strict = new Dictionary<string, string> { ["ACTORCOMPILE_FALLBACK"] = "0" };
+        using var makeOne = StartMake(one, cluster.Coordinator.Socket, fake, "all", 8, strict);
+        using var makeTwo = StartMake(two, second.Socket, fake, "all", 8, strict);
+        var a = Finish(makeOne);
+        var b = Finish(makeTwo);
+        Assert.True(a.ExitCode == 0, a.Stderr);
+        Assert.True(b.ExitCode == 0, b.Stderr);
+        Assert.Equal(8, Objects(Path.Combine(one, "build")).Count);
+        Assert.Equal(8, Objects(Path.Combine(two, "build")).Count);
+
+        // Fair pulling: both targets' jobs ran early on the one worker, not one build after the other.
+        var starts = File.ReadAllLines(log).Where(l => l.StartsWith("start", StringComparison.Ordinal)).ToList();
+        Assert.Equal(16, starts.Count);
+        var firstHalf = starts.Take(8).ToList();
+        Assert.Contains(firstHalf, l => l.EndsWith("/one", StringComparison.Ordinal));
+        Assert.Contains(firstHalf, l => l.EndsWith("/two", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_worker_never_runs_more_jobs_at_once_than_its_slots()
+    {
+        using var scratch = new TempDirectory("ac-slots");
+        var log = scratch.Combine("slow.log");
+        var fake = FakeCompiler.Slow(scratch.Path, 0.3, log);
+        using var cluster = new TestCluster(1, coordinatorArgs: new[] { "--config", NoHelpConfig(scratch) }, workerArgs: new[] { "--slots", "2", "--toolchain", fake });
+        await cluster.WaitForWorkers();
+        var project = SmallProject(scratch, "many", 12);
+        var (exit, stderr) = Finish(StartMake(project, cluster.Coordinator.Socket, fake, "all", 12, new Dictionary<string, string> { ["ACTORCOMPILE_FALLBACK"] = "0" }));
+        Assert.True(exit == 0, stderr);
+
+        // Counted by the compiler on the worker ...
+        int running = 0, most = 0;
+        foreach (var line in File.ReadAllLines(log).Select(l => l.Split(' ')).OrderBy(p => long.Parse(p[1])).ThenBy(p => p[0] == "end" ? 0 : 1))
+        {
+            running += line[0] == "start" ? 1 : -1;
+            most = Math.Max(most, running);
+        }
+        Assert.Equal(2, most);
+        // ... and by the worker itself.
+        await Eventually.True(() => cluster.WorkerStatus(cluster.Worker(0)).GetProperty("completed").GetInt64() == 12, TimeSpan.FromSeconds(10), "the worker's report");
+        Assert.Equal(2, cluster.WorkerStatus(cluster.Worker(0)).GetProperty("peakRunning").GetInt32());
+    }
+
+    [Fact]
+    public async Task A_cancelled_wrapper_leaves_no_compiler_process_and_no_job_directory_on_the_worker()
+    {
+        using var scratch = new TempDirectory("ac-cancel");
+        var marker = $"600.{Random.Shared.Next(100000, 999999)}";
+        var started = scratch.Combine("started");
+        var fake = FakeCompiler.Hanging(scratch.Path, marker, started);
+        using var cluster = new TestCluster(1, workerArgs: new[] { "--toolchain", fake });
+        await cluster.WaitForWorkers();
+        var project = SmallProject(scratch, "p", 1);
+
+        var psi = new ProcessStartInfo(Dist.Wrapper) { WorkingDirectory = project, UseShellExecute = false, RedirectStandardError = true };
+        foreach (var a in new[] { fake, "-O2", "-Iinclude", "-c", "src/f0.c", "-o", "f0.o" }) psi.ArgumentList.Add(a);
+        psi.Environment["ACTORCOMPILE_SOCKET"] = cluster.Coordinator.Socket;
+        using var wrapper = Process.Start(psi)!;
+        await Eventually.True(() => File.Exists(started), TimeSpan.FromSeconds(30), "the compiler to start on the worker");
+        // Anchored: the shell that runs pgrep has the pattern in its own command line.
+        var findCompiler = $"pgrep -f '^sleep {marker}'";
+        Assert.Equal(0, Run.Shell(findCompiler).ExitCode);
+
+        Run.Program("kill", new[] { "-INT", wrapper.Id.ToString() }); // Ctrl-C in make
+        Assert.True(wrapper.WaitForExit(TimeSpan.FromSeconds(10)));
+        await Eventually.True(() => Run.Shell(findCompiler).ExitCode != 0, TimeSpan.FromSeconds(15), "the compiler on the worker to be killed");
+        var jobs = Directory.GetDirectories(cluster.Directory.Path, "actorcompile-worker-*").Select(d => Path.Combine(d, "jobs")).Single();
+        await Eventually.True(() => Directory.GetFileSystemEntries(jobs).Length == 0, TimeSpan.FromSeconds(15), "the job directory to be removed");
+        Assert.False(File.Exists(Path.Combine(project, "f0.o")));
+    }
+
+    [Fact]
+    public async Task A_compiler_that_crashes_on_the_workers_ends_in_a_local_compile_and_counts_against_them()
+    {
+        using var scratch = new TempDirectory("ac-crash");
+        var fake = FakeCompiler.Crashing(scratch.Path);
+        using var cluster = new TestCluster(2, workerArgs: new[] { "--toolchain", fake });
+        await cluster.WaitForWorkers();
+        var project = SmallProject(scratch, "p", 1);
+        var r = Wrapper.Run(project, cluster.Coordinator.Socket, new[] { fake, "-O2", "-Iinclude", "-c", "src/f0.c", "-o", "f0.o" });
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var line = Assert.Single(r.Stderr.TrimEnd('\n').Split('\n'));
+        Assert.Contains("compiling locally", line);
+        Assert.Equal(0, Run.Gcc(project, "-O2", "-Iinclude", "-c", "src/f0.c", "-o", "ref.o").ExitCode);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(project, "ref.o")), File.ReadAllBytes(Path.Combine(project, "f0.o")));
+        await Eventually.True(() => cluster.Workers.Sum(w => cluster.WorkerStatus(w).GetProperty("failed").GetInt64()) == 2,
+            TimeSpan.FromSeconds(10), "both workers to count the crash");
+    }
+
+    [Fact]
+    public async Task A_compile_that_fails_only_on_a_worker_gives_the_local_result_and_a_discrepancy_against_it()
+    {
+        using var scratch = new TempDirectory("ac-lie");
+        var fake = FakeCompiler.FailingOnWorkers(scratch.Path);
+        using var cluster = new TestCluster(1, workerArgs: new[] { "--toolchain", fake });
+        await cluster.WaitForWorkers();
+        var project = SmallProject(scratch, "p", 1);
+        var r = Wrapper.Run(project, cluster.Coordinator.Socket, new[] { fake, "-O2", "-Iinclude", "-c", "src/f0.c", "-o", "f0.o" },
+            new Dictionary<string, string> { ["ACTORCOMPILE_FALLBACK"] = "0" });
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Equal("", r.Stderr); // the user sees the local verdict only
+        Assert.True(File.Exists(Path.Combine(project, "f0.o")));
+        await Eventually.True(() => cluster.WorkerStatus(cluster.Worker(0)).GetProperty("discrepancies").GetInt64() == 1,
+            TimeSpan.FromSeconds(10), "the discrepancy to be counted");
+        Assert.Contains("discrepancy on worker", cluster.Coordinator.Log());
+    }
+}
