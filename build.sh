@@ -3,6 +3,7 @@
 #   ./build.sh          restore, build, and publish dist/actorcompile (Native AOT) and dist/actorcompile-node
 #   ./build.sh test     the above, then every test (unit, actor, integration); non-zero on any failure
 #   ./build.sh demo     a coordinator and two workers on loopback build tests/sample-project with make -j
+#   ./build.sh bench    the benchmarks (figures in bench/results/); never part of the tests
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$PWD
@@ -41,5 +42,10 @@ case "${1:-build}" in
     build
     exec "$ROOT/tests/demo/run-demo.sh" "$DIST"
     ;;
-  *) echo "usage: ./build.sh [build|test|demo]" >&2; exit 2 ;;
+  bench)
+    build
+    mkdir -p "$ROOT/bench/results"
+    dotnet run -c Release --no-build --project tests/ActorCompile.Benchmarks -- "$ROOT/bench/results"
+    ;;
+  *) echo "usage: ./build.sh [build|test|demo|bench]" >&2; exit 2 ;;
 esac
