@@ -233,4 +233,23 @@ public sealed class SupervisionTests
             TimeSpan.FromSeconds(10), "the discrepancy to be counted");
         Assert.Contains("discrepancy on worker", cluster.Coordinator.Log());
     }
+
+    [Fact]
+    public async Task A_compile_that_hangs_on_a_worker_times_out_and_compiles_locally()
+    {
+        using var scratch = new TempDirectory("ac-hang");
+        var marker = $"600.{Random.Shared.Next(100000, 999999)}";
+        var fake = FakeCompiler.Hanging(scratch.Path, marker, scratch.Combine("started"));
+        var config = scratch.Write("timeout.hocon", "actorcompile.coordinator.job-timeout = 3s\n");
+        using var cluster = new TestCluster(1, coordinatorArgs: new[] { "--config", config }, workerArgs: new[] { "--toolchain", fake });
+        await cluster.WaitForWorkers();
+        var project = SmallProject(scratch, "p", 1);
+        var watch = Stopwatch.StartNew();
+        var r = Wrapper.Run(project, cluster.Coordinator.Socket, new[] { fake, "-O2", "-Iinclude", "-c", "src/f0.c", "-o", "f0.o" });
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(60), $"took {watch.Elapsed}");
+        Assert.Contains("did not finish within 3 s", r.Stderr);
+        Assert.True(File.Exists(Path.Combine(project, "f0.o")));
+        await Eventually.True(() => Run.Shell($"pgrep -f '^sleep {marker}'").ExitCode != 0, TimeSpan.FromSeconds(15), "the hung compiler to be killed");
+    }
 }

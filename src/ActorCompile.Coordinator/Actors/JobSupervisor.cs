@@ -27,6 +27,7 @@ public sealed class JobSupervisor : ReceiveActor, IWithTimers
     private string? _workerId;
     private int _attempts;
     private DateTime _assignedAt;
+    private string? _lastFailure;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -45,7 +46,7 @@ public sealed class JobSupervisor : ReceiveActor, IWithTimers
     private void Queued()
     {
         Receive<Assign>(OnAssign);
-        Receive<NoEligibleWorker>(m => ToLocal(m.Reason));
+        Receive<NoEligibleWorker>(m => ToLocal(_lastFailure is null ? m.Reason : $"{m.Reason}; last: {_lastFailure}"));
         // The coordinator gave the wrapper a local slot for this job (every worker busy): nothing left to supervise.
         Receive<CompileHere>(_ => End(remote: false));
         Receive<MemberUnreachable>(_ => { });
@@ -165,6 +166,7 @@ public sealed class JobSupervisor : ReceiveActor, IWithTimers
     private void Retry(string reason, bool refused)
     {
         _log.Warning("job {0} ({1}) failed on {2}: {3}", _spec.JobId, _spec.Source, _workerAddress, reason);
+        _lastFailure = reason;
         if (_workerId is not null)
         {
             Context.Parent.Tell(new WorkerFailed(_workerId, reason));
