@@ -20,6 +20,7 @@ need() { # need COMMAND DEBIAN-PACKAGE: install a missing tool from Debian's pac
 build() {
   command -v dotnet >/dev/null || { echo "build.sh: the .NET SDK 10 is required (dotnet not found)" >&2; exit 1; }
   need gcc gcc; need g++ g++; need make make
+  [ "${1:-}" = test ] && need clang clang   # the clang toolchain tests
   dotnet restore ActorCompile.sln --nologo -v quiet
   dotnet build ActorCompile.sln -c Release --no-restore --nologo -v quiet -clp:ErrorsOnly
   mkdir -p "$DIST"
@@ -34,7 +35,7 @@ build() {
 case "${1:-build}" in
   build) build ;;
   test)
-    build
+    build test
     export ACTORCOMPILE_DIST=$DIST
     dotnet test ActorCompile.sln -c Release --no-build --nologo -v quiet -- xUnit.ParallelizeTestCollections=true
     ;;

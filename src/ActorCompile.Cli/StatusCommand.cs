@@ -97,6 +97,9 @@ public static class StatusCommand
             foreach (var c in s.Coordinators)
                 sb.AppendLine(CultureInfo.InvariantCulture, $"{c.Address,-22} {c.Queued,6} {c.InFlight,10} {c.LocalSlotsBusy,6}/{c.LocalSlots,-5} {c.Distributed,11} {c.Local,6}");
         }
+        foreach (var c in s.Coordinators)
+            foreach (var u in c.UnservedToolchains)
+                sb.AppendLine(CultureInfo.InvariantCulture, $"no worker offers {u.Name} {u.Version} ({u.Target}, {u.Fingerprint[..Math.Min(12, u.Fingerprint.Length)]}): {u.Compiles} compile(s) of {c.Address} ran locally; install it on a helper, or offer it with --toolchain");
         if (s.Jobs.Count > 0)
         {
             sb.AppendLine();

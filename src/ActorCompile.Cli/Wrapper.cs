@@ -25,6 +25,9 @@ public sealed class Wrapper
 
     private readonly string _compiler;
     private readonly IReadOnlyList<string> _args;
+    /// <summary>The arguments the job carries: the user's, with =native options made explicit.</summary>
+    private readonly IReadOnlyList<string> _remoteArgs;
+    private readonly string? _nativeReason;
     private readonly CompileCommand _command;
     private readonly string _cwd;
     private readonly bool _fallbackAllowed = Environment.GetEnvironmentVariable(FallbackVariable) != "0";
@@ -34,13 +37,27 @@ public sealed class Wrapper
     {
         _compiler = compiler;
         _args = args;
-        _command = CompileCommand.Parse(args);
+        _remoteArgs = args;
+        if (NativeOptions.Mentions(args))
+        {
+            try
+            {
+                var (expanded, reason) = NativeOptions.ExpandAsync(compiler, args).GetAwaiter().GetResult();
+                _remoteArgs = expanded ?? args;
+                _nativeReason = reason;
+            }
+            catch (ProcessStartException e)
+            {
+                _nativeReason = e.Message;
+            }
+        }
+        _command = CompileCommand.Parse(_remoteArgs);
         _cwd = LogicalWorkingDirectory();
     }
 
     public int Run()
     {
-        var localReason = _command.LocalReason ?? CompileEnvironment.LocalReason(Environment.GetEnvironmentVariable);
+        var localReason = _nativeReason ?? _command.LocalReason ?? CompileEnvironment.LocalReason(Environment.GetEnvironmentVariable);
         bool wantsRemote = localReason is null;
 
         NodeClient node;
@@ -71,7 +88,7 @@ public sealed class Wrapper
         var compilerKey = ToolchainCache.KeyOf(_compiler) ?? _compiler;
         string? includeKey = null;
         if (localReason is null) includeKey = compilerKey + "\u001e" + CommandRewriter.ForSystemIncludeQuery(_command).CacheKey;
-        node.Send(new CompileRequest(_compiler, compilerKey, _args, _cwd, localReason, includeKey, ForwardedEnvironment(), ColorDiagnostics()));
+        node.Send(new CompileRequest(_compiler, compilerKey, _remoteArgs, _cwd, localReason, includeKey, ForwardedEnvironment(), ColorDiagnostics()));
 
         Dictionary<string, byte[]>? contents = null;
         while (true)
@@ -138,6 +155,7 @@ public sealed class Wrapper
     /// <summary>The dependency scan, run here as the user: every file the compile reads.</summary>
     private ScanResult Scan(IReadOnlyList<string>? knownSystemDirectories)
     {
+        // The scan runs the job's command (=native made explicit), which predefines the same macros.
         var deps = ProcessRunner.RunAsync(_compiler, CommandRewriter.ForDependencyScan(_command), _cwd).GetAwaiter().GetResult();
         if (deps.ExitCode != 0) return new ScanResult(null, Array.Empty<string>(), "the dependency scan failed", ShowCompilerError: true);
         IReadOnlyList<string> system;

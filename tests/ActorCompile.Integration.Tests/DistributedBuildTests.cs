@@ -207,4 +207,84 @@ public sealed class DistributedBuildTests(ClusterFixture cluster)
             Assert.Contains(toolchains, t => t.GetProperty("name").GetString()!.Split(',').Contains("gcc") && t.GetProperty("fingerprint").GetString()!.Length == 64);
         }
     }
+
+    [Theory]
+    [InlineData("clang", "-O2", "src/roman.c")]
+    [InlineData("clang", "-O0 -g", "src/calc.c")]
+    public void Clang_jobs_distribute_and_give_the_local_objects(string compiler, string flags, string source)
+    {
+        using var dir = new TempDirectory("ac-clang");
+        var project = CopySample(dir, "sample-project");
+        var args = flags.Split(' ').Concat(new[] { "-Iinclude", "-c", source, "-o", "out.o" }).ToArray();
+        Assert.Equal(0, Run.Program(compiler, args, project).ExitCode);
+        var expected = File.ReadAllBytes(Path.Combine(project, "out.o"));
+        File.Delete(Path.Combine(project, "out.o"));
+        var env = new Dictionary<string, string>(Strict) { ["ACTORCOMPILE_VERBOSE"] = "1" };
+        var r = Wrapper.Run(project, cluster.Coordinator.Socket, new[] { compiler }.Concat(args), env);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("compiled on 127.0.0.1:", r.Stderr);
+        Assert.True(expected.AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(project, "out.o"))), $"{compiler} {flags} differs");
+    }
+
+    [Fact]
+    public void Clangplusplus_jobs_distribute_and_give_the_local_objects()
+    {
+        using var dir = new TempDirectory("ac-clangxx");
+        var project = CopySample(dir, "sample-cpp");
+        var source = Directory.GetFiles(project, "*.cpp").Select(Path.GetFileName).First()!;
+        var args = new[] { "-std=c++17", "-O2", "-g", "-c", source, "-o", "out.o" };
+        Assert.Equal(0, Run.Program("clang++", args, project).ExitCode);
+        var expected = File.ReadAllBytes(Path.Combine(project, "out.o"));
+        File.Delete(Path.Combine(project, "out.o"));
+        var r = Wrapper.Run(project, cluster.Coordinator.Socket, new[] { "clang++" }.Concat(args), Strict);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.True(expected.AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(project, "out.o"))));
+    }
+
+    [Theory]
+    [InlineData("-O2 -march=native")]
+    [InlineData("-O2 -march=native -mtune=native -g -gno-record-gcc-switches")]
+    public void March_native_is_expanded_here_and_the_remote_object_is_the_local_one(string flags)
+    {
+        using var dir = new TempDirectory("ac-native");
+        var project = CopySample(dir, "sample-project");
+        var args = flags.Split(' ').Concat(new[] { "-Iinclude", "-c", "src/matrix.c", "-o", "out.o" }).ToArray();
+        Assert.Equal(0, Run.Program("gcc", args, project).ExitCode);
+        var expected = File.ReadAllBytes(Path.Combine(project, "out.o"));
+        File.Delete(Path.Combine(project, "out.o"));
+        var env = new Dictionary<string, string>(Strict) { ["ACTORCOMPILE_VERBOSE"] = "1" };
+        var r = Wrapper.Run(project, cluster.Coordinator.Socket, new[] { "gcc" }.Concat(args), env);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("compiled on 127.0.0.1:", r.Stderr);
+        Assert.True(expected.AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(project, "out.o"))), flags);
+    }
+
+    [Fact]
+    public void March_native_with_recorded_debug_information_compiles_locally_and_quietly()
+    {
+        using var dir = new TempDirectory("ac-native-g");
+        var project = CopySample(dir, "sample-project");
+        var args = new[] { "-O2", "-g", "-march=native", "-Iinclude", "-c", "src/matrix.c", "-o", "out.o" };
+        Assert.Equal(0, Run.Program("gcc", args, project).ExitCode);
+        var expected = File.ReadAllBytes(Path.Combine(project, "out.o"));
+        var r = Wrapper.Run(project, cluster.Coordinator.Socket, new[] { "gcc" }.Concat(args), new Dictionary<string, string> { ["ACTORCOMPILE_VERBOSE"] = "1" });
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("compiled locally", r.Stderr);
+        Assert.True(expected.AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(project, "out.o"))));
+    }
+
+    [Theory]
+    [InlineData("x86_64-linux-gnu-gcc")]
+    [InlineData("gcc-12")]
+    [InlineData("x86_64-linux-gnu-gcc-12")]
+    [InlineData("cc")]
+    public void Qualified_names_compile_on_workers_that_offer_their_plain_twin(string name)
+    {
+        using var dir = new TempDirectory("ac-names");
+        dir.Write("a.c", "int twice(int x) { return 2 * x; }\n");
+        var r = Wrapper.Run(dir.Path, cluster.Coordinator.Socket, new[] { name, "-O2", "-c", "a.c", "-o", "a.o" },
+            new Dictionary<string, string>(Strict) { ["ACTORCOMPILE_VERBOSE"] = "1" });
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("compiled on 127.0.0.1:", r.Stderr);
+    }
 }

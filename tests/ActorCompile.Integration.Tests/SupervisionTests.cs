@@ -252,4 +252,32 @@ public sealed class SupervisionTests
         Assert.True(File.Exists(Path.Combine(project, "f0.o")));
         await Eventually.True(() => Run.Shell($"pgrep -f '^sleep {marker}'").ExitCode != 0, TimeSpan.FromSeconds(15), "the hung compiler to be killed");
     }
+
+    [Fact]
+    public async Task A_compiler_that_no_worker_offers_compiles_locally_and_status_says_which()
+    {
+        using var scratch = new TempDirectory("ac-unserved");
+        var other = Path.Combine(scratch.Path, "gcc-other-version");
+        File.WriteAllText(other, "#!/bin/sh\n[ \"$1\" = -dumpfullversion ] && { echo 12.9.9; exit 0; }\nexec gcc \"$@\"\n");
+        File.SetUnixFileMode(other, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        // The worker offers a fake gcc that reports another version (why a fake: one gcc is installed here).
+        using var cluster = new TestCluster(1, workerArgs: new[] { "--toolchain", other });
+        await cluster.WaitForWorkers();
+        var project = SmallProject(scratch, "p", 1);
+        var r = Wrapper.Run(project, cluster.Coordinator.Socket, new[] { "gcc", "-O2", "-Iinclude", "-c", "src/f0.c", "-o", "f0.o" });
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var version = Run.Program("gcc", new[] { "-dumpfullversion" }).Stdout.Trim();
+        Assert.Contains($"no worker offers gcc {version}", Assert.Single(r.Stderr.TrimEnd('\n').Split('\n')));
+        Assert.True(File.Exists(Path.Combine(project, "f0.o")));
+
+        await Eventually.True(() =>
+        {
+            using var s = Wrapper.Status(cluster.Coordinator.Socket);
+            return s.RootElement.GetProperty("coordinators").EnumerateArray().Any(c => c.GetProperty("unservedToolchains").EnumerateArray()
+                .Any(u => u.GetProperty("name").GetString() == "gcc" && u.GetProperty("version").GetString() == version && u.GetProperty("compiles").GetInt64() == 1));
+        }, TimeSpan.FromSeconds(10), "status to name the unserved toolchain");
+        var text = Run.Program(Dist.Wrapper, new[] { "status" }, env: new Dictionary<string, string> { ["ACTORCOMPILE_SOCKET"] = cluster.Coordinator.Socket }).Stdout;
+        Assert.Contains($"no worker offers gcc {version}", text);
+        Assert.Contains("12.9.9", text); // what the worker does offer
+    }
 }

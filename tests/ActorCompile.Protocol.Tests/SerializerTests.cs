@@ -22,7 +22,7 @@ public sealed class SerializerTests : TestKit
         var blob = Payload.ToBlob(new string('c', 64), "int x;\n"u8);
         var toolchain = new OfferedToolchain("gcc,cc", new string('f', 64), "gcc", "12.2.0", "x86_64-linux-gnu", "c");
         var worker = new WorkerReport(4, 1, 3, 10, 2, 4, 0.5, 0.2, new[] { new ToolchainReport("gcc", "12.2.0", "x86_64-linux-gnu", new string('f', 64)) });
-        var coordinator = new CoordinatorReport(3, 2, 2, 1, 100, 7, new[] { new WorkerHealth("127.0.0.1:7421", false, 1, 0) });
+        var coordinator = new CoordinatorReport(3, 2, 2, 1, 100, 7, new[] { new WorkerHealth("127.0.0.1:7421", false, 1, 0) }, new[] { new UnservedToolchain("gcc", "13.2.0", "x86_64-linux-gnu", new string('e', 64), 5) });
         return new object[]
         {
             new CoordinatorHello(Ref),
@@ -48,6 +48,7 @@ public sealed class SerializerTests : TestKit
             worker,
             coordinator,
             coordinator.Workers[0],
+            coordinator.Unserved[0],
             new JobReport("job-1", "a.c", "compiling", "127.0.0.1:7421", 1_700_000_000_000),
             new NodeReport("127.0.0.1:7420", new[] { "coordinator" }, 5, 1_700_000_000_000, worker, coordinator, Array.Empty<JobReport>()),
             new NodeReport("127.0.0.1:7420", new[] { "worker" }, 6, 1_700_000_000_000, null, null, Array.Empty<JobReport>()),

@@ -33,9 +33,11 @@ public class MakeDependenciesTests
     /// paths; taking the root out and wrapping again gives exactly what gcc writes without the root.
     /// </summary>
     [Theory]
-    [InlineData("-MD")]
-    [InlineData("-MMD")]
-    public void Rewrite_with_root_removed_equals_the_file_gcc_writes_without_it(string flag)
+    [InlineData("gcc", "-MD")]
+    [InlineData("gcc", "-MMD")]
+    [InlineData("clang", "-MD")]
+    [InlineData("clang", "-MMD")]
+    public void Rewrite_with_root_removed_equals_the_file_the_compiler_writes_without_it(string compiler, string flag)
     {
         using var dir = new TempDirectory();
         var shortRoot = dir.Combine("s");
@@ -48,13 +50,14 @@ public class MakeDependenciesTests
             File.WriteAllText(Path.Combine(root, "inc/a-rather-long-directory-name-for-wrapping/one.h"), "#define ONE 1\n");
             File.WriteAllText(Path.Combine(root, "inc/a-rather-long-directory-name-for-wrapping/two words.h"), "#define TWO 2\n");
             File.WriteAllText(Path.Combine(root, "x.c"), "#include <one.h>\n#include <two words.h>\n#include <stdio.h>\nint x = ONE + TWO;\n");
-            var run = Run.Gcc(root, "-c", Path.Combine(root, "x.c"), "-I" + Path.Combine(root, "inc/a-rather-long-directory-name-for-wrapping"),
-                flag, "-MP", "-o", Path.Combine(root, "build/x.o"));
+            var run = Run.Program(compiler, new[] { "-c", Path.Combine(root, "x.c"), "-I" + Path.Combine(root, "inc/a-rather-long-directory-name-for-wrapping"),
+                flag, "-MP", "-o", Path.Combine(root, "build/x.o") }, root);
             Assert.Equal(0, run.ExitCode);
         }
         var expected = File.ReadAllText(Path.Combine(shortRoot, "build/x.d"));
         var mirrored = File.ReadAllText(Path.Combine(longRoot, "build/x.d"));
         Assert.NotEqual(expected, mirrored);
-        Assert.Equal(expected, MakeDependencies.Rewrite(mirrored, n => n.Replace(prefix, "", StringComparison.Ordinal)));
+        var style = compiler == "clang" ? DependencyStyle.Clang : DependencyStyle.Gcc;
+        Assert.Equal(expected, MakeDependencies.Rewrite(mirrored, n => n.Replace(prefix, "", StringComparison.Ordinal), style));
     }
 }

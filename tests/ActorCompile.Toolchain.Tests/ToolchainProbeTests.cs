@@ -45,4 +45,60 @@ public class ToolchainProbeTests
         Assert.NotEqual(key, ToolchainCache.KeyOf(file));
         Assert.Null(ToolchainCache.KeyOf(dir.Combine("missing")));
     }
+
+    [Fact]
+    public async Task Clang_is_identified_and_clangplusplus_is_its_cplusplus_driver()
+    {
+        var path = Environment.GetEnvironmentVariable("PATH");
+        var clang = await ToolchainProbe.ProbeAsync(ExecutableSearch.Find("clang", path)!);
+        var clangxx = await ToolchainProbe.ProbeAsync(ExecutableSearch.Find("clang++", path)!);
+        Assert.Equal("clang", clang.Identity.Family);
+        Assert.Equal("c", clang.Identity.DriverLanguage);
+        Assert.Equal("c++", clangxx.Identity.DriverLanguage);
+        Assert.Equal(clang.CanonicalPath, clangxx.CanonicalPath); // the same binary ...
+        Assert.NotEqual(clang.Identity.Fingerprint, clangxx.Identity.Fingerprint); // ... in two modes
+        Assert.Matches(@"^\d+\.\d+\.\d+$", clang.Identity.Version);
+    }
+
+    /// <summary>
+    /// Fakes around the real gcc that lie about one thing each (why fakes: no second gcc is installed
+    /// here). None may share a fingerprint with the real gcc or with another.
+    /// </summary>
+    [Fact]
+    public async Task Toolchains_that_report_another_version_configuration_or_target_never_match()
+    {
+        using var dir = new TempDirectory();
+        string Fake(string name, string body)
+        {
+            var path = dir.Write(name, "#!/bin/sh\n" + body + "\nexec gcc \"$@\"\n");
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            return path;
+        }
+        var version = Fake("gcc-other-version", "[ \"$1\" = -dumpfullversion ] && { echo 12.9.9; exit 0; }");
+        var config = Fake("gcc-other-config", "[ \"$1\" = -v ] && { gcc -v 2>&1 | sed 's/Thread model: posix/Thread model: single/' >&2; exit 0; }");
+        var target = Fake("gcc-other-target", "[ \"$1\" = -dumpmachine ] && { echo aarch64-linux-gnu; exit 0; }");
+        var same = Fake("gcc-wrapper", "");
+        var real = await ToolchainProbe.ProbeAsync(ExecutableSearch.Find("gcc", Environment.GetEnvironmentVariable("PATH"))!);
+        var fakes = new List<ToolchainIdentity>();
+        foreach (var f in new[] { version, config, target, same }) fakes.Add((await ToolchainProbe.ProbeAsync(f)).Identity);
+        Assert.Equal("12.9.9", fakes[0].Version);
+        Assert.Equal("aarch64-linux-gnu", fakes[2].Target);
+        Assert.All(fakes, f => Assert.NotEqual(real.Identity.Fingerprint, f.Fingerprint));
+        Assert.Equal(fakes.Count, fakes.Select(f => f.Fingerprint).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task Qualified_names_of_the_same_compiler_share_its_fingerprint()
+    {
+        var path = Environment.GetEnvironmentVariable("PATH");
+        var plain = await ToolchainProbe.ProbeAsync(ExecutableSearch.Find("gcc", path)!);
+        var machine = Run.Program("gcc", new[] { "-dumpmachine" }).Stdout.Trim();
+        var major = Run.Program("gcc", new[] { "-dumpversion" }).Stdout.Trim();
+        foreach (var name in new[] { $"{machine}-gcc", $"gcc-{major}", $"{machine}-gcc-{major}" })
+        {
+            var found = ExecutableSearch.Find(name, path);
+            Assert.True(found is not null, $"{name} is not installed");
+            Assert.Equal(plain.Identity, (await ToolchainProbe.ProbeAsync(found!)).Identity);
+        }
+    }
 }

@@ -60,7 +60,7 @@ public sealed class RemoteCompilationTests : IDisposable
         var (job, _) = TargetSide.Prepare(compiler, _project, args);
         foreach (var b in job.Blobs) Assert.True(_blobs.Add(b.Hash, Payload.Decompress(b.Compressed, b.Length)));
         var toolchain = new WorkerToolchain(new[] { compiler }, ExecutableSearch.Find(compiler, Environment.GetEnvironmentVariable("PATH"))!,
-            new ToolchainIdentity("test", "gcc", "12", "x", "c"));
+            new ToolchainIdentity("test", compiler.StartsWith("clang", StringComparison.Ordinal) ? "clang" : "gcc", "12", "x", "c"));
         using var workspace = JobWorkspace.Create(_dir.Combine("worker/jobs"), job.JobId);
         var outcome = await RemoteCompilation.RunAsync(job, toolchain, workspace, _blobs, TimeSpan.FromMinutes(2), CancellationToken.None);
         var compiled = Assert.IsType<CompiledOutcome>(outcome);
@@ -105,6 +105,22 @@ public sealed class RemoteCompilationTests : IDisposable
     [Fact]
     public Task Dependency_file_with_MF_and_MT_is_identical() =>
         AssertIdentical("gcc", new[] { "-Iinclude", "-MD", "-MF", "build/calc.deps", "-MT", "custom-target", "-c", "src/calc.c", "-o", "build/obj/calc.o" }, "build/obj/calc.o", "build/calc.deps");
+
+    [Theory]
+    [InlineData("clang", "-O2", "src/calc.c")]
+    [InlineData("clang", "-O0 -g", "src/calc.c")]
+    [InlineData("clang++", "-O2 -std=c++17", "src/lib.cpp")]
+    [InlineData("clang++", "-O0 -g -std=c++17", "src/lib.cpp")]
+    public Task Clang_objects_are_identical(string compiler, string flags, string source) =>
+        AssertIdentical(compiler, flags.Split(' ').Concat(new[] { "-Iinclude", "-c", source, "-o", "build/obj/out.o" }).ToArray(), "build/obj/out.o");
+
+    [Fact]
+    public Task Clang_dependency_files_are_identical() =>
+        AssertIdentical("clang", new[] { "-O2", "-I" + Path.Combine(_project, "include"), "-MD", "-MP", "-c", Path.Combine(_project, "src/calc.c"), "-o", "build/obj/calc.o" }, "build/obj/calc.o", "build/obj/calc.d");
+
+    [Fact]
+    public Task Clang_warnings_read_the_same() =>
+        AssertIdentical("clang", new[] { "-Wall", "-c", "src/warn.c", "-o", "build/obj/warn.o" }, "build/obj/warn.o");
 
     [Fact]
     public Task Warnings_read_the_same() =>

@@ -62,6 +62,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     private readonly Dictionary<IActorRef, OpenJob> _awaitingToolchain = new();
     private readonly Dictionary<string, JobInfo> _jobs = new(StringComparer.Ordinal);
     private readonly Dictionary<IActorRef, (string Source, DateTime Since, string Phase)> _sessions = new();
+    private readonly Dictionary<string, (ToolchainIdentity Identity, long Compiles)> _unserved = new(StringComparer.Ordinal);
     private long _distributed;
     private long _local;
     private long _nextJob;
@@ -254,6 +255,8 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         if (!Available(toolchain.Fingerprint).Any())
         {
             var offering = _workers.Values.Where(w => w.Fingerprints.Contains(toolchain.Fingerprint)).ToList();
+            if (offering.Count == 0)
+                _unserved[toolchain.Fingerprint] = (toolchain, _unserved.GetValueOrDefault(toolchain.Fingerprint).Compiles + 1);
             var why = _workers.Count == 0 ? "no worker in the cluster"
                 : offering.Count == 0 ? $"no worker offers {toolchain}"
                 : offering.All(w => !w.Reachable) ? $"every worker offering {toolchain} is unreachable"
@@ -385,7 +388,9 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
             _slots.Busy,
             _distributed,
             _local,
-            _workers.Values.Select(w => new WorkerHealth(w.Address, w.BackedOff(now), w.Discrepancies, w.Failures)).ToArray());
+            _workers.Values.Select(w => new WorkerHealth(w.Address, w.BackedOff(now), w.Discrepancies, w.Failures)).ToArray(),
+            _unserved.Values.Where(u => !_workers.Values.Any(w => w.Fingerprints.Contains(u.Identity.Fingerprint)))
+                .Select(u => new UnservedToolchain(u.Identity.DriverName, u.Identity.Version, u.Identity.Target, u.Identity.Fingerprint, u.Compiles)).ToArray());
         var jobs = _jobs.Select(j => new JobReport(j.Key, j.Value.Source, j.Value.Phase, j.Value.Worker, new DateTimeOffset(j.Value.Started).ToUnixTimeMilliseconds()))
             .Concat(_sessions.Where(s => s.Value.Phase != "waiting" && _slots.Holds(s.Key))
                 .Select(s => new JobReport(s.Key.Path.Name, s.Value.Source, s.Value.Phase, null, new DateTimeOffset(s.Value.Since).ToUnixTimeMilliseconds())))

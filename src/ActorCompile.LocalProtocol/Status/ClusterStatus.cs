@@ -48,7 +48,7 @@ public sealed record WorkerStatus(
 /// <summary>A toolchain a worker offers: its name(s) on that worker, version, target and fingerprint.</summary>
 public sealed record ToolchainStatus(string Name, string Version, string Target, string Fingerprint);
 
-/// <summary>A coordinator: its queue and local slots.</summary>
+/// <summary>A coordinator: its queue and local slots, and the toolchains no worker offers (install them on a helper).</summary>
 public sealed record CoordinatorStatus(
     string Address,
     int Queued,
@@ -56,7 +56,11 @@ public sealed record CoordinatorStatus(
     int LocalSlots,
     int LocalSlotsBusy,
     long Distributed,
-    long Local);
+    long Local,
+    IReadOnlyList<UnservedToolchainStatus> UnservedToolchains);
+
+/// <summary>A toolchain this coordinator's wrappers use that no worker offers: its compiles ran locally.</summary>
+public sealed record UnservedToolchainStatus(string Name, string Version, string Target, string Fingerprint, long Compiles);
 
 /// <summary>A job in flight. Phase: queued, preprocessing, sending, compiling, returning, local.</summary>
 public sealed record JobStatus(string Id, string Coordinator, string Source, string Phase, string? Worker, double ElapsedSeconds);

@@ -116,7 +116,8 @@ public sealed class StatusHub : ReceiveActor, IWithTimers
                     w.Toolchains.Select(t => new ToolchainStatus(t.Name, t.Version, t.Target, t.Fingerprint)).ToArray()));
             }
             if (report.Coordinator is { } c)
-                coordinators.Add(new CoordinatorStatus(address, c.Queued, c.InFlight, c.LocalSlots, c.LocalSlotsBusy, c.Distributed, c.Local));
+                coordinators.Add(new CoordinatorStatus(address, c.Queued, c.InFlight, c.LocalSlots, c.LocalSlotsBusy, c.Distributed, c.Local,
+                    c.Unserved.Select(u => new UnservedToolchainStatus(u.Name, u.Version, u.Target, u.Fingerprint, u.Compiles)).ToArray()));
             foreach (var j in report.Jobs)
                 jobs.Add(new JobStatus(j.Id, address, j.Source, j.Phase, j.Worker, Math.Max(0, (now - j.StartedUnixMilliseconds) / 1000.0)));
         }

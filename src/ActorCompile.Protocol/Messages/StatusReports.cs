@@ -18,7 +18,7 @@ public sealed record WorkerReport(
     double MeanCompileSeconds,
     ToolchainReport[] Toolchains) : IClusterMessage;
 
-/// <summary>A coordinator's view, including what it knows about each worker (backed off, discrepancies).</summary>
+/// <summary>A coordinator's view, including what it knows about each worker (backed off, discrepancies) and the toolchains its wrappers asked for that no worker offers.</summary>
 public sealed record CoordinatorReport(
     int Queued,
     int InFlight,
@@ -26,7 +26,11 @@ public sealed record CoordinatorReport(
     int LocalSlotsBusy,
     long Distributed,
     long Local,
-    WorkerHealth[] Workers) : IClusterMessage;
+    WorkerHealth[] Workers,
+    UnservedToolchain[] Unserved) : IClusterMessage;
+
+/// <summary>A toolchain wrappers asked for that no worker offers, and how many compiles therefore ran locally.</summary>
+public sealed record UnservedToolchain(string Name, string Version, string Target, string Fingerprint, long Compiles) : IClusterMessage;
 
 /// <summary>What a coordinator holds against a worker.</summary>
 public sealed record WorkerHealth(string Address, bool BackedOff, long Discrepancies, long Failures) : IClusterMessage;

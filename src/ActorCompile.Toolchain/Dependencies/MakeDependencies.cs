@@ -2,10 +2,19 @@ using System.Text;
 
 namespace ActorCompile.Toolchain.Dependencies;
 
+/// <summary>Whose layout a dependency file has.</summary>
+public enum DependencyStyle
+{
+    /// <summary>libcpp's mkdeps: wrap before a name that would pass column 72; -MP lines follow directly.</summary>
+    Gcc,
+    /// <summary>clang's DependencyFile.cpp: wrap at 75 columns counting unquoted names; -MP lines separated by blank lines.</summary>
+    Clang,
+}
+
 /// <summary>
-/// Make-format dependency files as gcc writes them (libcpp's mkdeps): names are "munged" (a space is
-/// preceded by a backslash, '#' by a backslash, '$' doubled), the rule is wrapped before a name that
-/// would pass column 72, and -MP adds one "name:" line per prerequisite after the first.
+/// Make-format dependency files as gcc and clang write them: names are "munged" (a space is preceded by
+/// a backslash, '#' by a backslash, '$' doubled), the rule is wrapped at a column, and -MP adds one
+/// "name:" rule per prerequisite after the first.
 /// </summary>
 public static class MakeDependencies
 {
@@ -23,7 +32,10 @@ public static class MakeDependencies
     /// Rewrites every name in a dependency file written by gcc with <paramref name="map"/> (applied to the
     /// munged names) and wraps the result exactly as gcc would have wrapped the mapped names.
     /// </summary>
-    public static string Rewrite(string text, Func<string, string> map)
+    public static string Rewrite(string text, Func<string, string> map, DependencyStyle style = DependencyStyle.Gcc) =>
+        style == DependencyStyle.Clang ? RewriteClang(text, map) : RewriteGcc(text, map);
+
+    private static string RewriteGcc(string text, Func<string, string> map)
     {
         var (targets, prerequisites, rest) = SplitFirstRule(text);
         var sb = new StringBuilder(text.Length);
@@ -38,6 +50,45 @@ public static class MakeDependencies
             // -MP phony targets: "name:" lines.
             if (line.EndsWith(':') && !line.EndsWith("\\:", StringComparison.Ordinal)) sb.Append(map(line[..^1])).Append(":\n");
             else sb.Append(line).Append('\n');
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>clang 14's layout (clang/lib/Frontend/DependencyFile.cpp, outputDependencyFile).</summary>
+    private static string RewriteClang(string text, Func<string, string> map)
+    {
+        const int maxColumns = 75;
+        var (targets, prerequisites, rest) = SplitFirstRule(text);
+        var sb = new StringBuilder(text.Length);
+        int columns = 0;
+        foreach (var raw in targets)
+        {
+            var target = map(raw);
+            int n = target.Length;
+            if (columns == 0) columns += n;
+            else if (columns + n + 2 > maxColumns) { columns = n + 2; sb.Append(" \\\n  "); }
+            else { columns += n + 1; sb.Append(' '); }
+            sb.Append(target);
+        }
+        sb.Append(':');
+        columns += 1;
+        var mapped = prerequisites.Select(map).ToList();
+        foreach (var file in mapped)
+        {
+            int n = Unmunge(file).Length;
+            if (columns + (n + 1) + 2 > maxColumns)
+            {
+                sb.Append(" \\\n ");
+                columns = 2;
+            }
+            sb.Append(' ').Append(file);
+            columns += n + 1;
+        }
+        sb.Append('\n');
+        if (rest.Count > 0)
+        {
+            // -MP: a blank line, then "name:" for every prerequisite but the source.
+            foreach (var file in mapped.Skip(1)) sb.Append('\n').Append(file).Append(":\n");
         }
         return sb.ToString();
     }

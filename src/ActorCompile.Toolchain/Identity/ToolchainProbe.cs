@@ -21,7 +21,7 @@ public static class ToolchainProbe
 {
     private static readonly string[] ConfigurationPrefixes =
     {
-        "Target:", "Configured with:", "Thread model:", "gcc version", "clang version", "Supported LTO",
+        "Target:", "Configured with:", "Thread model:", "gcc version", "Supported LTO",
         "Selected multilib", "Candidate multilib",
     };
 
@@ -44,9 +44,10 @@ public static class ToolchainProbe
         var verboseText = verbose.StderrText + verbose.StdoutText;
         var configuration = verboseText.Split('\n')
             .Select(l => l.TrimEnd())
-            .Where(l => ConfigurationPrefixes.Any(p => l.StartsWith(p, StringComparison.Ordinal)))
+            .Where(l => ConfigurationPrefixes.Any(p => l.StartsWith(p, StringComparison.Ordinal)) || l.Contains("clang version", StringComparison.Ordinal))
             .ToList();
-        bool isClang = configuration.Any(l => l.StartsWith("clang version", StringComparison.Ordinal));
+        // "clang version 14.0.6" or, from distributions, "Debian clang version 14.0.6".
+        bool isClang = configuration.Any(l => l.Contains("clang version", StringComparison.Ordinal));
         bool isGcc = configuration.Any(l => l.StartsWith("gcc version", StringComparison.Ordinal));
         if (!isClang && !isGcc)
             throw new ToolchainProbeException($"{path} does not identify itself as gcc or clang (its -v output names neither)");
@@ -55,8 +56,8 @@ public static class ToolchainProbe
         string version;
         if (isClang)
         {
-            var line = configuration.First(l => l.StartsWith("clang version", StringComparison.Ordinal));
-            version = line["clang version".Length..].Trim().Split(' ')[0];
+            var line = configuration.First(l => l.Contains("clang version", StringComparison.Ordinal));
+            version = line[(line.IndexOf("clang version", StringComparison.Ordinal) + "clang version".Length)..].Trim().Split(' ')[0];
         }
         else
         {

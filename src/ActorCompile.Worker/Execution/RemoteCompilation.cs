@@ -125,7 +125,8 @@ public static class RemoteCompilation
             if (command.Dependencies is { } dep)
             {
                 var text = File.ReadAllText(mirroredDeps);
-                var rewritten = MakeDependencies.Rewrite(text, name => name.Replace(root, "", StringComparison.Ordinal));
+                var style = toolchain.Identity.Family == "clang" ? DependencyStyle.Clang : DependencyStyle.Gcc;
+                var rewritten = MakeDependencies.Rewrite(text, name => name.Replace(root, "", StringComparison.Ordinal), style);
                 outputs.Add((dep.File, Encoding.UTF8.GetBytes(rewritten)));
             }
         }
