@@ -20,7 +20,7 @@ need() { # need COMMAND DEBIAN-PACKAGE: install a missing tool from Debian's pac
 build() {
   command -v dotnet >/dev/null || { echo "build.sh: the .NET SDK 10 is required (dotnet not found)" >&2; exit 1; }
   need gcc gcc; need g++ g++; need make make
-  [ "${1:-}" = test ] && need clang clang   # the clang toolchain tests
+  [ "${1:-}" = test ] && { need clang clang; need bwrap bubblewrap; need openssl openssl; }   # toolchain, sandbox and TLS tests
   dotnet restore ActorCompile.sln --nologo -v quiet
   dotnet build ActorCompile.sln -c Release --no-restore --nologo -v quiet -clp:ErrorsOnly
   mkdir -p "$DIST"

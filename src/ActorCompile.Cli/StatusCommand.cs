@@ -90,6 +90,9 @@ public static class StatusCommand
             var tc = string.Join("; ", w.Toolchains.Select(t => $"{t.Name} {t.Version} {t.Fingerprint[..Math.Min(12, t.Fingerprint.Length)]}"));
             sb.AppendLine(CultureInfo.InvariantCulture, $"{w.Address,-22} {w.State,-12} {w.Slots,5} {w.Running,5} {w.Completed,5} {w.Failed,7}  {tc}");
         }
+        foreach (var w in s.Workers)
+            foreach (var r in w.RefusedCoordinators)
+                sb.AppendLine(CultureInfo.InvariantCulture, $"{w.Address} refuses coordinator {r}");
         if (s.Coordinators.Count > 0)
         {
             sb.AppendLine();

@@ -8,6 +8,7 @@ namespace ActorCompile.Coordinator;
 /// <param name="BackoffAfterFailures">Infrastructure failures in a row after which a worker is backed off.</param>
 /// <param name="Backoff">How long a backed-off worker gets no work.</param>
 /// <param name="HelpAfter">How long a job may wait in the queue (every worker busy) before a free local slot compiles it here.</param>
+/// <param name="MaxJobBytes">Largest total size of a job's inputs; bigger jobs compile locally.</param>
 public sealed record CoordinatorSettings(
     int LocalSlots,
     int MaxAttempts,
@@ -15,7 +16,8 @@ public sealed record CoordinatorSettings(
     long BlobStoreBytes,
     int BackoffAfterFailures = 3,
     TimeSpan? Backoff = null,
-    TimeSpan? HelpAfter = null)
+    TimeSpan? HelpAfter = null,
+    long MaxJobBytes = 512L * 1024 * 1024)
 {
     public TimeSpan BackoffDuration => Backoff ?? TimeSpan.FromSeconds(60);
     public TimeSpan HelpDelay => HelpAfter ?? TimeSpan.FromMilliseconds(150);

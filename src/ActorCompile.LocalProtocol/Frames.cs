@@ -74,9 +74,16 @@ public static class Frames
         if (got == 0) return null;
         if (got < 4) throw new ProtocolException("connection closed inside a frame header");
         int length = CheckLength(header, maximumLength);
-        var frame = new byte[length];
-        if (await ReadAtLeastAsync(stream, frame, cancellationToken) < length)
-            throw new ProtocolException("connection closed inside a frame");
+        // Memory grows with the bytes that actually arrive, not with what a header claims.
+        var frame = new byte[Math.Min(length, 1 << 20)];
+        int read = 0;
+        while (read < length)
+        {
+            if (read == frame.Length) Array.Resize(ref frame, (int)Math.Min(length, (long)frame.Length * 2));
+            int n = await stream.ReadAsync(frame.AsMemory(read, frame.Length - read), cancellationToken);
+            if (n == 0) throw new ProtocolException("connection closed inside a frame");
+            read += n;
+        }
         return Decode(frame);
     }
 

@@ -26,14 +26,16 @@ try
     builder.Services.AddSingleton(blobs);
     builder.Services.AddAkka(NodeConfiguration.SystemName, akka =>
     {
+        if (config.TlsEnabled) akka.AddSetup(ClusterTls.Setup(config));
         akka.AddHocon(config.AkkaConfig(), HoconAddMode.Prepend)
             .ConfigureLoggers(l => { l.ClearLoggers(); l.AddLoggerFactory(); })
             .WithStatusHub();
         if (config.IsWorker)
-            akka.WithWorker(new WorkerSettings(config.WorkerSlots, Environment.ProcessorCount, toolchains, config.WorkDirectory, config.BlobCacheBytes, config.WorkerJobTimeout));
+            akka.WithWorker(new WorkerSettings(config.WorkerSlots, Environment.ProcessorCount, toolchains, config.WorkDirectory, config.BlobCacheBytes,
+                config.WorkerJobTimeout, config.Allow, config.JobMemoryBytes, config.Sandbox));
         if (config.IsCoordinator)
             akka.WithCoordinator(new CoordinatorSettings(config.LocalSlots, config.MaxAttempts, config.CoordinatorJobTimeout, config.BlobStoreBytes,
-                config.BackoffAfterFailures, config.Backoff, config.HelpAfter), blobs);
+                config.BackoffAfterFailures, config.Backoff, config.HelpAfter, config.MaxJobBytes), blobs);
         akka.JoinCluster(config);
     });
     builder.Services.AddHostedService<LocalSocketServer>();

@@ -1,3 +1,4 @@
+using System.Net;
 using ActorCompile.Worker.Execution;
 
 namespace ActorCompile.Worker;
@@ -9,14 +10,32 @@ namespace ActorCompile.Worker;
 /// <param name="WorkDirectory">Private directory for job mirrors (jobs/) and the blob cache (blobs/).</param>
 /// <param name="BlobCacheBytes">Size limit of the blob cache.</param>
 /// <param name="JobTimeout">Longest a compile may run.</param>
+/// <param name="Allowed">Networks whose coordinators this worker serves (default: loopback only).</param>
+/// <param name="JobMemoryBytes">Memory a compiler may allocate (RLIMIT_DATA through prlimit); 0: no limit.</param>
+/// <param name="Sandbox">How compilers are confined (bubblewrap).</param>
 public sealed record WorkerSettings(
     int Slots,
     int Cores,
     IReadOnlyList<WorkerToolchain> Toolchains,
     string WorkDirectory,
     long BlobCacheBytes,
-    TimeSpan JobTimeout)
+    TimeSpan JobTimeout,
+    IReadOnlyList<IPNetwork>? Allowed = null,
+    long JobMemoryBytes = 0,
+    SandboxMode Sandbox = SandboxMode.Auto)
 {
+    public static readonly IReadOnlyList<IPNetwork> Loopback = new[] { IPNetwork.Parse("127.0.0.0/8"), IPNetwork.Parse("::1/128") };
+
+    public IReadOnlyList<IPNetwork> AllowedNetworks => Allowed ?? Loopback;
+
     public string JobsDirectory => Path.Combine(WorkDirectory, "jobs");
     public string BlobsDirectory => Path.Combine(WorkDirectory, "blobs");
+}
+
+/// <summary>Whether compilers run inside bubblewrap: when it is installed (auto), always (required: a worker without it refuses jobs), or never.</summary>
+public enum SandboxMode
+{
+    Auto,
+    Required,
+    Off,
 }

@@ -54,16 +54,18 @@ public sealed class NodeProcess : IDisposable
     public string Socket { get; }
     public string LogFile { get; }
     public string Name { get; }
-    public string Address => $"127.0.0.1:{Port}";
+    public string Host { get; }
+    public string Address => $"{Host}:{Port}";
     public int Pid => _process.Id;
 
-    public NodeProcess(string name, string directory, string roles, IEnumerable<string>? seeds = null, IEnumerable<string>? extra = null, IDictionary<string, string>? env = null)
+    public NodeProcess(string name, string directory, string roles, IEnumerable<string>? seeds = null, IEnumerable<string>? extra = null, IDictionary<string, string>? env = null, string host = "127.0.0.1")
     {
         Name = name;
+        Host = host;
         Port = Ports.Free();
         Socket = Path.Combine(directory, name + ".sock");
         LogFile = Path.Combine(directory, name + ".log");
-        var args = new List<string> { "--roles", roles, "--host", "127.0.0.1", "--port", Port.ToString(), "--socket", Socket };
+        var args = new List<string> { "--roles", roles, "--host", host, "--port", Port.ToString(), "--socket", Socket };
         foreach (var s in seeds ?? Array.Empty<string>()) { args.Add("--seed"); args.Add(s); }
         args.AddRange(extra ?? Array.Empty<string>());
         var psi = new ProcessStartInfo(Dist.Node)

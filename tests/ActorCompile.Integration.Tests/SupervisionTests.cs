@@ -12,6 +12,13 @@ namespace ActorCompile.Integration.Tests;
 /// </summary>
 public sealed class SupervisionTests
 {
+    /// <summary>
+    /// Worker settings for fakes that report outside their job directory (a log of when compiles start
+    /// and end, a file saying the compiler started): bubblewrap would make those writes fail.
+    /// </summary>
+    private static string[] Unsandboxed(TempDirectory dir) =>
+        new[] { "--config", dir.Write("unsandboxed.hocon", "actorcompile.worker.sandbox = off\n") };
+
     /// <summary>Settings that keep every job on the workers (the target never helps with the queue).</summary>
     private static string NoHelpConfig(TempDirectory dir) =>
         dir.Write("no-help.hocon", "actorcompile.coordinator.help-after = 1h\n");
@@ -76,7 +83,7 @@ public sealed class SupervisionTests
         var project = CopySample(scratch);
         var expected = ReferenceBuild(project);
         var fake = FakeCompiler.Slow(scratch.Path, 0.4, scratch.Combine("slow.log"));
-        using var cluster = new TestCluster(2, workerArgs: new[] { "--slots", "2", "--toolchain", fake });
+        using var cluster = new TestCluster(2, workerArgs: new[] { "--slots", "2", "--toolchain", fake }.Concat(Unsandboxed(scratch)));
         await cluster.WaitForWorkers();
 
         using var make = StartMake(project, cluster.Coordinator.Socket, fake, "objects", 8);
@@ -96,7 +103,7 @@ public sealed class SupervisionTests
         var project = CopySample(scratch);
         var expected = ReferenceBuild(project);
         var fake = FakeCompiler.Slow(scratch.Path, 0.4, scratch.Combine("slow.log"));
-        using var cluster = new TestCluster(2, workerArgs: new[] { "--slots", "2", "--toolchain", fake });
+        using var cluster = new TestCluster(2, workerArgs: new[] { "--slots", "2", "--toolchain", fake }.Concat(Unsandboxed(scratch)));
         await cluster.WaitForWorkers();
 
         using var make = StartMake(project, cluster.Coordinator.Socket, fake, "objects", 8);
@@ -116,7 +123,7 @@ public sealed class SupervisionTests
         var log = scratch.Combine("slow.log");
         var fake = FakeCompiler.Slow(scratch.Path, 0.25, log);
         var config = NoHelpConfig(scratch);
-        using var cluster = new TestCluster(1, coordinatorArgs: new[] { "--config", config }, workerArgs: new[] { "--slots", "1", "--toolchain", fake });
+        using var cluster = new TestCluster(1, coordinatorArgs: new[] { "--config", config }, workerArgs: new[] { "--slots", "1", "--toolchain", fake }.Concat(Unsandboxed(scratch)));
         using var second = new NodeProcess("coordinator-2", cluster.Directory.Path, "coordinator", new[] { cluster.Coordinator.Address }, new[] { "--config", config });
         await cluster.WaitForWorkers();
         await Eventually.True(() =>
@@ -151,7 +158,7 @@ public sealed class SupervisionTests
         using var scratch = new TempDirectory("ac-slots");
         var log = scratch.Combine("slow.log");
         var fake = FakeCompiler.Slow(scratch.Path, 0.3, log);
-        using var cluster = new TestCluster(1, coordinatorArgs: new[] { "--config", NoHelpConfig(scratch) }, workerArgs: new[] { "--slots", "2", "--toolchain", fake });
+        using var cluster = new TestCluster(1, coordinatorArgs: new[] { "--config", NoHelpConfig(scratch) }, workerArgs: new[] { "--slots", "2", "--toolchain", fake }.Concat(Unsandboxed(scratch)));
         await cluster.WaitForWorkers();
         var project = SmallProject(scratch, "many", 12);
         var (exit, stderr) = Finish(StartMake(project, cluster.Coordinator.Socket, fake, "all", 12, new Dictionary<string, string> { ["ACTORCOMPILE_FALLBACK"] = "0" }));
@@ -177,7 +184,7 @@ public sealed class SupervisionTests
         var marker = $"600.{Random.Shared.Next(100000, 999999)}";
         var started = scratch.Combine("started");
         var fake = FakeCompiler.Hanging(scratch.Path, marker, started);
-        using var cluster = new TestCluster(1, workerArgs: new[] { "--toolchain", fake });
+        using var cluster = new TestCluster(1, workerArgs: new[] { "--toolchain", fake }.Concat(Unsandboxed(scratch)));
         await cluster.WaitForWorkers();
         var project = SmallProject(scratch, "p", 1);
 
@@ -241,7 +248,7 @@ public sealed class SupervisionTests
         var marker = $"600.{Random.Shared.Next(100000, 999999)}";
         var fake = FakeCompiler.Hanging(scratch.Path, marker, scratch.Combine("started"));
         var config = scratch.Write("timeout.hocon", "actorcompile.coordinator.job-timeout = 3s\n");
-        using var cluster = new TestCluster(1, coordinatorArgs: new[] { "--config", config }, workerArgs: new[] { "--toolchain", fake });
+        using var cluster = new TestCluster(1, coordinatorArgs: new[] { "--config", config }, workerArgs: new[] { "--toolchain", fake }.Concat(Unsandboxed(scratch)));
         await cluster.WaitForWorkers();
         var project = SmallProject(scratch, "p", 1);
         var watch = Stopwatch.StartNew();

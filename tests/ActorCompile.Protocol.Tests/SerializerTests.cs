@@ -21,7 +21,7 @@ public sealed class SerializerTests : TestKit
     {
         var blob = Payload.ToBlob(new string('c', 64), "int x;\n"u8);
         var toolchain = new OfferedToolchain("gcc,cc", new string('f', 64), "gcc", "12.2.0", "x86_64-linux-gnu", "c");
-        var worker = new WorkerReport(4, 1, 3, 10, 2, 4, 0.5, 0.2, new[] { new ToolchainReport("gcc", "12.2.0", "x86_64-linux-gnu", new string('f', 64)) });
+        var worker = new WorkerReport(4, 1, 3, 10, 2, 4, 0.5, 0.2, new[] { new ToolchainReport("gcc", "12.2.0", "x86_64-linux-gnu", new string('f', 64)) }, new[] { "127.0.0.2:7420: not allowed" });
         var coordinator = new CoordinatorReport(3, 2, 2, 1, 100, 7, new[] { new WorkerHealth("127.0.0.1:7421", false, 1, 0) }, new[] { new UnservedToolchain("gcc", "13.2.0", "x86_64-linux-gnu", new string('e', 64), 5) });
         return new object[]
         {

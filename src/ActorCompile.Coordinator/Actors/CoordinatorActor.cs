@@ -63,6 +63,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     private readonly Dictionary<string, JobInfo> _jobs = new(StringComparer.Ordinal);
     private readonly Dictionary<IActorRef, (string Source, DateTime Since, string Phase)> _sessions = new();
     private readonly Dictionary<string, (ToolchainIdentity Identity, long Compiles)> _unserved = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _refusedBy = new(StringComparer.Ordinal);
     private long _distributed;
     private long _local;
     private long _nextJob;
@@ -81,7 +82,12 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         Receive<ClusterEvent.ReachableMember>(m => SetReachable(m.Member.Address, true));
         Receive<ClusterEvent.IMemberEvent>(_ => { });
         Receive<WorkerCapabilities>(OnCapabilities);
-        Receive<WorkerRefusal>(m => _log.Warning("worker {0} refuses this coordinator: {1}", FullAddress(m.Worker), m.Reason));
+        Receive<WorkerRefusal>(m =>
+        {
+            var address = FullAddress(m.Worker);
+            _greeting.Remove(address);
+            if (_refusedBy.TryAdd(AddressOf(address), m.Reason)) _log.Warning("worker {0} refuses this coordinator: {1}", AddressOf(address), m.Reason);
+        });
         Receive<Terminated>(OnTerminated);
         Receive<Tick>(_ => OnTick());
         Receive<HelpTick>(_ => HelpWithQueue());
@@ -191,6 +197,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     private void Forget(Address address)
     {
         _greeting.Remove(address);
+        _refusedBy.Remove(AddressOf(address));
         foreach (var w in _workers.Values.Where(w => w.Node == address).ToList()) Forget(w);
     }
 
@@ -257,7 +264,8 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
             var offering = _workers.Values.Where(w => w.Fingerprints.Contains(toolchain.Fingerprint)).ToList();
             if (offering.Count == 0)
                 _unserved[toolchain.Fingerprint] = (toolchain, _unserved.GetValueOrDefault(toolchain.Fingerprint).Compiles + 1);
-            var why = _workers.Count == 0 ? "no worker in the cluster"
+            var why = _workers.Count == 0 && _refusedBy.Count > 0 ? $"every worker refuses this coordinator ({string.Join("; ", _refusedBy.Select(r => $"{r.Key}: {r.Value}"))})"
+                : _workers.Count == 0 ? "no worker in the cluster"
                 : offering.Count == 0 ? $"no worker offers {toolchain}"
                 : offering.All(w => !w.Reachable) ? $"every worker offering {toolchain} is unreachable"
                 : $"every worker offering {toolchain} is backed off after repeated failures";

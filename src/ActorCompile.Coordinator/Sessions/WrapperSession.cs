@@ -29,6 +29,7 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
     private readonly IActorRef? _coordinator;
     private readonly IActorRef _statusView;
     private readonly BlobStore _blobs;
+    private readonly long _maxJobBytes;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private CompileRequest? _request;
     private string _source = "?";
@@ -40,20 +41,21 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public WrapperSession(ISessionConnection connection, IActorRef? coordinator, IActorRef statusView, BlobStore blobs)
+    public WrapperSession(ISessionConnection connection, IActorRef? coordinator, IActorRef statusView, BlobStore blobs, long maxJobBytes)
     {
         _connection = connection;
         _coordinator = coordinator;
         _statusView = statusView;
         _blobs = blobs;
+        _maxJobBytes = maxJobBytes;
         Become(Start);
     }
 
     /// <summary>Heartbeats keep the wrapper waiting patiently, also while it queues for a local slot.</summary>
     protected override void PreStart() => Timers.StartPeriodicTimer("heartbeat", SendHeartbeat.Instance, TimeSpan.FromSeconds(5));
 
-    public static Props Props(ISessionConnection connection, IActorRef? coordinator, IActorRef statusView, BlobStore blobs) =>
-        Akka.Actor.Props.Create(() => new WrapperSession(connection, coordinator, statusView, blobs));
+    public static Props Props(ISessionConnection connection, IActorRef? coordinator, IActorRef statusView, BlobStore blobs, long maxJobBytes = 512L * 1024 * 1024) =>
+        Akka.Actor.Props.Create(() => new WrapperSession(connection, coordinator, statusView, blobs, maxJobBytes));
 
     private void Common()
     {
@@ -143,6 +145,14 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
             if (Validate(manifest) is { } problem)
             {
                 Refuse(problem);
+                return;
+            }
+            var size = manifest.Entries.Where(e => e.Kind == (byte)MirrorEntryKind.File).Sum(e => Math.Max(0, e.Size));
+            if (size > _maxJobBytes)
+            {
+                _coordinator.Tell(new RequestLocalSlot(Self,
+                    $"the job's inputs ({Sizes.Format(size)}) exceed the node's max-job-size ({Sizes.Format(_maxJobBytes)})", Quiet: false, _source));
+                Become(AwaitingGrant);
                 return;
             }
             _manifest = manifest;

@@ -31,6 +31,7 @@ public sealed record MemberStatus(string Address, IReadOnlyList<string> Roles, s
 /// <param name="Completed">Jobs it finished (any exit code).</param>
 /// <param name="Failed">Jobs that failed for a reason other than the compiler's verdict (crash, timeout, missing input, refusal).</param>
 /// <param name="MeanCompileSeconds">Mean time of its recent jobs.</param>
+/// <param name="RefusedCoordinators">Coordinators it refused to serve, with the reason (not in its allowed networks).</param>
 public sealed record WorkerStatus(
     string Address,
     string State,
@@ -43,7 +44,8 @@ public sealed record WorkerStatus(
     int Cores,
     double LoadAverage,
     double MeanCompileSeconds,
-    IReadOnlyList<ToolchainStatus> Toolchains);
+    IReadOnlyList<ToolchainStatus> Toolchains,
+    IReadOnlyList<string> RefusedCoordinators);
 
 /// <summary>A toolchain a worker offers: its name(s) on that worker, version, target and fingerprint.</summary>
 public sealed record ToolchainStatus(string Name, string Version, string Target, string Fingerprint);

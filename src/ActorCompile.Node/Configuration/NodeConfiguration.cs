@@ -33,6 +33,16 @@ public sealed class NodeConfiguration
     public int MaxAttempts { get; }
     public TimeSpan CoordinatorJobTimeout { get; }
     public long BlobStoreBytes { get; }
+    public string SocketGroup { get; }
+    public int SocketClients { get; }
+    public IReadOnlyList<System.Net.IPNetwork> Allow { get; }
+    public long JobMemoryBytes { get; }
+    public ActorCompile.Worker.SandboxMode Sandbox { get; }
+    public long MaxJobBytes { get; }
+    public bool TlsEnabled { get; }
+    public string TlsCertificate { get; }
+    public string TlsPassword { get; }
+    public IReadOnlyList<string> TlsTrustedThumbprints { get; }
     public int BackoffAfterFailures { get; }
     public TimeSpan Backoff { get; }
     public TimeSpan HelpAfter { get; }
@@ -67,6 +77,48 @@ public sealed class NodeConfiguration
         MaxAttempts = ReadValue<int>("actorcompile.coordinator.max-attempts", "a whole number from 1 to 20", k => merged.GetInt(k) is var n and >= 1 and <= 20 ? n : (int?)null);
         CoordinatorJobTimeout = ReadValue<TimeSpan>("actorcompile.coordinator.job-timeout", "a duration such as 10m", k => merged.GetTimeSpan(k) is var t && t > TimeSpan.Zero ? t : (TimeSpan?)null);
         BlobStoreBytes = ReadValue<long>("actorcompile.coordinator.blob-store-size", "a size such as 1GiB", k => merged.GetByteSize(k) is > 0 and var b ? b : null);
+        SocketGroup = Read("actorcompile.socket-group", "a group name, or \"\"", k => merged.GetString(k) ?? "");
+        SocketClients = ReadValue<int>("actorcompile.socket-clients", "a whole number from 1 to 65536", k => merged.GetInt(k) is var n and >= 1 and <= 65536 ? n : (int?)null);
+        Allow = Read("actorcompile.worker.allow", "a list of networks in CIDR notation, such as [\"192.168.1.0/24\"]", k =>
+        {
+            var list = new List<System.Net.IPNetwork>();
+            foreach (var text in merged.GetStringList(k))
+            {
+                if (!System.Net.IPNetwork.TryParse(text, out var network)) return null;
+                list.Add(network);
+            }
+            return list;
+        });
+        JobMemoryBytes = ReadValue<long>("actorcompile.worker.job-memory", "a size such as 4GiB, or 0 for no limit", k => merged.GetByteSize(k) is >= 0 and var b ? b : null);
+        Sandbox = ReadValue<ActorCompile.Worker.SandboxMode>("actorcompile.worker.sandbox", "auto, required or off", k => merged.GetString(k) switch
+        {
+            "auto" => ActorCompile.Worker.SandboxMode.Auto,
+            "required" => ActorCompile.Worker.SandboxMode.Required,
+            "off" => ActorCompile.Worker.SandboxMode.Off,
+            _ => (ActorCompile.Worker.SandboxMode?)null,
+        });
+        TlsEnabled = ReadValue<bool>("actorcompile.tls.enabled", "on or off", k => merged.GetBoolean(k));
+        TlsCertificate = Read("actorcompile.tls.certificate", "the path of a PKCS#12 (.pfx) file", k => merged.GetString(k) ?? "");
+        var password = Read("actorcompile.tls.password", "a string", k => merged.GetString(k) ?? "");
+        var passwordFile = Read("actorcompile.tls.password-file", "a path, or \"\"", k => merged.GetString(k) ?? "");
+        TlsTrustedThumbprints = Read("actorcompile.tls.trusted-thumbprints", "a list of SHA-1 thumbprints (40 hexadecimal digits)", k =>
+        {
+            var list = merged.GetStringList(k).Select(t => t.Replace(":", "", StringComparison.Ordinal).ToUpperInvariant()).ToList();
+            return list.All(t => t.Length == 40 && t.All(char.IsAsciiHexDigit)) ? list : null;
+        });
+        if (TlsEnabled)
+        {
+            if (TlsCertificate.Length == 0 || !File.Exists(TlsCertificate))
+                throw new ConfigurationException($"{Origin("actorcompile.tls.certificate")}: actorcompile.tls.certificate = \"{TlsCertificate}\" is not a file; TLS needs the cluster certificate (.pfx)");
+            if (passwordFile.Length > 0)
+            {
+                if (!File.Exists(passwordFile))
+                    throw new ConfigurationException($"{Origin("actorcompile.tls.password-file")}: actorcompile.tls.password-file = \"{passwordFile}\" is not a file");
+                password = File.ReadLines(passwordFile).FirstOrDefault() ?? "";
+            }
+        }
+        TlsPassword = password;
+        MaxJobBytes = ReadValue<long>("actorcompile.coordinator.max-job-size", "a size such as 512MiB", k => merged.GetByteSize(k) is > 0 and var b ? b : null);
         BackoffAfterFailures = ReadValue<int>("actorcompile.coordinator.backoff-after-failures", "a whole number from 1 to 100", k => merged.GetInt(k) is var n and >= 1 and <= 100 ? n : (int?)null);
         Backoff = ReadValue<TimeSpan>("actorcompile.coordinator.backoff", "a duration such as 60s", k => merged.GetTimeSpan(k) is var t && t >= TimeSpan.Zero ? t : (TimeSpan?)null);
         HelpAfter = ReadValue<TimeSpan>("actorcompile.coordinator.help-after", "a duration such as 150ms", k => merged.GetTimeSpan(k) is var t && t >= TimeSpan.Zero ? t : (TimeSpan?)null);
@@ -161,8 +213,10 @@ public sealed class NodeConfiguration
     /// <summary>The akka.* settings derived from the actorcompile.* ones, over everything else.</summary>
     public Config AkkaConfig()
     {
-        var seeds = Seeds.Select(s => NodeOptions.Quote($"akka.tcp://{SystemName}@{s.Host}:{s.Port}"));
+        var scheme = TlsEnabled ? "akka.ssl.tcp" : "akka.tcp";
+        var seeds = Seeds.Select(s => NodeOptions.Quote($"{scheme}://{SystemName}@{s.Host}:{s.Port}"));
         var text = $"""
+            akka.remote.dot-netty.tcp.enable-ssl = {(TlsEnabled ? "on" : "off")}
             akka.remote.dot-netty.tcp.hostname = {NodeOptions.Quote(Host)}
             akka.remote.dot-netty.tcp.port = {Port}
             akka.cluster.roles = [{string.Join(", ", Roles.Select(NodeOptions.Quote))}]

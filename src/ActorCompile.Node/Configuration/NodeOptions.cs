@@ -17,6 +17,7 @@ public sealed class NodeOptions
     public int? Slots { get; private set; }
     public int? LocalSlots { get; private set; }
     public List<string> Toolchains { get; } = new();
+    public List<string> Allow { get; } = new();
     public bool Help { get; private set; }
     public bool Version { get; private set; }
 
@@ -36,6 +37,8 @@ public sealed class NodeOptions
           --local-slots N     a coordinator's local slots, what make -l limits (default: the number of cores)
           --toolchain PATH    a compiler to offer, by path or name on PATH; repeatable
                               (default: gcc, g++, cc, c++, clang, clang++ found on PATH)
+          --allow CIDR        a network whose coordinators this worker serves; repeatable
+                              (default: 127.0.0.0/8 and ::1, this machine only)
           --config FILE       a HOCON file layered over the shipped configuration; repeatable
           --help              this text
           --version           the version
@@ -87,6 +90,12 @@ public sealed class NodeOptions
                 case "--slots": o.Slots = ParseInt(arg, Value(), 1, 4096); break;
                 case "--local-slots": o.LocalSlots = ParseInt(arg, Value(), 1, 4096); break;
                 case "--toolchain": o.Toolchains.Add(Value()); break;
+                case "--allow":
+                    var cidr = Value();
+                    if (!System.Net.IPNetwork.TryParse(cidr, out _))
+                        throw new ConfigurationException($"--allow: '{cidr}' is not a network in CIDR notation (for example 192.168.1.0/24)");
+                    o.Allow.Add(cidr);
+                    break;
                 default: throw new ConfigurationException($"unknown option {args[i]}; see --help");
             }
         }
@@ -112,6 +121,7 @@ public sealed class NodeOptions
         if (Slots is not null) sb.AppendLine($"actorcompile.worker.slots = {Slots}");
         if (LocalSlots is not null) sb.AppendLine($"actorcompile.coordinator.local-slots = {LocalSlots}");
         if (Toolchains.Count > 0) sb.AppendLine($"actorcompile.worker.toolchains = [{string.Join(", ", Toolchains.Select(Quote))}]");
+        if (Allow.Count > 0) sb.AppendLine($"actorcompile.worker.allow = [{string.Join(", ", Allow.Select(Quote))}]");
         return sb.ToString();
     }
 

@@ -29,6 +29,7 @@ public sealed class LocalSocketServer(
     private Socket? _listener;
     private Task? _acceptLoop;
     private long _connections;
+    private int _active;
 
     public string SocketPath => configuration.SocketPath;
 
@@ -36,11 +37,21 @@ public sealed class LocalSocketServer(
     {
         var path = configuration.SocketPath;
         var directory = Path.GetDirectoryName(path)!;
+        int? group = null;
+        if (configuration.SocketGroup.Length > 0)
+        {
+            group = ActorCompile.Toolchain.Processes.Native.GroupId(configuration.SocketGroup)
+                ?? throw new ConfigurationException($"{configuration.Origin("actorcompile.socket-group")}: actorcompile.socket-group = {configuration.SocketGroup} is not a group on this machine");
+        }
         if (!Directory.Exists(directory))
         {
             var info = Directory.CreateDirectory(directory);
-            info.UnixFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+            // Only the node's user may change the directory; the socket's group may enter it.
+            info.UnixFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+                | (group is null ? 0 : UnixFileMode.GroupRead | UnixFileMode.GroupExecute);
+            if (group is { } g) ActorCompile.Toolchain.Processes.Native.ChangeGroup(directory, g);
         }
+        CheckDirectory(directory);
         if (File.Exists(path))
         {
             using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
@@ -57,6 +68,8 @@ public sealed class LocalSocketServer(
         var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         listener.Bind(new UnixDomainSocketEndPoint(path));
         File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
+        if (group is { } socketGroup && !ActorCompile.Toolchain.Processes.Native.ChangeGroup(path, socketGroup))
+            throw new ConfigurationException($"cannot give the socket {path} to group {configuration.SocketGroup}; is this node's user a member of it?");
         listener.Listen(512);
         _listener = listener;
         _acceptLoop = AcceptLoop(listener);
@@ -81,14 +94,41 @@ public sealed class LocalSocketServer(
                 log.LogWarning("accept failed: {Message}", e.Message);
                 continue;
             }
+            if (Interlocked.Increment(ref _active) > configuration.SocketClients)
+            {
+                Interlocked.Decrement(ref _active);
+                _ = Refuse(client, $"the node serves at most {configuration.SocketClients} clients at once (actorcompile.socket-clients); try again");
+                continue;
+            }
             _ = Serve(client, coordinator, hub);
         }
+    }
+
+    private static async Task Refuse(Socket client, string why)
+    {
+        using var stream = new NetworkStream(client, ownsSocket: true);
+        try { await stream.WriteAsync(Frames.Encode(new ErrorReply(why))); }
+        catch (Exception e) when (e is IOException or SocketException) { }
+    }
+
+    /// <summary>
+    /// The socket's directory must belong to this node's user and be writable by nobody else: otherwise
+    /// another user could replace the socket and talk to every wrapper.
+    /// </summary>
+    private static void CheckDirectory(string directory)
+    {
+        var info = ActorCompile.Toolchain.Processes.Native.OwnerAndMode(directory)
+            ?? throw new ConfigurationException($"cannot inspect the socket directory {directory}");
+        if (info.Uid != ActorCompile.Toolchain.Processes.Native.UserId())
+            throw new ConfigurationException($"the socket directory {directory} belongs to another user (uid {info.Uid}); give this node another --socket");
+        if ((info.Mode & 0x12) != 0) // group or others may write
+            throw new ConfigurationException($"the socket directory {directory} is writable by other users (mode {Convert.ToString(info.Mode & 0xfff, 8)}); make it 0700 or 0750, or give this node another --socket");
     }
 
     private async Task Serve(Socket client, IActorRef? coordinator, IActorRef hub)
     {
         var connection = new SocketConnection(client);
-        var session = system.ActorOf(WrapperSession.Props(connection, coordinator, hub, blobs), $"session-{Interlocked.Increment(ref _connections)}");
+        var session = system.ActorOf(WrapperSession.Props(connection, coordinator, hub, blobs, configuration.MaxJobBytes), $"session-{Interlocked.Increment(ref _connections)}");
         try
         {
             while (!_stopping.IsCancellationRequested)
@@ -110,6 +150,7 @@ public sealed class LocalSocketServer(
         }
         finally
         {
+            Interlocked.Decrement(ref _active);
             session.Tell(ConnectionClosed.Instance);
         }
     }

@@ -113,7 +113,8 @@ public sealed class StatusHub : ReceiveActor, IWithTimers
                 var shown = mstate == "up" && h.BackedOff ? "backed-off" : mstate;
                 workers.Add(new WorkerStatus(address, shown, w.Slots, w.Running, w.PeakRunning, w.Completed, w.Failed, h.Discrepancies, w.Cores,
                     w.LoadAverage, w.MeanCompileSeconds,
-                    w.Toolchains.Select(t => new ToolchainStatus(t.Name, t.Version, t.Target, t.Fingerprint)).ToArray()));
+                    w.Toolchains.Select(t => new ToolchainStatus(t.Name, t.Version, t.Target, t.Fingerprint)).ToArray(),
+                    w.RefusedCoordinators));
             }
             if (report.Coordinator is { } c)
                 coordinators.Add(new CoordinatorStatus(address, c.Queued, c.InFlight, c.LocalSlots, c.LocalSlotsBusy, c.Distributed, c.Local,

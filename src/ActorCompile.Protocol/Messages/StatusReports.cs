@@ -16,7 +16,8 @@ public sealed record WorkerReport(
     int Cores,
     double LoadAverage,
     double MeanCompileSeconds,
-    ToolchainReport[] Toolchains) : IClusterMessage;
+    ToolchainReport[] Toolchains,
+    string[] RefusedCoordinators) : IClusterMessage;
 
 /// <summary>A coordinator's view, including what it knows about each worker (backed off, discrepancies) and the toolchains its wrappers asked for that no worker offers.</summary>
 public sealed record CoordinatorReport(

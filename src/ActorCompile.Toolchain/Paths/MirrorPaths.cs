@@ -66,4 +66,24 @@ public static class MirrorPaths
 
     /// <summary>Maps a path argument of the original command into the mirror: absolute ones move under the root, relative ones stay (the worker runs in root + cwd).</summary>
     public static string MapArgument(string root, string path) => path.StartsWith('/') ? root + path : path;
+
+    /// <summary>
+    /// Whether a path argument, resolved by the kernel inside the mirror (root + cwd for a relative path,
+    /// root for an absolute one), would climb above the mirror's root with "..". Lexical normalisation
+    /// stops at "/", the kernel does not stop at the root: such paths are refused on the worker.
+    /// </summary>
+    public static bool ClimbsOutOfMirror(string workingDirectory, string path)
+    {
+        int depth = path.StartsWith('/') ? 0 : Normalize(workingDirectory).Split('/', StringSplitOptions.RemoveEmptyEntries).Length;
+        foreach (var part in path.Split('/'))
+        {
+            if (part.Length == 0 || part == ".") continue;
+            if (part == "..")
+            {
+                if (--depth < 0) return true;
+            }
+            else depth++;
+        }
+        return false;
+    }
 }

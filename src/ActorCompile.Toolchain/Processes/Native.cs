@@ -31,6 +31,49 @@ public static partial class Native
 
     private const nuint TIOCGWINSZ = 0x5413;
 
+    /// <summary>struct statx: a layout that is the same on every Linux architecture.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    private unsafe struct Statx
+    {
+        public uint Mask, BlockSize;
+        public ulong Attributes;
+        public uint Links, Uid, Gid;
+        public ushort Mode, Spare0;
+        public fixed byte Rest[256 - 32];
+    }
+
+    [LibraryImport("libc", EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int statx(int dirfd, string path, int flags, uint mask, ref Statx buffer);
+
+    [LibraryImport("libc", EntryPoint = "getgrnam", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial IntPtr getgrnam(string name);
+
+    [LibraryImport("libc", EntryPoint = "chown", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int chown(string path, int owner, int group);
+
+    private const int AT_FDCWD = -100, AT_SYMLINK_NOFOLLOW = 0x100;
+    private const uint STATX_MODE = 0x2, STATX_UID = 0x8;
+
+    /// <summary>The owner (uid) and mode of a path, not following a final symlink; null when it does not exist.</summary>
+    public static (uint Uid, uint Mode)? OwnerAndMode(string path)
+    {
+        var buffer = new Statx();
+        if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_MODE | STATX_UID, ref buffer) != 0) return null;
+        return (buffer.Uid, buffer.Mode);
+    }
+
+    /// <summary>The numeric id of a group, or null when there is no such group.</summary>
+    public static int? GroupId(string name)
+    {
+        var entry = getgrnam(name);
+        if (entry == IntPtr.Zero) return null;
+        // struct group { char *gr_name; char *gr_passwd; gid_t gr_gid; ... }
+        return Marshal.ReadInt32(entry, 2 * IntPtr.Size);
+    }
+
+    /// <summary>Changes a file's group (its owner stays); false on failure.</summary>
+    public static bool ChangeGroup(string path, int group) => chown(path, -1, group) == 0;
+
     /// <summary>The canonical absolute path (every symlink resolved), or null when it does not exist.</summary>
     public static string? RealPath(string path)
     {

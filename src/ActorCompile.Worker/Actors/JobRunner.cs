@@ -24,6 +24,7 @@ public sealed class JobRunner : ReceiveActor, IWithTimers
     private readonly WorkerToolchain _toolchain;
     private readonly WorkerSettings _settings;
     private readonly BlobCache _blobs;
+    private readonly JobConfinement? _confinement;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly CancellationTokenSource _cancel = new();
     private IDisposable? _pin;
@@ -32,12 +33,13 @@ public sealed class JobRunner : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public JobRunner(CompileJob job, WorkerToolchain toolchain, WorkerSettings settings, BlobCache blobs)
+    public JobRunner(CompileJob job, WorkerToolchain toolchain, WorkerSettings settings, BlobCache blobs, JobConfinement? confinement)
     {
         _job = job;
         _toolchain = toolchain;
         _settings = settings;
         _blobs = blobs;
+        _confinement = confinement;
         Context.Watch(job.Supervisor);
         Become(AwaitingInputs);
     }
@@ -49,8 +51,8 @@ public sealed class JobRunner : ReceiveActor, IWithTimers
         Receive<CancelJob>(_ => Cancel("cancelled by its coordinator"));
     }
 
-    public static Props Props(CompileJob job, WorkerToolchain toolchain, WorkerSettings settings, BlobCache blobs) =>
-        Akka.Actor.Props.Create(() => new JobRunner(job, toolchain, settings, blobs));
+    public static Props Props(CompileJob job, WorkerToolchain toolchain, WorkerSettings settings, BlobCache blobs, JobConfinement? confinement = null) =>
+        Akka.Actor.Props.Create(() => new JobRunner(job, toolchain, settings, blobs, confinement));
 
     protected override void PreStart()
     {
@@ -116,7 +118,7 @@ public sealed class JobRunner : ReceiveActor, IWithTimers
         }
         _job.Supervisor.Tell(new JobStarted(_job.JobId, Context.Parent), Context.Parent);
         var timeout = TimeSpan.FromMilliseconds(Math.Clamp(_job.TimeoutMilliseconds, 1000, (long)_settings.JobTimeout.TotalMilliseconds));
-        RemoteCompilation.RunAsync(_job, _toolchain, _workspace, _blobs, timeout, _cancel.Token)
+        RemoteCompilation.RunAsync(_job, _toolchain, _workspace, _blobs, timeout, _cancel.Token, _confinement)
             .PipeTo(Self, success: r => new Outcome(r), failure: e => new Crashed(e));
         Become(Compiling);
     }

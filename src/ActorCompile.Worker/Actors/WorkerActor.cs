@@ -30,12 +30,14 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
 
     private readonly WorkerSettings _settings;
     private readonly BlobCache _blobs;
+    private readonly JobConfinement _confinement;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly string _address;
     private readonly Dictionary<Address, CoordinatorState> _coordinators = new();
     private readonly List<Address> _order = new();
     private readonly Dictionary<long, (Address Coordinator, DateTime Sent)> _outstanding = new();
     private readonly Dictionary<string, IActorRef> _running = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _refused = new(StringComparer.Ordinal);
     private readonly Queue<double> _recentSeconds = new();
     private long _nextRequest;
     private int _roundRobin;
@@ -49,11 +51,18 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
     {
         _settings = settings;
         _blobs = new BlobCache(settings.BlobsDirectory, settings.BlobCacheBytes);
+        _confinement = JobConfinement.Create(settings.Sandbox, settings.JobMemoryBytes);
         _address = AddressOf(Cluster.Get(Context.System).SelfAddress);
 
         Receive<CoordinatorHello>(hello =>
         {
             var address = FullAddress(hello.Coordinator);
+            if (!Admission.Allows(address.Host ?? "", _settings.AllowedNetworks, out var why))
+            {
+                if (_refused.TryAdd(AddressOf(address), why)) _log.Warning("refusing coordinator {0}: {1}", address, why);
+                hello.Coordinator.Tell(new WorkerRefusal(Self, why));
+                return;
+            }
             if (!_coordinators.ContainsKey(address))
             {
                 _coordinators[address] = new CoordinatorState(hello.Coordinator);
@@ -119,6 +128,8 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         if (Directory.Exists(_settings.JobsDirectory)) Directory.Delete(_settings.JobsDirectory, recursive: true);
         Directory.CreateDirectory(_settings.JobsDirectory);
         Timers.StartPeriodicTimer("tick", Tick.Instance, TimeSpan.FromSeconds(1));
+        _log.Info("compilers run {0}", _confinement.Description);
+        if (_confinement.Refusal is not null) _log.Error("{0}: every job will be refused", _confinement.Refusal);
         _log.Info("worker ready: {0} slots, toolchains {1}", _settings.Slots,
             string.Join("; ", _settings.Toolchains.Select(t => $"{string.Join('/', t.Names)} = {t.Identity}")));
     }
@@ -167,7 +178,13 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
 
     private void OnJob(CompileJob job)
     {
-        _outstanding.Remove(job.RequestId);
+        // Only answers to this worker's own requests, from the coordinator asked: nobody else hands it work.
+        if (!_outstanding.Remove(job.RequestId, out var asked) || asked.Coordinator != FullAddress(Sender))
+        {
+            _log.Warning("refused an unsolicited job {0} from {1}", job.JobId, FullAddress(Sender));
+            job.Supervisor.Tell(new JobFailed(job.JobId, "refused: this worker did not ask for this job", Refused: true));
+            return;
+        }
         if (_running.ContainsKey(job.JobId))
         {
             job.Supervisor.Tell(new JobFailed(job.JobId, "this worker already runs a job with that id", Refused: true));
@@ -186,7 +203,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
             Pull();
             return;
         }
-        var runner = Context.ActorOf(JobRunner.Props(job, toolchain, _settings, _blobs));
+        var runner = Context.ActorOf(JobRunner.Props(job, toolchain, _settings, _blobs, _confinement));
         _running[job.JobId] = runner;
         _peakRunning = Math.Max(_peakRunning, _running.Count);
         Pull();
@@ -222,7 +239,8 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         _settings.Cores,
         LoadAverage(),
         _recentSeconds.Count == 0 ? 0 : _recentSeconds.Average(),
-        _settings.Toolchains.Select(t => new ToolchainReport(string.Join(",", t.Names), t.Identity.Version, t.Identity.Target, t.Identity.Fingerprint)).ToArray());
+        _settings.Toolchains.Select(t => new ToolchainReport(string.Join(",", t.Names), t.Identity.Version, t.Identity.Target, t.Identity.Fingerprint)).ToArray(),
+        _refused.Select(r => $"{r.Key}: {r.Value}").ToArray());
 
     private static double LoadAverage()
     {

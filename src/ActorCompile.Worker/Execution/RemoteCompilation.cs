@@ -37,10 +37,15 @@ public static class RemoteCompilation
         JobWorkspace workspace,
         BlobCache blobs,
         TimeSpan timeout,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        JobConfinement? confinement = null)
     {
+        if (confinement?.Refusal is { } refusal) return new FailedOutcome(refusal, Refused: true);
         var command = CompileCommand.Parse(job.Args);
         if (!command.IsDistributable) return new FailedOutcome($"refused: {command.LocalReason}", Refused: true);
+        foreach (var path in PathArguments(command))
+            if (MirrorPaths.ClimbsOutOfMirror(job.WorkingDirectory, path))
+                return new FailedOutcome($"refused: the path {path} leaves the job's directory", Refused: true);
         if (!job.WorkingDirectory.StartsWith('/') || !MirrorPaths.IsSafeMirrorPath(MirrorPaths.Normalize(job.WorkingDirectory)))
             return new FailedOutcome($"refused: working directory '{job.WorkingDirectory}' is not a safe absolute path", Refused: true);
         foreach (var dir in job.SystemIncludeDirectories)
@@ -82,10 +87,11 @@ public static class RemoteCompilation
 
         using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeoutSource.CancelAfter(timeout);
+        var (program, programArgs) = confinement is null ? (toolchain.Path, args) : confinement.Wrap(toolchain.Path, args, workspace.Directory, cwd);
         ProcessResult result;
         try
         {
-            result = await ProcessRunner.RunAsync(toolchain.Path, args, cwd, env, cancellationToken: timeoutSource.Token);
+            result = await ProcessRunner.RunAsync(program, programArgs, cwd, env, cancellationToken: timeoutSource.Token);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -131,6 +137,17 @@ public static class RemoteCompilation
             }
         }
         return new CompiledOutcome(result.ExitCode, RemoveRoot(result.Stdout, root), stderr, outputs, (long)result.Elapsed.TotalMilliseconds);
+    }
+
+    /// <summary>Every argument that names a file or directory: inputs, outputs, include paths, dependency files.</summary>
+    private static IEnumerable<string> PathArguments(CompileCommand command)
+    {
+        foreach (var p in command.Parsed)
+        {
+            if (p.IsInput) yield return p.Token;
+            else if (p.Role is OptionRole.Output or OptionRole.IncludeDirectory or OptionRole.IncludeFile or OptionRole.DependencyFile && p.Value is { } v) yield return v;
+            else if (p.Role == OptionRole.PreprocessorOptions && p.Value is { } wp && wp.Contains(',')) yield return wp[(wp.IndexOf(',') + 1)..];
+        }
     }
 
     /// <summary>The first prerequisite in a dependency list that does not lie inside the mirror, or null.</summary>
