@@ -5,7 +5,7 @@ using ActorCompile.Cli;
 
 const string Usage = """
     Usage: actorcompile COMPILER [ARGS...]     compile through the cluster (e.g. actorcompile gcc -c x.c -o x.o)
-           actorcompile status [--json]        show the cluster as the local node sees it
+           actorcompile status [--json|--watch] show the cluster as the local node sees it
            actorcompile -j                     the number to give make -j (cluster slots + local slots)
            actorcompile --show-hosts           the workers and their slots, one a line
            actorcompile --version | --help

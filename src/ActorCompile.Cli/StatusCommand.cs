@@ -1,7 +1,7 @@
 using System.Globalization;
-using System.Text;
 using ActorCompile.LocalProtocol;
 using ActorCompile.LocalProtocol.Status;
+using Spectre.Console;
 
 namespace ActorCompile.Cli;
 
@@ -33,15 +33,21 @@ public static class StatusCommand
 
     public static int Status(IReadOnlyList<string> args)
     {
-        bool json = false;
+        bool json = false, watch = false;
         foreach (var a in args)
         {
             if (a == "--json") json = true;
+            else if (a == "--watch") watch = true;
             else
             {
-                Console.Error.WriteLine($"actorcompile status: unknown option {a} (known: --json)");
+                Console.Error.WriteLine($"actorcompile status: unknown option {a} (known: --json, --watch)");
                 return ExitCodes.Usage;
             }
+        }
+        if (json && watch)
+        {
+            Console.Error.WriteLine("actorcompile status: --json and --watch do not go together");
+            return ExitCodes.Usage;
         }
         var status = Fetch(out var error);
         if (status is null)
@@ -49,7 +55,38 @@ public static class StatusCommand
             Console.Error.WriteLine($"actorcompile: {error}");
             return ExitCodes.NoNode;
         }
-        Console.WriteLine(json ? StatusJson.Serialize(status) : Render(status));
+        if (json)
+        {
+            Console.WriteLine(StatusJson.Serialize(status));
+            return 0;
+        }
+        if (watch) return Watch(status);
+        // Into a pipe or a file the tables need not fit 80 columns.
+        if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 160;
+        AnsiConsole.Write(StatusView.Build(status));
+        return 0;
+    }
+
+    /// <summary>Redraws about once a second until Ctrl-C; a lost node is shown, not fatal.</summary>
+    private static int Watch(ClusterStatus first)
+    {
+        using var stop = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            stop.Cancel();
+        };
+        AnsiConsole.Live(StatusView.Build(first)).AutoClear(false).Start(context =>
+        {
+            while (!stop.Token.WaitHandle.WaitOne(TimeSpan.FromSeconds(1)))
+            {
+                var status = Fetch(out var error);
+                context.UpdateTarget(status is null
+                    ? new Markup(Markup.Escape($"actorcompile: {error}"))
+                    : StatusView.Build(status));
+                context.Refresh();
+            }
+        });
         return 0;
     }
 
@@ -76,40 +113,5 @@ public static class StatusCommand
         }
         foreach (var w in status.Workers) Console.WriteLine($"{w.Address}/{w.Slots.ToString(CultureInfo.InvariantCulture)}{(w.State == "up" ? "" : " (" + w.State + ")")}");
         return 0;
-    }
-
-    /// <summary>A plain table of the cluster (the full-screen view is status --watch).</summary>
-    public static string Render(ClusterStatus s)
-    {
-        var sb = new StringBuilder();
-        sb.AppendLine(CultureInfo.InvariantCulture, $"cluster seen from {s.Node}: {s.Members.Count} member(s), {s.Workers.Count} worker(s), {s.Workers.Where(w => w.State == "up").Sum(w => w.Slots)} slot(s)");
-        sb.AppendLine();
-        sb.AppendLine("WORKER                 STATE        SLOTS  BUSY  DONE  FAILED  TOOLCHAINS");
-        foreach (var w in s.Workers)
-        {
-            var tc = string.Join("; ", w.Toolchains.Select(t => $"{t.Name} {t.Version} {t.Fingerprint[..Math.Min(12, t.Fingerprint.Length)]}"));
-            sb.AppendLine(CultureInfo.InvariantCulture, $"{w.Address,-22} {w.State,-12} {w.Slots,5} {w.Running,5} {w.Completed,5} {w.Failed,7}  {tc}");
-        }
-        foreach (var w in s.Workers)
-            foreach (var r in w.RefusedCoordinators)
-                sb.AppendLine(CultureInfo.InvariantCulture, $"{w.Address} refuses coordinator {r}");
-        if (s.Coordinators.Count > 0)
-        {
-            sb.AppendLine();
-            sb.AppendLine("COORDINATOR            QUEUED  IN FLIGHT  LOCAL SLOTS  DISTRIBUTED  LOCAL");
-            foreach (var c in s.Coordinators)
-                sb.AppendLine(CultureInfo.InvariantCulture, $"{c.Address,-22} {c.Queued,6} {c.InFlight,10} {c.LocalSlotsBusy,6}/{c.LocalSlots,-5} {c.Distributed,11} {c.Local,6}");
-        }
-        foreach (var c in s.Coordinators)
-            foreach (var u in c.UnservedToolchains)
-                sb.AppendLine(CultureInfo.InvariantCulture, $"no worker offers {u.Name} {u.Version} ({u.Target}, {u.Fingerprint[..Math.Min(12, u.Fingerprint.Length)]}): {u.Compiles} compile(s) of {c.Address} ran locally; install it on a helper, or offer it with --toolchain");
-        if (s.Jobs.Count > 0)
-        {
-            sb.AppendLine();
-            sb.AppendLine("JOB       SOURCE                          PHASE          WORKER                 ELAPSED");
-            foreach (var j in s.Jobs)
-                sb.AppendLine(CultureInfo.InvariantCulture, $"{j.Id,-9} {j.Source,-31} {j.Phase,-14} {j.Worker ?? "-",-22} {j.ElapsedSeconds,6:0.0}s");
-        }
-        return sb.ToString().TrimEnd();
     }
 }

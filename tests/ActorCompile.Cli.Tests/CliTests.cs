@@ -1,6 +1,7 @@
 using ActorCompile.Cli;
 using ActorCompile.LocalProtocol.Status;
 using ActorCompile.Tests;
+using Spectre.Console.Testing;
 using Xunit;
 
 namespace ActorCompile.Cli.Tests;
@@ -13,18 +14,47 @@ public class CliTests
         new[] { new CoordinatorStatus("127.0.0.1:7420", 3, 2, 2, 1, 100, 7, new[] { new UnservedToolchainStatus("gcc", "13.2.0", "x86_64-linux-gnu", new string('e', 64), 5) }) },
         new[] { new JobStatus("j1", "127.0.0.1:7420", "src/calc.c", "compiling", "127.0.0.1:7421", 1.5) });
 
+    /// <summary>The status view of a known cluster, compared with a snapshot (Snapshots/status.txt).</summary>
     [Fact]
-    public void The_plain_status_names_workers_toolchains_and_jobs()
+    public void The_status_view_matches_its_snapshot()
     {
-        var text = StatusCommand.Render(Sample());
+        var console = new TestConsole().Width(150);
+        console.Write(StatusView.Build(Sample()));
+        var snapshot = Path.Combine(AppContext.BaseDirectory, "Snapshots", "status.txt");
+        var actual = console.Output.Replace("\r\n", "\n");
+        if (Environment.GetEnvironmentVariable("UPDATE_SNAPSHOTS") == "1")
+            File.WriteAllText(Path.Combine(SourceDirectory(), "Snapshots", "status.txt"), actual);
+        Assert.Equal(File.ReadAllText(snapshot), actual);
+    }
+
+    [Fact]
+    public void The_status_view_names_workers_toolchains_jobs_and_what_no_worker_offers()
+    {
+        var console = new TestConsole().Width(150);
+        console.Write(StatusView.Build(Sample()));
+        var text = console.Output;
         Assert.Contains("127.0.0.1:7421", text);
         Assert.Contains("gcc,cc 12.2.0 c77f85fcc2ec", text);
         Assert.Contains("src/calc.c", text);
         Assert.Contains("compiling", text);
         Assert.Contains("127.0.0.1:7421 refuses coordinator 127.0.0.2:7420", text);
-        Assert.Contains("no worker offers gcc 13.2.0 (x86_64-linux-gnu, eeeeeeeeeeee): 5 compile(s)", text);
-        Assert.StartsWith("cluster seen from 127.0.0.1:7420: 2 member(s), 1 worker(s), 4 slot(s)", text);
+        Assert.Contains("No worker offers gcc 13.2.0 (x86_64-linux-gnu, eeeeeeeeeeee): 5 compile(s)", text);
     }
+
+    [Fact]
+    public void Backed_off_and_unreachable_workers_are_marked()
+    {
+        var s = Sample();
+        var w = s.Workers[0];
+        s = s with { Workers = new[] { w with { State = "backed-off" }, w with { Address = "127.0.0.1:7422", State = "unreachable" } } };
+        var console = new TestConsole().Width(150);
+        console.Write(StatusView.Build(s));
+        Assert.Contains("backed-off", console.Output);
+        Assert.Contains("unreachable", console.Output);
+        Assert.Contains("0/2 worker(s) up", console.Output);
+    }
+
+    private static string SourceDirectory([System.Runtime.CompilerServices.CallerFilePath] string file = "") => Path.GetDirectoryName(file)!;
 
     [Fact]
     public void Outputs_are_written_atomically()

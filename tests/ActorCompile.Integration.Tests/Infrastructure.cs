@@ -248,6 +248,12 @@ public static class FakeCompiler
         fi
         """);
 
+    /// <summary>Sleeps before each compile on a worker and writes nothing, so that it also runs in the sandbox.</summary>
+    public static string Sleepy(string directory, double seconds) => Write(directory, "sleepy-gcc", $$"""
+        {{Compiling}}
+        if [ $on_worker = 1 ] && [ $compiling = 1 ]; then sleep {{seconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}}; fi
+        """);
+
     /// <summary>Never finishes a compile on a worker (a sleep with a marker argument, to find it later).</summary>
     public static string Hanging(string directory, string marker, string startedFile) => Write(directory, "hanging-gcc", $$"""
         {{Compiling}}

@@ -284,7 +284,7 @@ public sealed class SupervisionTests
                 .Any(u => u.GetProperty("name").GetString() == "gcc" && u.GetProperty("version").GetString() == version && u.GetProperty("compiles").GetInt64() == 1));
         }, TimeSpan.FromSeconds(10), "status to name the unserved toolchain");
         var text = Run.Program(Dist.Wrapper, new[] { "status" }, env: new Dictionary<string, string> { ["ACTORCOMPILE_SOCKET"] = cluster.Coordinator.Socket }).Stdout;
-        Assert.Contains($"no worker offers gcc {version}", text);
+        Assert.Contains($"No worker offers gcc {version}", text);
         Assert.Contains("12.9.9", text); // what the worker does offer
     }
 }

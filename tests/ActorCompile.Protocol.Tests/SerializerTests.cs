@@ -49,7 +49,7 @@ public sealed class SerializerTests : TestKit
             coordinator,
             coordinator.Workers[0],
             coordinator.Unserved[0],
-            new JobReport("job-1", "a.c", "compiling", "127.0.0.1:7421", 1_700_000_000_000),
+            new JobReport("job-1", "a.c", "compiling", "127.0.0.1:7421", 1_700_000_000_000, 0),
             new NodeReport("127.0.0.1:7420", new[] { "coordinator" }, 5, 1_700_000_000_000, worker, coordinator, Array.Empty<JobReport>()),
             new NodeReport("127.0.0.1:7420", new[] { "worker" }, 6, 1_700_000_000_000, null, null, Array.Empty<JobReport>()),
         };

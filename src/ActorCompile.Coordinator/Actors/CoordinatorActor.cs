@@ -64,6 +64,9 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     private readonly Dictionary<IActorRef, (string Source, DateTime Since, string Phase)> _sessions = new();
     private readonly Dictionary<string, (ToolchainIdentity Identity, long Compiles)> _unserved = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _refusedBy = new(StringComparer.Ordinal);
+    /// <summary>Jobs that finished lately, kept in the status a few seconds so that short ones are seen.</summary>
+    private readonly Queue<JobReport> _finished = new();
+    private static readonly TimeSpan KeepFinished = TimeSpan.FromSeconds(3);
     private long _distributed;
     private long _local;
     private long _nextJob;
@@ -132,7 +135,11 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         });
         Receive<JobEnded>(m =>
         {
-            if (_jobs.Remove(m.JobId, out var job)) RemoveFromQueue(job.Supervisor);
+            if (_jobs.Remove(m.JobId, out var job))
+            {
+                RemoveFromQueue(job.Supervisor);
+                if (m.Remote) Finished(m.JobId, job.Source, job.Worker, job.Started);
+            }
             if (!m.Remote) return;
             _distributed++;
             if (_workers.Values.FirstOrDefault(w => w.Id == m.WorkerId) is { } worker) worker.FailuresInARow = 0;
@@ -289,8 +296,13 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         session.Tell(grant);
     }
 
+    private void Finished(string id, string source, string? worker, DateTime started) =>
+        _finished.Enqueue(new JobReport(id, source, "done", worker, new DateTimeOffset(started).ToUnixTimeMilliseconds(), DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
+
     private void ReleaseSlot(IActorRef session)
     {
+        if (_sessions.TryGetValue(session, out var s) && s.Phase == "local" && _slots.Holds(session))
+            Finished(session.Path.Name, s.Source, null, s.Since);
         _sessions.Remove(session);
         foreach (var (next, grant) in _slots.Release(session)) Granted(next, grant);
         HelpWithQueue();
@@ -399,9 +411,12 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
             _workers.Values.Select(w => new WorkerHealth(w.Address, w.BackedOff(now), w.Discrepancies, w.Failures)).ToArray(),
             _unserved.Values.Where(u => !_workers.Values.Any(w => w.Fingerprints.Contains(u.Identity.Fingerprint)))
                 .Select(u => new UnservedToolchain(u.Identity.DriverName, u.Identity.Version, u.Identity.Target, u.Identity.Fingerprint, u.Compiles)).ToArray());
-        var jobs = _jobs.Select(j => new JobReport(j.Key, j.Value.Source, j.Value.Phase, j.Value.Worker, new DateTimeOffset(j.Value.Started).ToUnixTimeMilliseconds()))
+        var cutoff = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - (long)KeepFinished.TotalMilliseconds;
+        while (_finished.TryPeek(out var old) && old.FinishedUnixMilliseconds < cutoff) _finished.Dequeue();
+        var jobs = _jobs.Select(j => new JobReport(j.Key, j.Value.Source, j.Value.Phase, j.Value.Worker, new DateTimeOffset(j.Value.Started).ToUnixTimeMilliseconds(), 0))
             .Concat(_sessions.Where(s => s.Value.Phase != "waiting" && _slots.Holds(s.Key))
-                .Select(s => new JobReport(s.Key.Path.Name, s.Value.Source, s.Value.Phase, null, new DateTimeOffset(s.Value.Since).ToUnixTimeMilliseconds())))
+                .Select(s => new JobReport(s.Key.Path.Name, s.Value.Source, s.Value.Phase, null, new DateTimeOffset(s.Value.Since).ToUnixTimeMilliseconds(), 0)))
+            .Concat(_finished)
             .ToArray();
         return new CoordinatorSnapshot(report, jobs);
     }

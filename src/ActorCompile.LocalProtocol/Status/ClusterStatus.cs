@@ -64,7 +64,7 @@ public sealed record CoordinatorStatus(
 /// <summary>A toolchain this coordinator's wrappers use that no worker offers: its compiles ran locally.</summary>
 public sealed record UnservedToolchainStatus(string Name, string Version, string Target, string Fingerprint, long Compiles);
 
-/// <summary>A job in flight. Phase: queued, preprocessing, sending, compiling, returning, local.</summary>
+/// <summary>A job in flight (phase queued, preprocessing, sending, compiling, returning, local), or one that finished in the last seconds (done; elapsed is then its duration).</summary>
 public sealed record JobStatus(string Id, string Coordinator, string Source, string Phase, string? Worker, double ElapsedSeconds);
 
 [JsonSourceGenerationOptions(

@@ -120,7 +120,8 @@ public sealed class StatusHub : ReceiveActor, IWithTimers
                 coordinators.Add(new CoordinatorStatus(address, c.Queued, c.InFlight, c.LocalSlots, c.LocalSlotsBusy, c.Distributed, c.Local,
                     c.Unserved.Select(u => new UnservedToolchainStatus(u.Name, u.Version, u.Target, u.Fingerprint, u.Compiles)).ToArray()));
             foreach (var j in report.Jobs)
-                jobs.Add(new JobStatus(j.Id, address, j.Source, j.Phase, j.Worker, Math.Max(0, (now - j.StartedUnixMilliseconds) / 1000.0)));
+                jobs.Add(new JobStatus(j.Id, address, j.Source, j.Phase, j.Worker,
+                    Math.Max(0, ((j.FinishedUnixMilliseconds > 0 ? j.FinishedUnixMilliseconds : now) - j.StartedUnixMilliseconds) / 1000.0)));
         }
         return new ClusterStatus(_self, DateTimeOffset.UtcNow, members, workers, coordinators, jobs);
     }

@@ -36,7 +36,8 @@ public sealed record UnservedToolchain(string Name, string Version, string Targe
 /// <summary>What a coordinator holds against a worker.</summary>
 public sealed record WorkerHealth(string Address, bool BackedOff, long Discrepancies, long Failures) : IClusterMessage;
 
-public sealed record JobReport(string Id, string Source, string Phase, string? Worker, long StartedUnixMilliseconds) : IClusterMessage;
+/// <summary>A job in flight, or one that finished in the last seconds (phase "done", with the time it finished).</summary>
+public sealed record JobReport(string Id, string Source, string Phase, string? Worker, long StartedUnixMilliseconds, long FinishedUnixMilliseconds) : IClusterMessage;
 
 public sealed record NodeReport(
     string Address,

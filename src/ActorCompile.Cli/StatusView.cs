@@ -1,0 +1,112 @@
+using System.Globalization;
+using ActorCompile.LocalProtocol.Status;
+using Spectre.Console;
+using Spectre.Console.Rendering;
+
+namespace ActorCompile.Cli;
+
+/// <summary>
+/// The cluster as tables: members, workers, coordinators, and every job in flight (and jobs that
+/// finished in the last seconds, so that short ones are seen at all).
+/// </summary>
+public static class StatusView
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    public static IRenderable Build(ClusterStatus s)
+    {
+        var parts = new List<IRenderable>
+        {
+            new Markup(Markup.Escape(string.Create(Inv,
+                $"ActorCompile cluster seen from {s.Node}: {s.Members.Count} member(s), {s.Workers.Count(w => w.State == "up")}/{s.Workers.Count} worker(s) up, {s.Workers.Where(w => w.State == "up").Sum(w => w.Slots)} slot(s), {s.Jobs.Count(j => j.Phase != "done")} job(s) in flight"))),
+            Members(s),
+            Workers(s),
+        };
+        if (s.Coordinators.Count > 0) parts.Add(Coordinators(s));
+        foreach (var c in s.Coordinators)
+            foreach (var u in c.UnservedToolchains)
+                parts.Add(new Markup(Markup.Escape(string.Create(Inv,
+                    $"No worker offers {u.Name} {u.Version} ({u.Target}, {Short(u.Fingerprint)}): {u.Compiles} compile(s) of {c.Address} ran locally. Install it on a helper, or offer it with --toolchain."))));
+        foreach (var w in s.Workers)
+            foreach (var r in w.RefusedCoordinators)
+                parts.Add(new Markup(Markup.Escape($"{w.Address} refuses coordinator {r}")));
+        parts.Add(Jobs(s));
+        return new Rows(parts);
+    }
+
+    private static string Short(string fingerprint) => fingerprint[..Math.Min(12, fingerprint.Length)];
+
+    private static Table NewTable(string title, params string[] columns)
+    {
+        var t = new Table().Border(TableBorder.Simple).Title(title);
+        foreach (var c in columns) t.AddColumn(new TableColumn(c));
+        return t;
+    }
+
+    private static string StateMarkup(string state) => state switch
+    {
+        "up" => "[green]up[/]",
+        "unreachable" => "[red]unreachable[/]",
+        "backed-off" => "[yellow]backed-off[/]",
+        _ => Markup.Escape(state),
+    };
+
+    private static Table Members(ClusterStatus s)
+    {
+        var t = NewTable("Members", "Address", "Roles", "State");
+        foreach (var m in s.Members)
+            t.AddRow(Markup.Escape(m.Address), Markup.Escape(string.Join(",", m.Roles)), StateMarkup(m.State));
+        return t;
+    }
+
+    private static Table Workers(ClusterStatus s)
+    {
+        var t = NewTable("Workers", "Address", "State", "Busy", "Cores", "Load", "Done", "Failed", "Discr.", "Mean", "Toolchains");
+        foreach (var c in new[] { 2, 3, 4, 5, 6, 7, 8 }) t.Columns[c].RightAligned();
+        foreach (var w in s.Workers)
+        {
+            var toolchains = string.Join("\n", w.Toolchains.Select(tc => $"{tc.Name} {tc.Version} {Short(tc.Fingerprint)}"));
+            t.AddRow(
+                Markup.Escape(w.Address),
+                StateMarkup(w.State),
+                string.Create(Inv, $"{w.Running}/{w.Slots}"),
+                w.Cores.ToString(Inv),
+                w.LoadAverage.ToString("0.00", Inv),
+                w.Completed.ToString(Inv),
+                w.Failed.ToString(Inv),
+                w.Discrepancies.ToString(Inv),
+                w.MeanCompileSeconds > 0 ? w.MeanCompileSeconds.ToString("0.00", Inv) + " s" : "-",
+                Markup.Escape(toolchains));
+        }
+        return t;
+    }
+
+    private static Table Coordinators(ClusterStatus s)
+    {
+        var t = NewTable("Coordinators", "Address", "Queued", "In flight", "Local slots", "Distributed", "Local");
+        foreach (var c in new[] { 1, 2, 3, 4, 5 }) t.Columns[c].RightAligned();
+        foreach (var c in s.Coordinators)
+            t.AddRow(Markup.Escape(c.Address), c.Queued.ToString(Inv), c.InFlight.ToString(Inv),
+                string.Create(Inv, $"{c.LocalSlotsBusy}/{c.LocalSlots}"), c.Distributed.ToString(Inv), c.Local.ToString(Inv));
+        return t;
+    }
+
+    private static Table Jobs(ClusterStatus s)
+    {
+        var t = NewTable("Jobs", "Source", "Phase", "Worker", "Coordinator", "Elapsed");
+        t.Columns[4].RightAligned();
+        foreach (var j in s.Jobs.OrderBy(j => j.Phase == "done").ThenByDescending(j => j.ElapsedSeconds))
+        {
+            var phase = j.Phase switch
+            {
+                "compiling" => "[green]compiling[/]",
+                "done" => "[grey]done[/]",
+                "queued" => "[yellow]queued[/]",
+                _ => Markup.Escape(j.Phase),
+            };
+            t.AddRow(Markup.Escape(j.Source), phase, Markup.Escape(j.Worker ?? "-"), Markup.Escape(j.Coordinator), j.ElapsedSeconds.ToString("0.0", Inv) + " s");
+        }
+        if (s.Jobs.Count == 0) t.AddRow("[grey]none[/]", "", "", "", "");
+        return t;
+    }
+}
