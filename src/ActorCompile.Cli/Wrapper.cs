@@ -21,7 +21,16 @@ public sealed class Wrapper
     /// <summary>1 prints one line per compile saying where it ran.</summary>
     public const string VerboseVariable = "ACTORCOMPILE_VERBOSE";
 
+    /// <summary>1 prints where a distributed compile's time went (for benchmarks).</summary>
+    public const string TimingVariable = "ACTORCOMPILE_TIMING";
+
     private static readonly TimeSpan NodeSilence = TimeSpan.FromSeconds(60);
+
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly List<(string Phase, long Milliseconds)> _marks = new();
+    private readonly bool _timing = Environment.GetEnvironmentVariable(TimingVariable) == "1";
+
+    private void Mark(string phase) => _marks.Add((phase, _clock.ElapsedMilliseconds));
 
     private readonly string _compiler;
     private readonly IReadOnlyList<string> _args;
@@ -69,6 +78,7 @@ public sealed class Wrapper
         {
             return wantsRemote ? FallBack($"{e.Message}", node: null) : RunLocally(node: null);
         }
+        Mark("connected");
         using (node)
         {
             node.ReceiveTimeout = NodeSilence;
@@ -117,6 +127,7 @@ public sealed class Wrapper
                     return FallBack(local.Reason, node);
 
                 case Preprocess preprocess:
+                    Mark("granted");
                     var scan = Scan(preprocess.SystemIncludeDirectories);
                     if (scan.Problem is not null)
                     {
@@ -128,6 +139,7 @@ public sealed class Wrapper
                         preprocess.SystemIncludeDirectories is null ? scan.SystemDirectories : null,
                         scan.Inputs.PreincludeStdcPredef,
                         scan.Inputs.Entries.Select(e => new ManifestEntry((byte)e.Kind, e.Path, e.Hash, e.Size, e.ModifiedUnixMilliseconds)).ToList()));
+                    Mark("manifest sent");
                     break;
 
                 case NeedBlobs need:
@@ -157,6 +169,7 @@ public sealed class Wrapper
     {
         // The scan runs the job's command (=native made explicit), which predefines the same macros.
         var deps = ProcessRunner.RunAsync(_compiler, CommandRewriter.ForDependencyScan(_command), _cwd).GetAwaiter().GetResult();
+        Mark("scanned");
         if (deps.ExitCode != 0) return new ScanResult(null, Array.Empty<string>(), "the dependency scan failed", ShowCompilerError: true);
         IReadOnlyList<string> system;
         if (knownSystemDirectories is not null) system = knownSystemDirectories;
@@ -166,8 +179,10 @@ public sealed class Wrapper
             var query = ProcessRunner.RunAsync(_compiler, args, _cwd).GetAwaiter().GetResult();
             if (query.ExitCode != 0) return new ScanResult(null, Array.Empty<string>(), "cannot ask the compiler for its include directories", false);
             system = SystemIncludeDirectories.Parse(query.StderrText);
+            Mark("system directories");
         }
         var collected = InputCollector.Collect(_command, _cwd, MakeDependencies.ParsePrerequisites(deps.StdoutText), system);
+        Mark("inputs hashed");
         return collected.Inputs is null
             ? new ScanResult(null, system, collected.LocalReason, false)
             : new ScanResult(collected.Inputs, system, null, false);
@@ -176,6 +191,7 @@ public sealed class Wrapper
     /// <summary>Writes what the worker returned, as the compiler would have here.</summary>
     private int Deliver(CompileResult result)
     {
+        Mark("result");
         var expected = new HashSet<string>(StringComparer.Ordinal) { _command.Output! };
         if (_command.Dependencies is { } d) expected.Add(d.File);
         foreach (var (path, data) in result.Outputs)
@@ -198,6 +214,13 @@ public sealed class Wrapper
         using (var stdout = Console.OpenStandardOutput()) stdout.Write(result.Stdout);
         using (var stderr = Console.OpenStandardError()) stderr.Write(result.Stderr);
         if (_verbose) Console.Error.WriteLine($"actorcompile: {_command.Source} compiled on {result.Worker} in {result.ElapsedMilliseconds} ms");
+        if (_timing)
+        {
+            Mark("written");
+            var t = result.Timing ?? new JobTiming(0, 0, 0, 0, 0);
+            var phases = string.Join(", ", _marks.Select((m, i) => $"{m.Phase} +{m.Milliseconds - (i == 0 ? 0 : _marks[i - 1].Milliseconds)}"));
+            Console.Error.WriteLine($"actorcompile timing: {phases}; node: queue {t.Queue}, remote {t.Remote}, worker {t.Worker} (mirror {t.Mirror}, compiler {t.Compiler}) ms");
+        }
         return result.ExitCode;
     }
 

@@ -217,6 +217,14 @@ public sealed record NeedBlobs(IReadOnlyList<string> Hashes) : LocalMessage
     internal static NeedBlobs Read(ref WireReader r) => new(r.Strings("hashes"));
 }
 
+/// <summary>Where a remote compile's time went, in milliseconds, as the node and the worker measured it.</summary>
+/// <param name="Queue">From submission to a worker taking the job.</param>
+/// <param name="Remote">From a worker taking the job to its result arriving at the coordinator.</param>
+/// <param name="Worker">On the worker: from receiving the job to sending the result.</param>
+/// <param name="Mirror">On the worker: building the mirror.</param>
+/// <param name="Compiler">On the worker: the compiler's own run.</param>
+public sealed record JobTiming(long Queue, long Remote, long Worker, long Mirror, long Compiler);
+
 /// <summary>The remote compile's result: what the compiler printed, its exit code, and the files it wrote (by their paths in the original command).</summary>
 public sealed record CompileResult(
     int ExitCode,
@@ -224,7 +232,8 @@ public sealed record CompileResult(
     byte[] Stderr,
     IReadOnlyList<KeyValuePair<string, byte[]>> Outputs,
     string Worker,
-    long ElapsedMilliseconds) : LocalMessage
+    long ElapsedMilliseconds,
+    JobTiming? Timing = null) : LocalMessage
 {
     public override MessageType Type => MessageType.CompileResult;
 
@@ -237,6 +246,8 @@ public sealed record CompileResult(
         foreach (var (path, data) in Outputs) { w.String(path); w.Bytes(data); }
         w.String(Worker);
         w.Int64(ElapsedMilliseconds);
+        var t = Timing ?? new JobTiming(0, 0, 0, 0, 0);
+        w.Int64(t.Queue); w.Int64(t.Remote); w.Int64(t.Worker); w.Int64(t.Mirror); w.Int64(t.Compiler);
     }
 
     internal static CompileResult Read(ref WireReader r)
@@ -247,7 +258,10 @@ public sealed record CompileResult(
         int n = r.Count("outputs", 8);
         var outputs = new List<KeyValuePair<string, byte[]>>(n);
         for (int i = 0; i < n; i++) outputs.Add(new(r.String("output path"), r.Bytes("output")));
-        return new CompileResult(exit, stdout, stderr, outputs, r.String("worker"), r.Int64("elapsed"));
+        var worker = r.String("worker");
+        var elapsed = r.Int64("elapsed");
+        var timing = new JobTiming(r.Int64("queue time"), r.Int64("remote time"), r.Int64("worker time"), r.Int64("mirror time"), r.Int64("compiler time"));
+        return new CompileResult(exit, stdout, stderr, outputs, worker, elapsed, timing);
     }
 }
 

@@ -27,6 +27,7 @@ public sealed class JobSupervisor : ReceiveActor, IWithTimers
     private string? _workerId;
     private int _attempts;
     private DateTime _assignedAt;
+    private readonly DateTime _submittedAt = DateTime.UtcNow;
     private string? _lastFailure;
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -159,7 +160,8 @@ public sealed class JobSupervisor : ReceiveActor, IWithTimers
             return;
         }
         var elapsed = (long)(DateTime.UtcNow - _assignedAt).TotalMilliseconds;
-        _spec.Session.Tell(new JobResultReady(new CompileResult(m.ExitCode, m.Stdout, m.Stderr, outputs, _workerAddress ?? "?", elapsed)));
+        var timing = new JobTiming((long)(_assignedAt - _submittedAt).TotalMilliseconds, elapsed, m.WorkerMilliseconds, m.MirrorMilliseconds, m.CompileMilliseconds);
+        _spec.Session.Tell(new JobResultReady(new CompileResult(m.ExitCode, m.Stdout, m.Stderr, outputs, _workerAddress ?? "?", elapsed, timing)));
         End(remote: true);
     }
 

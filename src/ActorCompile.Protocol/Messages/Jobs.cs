@@ -45,14 +45,19 @@ public sealed record JobStarted(string JobId, IActorRef Worker) : IClusterMessag
 /// <summary>A file the compile wrote, by its path in the original command, LZ4-compressed.</summary>
 public sealed record JobOutput(string Path, byte[] Compressed, int Length) : IClusterMessage;
 
-/// <summary>The compiler ran to the end: its exit code, what it printed, what it wrote.</summary>
+/// <summary>The compiler ran to the end: its exit code, what it printed, what it wrote, and where the worker's time went.</summary>
+/// <param name="CompileMilliseconds">The compiler's own run.</param>
+/// <param name="WorkerMilliseconds">From receiving the job to sending this: contents, mirror, compile, outputs.</param>
+/// <param name="MirrorMilliseconds">Building the mirror.</param>
 public sealed record JobCompleted(
     string JobId,
     int ExitCode,
     byte[] Stdout,
     byte[] Stderr,
     JobOutput[] Outputs,
-    long CompileMilliseconds) : IClusterMessage;
+    long CompileMilliseconds,
+    long WorkerMilliseconds = 0,
+    long MirrorMilliseconds = 0) : IClusterMessage;
 
 /// <summary>
 /// The job could not be compiled on this worker for a reason that is not the compiler's verdict:

@@ -27,6 +27,7 @@ public sealed class JobRunner : ReceiveActor, IWithTimers
     private readonly JobConfinement? _confinement;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly CancellationTokenSource _cancel = new();
+    private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
     private IDisposable? _pin;
     private JobWorkspace? _workspace;
     private bool _reported;
@@ -130,7 +131,7 @@ public sealed class JobRunner : ReceiveActor, IWithTimers
             switch (o.Result)
             {
                 case CompiledOutcome c:
-                    _job.Supervisor.Tell(RemoteCompilation.ToMessage(_job.JobId, c), Context.Parent);
+                    _job.Supervisor.Tell(RemoteCompilation.ToMessage(_job.JobId, c, _clock.ElapsedMilliseconds), Context.Parent);
                     Report(new Finished(_job.JobId, true, false, c.Milliseconds, null));
                     break;
                 case FailedOutcome f:

@@ -16,7 +16,7 @@ public sealed record WorkerToolchain(IReadOnlyList<string> Names, string Path, T
 public abstract record CompileOutcome;
 
 /// <summary>The compiler ran; its verdict (any exit code) and what it wrote, with paths as in the original command.</summary>
-public sealed record CompiledOutcome(int ExitCode, byte[] Stdout, byte[] Stderr, IReadOnlyList<(string Path, byte[] Data)> Outputs, long Milliseconds) : CompileOutcome;
+public sealed record CompiledOutcome(int ExitCode, byte[] Stdout, byte[] Stderr, IReadOnlyList<(string Path, byte[] Data)> Outputs, long Milliseconds, long MirrorMilliseconds = 0) : CompileOutcome;
 
 /// <summary>The job could not be compiled here. <paramref name="Refused"/>: it never will be (trust rules, malformed job).</summary>
 public sealed record FailedOutcome(string Reason, bool Refused) : CompileOutcome;
@@ -55,6 +55,7 @@ public static class RemoteCompilation
             if (!CompileEnvironment.Forwarded.Contains(v.Name) || v.Value.Contains('\0'))
                 return new FailedOutcome($"refused: environment variable {v.Name} is not one a job may set", Refused: true);
 
+        var mirrorClock = System.Diagnostics.Stopwatch.StartNew();
         try
         {
             workspace.Materialize(job.Mirror, blobs);
@@ -64,6 +65,7 @@ public static class RemoteCompilation
             return new FailedOutcome($"refused: {e.Message}", Refused: true);
         }
 
+        var mirrorMilliseconds = mirrorClock.ElapsedMilliseconds;
         var root = workspace.Root;
         var cwd = root + MirrorPaths.Normalize(job.WorkingDirectory);
         Directory.CreateDirectory(cwd);
@@ -136,7 +138,7 @@ public static class RemoteCompilation
                 outputs.Add((dep.File, Encoding.UTF8.GetBytes(rewritten)));
             }
         }
-        return new CompiledOutcome(result.ExitCode, RemoveRoot(result.Stdout, root), stderr, outputs, (long)result.Elapsed.TotalMilliseconds);
+        return new CompiledOutcome(result.ExitCode, RemoveRoot(result.Stdout, root), stderr, outputs, (long)result.Elapsed.TotalMilliseconds, mirrorMilliseconds);
     }
 
     /// <summary>Every argument that names a file or directory: inputs, outputs, include paths, dependency files.</summary>
@@ -220,11 +222,13 @@ public static class RemoteCompilation
         return buffer.ToArray();
     }
 
-    public static JobCompleted ToMessage(string jobId, CompiledOutcome outcome) => new(
+    public static JobCompleted ToMessage(string jobId, CompiledOutcome outcome, long workerMilliseconds) => new(
         jobId,
         outcome.ExitCode,
         outcome.Stdout,
         outcome.Stderr,
         outcome.Outputs.Select(o => Payload.ToOutput(o.Path, o.Data)).ToArray(),
-        outcome.Milliseconds);
+        outcome.Milliseconds,
+        workerMilliseconds,
+        outcome.MirrorMilliseconds);
 }
