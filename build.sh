@@ -3,7 +3,9 @@
 #   ./build.sh          restore, build, and publish dist/actorcompile (Native AOT) and dist/actorcompile-node
 #   ./build.sh test     the above, then every test (unit, actor, integration); non-zero on any failure
 #   ./build.sh demo     a coordinator and two workers on loopback build tests/sample-project with make -j
-#   ./build.sh bench    the benchmarks (figures in bench/results/); never part of the tests
+#   ./build.sh bench    the benchmarks against gcc and distcc (figures in bench/results/); never part of the tests
+#   ./build.sh install [--prefix DIR] [--root DIR]   install programs, masquerade directory, services (default /usr/local)
+#   ./build.sh uninstall [--prefix DIR] [--root DIR] remove what install put, keeping configuration a user edited
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$PWD
@@ -20,15 +22,17 @@ need() { # need COMMAND DEBIAN-PACKAGE: install a missing tool from Debian's pac
 build() {
   command -v dotnet >/dev/null || { echo "build.sh: the .NET SDK 10 is required (dotnet not found)" >&2; exit 1; }
   need gcc gcc; need g++ g++; need make make
-  [ "${1:-}" = test ] && { need clang clang; need bwrap bubblewrap; need openssl openssl; }   # toolchain, sandbox and TLS tests
+  # toolchain, sandbox, TLS and service-unit tests
+  [ "${1:-}" = test ] && { need clang clang; need bwrap bubblewrap; need openssl openssl; need systemd-analyze systemd; }
   dotnet restore ActorCompile.sln --nologo -v quiet
   dotnet build ActorCompile.sln -c Release --no-restore --nologo -v quiet -clp:ErrorsOnly
   mkdir -p "$DIST"
   dotnet publish src/ActorCompile.Node/ActorCompile.Node.csproj -c Release --no-restore --nologo -v quiet -clp:ErrorsOnly -o "$DIST/.node"
   dotnet publish src/ActorCompile.Cli/ActorCompile.Cli.csproj -c Release --nologo -v quiet -clp:ErrorsOnly -o "$DIST/.cli"
-  cp "$DIST/.node/actorcompile-node" "$DIST/actorcompile-node"
+  # --remove-destination: a node started from dist/ keeps running its old binary while this replaces it.
+  cp --remove-destination "$DIST/.node/actorcompile-node" "$DIST/actorcompile-node"
   rm -rf "$DIST/hocon" && cp -r "$DIST/.node/hocon" "$DIST/hocon"
-  cp "$DIST/.cli/actorcompile" "$DIST/actorcompile"
+  cp --remove-destination "$DIST/.cli/actorcompile" "$DIST/actorcompile"
   echo "build.sh: published $DIST/actorcompile and $DIST/actorcompile-node"
 }
 
@@ -43,10 +47,23 @@ case "${1:-build}" in
     build
     exec "$ROOT/tests/demo/run-demo.sh" "$DIST"
     ;;
-  bench)
+  bench)   # ./build.sh bench [--only per-job,builds,transport,scheduler] [--quick]
+    shift
     build
+    need distcc distcc; need npm npm
+    tests/bench/fetch-workloads.sh "$ROOT/bench/workloads"
     mkdir -p "$ROOT/bench/results"
-    dotnet run -c Release --no-build --project tests/ActorCompile.Benchmarks -- "$ROOT/bench/results"
+    dotnet run -c Release --no-build --project tests/ActorCompile.Benchmarks -- "$ROOT/bench/results" \
+      --dist "$DIST" --workloads "$ROOT/bench/workloads" "$@"
     ;;
-  *) echo "usage: ./build.sh [build|test|demo|bench]" >&2; exit 2 ;;
+  install)   # ./build.sh install [--prefix DIR] [--root DIR]: programs, masquerade directory, services, /etc/actorcompile
+    shift
+    build
+    exec "$ROOT/src/packaging/install.sh" install --dist "$DIST" "$@"
+    ;;
+  uninstall) # ./build.sh uninstall [--prefix DIR] [--root DIR]: removes what install put (keeps edited configuration)
+    shift
+    exec "$ROOT/src/packaging/install.sh" uninstall "$@"
+    ;;
+  *) echo "usage: ./build.sh [build|test|demo|bench|install|uninstall]" >&2; exit 2 ;;
 esac

@@ -8,6 +8,8 @@ const string Usage = """
            actorcompile status [--json|--watch] show the cluster as the local node sees it
            actorcompile -j                     the number to give make -j (cluster slots + local slots)
            actorcompile --show-hosts           the workers and their slots, one a line
+           actorcompile setup helper|target|both [--seed HOST:PORT] [--allow CIDR] ...
+                                               write the node's configuration (see actorcompile setup --help)
            actorcompile --version | --help
 
     A link named gcc, g++, cc, c++, clang or clang++ pointing at actorcompile wraps that compiler
@@ -39,6 +41,7 @@ if (invoked is "actorcompile")
         case "status": return StatusCommand.Status(args[1..]);
         case "-j": return StatusCommand.Jobs();
         case "--show-hosts": return StatusCommand.ShowHosts();
+        case "setup": return SetupCommand.Run(args[1..]);
         case "--help" or "-h": Console.WriteLine(Usage); return 0;
         case "--version": Console.WriteLine($"actorcompile {typeof(Wrapper).Assembly.GetName().Version}"); return 0;
     }

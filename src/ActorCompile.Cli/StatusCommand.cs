@@ -11,7 +11,7 @@ public static class StatusCommand
     public static ClusterStatus? Fetch(out string? error)
     {
         error = null;
-        var path = SocketPath.Default();
+        var path = SocketPath.ForClient();
         try
         {
             using var node = NodeClient.Connect(path);

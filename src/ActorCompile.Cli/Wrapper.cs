@@ -32,6 +32,9 @@ public sealed class Wrapper
 
     private void Mark(string phase) => _marks.Add((phase, _clock.ElapsedMilliseconds));
 
+    /// <summary>The marks so far, each with the milliseconds since the one before (the first since the wrapper started).</summary>
+    private string Phases() => string.Join(", ", _marks.Select((m, i) => $"{m.Phase} +{m.Milliseconds - (i == 0 ? 0 : _marks[i - 1].Milliseconds)}"));
+
     private readonly string _compiler;
     private readonly IReadOnlyList<string> _args;
     /// <summary>The arguments the job carries: the user's, with =native options made explicit.</summary>
@@ -72,7 +75,7 @@ public sealed class Wrapper
         NodeClient node;
         try
         {
-            node = NodeClient.Connect(SocketPath.Default());
+            node = NodeClient.Connect(SocketPath.ForClient());
         }
         catch (NodeUnavailableException e)
         {
@@ -218,8 +221,7 @@ public sealed class Wrapper
         {
             Mark("written");
             var t = result.Timing ?? new JobTiming(0, 0, 0, 0, 0);
-            var phases = string.Join(", ", _marks.Select((m, i) => $"{m.Phase} +{m.Milliseconds - (i == 0 ? 0 : _marks[i - 1].Milliseconds)}"));
-            Console.Error.WriteLine($"actorcompile timing: {phases}; node: queue {t.Queue}, remote {t.Remote}, worker {t.Worker} (mirror {t.Mirror}, compiler {t.Compiler}) ms");
+            Console.Error.WriteLine($"actorcompile timing: {Phases()}; node: queue {t.Queue}, remote {t.Remote}, worker {t.Worker} (mirror {t.Mirror}, compiler {t.Compiler}) ms");
         }
         return result.ExitCode;
     }
@@ -254,6 +256,7 @@ public sealed class Wrapper
 
     private int RunLocally(NodeClient? node)
     {
+        Mark("local slot");
         var started = Stopwatch.StartNew();
         int exit;
         try
@@ -271,6 +274,7 @@ public sealed class Wrapper
             catch (NodeUnavailableException) { }
         }
         if (_verbose && _command.Source is not null) Console.Error.WriteLine($"actorcompile: {_command.Source} compiled locally in {started.ElapsedMilliseconds} ms");
+        if (_timing) { Mark("compiler ran"); Console.Error.WriteLine($"actorcompile timing: {Phases()}; local"); }
         return exit;
     }
 

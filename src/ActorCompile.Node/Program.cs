@@ -7,6 +7,7 @@ using ActorCompile.Toolchain.Identity;
 using ActorCompile.Worker;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging;
 
 try
@@ -20,7 +21,12 @@ try
         throw new ConfigurationException("this worker has no compiler to offer: install gcc or clang, or name one with --toolchain");
 
     var builder = Host.CreateApplicationBuilder();
-    builder.Logging.ClearProviders().AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
+    // Under systemd: READY=1 once started (Type=notify), STOPPING on SIGTERM, and log lines with <N>
+    // priority prefixes that journald turns into levels. Elsewhere (OpenRC's logger, a terminal): one line each.
+    builder.Services.AddSystemd();
+    builder.Logging.ClearProviders();
+    if (SystemdHelpers.IsSystemdService()) builder.Logging.AddSystemdConsole(o => o.IncludeScopes = false);
+    else builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
     var blobs = new BlobStore(config.BlobStoreBytes);
     builder.Services.AddSingleton(config);
     builder.Services.AddSingleton(blobs);
@@ -51,4 +57,9 @@ catch (ToolchainProbeException e)
 {
     Console.Error.WriteLine($"actorcompile-node: {e.Message}");
     return 2;
+}
+catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Net.Sockets.SocketException)
+{
+    Console.Error.WriteLine($"actorcompile-node: {e.Message}");
+    return 1;
 }

@@ -51,6 +51,7 @@ public sealed class NodeConfiguration
     private NodeConfiguration(List<(string, Config)> layers)
     {
         _layers = layers;
+        CheckKeys(layers);
         Config merged = ConfigurationFactory.Empty;
         foreach (var (_, c) in layers) merged = merged.WithFallback(c);
         Merged = merged;
@@ -198,8 +199,89 @@ public sealed class NodeConfiguration
         return new NodeConfiguration(layers);
     }
 
+    /// <summary>
+    /// Every actorcompile.* key a file or flag sets must be one the shipped file defines: a misspelt key
+    /// would otherwise be ignored without a word, and the node would run with the default.
+    /// </summary>
+    private static void CheckKeys(List<(string Origin, Config Config)> layers)
+    {
+        var shipped = layers[^1].Config;
+        foreach (var (origin, config) in layers.Take(layers.Count - 1))
+        {
+            if (!config.HasPath("actorcompile")) continue;
+            foreach (var key in LeafPaths(config.GetValue("actorcompile"), "actorcompile"))
+            {
+                if (shipped.HasPath(key) || key.StartsWith("actorcompile.akka.", StringComparison.Ordinal)) continue;
+                var near = LeafPaths(shipped.GetValue("actorcompile"), "actorcompile")
+                    .OrderBy(k => Distance(k, key)).First();
+                throw new ConfigurationException($"{origin}: {key} is not a setting; did you mean {near}? (every setting is in the shipped hocon/actorcompile.hocon)");
+            }
+        }
+
+        static IEnumerable<string> LeafPaths(Akka.Configuration.Hocon.HoconValue value, string path)
+        {
+            if (!value.IsObject()) { yield return path; yield break; }
+            foreach (var (name, child) in value.GetObject().Items)
+                foreach (var leaf in LeafPaths(child, path + "." + name)) yield return leaf;
+        }
+
+        static int Distance(string a, string b)
+        {
+            var d = new int[a.Length + 1, b.Length + 1];
+            for (int i = 0; i <= a.Length; i++) d[i, 0] = i;
+            for (int j = 0; j <= b.Length; j++) d[0, j] = j;
+            for (int i = 1; i <= a.Length; i++)
+                for (int j = 1; j <= b.Length; j++)
+                    d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+            return d[a.Length, b.Length];
+        }
+    }
+
+    /// <summary>
+    /// The place where a brace or bracket is left open: the HOCON parser accepts the end of the file as
+    /// closing it, which would silently take the rest of a file as part of that object.
+    /// </summary>
+    internal static string? UnclosedBracket(string text)
+    {
+        var open = new Stack<(char Bracket, int Line)>();
+        int line = 1;
+        for (int i = 0; i < text.Length; i++)
+        {
+            char c = text[i];
+            if (c == '\n') { line++; continue; }
+            if (c == '#' || (c == '/' && i + 1 < text.Length && text[i + 1] == '/'))
+            {
+                while (i + 1 < text.Length && text[i + 1] != '\n') i++;
+                continue;
+            }
+            if (c == '"')
+            {
+                bool triple = i + 2 < text.Length && text[i + 1] == '"' && text[i + 2] == '"';
+                if (triple)
+                {
+                    int end = text.IndexOf("\"\"\"", i + 3, StringComparison.Ordinal);
+                    if (end < 0) return $"line {line}: a \"\"\" string is not closed";
+                    line += text.AsSpan(i, end - i).Count('\n');
+                    i = end + 2;
+                    continue;
+                }
+                for (i++; i < text.Length && text[i] != '"' && text[i] != '\n'; i++)
+                    if (text[i] == '\\') i++;
+                if (i >= text.Length || text[i] == '\n') return $"line {line}: a string is not closed";
+                continue;
+            }
+            if (c is '{' or '[') open.Push((c, line));
+            else if (c is '}' or ']')
+            {
+                if (open.Count == 0 || open.Pop().Bracket != (c == '}' ? '{' : '[')) return $"line {line}: '{c}' closes nothing";
+            }
+        }
+        return open.Count > 0 ? $"line {open.Peek().Line}: '{open.Peek().Bracket}' is never closed" : null;
+    }
+
     private static Config Parse(string origin, string text)
     {
+        if (UnclosedBracket(text) is { } problem) throw new ConfigurationException($"{origin}: not valid HOCON: {problem}");
         try
         {
             return ConfigurationFactory.ParseString(text);

@@ -43,8 +43,31 @@ public sealed class NodeOptions
           --help              this text
           --version           the version
 
-        Configuration: hocon/actorcompile.hocon next to the binary, then /etc/actorcompile/*.hocon,
-        then each --config FILE, then these flags. SIGTERM or SIGINT leaves the cluster and removes the socket.
+        Files:
+          hocon/actorcompile.hocon next to the binary
+                              the shipped defaults, every key explained
+          /etc/actorcompile/*.hocon
+                              read over the defaults, in name order ($ACTORCOMPILE_CONFIG_DIR instead
+                              when set); node.hocon is the file to edit, written by actorcompile setup
+          --config FILE       read over those, then the flags above
+          /run/actorcompile/node.sock
+                              the socket of the installed service, found by actorcompile on its own
+
+        Environment:
+          ACTORCOMPILE_SOCKET       the socket, when --socket and the configuration do not name one
+          ACTORCOMPILE_CONFIG_DIR   the directory of system-wide configuration (default /etc/actorcompile)
+
+        Signals: SIGTERM or SIGINT leaves the cluster (jobs it was running go to other workers or
+        compile on their target) and removes the socket. Under systemd the node reports readiness (Type=notify) and logs to the
+        journal with levels.
+
+        Exit status: 0 after a clean stop; 2 for a bad option or configuration value (the message names
+        the file, the key and what is allowed; such a node is not restarted by its service); 1 otherwise.
+
+        Examples:
+          actorcompile-node --roles worker --host 192.168.1.10 --allow 192.168.1.0/24
+          actorcompile-node --roles coordinator --seed 192.168.1.10:7420
+          actorcompile setup helper --allow 192.168.1.0/24 && systemctl enable --now actorcompile-node
         """;
 
     public static NodeOptions Parse(IReadOnlyList<string> args)

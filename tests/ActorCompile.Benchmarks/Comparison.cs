@@ -1,0 +1,221 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace ActorCompile.Benchmarks;
+
+/// <summary>
+/// ActorCompile side by side with plain gcc and distcc on this machine, alternating the tools run by run
+/// (the order rotates each round) so that noise from the shared machine falls on all of them alike.
+/// </summary>
+public sealed class Comparison
+{
+    /// <summary>One way to run the compiler: the words before the compiler's arguments, and the environment.</summary>
+    public sealed record Tool(string Name, string[] Prefix, IReadOnlyDictionary<string, string?> Environment);
+
+    public sealed record TrivialResult(Dictionary<string, Summary> PerJob, Dictionary<string, Summary> Breakdown, int ActorCompileLocalRuns, int DistccLocalRuns);
+    public sealed record WrapperResult(string Command, Summary Compiler, Summary Wrapper, double MedianOverheadMilliseconds);
+    public sealed record BuildResult(string Workload, Dictionary<string, Summary> Seconds, Dictionary<string, string> Objects, Dictionary<string, string> Placement);
+    public sealed record MemoryResult(string Node, double PeakResidentMiB);
+    public sealed record Breakdown(Dictionary<string, Summary> Phases);
+
+    private static readonly Regex TimingLine = new(@"actorcompile timing: (?<phases>.*); node: queue (?<queue>\d+), remote (?<remote>\d+), worker (?<worker>\d+) \(mirror (?<mirror>\d+), compiler (?<compiler>\d+)\) ms");
+    private static readonly Regex Phase = new(@"(?<name>[a-z ]+) \+(?<ms>\d+)");
+
+    private readonly string _dist;
+    private readonly string _work;
+    private readonly string _workloads;
+    private readonly Action<string> _say;
+
+    public Comparison(string dist, string work, string workloads, Action<string> say)
+    {
+        _dist = dist;
+        _work = work;
+        _workloads = workloads;
+        _say = say;
+    }
+
+    private static Tool Local => new("gcc", Array.Empty<string>(), new Dictionary<string, string?>());
+
+    private static Tool DistccTool(Distcc d) => new("distcc", new[] { Shell.Find("distcc") }, d.ClientEnvironment);
+
+    private static Tool ActorCompileTool(Cluster c, bool verbose = false, bool timing = false)
+    {
+        var env = new Dictionary<string, string?>(c.ClientEnvironment)
+        {
+            ["ACTORCOMPILE_VERBOSE"] = verbose ? "1" : null,
+            ["ACTORCOMPILE_TIMING"] = timing ? "1" : null,
+        };
+        return new("ActorCompile", new[] { c.Wrapper }, env);
+    }
+
+    private static Outcome RunCompiler(Tool tool, string cwd, params string[] args)
+    {
+        var words = tool.Prefix.Concat(new[] { "gcc" }).Concat(args).ToArray();
+        return Shell.Run(words[0], words.Skip(1), cwd, tool.Environment);
+    }
+
+    /// <summary>Rotates the order of the tools each round.</summary>
+    private static IEnumerable<T> Rotated<T>(IReadOnlyList<T> items, int round) => items.Skip(round % items.Count).Concat(items.Take(round % items.Count));
+
+    /// <summary>1 and 2: the per-job cost of a trivial compile, and the wrapper's cost on commands that stay local.</summary>
+    public (TrivialResult Trivial, List<WrapperResult> Wrapper) PerJob(int rounds)
+    {
+        var dir = Path.Combine(_work, "trivial");
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "t.c"), "#include <stdio.h>\nint main(void) { puts(\"hello\"); return 0; }\n");
+
+        _say("starting one distccd and an ActorCompile coordinator with one worker (2 slots each) on 127.0.0.1");
+        using var distcc = new Distcc(Path.Combine(_work, "distcc-1"), daemons: 1, jobsEach: 2);
+        // help-after 1h: the coordinator never compiles itself, so every job crosses to the worker as distcc's does.
+        using var cluster = new Cluster(_dist, Path.Combine(_work, "cluster-1"), workers: 1, slotsPerWorker: 2, "actorcompile.coordinator.help-after = 1h\n");
+        var tools = new[] { Local, DistccTool(distcc), ActorCompileTool(cluster, timing: true) };
+
+        var times = tools.ToDictionary(t => t.Name, _ => new List<double>());
+        var phases = new Dictionary<string, List<double>>();
+        int acLocal = 0, distccLocal = 0;
+        foreach (var t in tools) for (int i = 0; i < 3; i++) Shell.Must(RunCompiler(t, dir, "-c", "t.c", "-o", "t.o"), $"{t.Name} warm-up");
+        for (int round = 0; round < rounds; round++)
+        {
+            foreach (var t in Rotated(tools, round))
+            {
+                var o = Shell.Must(RunCompiler(t, dir, "-c", "t.c", "-o", "t.o"), $"{t.Name} trivial compile");
+                times[t.Name].Add(o.Milliseconds);
+                if (t.Name == "distcc" && o.Stderr.Contains("locally", StringComparison.Ordinal)) distccLocal++;
+                if (t.Name != "ActorCompile") continue;
+                var m = TimingLine.Match(o.Stderr);
+                if (!m.Success) { acLocal++; continue; }
+                void Add(string name, double v) { if (!phases.TryGetValue(name, out var l)) phases[name] = l = new List<double>(); l.Add(v); }
+                Add("wrapper: start, socket, until the node grants the job", 0);
+                double marked = 0;
+                foreach (Match p in Phase.Matches(m.Groups["phases"].Value))
+                {
+                    var v = double.Parse(p.Groups["ms"].Value, CultureInfo.InvariantCulture);
+                    marked += v;
+                    Add("wrapper: " + p.Groups["name"].Value.Trim(), v);
+                }
+                phases["wrapper: start, socket, until the node grants the job"][^1] = o.Milliseconds - marked;
+                foreach (var k in new[] { "queue", "remote", "worker", "mirror", "compiler" })
+                    Add("node: " + k, double.Parse(m.Groups[k].Value, CultureInfo.InvariantCulture));
+            }
+        }
+        var trivial = new TrivialResult(times.ToDictionary(kv => kv.Key, kv => Summary.Of(kv.Value)), phases.ToDictionary(kv => kv.Key, kv => Summary.Of(kv.Value)), acLocal, distccLocal);
+
+        var wrapper = new List<WrapperResult>();
+        Shell.Must(RunCompiler(Local, dir, "-c", "t.c", "-o", "t.o"), "gcc -c");
+        var plainTool = ActorCompileTool(cluster);
+        foreach (var (label, args) in new[] { ("gcc -E t.c -o t.i", new[] { "-E", "t.c", "-o", "t.i" }), ("gcc t.o -o t (link)", new[] { "t.o", "-o", "t" }) })
+        {
+            var plain = new List<double>();
+            var wrapped = new List<double>();
+            for (int round = 0; round < rounds; round++)
+            {
+                if (round % 2 == 0) { plain.Add(Shell.Must(RunCompiler(Local, dir, args), label).Milliseconds); wrapped.Add(Shell.Must(RunCompiler(plainTool, dir, args), label).Milliseconds); }
+                else { wrapped.Add(Shell.Must(RunCompiler(plainTool, dir, args), label).Milliseconds); plain.Add(Shell.Must(RunCompiler(Local, dir, args), label).Milliseconds); }
+            }
+            var p = Summary.Of(plain);
+            var w = Summary.Of(wrapped);
+            wrapper.Add(new WrapperResult(label, p, w, w.Median - p.Median));
+        }
+        return (trivial, wrapper);
+    }
+
+    /// <summary>3 and 5: Lua's make -j and sqlite3.c -O2 -c, local, distcc with two distccd, ActorCompile with two workers; the nodes' peak memory.</summary>
+    public (List<BuildResult> Builds, List<MemoryResult> Memory, Breakdown SqliteBreakdown) RealBuilds(int luaRounds, int sqliteRounds)
+    {
+        _say("starting two distccd and an ActorCompile coordinator with two workers (2 slots each) on 127.0.0.1");
+        using var distcc = new Distcc(Path.Combine(_work, "distcc-2"), daemons: 2, jobsEach: 2);
+        using var cluster = new Cluster(_dist, Path.Combine(_work, "cluster-2"), workers: 2, slotsPerWorker: 2, "actorcompile.coordinator.help-after = 1h\n");
+        var tools = new[] { Local, DistccTool(distcc), ActorCompileTool(cluster, verbose: true) };
+        const int jobs = 4; // two helpers with two slots each, for every tool alike
+        var builds = new List<BuildResult>();
+
+        // Lua: one tree per tool, cleaned before each build; objects compared with the first local build's.
+        var luaSource = Path.Combine(_workloads, "lua-5.4.4");
+        var luaTimes = tools.ToDictionary(t => t.Name, _ => new List<double>());
+        var luaObjects = tools.ToDictionary(t => t.Name, _ => "");
+        var luaPlacement = tools.ToDictionary(t => t.Name, _ => "");
+        Dictionary<string, byte[]>? reference = null;
+        foreach (var t in tools)
+        {
+            var tree = Path.Combine(_work, "lua-" + t.Name);
+            if (Directory.Exists(tree)) Directory.Delete(tree, true);
+            Shell.Must(Shell.Run("cp", new[] { "-r", luaSource, tree }, _work), "copying Lua");
+        }
+        for (int round = 0; round < luaRounds; round++)
+        {
+            foreach (var t in Rotated(tools, round))
+            {
+                var tree = Path.Combine(_work, "lua-" + t.Name);
+                Shell.Must(Shell.Run("make", new[] { "-s", "clean" }, tree), "make clean");
+                var cc = string.Join(' ', t.Prefix.Append("gcc -std=gnu99"));
+                var o = Shell.Must(Shell.Run("make", new[] { "-s", $"-j{jobs}", "linux", $"CC={cc}" }, tree, t.Environment), $"Lua with {t.Name}");
+                luaTimes[t.Name].Add(o.Milliseconds / 1000);
+                var objects = ObjectsIn(tree);
+                if (t.Name == "gcc" && reference is null) reference = objects;
+                if (t.Name == "ActorCompile")
+                {
+                    int remote = Regex.Matches(o.Stderr, @" compiled on ").Count, local = Regex.Matches(o.Stderr, @" compiled locally| compiling locally").Count;
+                    luaPlacement[t.Name] = $"{remote} remote, {local} local (last build)";
+                }
+                if (t.Name == "distcc") luaPlacement[t.Name] = $"{Regex.Matches(o.Stderr, "locally").Count} fell back locally (last build)";
+                if (reference is not null) luaObjects[t.Name] = CompareObjects(reference, objects);
+            }
+        }
+        if (luaObjects["gcc"] == "") luaObjects["gcc"] = "reference";
+        // The first round may have run a tool before the reference existed: compare again from its tree.
+        foreach (var t in tools.Where(t => luaObjects[t.Name] == ""))
+            luaObjects[t.Name] = CompareObjects(reference!, ObjectsIn(Path.Combine(_work, "lua-" + t.Name)));
+        builds.Add(new BuildResult($"Lua 5.4.4: make -j{jobs} linux (34 TUs, 2 links)", luaTimes.ToDictionary(kv => kv.Key, kv => Summary.Of(kv.Value)), luaObjects, luaPlacement));
+        var memory = cluster.Workers.Select((w, i) => new MemoryResult($"worker {i + 1}", Shell.PeakResidentMiB(w.Pid)))
+            .Prepend(new MemoryResult("coordinator", Shell.PeakResidentMiB(cluster.Coordinator.Pid))).ToList();
+
+        // SQLite: one translation unit of 9.5 MB at -O2.
+        var sqlite = Path.Combine(_workloads, "sqlite3");
+        var sqliteTimes = tools.ToDictionary(t => t.Name, _ => new List<double>());
+        var sqliteObjects = tools.ToDictionary(t => t.Name, _ => "");
+        var sqlitePlacement = tools.ToDictionary(t => t.Name, _ => "");
+        var phases = new Dictionary<string, List<double>>();
+        var timed = ActorCompileTool(cluster, verbose: true, timing: true);
+        byte[]? sqliteReference = null;
+        for (int round = 0; round < sqliteRounds; round++)
+        {
+            foreach (var t in Rotated(tools, round))
+            {
+                var output = $"sqlite3-{t.Name}.o";
+                File.Delete(Path.Combine(sqlite, output));
+                var o = Shell.Must(RunCompiler(t.Name == "ActorCompile" ? timed : t, sqlite, "-O2", "-c", "sqlite3.c", "-o", output), $"sqlite3.c with {t.Name}");
+                sqliteTimes[t.Name].Add(o.Milliseconds / 1000);
+                var obj = File.ReadAllBytes(Path.Combine(sqlite, output));
+                if (t.Name == "gcc") sqliteReference ??= obj;
+                sqlitePlacement[t.Name] = t.Name switch
+                {
+                    "ActorCompile" => o.Stderr.Contains(" compiled on ", StringComparison.Ordinal) ? "remote" : "local",
+                    "distcc" => o.Stderr.Contains("locally", StringComparison.Ordinal) ? "fell back locally" : "remote",
+                    _ => "local",
+                };
+                if (sqliteReference is not null && t.Name != "gcc") sqliteObjects[t.Name] = obj.AsSpan().SequenceEqual(sqliteReference) ? "identical" : "DIFFERENT";
+                var m = TimingLine.Match(o.Stderr);
+                if (t.Name == "ActorCompile" && m.Success)
+                {
+                    void Add(string name, double v) { if (!phases.TryGetValue(name, out var l)) phases[name] = l = new List<double>(); l.Add(v); }
+                    foreach (Match p in Phase.Matches(m.Groups["phases"].Value)) Add("wrapper: " + p.Groups["name"].Value.Trim(), double.Parse(p.Groups["ms"].Value, CultureInfo.InvariantCulture));
+                    foreach (var k in new[] { "queue", "remote", "worker", "mirror", "compiler" }) Add("node: " + k, double.Parse(m.Groups[k].Value, CultureInfo.InvariantCulture));
+                }
+            }
+        }
+        sqliteObjects["gcc"] = "reference";
+        foreach (var t in tools.Where(t => sqliteObjects[t.Name] == ""))
+            sqliteObjects[t.Name] = File.ReadAllBytes(Path.Combine(sqlite, $"sqlite3-{t.Name}.o")).AsSpan().SequenceEqual(sqliteReference) ? "identical" : "DIFFERENT";
+        builds.Add(new BuildResult("SQLite amalgamation: gcc -O2 -c sqlite3.c (one 9.5 MB TU)", sqliteTimes.ToDictionary(kv => kv.Key, kv => Summary.Of(kv.Value)), sqliteObjects, sqlitePlacement));
+        return (builds, memory, new Breakdown(phases.ToDictionary(kv => kv.Key, kv => Summary.Of(kv.Value))));
+    }
+
+    private static Dictionary<string, byte[]> ObjectsIn(string luaTree) =>
+        Directory.GetFiles(Path.Combine(luaTree, "src"), "*.o").ToDictionary(f => Path.GetFileName(f), File.ReadAllBytes);
+
+    private static string CompareObjects(Dictionary<string, byte[]> reference, Dictionary<string, byte[]> objects)
+    {
+        int same = reference.Count(kv => objects.TryGetValue(kv.Key, out var o) && o.AsSpan().SequenceEqual(kv.Value));
+        return same == reference.Count && objects.Count == reference.Count ? $"{same}/{reference.Count} identical" : $"{same}/{reference.Count} identical (DIFFERENT)";
+    }
+}

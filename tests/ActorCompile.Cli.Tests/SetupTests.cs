@@ -1,0 +1,78 @@
+using ActorCompile.Cli;
+using ActorCompile.LocalProtocol;
+using ActorCompile.Tests;
+using Xunit;
+
+namespace ActorCompile.Cli.Tests;
+
+/// <summary>actorcompile setup: what it writes for each role, and the errors for bad input (nothing written).</summary>
+public sealed class SetupTests
+{
+    [Fact]
+    public void A_helper_serves_the_given_networks_and_joins_the_given_seed()
+    {
+        var s = SetupCommand.Parse(new[] { "helper", "--seed", "127.0.0.1:7420", "--allow", "192.168.1.0/24", "--allow", "10.0.0.7/32", "--slots", "6" }, out var file, out var print);
+        Assert.Null(file);
+        Assert.False(print);
+        Assert.Equal("127.0.0.1", s.Host); // this machine's address on the route to the seed
+        var text = SetupCommand.Render(s);
+        Assert.Contains("roles = [worker]", text);
+        Assert.Contains("seeds = [\"127.0.0.1:7420\"]", text);
+        Assert.Contains("allow = [\"192.168.1.0/24\", \"10.0.0.7/32\"]", text);
+        Assert.Contains("slots = 6", text);
+    }
+
+    [Fact]
+    public void A_target_is_a_coordinator_and_without_allow_the_helper_default_stays_commented()
+    {
+        var text = SetupCommand.Render(SetupCommand.Parse(new[] { "target", "--seed", "127.0.0.1:7500", "--host", "127.0.0.1", "--local-slots", "3" }, out _, out _));
+        Assert.Contains("roles = [coordinator]", text);
+        Assert.Contains("port = 7420", text);
+        Assert.Contains("local-slots = 3", text);
+        Assert.Contains("# allow = [\"192.168.1.0/24\"]", text);
+        Assert.Contains("roles = [worker, coordinator]", SetupCommand.Render(SetupCommand.Parse(new[] { "both" }, out _, out _)));
+    }
+
+    [Theory]
+    [InlineData("unknown role 'server'", "server")]
+    [InlineData("a target needs a helper to join: give --seed HOST:PORT", "target")]
+    [InlineData("--seed nowhere is not HOST:PORT", "helper", "--seed", "nowhere")]
+    [InlineData("--seed 10.0.0.1:99999 is not HOST:PORT", "helper", "--seed", "10.0.0.1:99999")]
+    [InlineData("--allow 192.168.1.0/33 is not a network in CIDR notation", "helper", "--allow", "192.168.1.0/33")]
+    [InlineData("--slots many is not allowed; expected a whole number from 0 to 4096", "helper", "--slots", "many")]
+    [InlineData("--port 0 is not allowed; expected a whole number from 1 to 65535", "both", "--port", "0")]
+    [InlineData("--allow needs a value", "helper", "--allow")]
+    [InlineData("unknown option --alow", "helper", "--alow", "10.0.0.0/8")]
+    public void Bad_input_is_refused_with_what_to_give_instead(string message, params string[] args)
+    {
+        var e = Assert.Throws<SetupException>(() => SetupCommand.Parse(args, out _, out _));
+        Assert.Contains(message, e.Message);
+    }
+
+    [Fact]
+    public void Setup_writes_the_file_keeps_the_previous_one_and_writes_nothing_on_bad_input()
+    {
+        using var dir = new TempDirectory("ac-setup");
+        var file = dir.Combine("etc", "node.hocon");
+        Assert.Equal(0, SetupCommand.Run(new[] { "helper", "--file", file }));
+        var first = File.ReadAllText(file);
+        Assert.Equal(0, SetupCommand.Run(new[] { "both", "--file", file }));
+        Assert.Equal(first, File.ReadAllText(file + ".bak"));
+        Assert.Contains("roles = [worker, coordinator]", File.ReadAllText(file));
+        var before = File.ReadAllText(file);
+        Assert.NotEqual(0, SetupCommand.Run(new[] { "helper", "--allow", "bad", "--file", file }));
+        Assert.Equal(before, File.ReadAllText(file));
+    }
+
+    [Fact]
+    public void Clients_find_their_own_node_first_then_the_system_service()
+    {
+        var env = new Dictionary<string, string?> { ["XDG_RUNTIME_DIR"] = "/run/user/1000" };
+        const string own = "/run/user/1000/actorcompile/node.sock";
+        Assert.Equal(own, SocketPath.ForClient(k => env.GetValueOrDefault(k), p => p == own || p == SocketPath.Service));
+        Assert.Equal(SocketPath.Service, SocketPath.ForClient(k => env.GetValueOrDefault(k), p => p == SocketPath.Service));
+        Assert.Equal(own, SocketPath.ForClient(k => env.GetValueOrDefault(k), _ => false)); // the error then names the user's own
+        env["ACTORCOMPILE_SOCKET"] = "/x/node.sock";
+        Assert.Equal("/x/node.sock", SocketPath.ForClient(k => env.GetValueOrDefault(k), p => p == SocketPath.Service));
+    }
+}
