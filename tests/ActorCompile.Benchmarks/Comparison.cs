@@ -85,7 +85,7 @@ public sealed class Comparison
                 var m = TimingLine.Match(o.Stderr);
                 if (!m.Success) { acLocal++; continue; }
                 void Add(string name, double v) { if (!phases.TryGetValue(name, out var l)) phases[name] = l = new List<double>(); l.Add(v); }
-                Add("wrapper: start, socket, until the node grants the job", 0);
+                Add("wrapper: process start and exit (outside the marks)", 0);
                 double marked = 0;
                 foreach (Match p in Phase.Matches(m.Groups["phases"].Value))
                 {
@@ -93,7 +93,7 @@ public sealed class Comparison
                     marked += v;
                     Add("wrapper: " + p.Groups["name"].Value.Trim(), v);
                 }
-                phases["wrapper: start, socket, until the node grants the job"][^1] = o.Milliseconds - marked;
+                phases["wrapper: process start and exit (outside the marks)"][^1] = o.Milliseconds - marked;
                 foreach (var k in new[] { "queue", "remote", "worker", "mirror", "compiler" })
                     Add("node: " + k, double.Parse(m.Groups[k].Value, CultureInfo.InvariantCulture));
             }
