@@ -30,7 +30,10 @@ public sealed class Wrapper
     private readonly List<(string Phase, long Milliseconds)> _marks = new();
     private readonly bool _timing = Environment.GetEnvironmentVariable(TimingVariable) == "1";
 
-    private void Mark(string phase) => _marks.Add((phase, _clock.ElapsedMilliseconds));
+    private void Mark(string phase)
+    {
+        if (_timing) _marks.Add((phase, _clock.ElapsedMilliseconds));
+    }
 
     /// <summary>The marks so far, each with the milliseconds since the one before (the first since the wrapper started).</summary>
     private string Phases() => string.Join(", ", _marks.Select((m, i) => $"{m.Phase} +{m.Milliseconds - (i == 0 ? 0 : _marks[i - 1].Milliseconds)}"));

@@ -82,20 +82,7 @@ public sealed class Comparison
                 times[t.Name].Add(o.Milliseconds);
                 if (t.Name == "distcc" && o.Stderr.Contains("locally", StringComparison.Ordinal)) distccLocal++;
                 if (t.Name != "ActorCompile") continue;
-                var m = TimingLine.Match(o.Stderr);
-                if (!m.Success) { acLocal++; continue; }
-                void Add(string name, double v) { if (!phases.TryGetValue(name, out var l)) phases[name] = l = new List<double>(); l.Add(v); }
-                Add("wrapper: process start and exit (outside the marks)", 0);
-                double marked = 0;
-                foreach (Match p in Phase.Matches(m.Groups["phases"].Value))
-                {
-                    var v = double.Parse(p.Groups["ms"].Value, CultureInfo.InvariantCulture);
-                    marked += v;
-                    Add("wrapper: " + p.Groups["name"].Value.Trim(), v);
-                }
-                phases["wrapper: process start and exit (outside the marks)"][^1] = o.Milliseconds - marked;
-                foreach (var k in new[] { "queue", "remote", "worker", "mirror", "compiler" })
-                    Add("node: " + k, double.Parse(m.Groups[k].Value, CultureInfo.InvariantCulture));
+                if (!AddTiming(o.Stderr, phases, o.Milliseconds)) acLocal++;
             }
         }
         var trivial = new TrivialResult(times.ToDictionary(kv => kv.Key, kv => Summary.Of(kv.Value)), phases.ToDictionary(kv => kv.Key, kv => Summary.Of(kv.Value)), acLocal, distccLocal);
@@ -194,13 +181,7 @@ public sealed class Comparison
                     _ => "local",
                 };
                 if (sqliteReference is not null && t.Name != "gcc") sqliteObjects[t.Name] = obj.AsSpan().SequenceEqual(sqliteReference) ? "identical" : "DIFFERENT";
-                var m = TimingLine.Match(o.Stderr);
-                if (t.Name == "ActorCompile" && m.Success)
-                {
-                    void Add(string name, double v) { if (!phases.TryGetValue(name, out var l)) phases[name] = l = new List<double>(); l.Add(v); }
-                    foreach (Match p in Phase.Matches(m.Groups["phases"].Value)) Add("wrapper: " + p.Groups["name"].Value.Trim(), double.Parse(p.Groups["ms"].Value, CultureInfo.InvariantCulture));
-                    foreach (var k in new[] { "queue", "remote", "worker", "mirror", "compiler" }) Add("node: " + k, double.Parse(m.Groups[k].Value, CultureInfo.InvariantCulture));
-                }
+                if (t.Name == "ActorCompile") AddTiming(o.Stderr, phases, wallMilliseconds: null);
             }
         }
         sqliteObjects["gcc"] = "reference";
@@ -208,6 +189,26 @@ public sealed class Comparison
             sqliteObjects[t.Name] = File.ReadAllBytes(Path.Combine(sqlite, $"sqlite3-{t.Name}.o")).AsSpan().SequenceEqual(sqliteReference) ? "identical" : "DIFFERENT";
         builds.Add(new BuildResult("SQLite amalgamation: gcc -O2 -c sqlite3.c (one 9.5 MB TU)", sqliteTimes.ToDictionary(kv => kv.Key, kv => Summary.Of(kv.Value)), sqliteObjects, sqlitePlacement));
         return (builds, memory, new Breakdown(phases.ToDictionary(kv => kv.Key, kv => Summary.Of(kv.Value))));
+    }
+
+    /// <summary>
+    /// Adds the phases of an ACTORCOMPILE_TIMING=1 line to <paramref name="phases"/>; false when the compile
+    /// printed none (it stayed local). With the wall time, the part outside the wrapper's marks (process
+    /// start and exit) is added too.
+    /// </summary>
+    private static bool AddTiming(string stderr, Dictionary<string, List<double>> phases, double? wallMilliseconds)
+    {
+        var m = TimingLine.Match(stderr);
+        if (!m.Success) return false;
+        void Add(string name, double v) { if (!phases.TryGetValue(name, out var l)) phases[name] = l = new List<double>(); l.Add(v); }
+        var marks = Phase.Matches(m.Groups["phases"].Value)
+            .Select(p => (Name: "wrapper: " + p.Groups["name"].Value.Trim(), Milliseconds: double.Parse(p.Groups["ms"].Value, CultureInfo.InvariantCulture)))
+            .ToList();
+        if (wallMilliseconds is { } wall) Add("wrapper: process start and exit (outside the marks)", wall - marks.Sum(p => p.Milliseconds));
+        foreach (var (name, ms) in marks) Add(name, ms);
+        foreach (var k in new[] { "queue", "remote", "worker", "mirror", "compiler" })
+            Add("node: " + k, double.Parse(m.Groups[k].Value, CultureInfo.InvariantCulture));
+        return true;
     }
 
     private static Dictionary<string, byte[]> ObjectsIn(string luaTree) =>

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using ActorCompile.Tests;
 
 namespace ActorCompile.Benchmarks;
 
@@ -141,15 +142,12 @@ public sealed class Cluster : IDisposable
                 new[] { "--roles", "worker", "--host", "127.0.0.1", "--port", Shell.FreePort().ToString(CultureInfo.InvariantCulture), "--socket", Path.Combine(directory, $"worker-{i}.sock"),
                     "--seed", $"127.0.0.1:{seedPort}", "--slots", slotsPerWorker.ToString(CultureInfo.InvariantCulture) },
                 directory, Path.Combine(directory, $"worker-{i}.log"), env));
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
+        Eventually.True(() =>
         {
+            if (_nodes.Any(n => n.HasExited)) throw new InvalidOperationException($"a node exited; logs in {directory}");
             var hosts = Shell.Run(Path.Combine(dist, "actorcompile"), new[] { "--show-hosts" }, directory, ClientEnvironment);
-            if (hosts.ExitCode == 0 && hosts.Stdout.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Count(h => !h.StartsWith('(')) >= workers) break;
-            if (DateTime.UtcNow > deadline || _nodes.Any(n => n.HasExited))
-                throw new InvalidOperationException($"the cluster did not form within 60 s; logs in {directory}");
-            Thread.Sleep(200);
-        }
+            return hosts.ExitCode == 0 && hosts.Stdout.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Count(h => !h.StartsWith('(')) >= workers;
+        }, TimeSpan.FromSeconds(60), $"{workers} workers to join (logs in {directory})").GetAwaiter().GetResult();
     }
 
     public IReadOnlyDictionary<string, string?> ClientEnvironment => new Dictionary<string, string?> { ["ACTORCOMPILE_SOCKET"] = Socket };
@@ -188,23 +186,13 @@ public sealed class Distcc : IDisposable
         ClientEnvironment = new Dictionary<string, string?> { ["DISTCC_HOSTS"] = string.Join(' ', hosts), ["DISTCC_DIR"] = state };
     }
 
-    private static void WaitForPort(int port)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (true)
+    private static void WaitForPort(int port) =>
+        Eventually.True(() =>
         {
-            try
-            {
-                using var c = new TcpClient();
-                c.Connect(IPAddress.Loopback, port);
-                return;
-            }
-            catch (SocketException) when (DateTime.UtcNow < deadline)
-            {
-                Thread.Sleep(100);
-            }
-        }
-    }
+            using var c = new TcpClient();
+            c.Connect(IPAddress.Loopback, port); // refused until distccd listens; Eventually tries again
+            return true;
+        }, TimeSpan.FromSeconds(20), $"distccd to listen on port {port}").GetAwaiter().GetResult();
 
     public void Dispose()
     {

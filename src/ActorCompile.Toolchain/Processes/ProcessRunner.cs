@@ -75,20 +75,25 @@ public static class ProcessRunner
         return new ProcessResult(process.ExitCode, stdout, stderr, started.Elapsed);
     }
 
+    /// <summary>Starts a process; a program that cannot be started becomes a <see cref="ProcessStartException"/>.</summary>
+    private static Process Start(ProcessStartInfo psi)
+    {
+        try
+        {
+            return Process.Start(psi) ?? throw new InvalidOperationException("no process");
+        }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
+        {
+            throw new ProcessStartException(psi.FileName, e);
+        }
+    }
+
     /// <summary>Runs a program on the caller's own terminal (stdin, stdout, stderr inherited) and returns its exit code.</summary>
     public static int RunInheritingTerminal(string program, IEnumerable<string> args, string? workingDirectory = null)
     {
         var psi = new ProcessStartInfo(program) { UseShellExecute = false, WorkingDirectory = workingDirectory ?? "" };
         foreach (var a in args) psi.ArgumentList.Add(a);
-        Process process;
-        try
-        {
-            process = Process.Start(psi) ?? throw new InvalidOperationException("no process");
-        }
-        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
-        {
-            throw new ProcessStartException(program, e);
-        }
+        var process = Start(psi);
         using (process)
         {
             process.WaitForExit();
@@ -104,15 +109,7 @@ public static class ProcessRunner
     {
         var psi = new ProcessStartInfo(program) { UseShellExecute = false, RedirectStandardError = true, WorkingDirectory = workingDirectory ?? "" };
         foreach (var a in args) psi.ArgumentList.Add(a);
-        Process process;
-        try
-        {
-            process = Process.Start(psi) ?? throw new InvalidOperationException("no process");
-        }
-        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
-        {
-            throw new ProcessStartException(program, e);
-        }
+        var process = Start(psi);
         using (process)
         using (var ours = Console.OpenStandardError())
         {
