@@ -17,7 +17,7 @@ public sealed record CoordinatorSettings(
     int BackoffAfterFailures = 3,
     TimeSpan? Backoff = null,
     TimeSpan? HelpAfter = null,
-    long MaxJobBytes = 512L * 1024 * 1024)
+    long MaxJobBytes = 128L * 1024 * 1024)
 {
     public TimeSpan BackoffDuration => Backoff ?? TimeSpan.FromSeconds(60);
     public TimeSpan HelpDelay => HelpAfter ?? TimeSpan.FromMilliseconds(150);

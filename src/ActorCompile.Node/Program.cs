@@ -38,7 +38,7 @@ try
             .WithStatusHub();
         if (config.IsWorker)
             akka.WithWorker(new WorkerSettings(config.WorkerSlots, Environment.ProcessorCount, toolchains, config.WorkDirectory, config.BlobCacheBytes,
-                config.WorkerJobTimeout, config.Allow, config.JobMemoryBytes, config.Sandbox));
+                config.WorkerJobTimeout, config.Allow, config.JobMemoryBytes, config.Sandbox, config.MaxJobBytes));
         if (config.IsCoordinator)
             akka.WithCoordinator(new CoordinatorSettings(config.LocalSlots, config.MaxAttempts, config.CoordinatorJobTimeout, config.BlobStoreBytes,
                 config.BackoffAfterFailures, config.Backoff, config.HelpAfter, config.MaxJobBytes), blobs);

@@ -13,6 +13,7 @@ namespace ActorCompile.Worker;
 /// <param name="Allowed">Networks whose coordinators this worker serves (default: loopback only).</param>
 /// <param name="JobMemoryBytes">Memory a compiler may allocate (RLIMIT_DATA through prlimit); 0: no limit.</param>
 /// <param name="Sandbox">How compilers are confined (bubblewrap).</param>
+/// <param name="MaxJobBytes">The largest job (actorcompile.max-job-size): caps the bytes a job's mirror and its compile may write.</param>
 public sealed record WorkerSettings(
     int Slots,
     int Cores,
@@ -22,7 +23,8 @@ public sealed record WorkerSettings(
     TimeSpan JobTimeout,
     IReadOnlyList<IPNetwork>? Allowed = null,
     long JobMemoryBytes = 0,
-    SandboxMode Sandbox = SandboxMode.Auto)
+    SandboxMode Sandbox = SandboxMode.Required,
+    long MaxJobBytes = 128L * 1024 * 1024)
 {
     public static readonly IReadOnlyList<IPNetwork> Loopback = new[] { IPNetwork.Parse("127.0.0.0/8"), IPNetwork.Parse("::1/128") };
 
@@ -32,10 +34,9 @@ public sealed record WorkerSettings(
     public string BlobsDirectory => Path.Combine(WorkDirectory, "blobs");
 }
 
-/// <summary>Whether compilers run inside bubblewrap: when it is installed (auto), always (required: a worker without it refuses jobs), or never.</summary>
+/// <summary>Whether compilers run inside bubblewrap: always (required: a worker where it does not work serves no job), or never (off: an explicit choice, shown in status).</summary>
 public enum SandboxMode
 {
-    Auto,
     Required,
     Off,
 }

@@ -144,7 +144,7 @@ public sealed class TrustTests
     public async Task An_oversized_job_is_refused_cleanly_and_compiles_locally()
     {
         using var dir = new TempDirectory("ac-size");
-        var small = dir.Write("small.hocon", "actorcompile.coordinator.max-job-size = 1KiB\n");
+        var small = dir.Write("small.hocon", "actorcompile.max-job-size = 1KiB\n");
         using var cluster = new TestCluster(1, coordinatorArgs: new[] { "--config", small }, workerArgs: new[] { "--toolchain", "gcc" }, prefix: "ac-size-cluster");
         await cluster.WaitForWorkers();
         var project = Source(dir);

@@ -91,9 +91,8 @@ public sealed class NodeConfiguration
             return list;
         });
         JobMemoryBytes = ReadValue<long>("actorcompile.worker.job-memory", "a size such as 4GiB, or 0 for no limit", k => merged.GetByteSize(k) is >= 0 and var b ? b : null);
-        Sandbox = ReadValue<ActorCompile.Worker.SandboxMode>("actorcompile.worker.sandbox", "auto, required or off", k => merged.GetString(k) switch
+        Sandbox = ReadValue<ActorCompile.Worker.SandboxMode>("actorcompile.worker.sandbox", "required or off", k => merged.GetString(k) switch
         {
-            "auto" => ActorCompile.Worker.SandboxMode.Auto,
             "required" => ActorCompile.Worker.SandboxMode.Required,
             "off" => ActorCompile.Worker.SandboxMode.Off,
             _ => (ActorCompile.Worker.SandboxMode?)null,
@@ -119,7 +118,7 @@ public sealed class NodeConfiguration
             }
         }
         TlsPassword = password;
-        MaxJobBytes = ReadValue<long>("actorcompile.coordinator.max-job-size", "a size such as 512MiB", k => merged.GetByteSize(k) is > 0 and var b ? b : null);
+        MaxJobBytes = ReadValue<long>("actorcompile.max-job-size", "a size from 1KiB to 1GiB, such as 128MiB", k => merged.GetByteSize(k) is >= 1024 and <= 1L << 30 and var b ? b : null);
         BackoffAfterFailures = ReadValue<int>("actorcompile.coordinator.backoff-after-failures", "a whole number from 1 to 100", k => merged.GetInt(k) is var n and >= 1 and <= 100 ? n : (int?)null);
         Backoff = ReadValue<TimeSpan>("actorcompile.coordinator.backoff", "a duration such as 60s", k => merged.GetTimeSpan(k) is var t && t >= TimeSpan.Zero ? t : (TimeSpan?)null);
         HelpAfter = ReadValue<TimeSpan>("actorcompile.coordinator.help-after", "a duration such as 150ms", k => merged.GetTimeSpan(k) is var t && t >= TimeSpan.Zero ? t : (TimeSpan?)null);
