@@ -29,7 +29,7 @@ public sealed record FailedOutcome(string Reason, bool Refused) : CompileOutcome
 public static class RemoteCompilation
 {
     /// <summary>Limit on what a compiler may print (per stream); more is cut and the job fails.</summary>
-    public const int MaximumDiagnosticsBytes = 16 * 1024 * 1024;
+    public const int MaximumDiagnosticsBytes = JobLimits.MaximumDiagnosticsBytes;
 
     public static async Task<CompileOutcome> RunAsync(
         CompileJob job,
