@@ -24,7 +24,7 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
     public const int MaximumManifestEntries = 200_000;
 
     /// <summary>Most default header directories a compiler may report, and the longest text a toolchain's description may have.</summary>
-    private const int MaximumSystemDirectories = 1024, MaximumToolchainText = 1024;
+    private const int MaximumSystemDirectories = 1024, MaximumToolchainText = 1024, MaximumPathLength = 4096;
 
     private sealed class SendHeartbeat : INoSerializationVerificationNeeded { public static readonly SendHeartbeat Instance = new(); }
 
@@ -301,8 +301,8 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
         if (manifest.SystemIncludeDirectories is null && _preprocess!.SystemIncludeDirectories is null)
             return "the manifest lacks the compiler's system include directories";
         if (manifest.SystemIncludeDirectories is { } dirs
-            && (dirs.Count > MaximumSystemDirectories || dirs.Any(d => !MirrorPaths.IsSafeMirrorPath(d))))
-            return $"the system include directories must be at most {MaximumSystemDirectories} absolute, normalised paths";
+            && (dirs.Count > MaximumSystemDirectories || dirs.Any(d => !d.StartsWith('/') || d.Length > MaximumPathLength || d.Contains('\0'))))
+            return $"the system include directories must be at most {MaximumSystemDirectories} absolute paths"; // clang's are not normalised (/usr/bin/../lib/...)
         foreach (var e in manifest.Entries)
         {
             if (e.Kind is < 1 or > 3) return $"unknown entry kind {e.Kind}";
