@@ -46,7 +46,7 @@ public sealed class JobSizeTests
         var one = dir.Write("one.hocon", "actorcompile.max-job-size = 1MiB\n");
         using var coordinator = new NodeProcess("coordinator", dir.Path, "coordinator", extra: new[] { "--config", two });
         using var small = new NodeProcess("small", dir.Path, "worker", new[] { coordinator.Address }, new[] { "--config", one, "--toolchain", "gcc" });
-        var big = new NodeProcess("big", dir.Path, "worker", new[] { coordinator.Address }, new[] { "--config", two, "--toolchain", "gcc" });
+        NodeProcess? big = new NodeProcess("big", dir.Path, "worker", new[] { coordinator.Address }, new[] { "--config", two, "--toolchain", "gcc" });
         try
         {
             await WaitForWorkers(coordinator, 2);
@@ -83,6 +83,7 @@ public sealed class JobSizeTests
 
             // Without the big worker, no worker can carry it: local at once, saying why.
             big.Dispose();
+            big = null;
             await Eventually.True(() => Workers(coordinator).Count() == 1, TimeSpan.FromSeconds(60), "the big worker to leave");
             File.Delete(Path.Combine(middle, "a.o"));
             r = Compile(middle, coordinator.Socket);
@@ -93,7 +94,7 @@ public sealed class JobSizeTests
         }
         finally
         {
-            big.Dispose();
+            big?.Dispose();
         }
     }
 

@@ -102,16 +102,24 @@ public sealed class LocalUserTests
                 Assert.True(r.ExitCode == 0, r.Stderr);
                 var line = Assert.Single(Lines(r.Stderr), l => l.StartsWith("actorcompile: refused", StringComparison.Ordinal));
                 Assert.Contains($"refused the node socket {fakeSocket}", line);
-                Assert.Contains($"belongs to uid {attacker.Uid}", line);
+                Assert.Contains($"the socket {fakeSocket} belongs to uid {attacker.Uid}", line);
                 Assert.EndsWith("compiling locally", line);
                 Assert.Equal(LocalObject(project, Compile), File.ReadAllBytes(Path.Combine(project, "a.o")));
+                Assert.Equal("", File.ReadAllText(record));
+
+                // The socket given to root, in the attacker's directory: the directory is refused.
+                Assert.Equal(0, Run.Program("chown", new[] { "root:root", fakeSocket }).ExitCode);
+                File.Delete(Path.Combine(project, "a.o"));
+                r = victim.Run(Dist.Wrapper, new[] { "gcc" }.Concat(Compile), project, Env(socket: null, strict: false));
+                Assert.True(r.ExitCode == 0, r.Stderr);
+                line = Assert.Single(Lines(r.Stderr), l => l.StartsWith("actorcompile: refused", StringComparison.Ordinal));
+                Assert.Contains($"its directory {fakeDirectory} belongs to uid {attacker.Uid}", line);
                 Assert.Equal("", File.ReadAllText(record));
 
                 // The same fake node behind a socket and directory that look right (root's, 0755): the
                 // kernel still says who listens, and the wrapper hangs up before sending a byte.
                 // $ACTORCOMPILE_SOCKET is checked the same way.
-                foreach (var (args, path) in new[] { (new[] { "root:root", fakeDirectory }, fakeDirectory), (new[] { "root:root", fakeSocket }, fakeSocket) })
-                    Assert.Equal(0, Run.Program("chown", args).ExitCode);
+                Assert.Equal(0, Run.Program("chown", new[] { "root:root", fakeDirectory }).ExitCode);
                 File.SetUnixFileMode(fakeDirectory, (UnixFileMode)0x1ed); // 0755
                 File.Delete(Path.Combine(project, "a.o"));
                 r = victim.Run(Dist.Wrapper, new[] { "gcc" }.Concat(Compile), project, Env(fakeSocket, strict: false));
