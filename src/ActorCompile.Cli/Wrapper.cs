@@ -88,6 +88,8 @@ public sealed class Wrapper
         using (node)
         {
             node.ReceiveTimeout = NodeSilence;
+            // A result may be as large as the largest job any node may be configured for.
+            node.MaximumFrameLength = (int)Math.Min(int.MaxValue, JobLimits.FrameBytes(JobLimits.LargestMaxJobBytes));
             try
             {
                 return Converse(node, localReason);
@@ -198,15 +200,9 @@ public sealed class Wrapper
     private int Deliver(CompileResult result)
     {
         Mark("result");
-        var expected = new HashSet<string>(StringComparer.Ordinal) { _command.Output! };
-        if (_command.Dependencies is { } d) expected.Add(d.File);
+        if (MissingOrForeignOutput(result) is { } problem) return FallBack(problem, node: null);
         foreach (var (path, data) in result.Outputs)
         {
-            if (!expected.Contains(path))
-            {
-                Console.Error.WriteLine($"actorcompile: refused an output the command does not produce: {path}");
-                return ExitCodes.OutputNotWritten;
-            }
             try
             {
                 WriteAtomically(Path.Combine(_cwd, path), data);
@@ -229,19 +225,45 @@ public sealed class Wrapper
         return result.ExitCode;
     }
 
-    /// <summary>Writes to a temporary file in the same directory, then renames it over the target: never a half-written object.</summary>
+    /// <summary>
+    /// Why a remote result cannot stand for the local compile, or null when it can: a successful result
+    /// must hold the object the command names, and the dependency file when it asks for one, each once;
+    /// nothing else is written. Such a result then compiles locally (nothing of it was written).
+    /// </summary>
+    private string? MissingOrForeignOutput(CompileResult result)
+    {
+        var expected = new HashSet<string>(StringComparer.Ordinal) { _command.Output! };
+        if (_command.Dependencies is { } d) expected.Add(d.File);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (path, _) in result.Outputs)
+        {
+            if (!expected.Contains(path)) return $"the remote result holds a file the command does not produce ({path})";
+            if (!seen.Add(path)) return $"the remote result holds {path} twice";
+        }
+        if (result.ExitCode != 0) return null; // a failed compile writes no object; its diagnostics are the result
+        var missing = expected.Where(p => !seen.Contains(p)).ToList();
+        return missing.Count == 0 ? null : $"the remote result lacks {string.Join(" and ", missing)}";
+    }
+
+    /// <summary>
+    /// Writes to a temporary file in the same directory, then renames it over the target: never a
+    /// half-written object. The temporary file has an unpredictable name and is created exclusively
+    /// (O_EXCL: never through a link or a file someone else put there), and is removed when anything fails.
+    /// </summary>
     public static void WriteAtomically(string path, byte[] data)
     {
         var dir = Path.GetDirectoryName(path) ?? ".";
-        var temporary = Path.Combine(dir, $".{Path.GetFileName(path)}.actorcompile-{Environment.ProcessId}.tmp");
+        var temporary = Path.Combine(dir, $".{Path.GetFileName(path)}.actorcompile-{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12))}.tmp");
+        var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None);
         try
         {
-            File.WriteAllBytes(temporary, data);
+            using (file) file.Write(data);
             File.Move(temporary, path, overwrite: true);
         }
         catch
         {
-            try { File.Delete(temporary); } catch (IOException) { }
+            try { File.Delete(temporary); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { } // the original error is the one to report
             throw;
         }
     }

@@ -9,12 +9,14 @@ namespace ActorCompile.Coordinator;
 // cross the network, so they are not IClusterMessage and have no serializer.
 
 /// <summary>A wrapper asks to compile: the coordinator decides between distributing it and a local compile.</summary>
-public sealed record OpenJob(IActorRef Session, CompileRequest Request, string Source) : INoSerializationVerificationNeeded;
+/// <param name="CallerUid">The user the wrapper runs as (peer credentials): whose answers about compilers count for it.</param>
+public sealed record OpenJob(IActorRef Session, uint CallerUid, CompileRequest Request, string Source) : INoSerializationVerificationNeeded;
 
 /// <summary>The coordinator needs the identity of the wrapper's compiler.</summary>
 public sealed class AskToolchain : INoSerializationVerificationNeeded { public static readonly AskToolchain Instance = new(); }
 
-public sealed record ToolchainLearned(IActorRef Session, string CompilerKey, ToolchainIdentity Identity) : INoSerializationVerificationNeeded;
+/// <summary>A wrapper of user <paramref name="CallerUid"/> identified its compiler: learned for that user only.</summary>
+public sealed record ToolchainLearned(IActorRef Session, uint CallerUid, string CompilerKey, ToolchainIdentity Identity) : INoSerializationVerificationNeeded;
 
 /// <summary>A wrapper asks for a local slot (a command that stays local, or a fallback).</summary>
 public sealed record RequestLocalSlot(IActorRef Session, string Reason, bool Quiet, string Source, RemoteVerdict? Confirm = null) : INoSerializationVerificationNeeded;
@@ -42,9 +44,11 @@ public sealed record ReleaseLocalSlot(IActorRef Session) : INoSerializationVerif
 /// <summary>A local compile finished (for the counts).</summary>
 public sealed record LocalFinished(IActorRef Session, int ExitCode, long Milliseconds) : INoSerializationVerificationNeeded;
 
-public sealed record SystemIncludesLearned(string Key, IReadOnlyList<string> Directories) : INoSerializationVerificationNeeded;
+/// <summary>A wrapper of user <paramref name="CallerUid"/> reported its compiler's default header directories: learned for that user only.</summary>
+public sealed record SystemIncludesLearned(uint CallerUid, string Key, IReadOnlyList<string> Directories) : INoSerializationVerificationNeeded;
 
 /// <summary>Everything a job needs, once its contents are in the blob store.</summary>
+/// <param name="InputBytes">The bytes its mirror holds (every file entry's contents): what a worker's max-job-size must fit.</param>
 public sealed record JobSpec(
     string JobId,
     IActorRef Session,
@@ -56,7 +60,8 @@ public sealed record JobSpec(
     string[] SystemIncludeDirectories,
     bool PreincludeStdcPredef,
     EnvironmentVariable[] Environment,
-    bool ColorDiagnostics) : INoSerializationVerificationNeeded
+    bool ColorDiagnostics,
+    long InputBytes) : INoSerializationVerificationNeeded
 {
     public IEnumerable<string> BlobHashes => Mirror.Where(m => m.Kind == 1 && m.Hash is not null).Select(m => m.Hash!).Distinct();
 }

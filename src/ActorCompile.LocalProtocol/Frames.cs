@@ -11,7 +11,10 @@ public static class Frames
 {
     public const byte Version = 1;
 
-    /// <summary>The default limit on one frame (a job's sources or an object travel in one frame).</summary>
+    /// <summary>
+    /// The limit on one frame where nothing better is known (the status CLI). The node derives its
+    /// limits from actorcompile.max-job-size; the wrapper raises this to the largest result a node may send.
+    /// </summary>
     public const int DefaultMaximumLength = 256 * 1024 * 1024;
 
     public static byte[] Encode(LocalMessage message)
@@ -74,7 +77,15 @@ public static class Frames
         if (got == 0) return null;
         if (got < 4) throw new ProtocolException("connection closed inside a frame header");
         int length = CheckLength(header, maximumLength);
-        // Memory grows with the bytes that actually arrive, not with what a header claims.
+        return Decode(await ReadBodyAsync(stream, length, cancellationToken));
+    }
+
+    /// <summary>
+    /// The <paramref name="length"/> bytes of a frame after its header. Memory grows with the bytes that
+    /// actually arrive, not with what a header claims; nothing but the returned array keeps them.
+    /// </summary>
+    public static async Task<byte[]> ReadBodyAsync(Stream stream, int length, CancellationToken cancellationToken)
+    {
         var frame = new byte[Math.Min(length, 1 << 20)];
         int read = 0;
         while (read < length)
@@ -84,7 +95,7 @@ public static class Frames
             if (n == 0) throw new ProtocolException("connection closed inside a frame");
             read += n;
         }
-        return Decode(frame);
+        return frame;
     }
 
     /// <summary>Blocking read of one frame, for the wrapper; null at a clean end of stream.</summary>
@@ -95,9 +106,16 @@ public static class Frames
         if (got == 0) return null;
         if (got < 4) throw new ProtocolException("connection closed inside a frame header");
         int length = CheckLength(header, maximumLength);
-        var frame = new byte[length];
-        if (stream.ReadAtLeast(frame, length, throwOnEndOfStream: false) < length)
-            throw new ProtocolException("connection closed inside a frame");
+        // As in ReadBodyAsync: memory follows the bytes that arrive, not the header.
+        var frame = new byte[Math.Min(length, 1 << 20)];
+        int read = 0;
+        while (read < length)
+        {
+            if (read == frame.Length) Array.Resize(ref frame, (int)Math.Min(length, (long)frame.Length * 2));
+            int n = stream.Read(frame, read, frame.Length - read);
+            if (n == 0) throw new ProtocolException("connection closed inside a frame");
+            read += n;
+        }
         return Decode(frame);
     }
 

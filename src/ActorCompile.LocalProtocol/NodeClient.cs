@@ -20,21 +20,37 @@ public sealed class NodeClient : IDisposable
         _stream = new NetworkStream(socket, ownsSocket: true);
     }
 
+    /// <summary>The longest frame this client reads; the wrapper raises it to the largest result a node may send.</summary>
+    public int MaximumFrameLength { get; set; } = Frames.DefaultMaximumLength;
+
+    /// <summary>
+    /// Connects to the node at <paramref name="path"/> after checking who owns it and, once connected,
+    /// who serves it (<see cref="SocketTrust"/>); a socket that fails a check is refused before any byte
+    /// is sent to it.
+    /// </summary>
     public static NodeClient Connect(string path)
     {
         if (!File.Exists(path))
             throw new NodeUnavailableException($"no node socket at {path}");
+        var trusted = SocketTrust.TrustedOwners();
+        var target = SocketTrust.Check(path, trusted, out var problem)
+            ?? throw new NodeUnavailableException($"refused the node socket {path}: {problem}");
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {
-            socket.Connect(new UnixDomainSocketEndPoint(path));
-            return new NodeClient(path, socket);
+            socket.Connect(new UnixDomainSocketEndPoint(target));
         }
         catch (SocketException e)
         {
             socket.Dispose();
             throw new NodeUnavailableException($"cannot connect to the node at {path}: {e.Message}", e);
         }
+        if (SocketTrust.CheckListener(socket, trusted) is { } stranger)
+        {
+            socket.Dispose();
+            throw new NodeUnavailableException($"refused the node socket {path}: {stranger}");
+        }
+        return new NodeClient(path, socket);
     }
 
     /// <summary>How long a receive may wait before the node counts as gone; the node sends heartbeats while a job is pending.</summary>
@@ -64,7 +80,7 @@ public sealed class NodeClient : IDisposable
             LocalMessage? m;
             try
             {
-                m = Frames.Read(_stream, Frames.DefaultMaximumLength);
+                m = Frames.Read(_stream, MaximumFrameLength);
             }
             catch (IOException e)
             {

@@ -25,16 +25,17 @@ public static partial class SocketPath
     public const string Service = "/run/actorcompile/node.sock";
 
     /// <summary>
-    /// The socket a client (wrapper, status) uses: $ACTORCOMPILE_SOCKET when set; else the user's own
-    /// node's socket when one is there; else the system service's when that is there; else the user's
-    /// default (which the error then names).
+    /// The socket a client (wrapper, status) uses: $ACTORCOMPILE_SOCKET when set; else the system
+    /// service's when it is there; else the user's own default (which the error then names). The service
+    /// comes first: its directory (/run/actorcompile) is one no other user can create, whereas
+    /// /tmp/actorcompile-$UID can be made by anyone before its owner does. Whichever is chosen, the
+    /// client checks it before use (<see cref="SocketTrust"/>).
     /// </summary>
     public static string ForClient(Func<string, string?>? getVariable = null, Func<string, bool>? exists = null)
     {
         getVariable ??= Environment.GetEnvironmentVariable;
         exists ??= File.Exists;
-        var own = Default(getVariable);
-        if (getVariable(EnvironmentVariable) is { Length: > 0 } || exists(own)) return own;
-        return exists(Service) ? Service : own;
+        if (getVariable(EnvironmentVariable) is { Length: > 0 } explicitPath) return explicitPath;
+        return exists(Service) ? Service : Default(getVariable);
     }
 }

@@ -157,7 +157,7 @@ public static class SchedulerSimulation
         protected override void PreStart()
         {
             _coordinator.Tell(new WorkerCapabilities(Self, "sim", _slots, _slots,
-                new[] { new OfferedToolchain("gcc", Toolchain.Fingerprint, "gcc", Toolchain.Version, Toolchain.Target, "c") }));
+                new[] { new OfferedToolchain("gcc", Toolchain.Fingerprint, "gcc", Toolchain.Version, Toolchain.Target, "c") }, 1L << 30));
             for (int i = 0; i < _slots; i++) _freeSince.Enqueue(double.NaN);
             _freeSince.Clear();
             Timers.StartPeriodicTimer("tick", Tick.Instance, TimeSpan.FromSeconds(1));
@@ -218,7 +218,7 @@ public static class SchedulerSimulation
                 .Append(new MirrorPath(2, "/home/u/p", null, 0))
                 .ToArray();
             _coordinator.Tell(new SubmitJob(new JobSpec($"sim{n}", session, $"src/f{n}.c", Toolchain, new[] { "-O2", "-c", $"src/f{n}.c" },
-                "/home/u/p", mirror, new[] { "/usr/include" }, true, Array.Empty<EnvironmentVariable>(), false)));
+                "/home/u/p", mirror, new[] { "/usr/include" }, true, Array.Empty<EnvironmentVariable>(), false, 0)));
         }
     }
 

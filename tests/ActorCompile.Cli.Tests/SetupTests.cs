@@ -65,12 +65,14 @@ public sealed class SetupTests
     }
 
     [Fact]
-    public void Clients_find_their_own_node_first_then_the_system_service()
+    public void Clients_prefer_the_system_service_then_their_own_node_and_the_variable_wins()
     {
         var env = new Dictionary<string, string?> { ["XDG_RUNTIME_DIR"] = "/run/user/1000" };
         const string own = "/run/user/1000/actorcompile/node.sock";
-        Assert.Equal(own, SocketPath.ForClient(k => env.GetValueOrDefault(k), p => p == own || p == SocketPath.Service));
+        // The service's directory is one no other user can create; /tmp/actorcompile-$UID can be made by anyone.
+        Assert.Equal(SocketPath.Service, SocketPath.ForClient(k => env.GetValueOrDefault(k), p => p == own || p == SocketPath.Service));
         Assert.Equal(SocketPath.Service, SocketPath.ForClient(k => env.GetValueOrDefault(k), p => p == SocketPath.Service));
+        Assert.Equal(own, SocketPath.ForClient(k => env.GetValueOrDefault(k), p => p == own));
         Assert.Equal(own, SocketPath.ForClient(k => env.GetValueOrDefault(k), _ => false)); // the error then names the user's own
         env["ACTORCOMPILE_SOCKET"] = "/x/node.sock";
         Assert.Equal("/x/node.sock", SocketPath.ForClient(k => env.GetValueOrDefault(k), p => p == SocketPath.Service));

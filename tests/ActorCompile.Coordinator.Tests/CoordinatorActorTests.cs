@@ -26,6 +26,12 @@ public sealed class CoordinatorActorTests : TestKit
 
     private readonly BlobStore _blobs = new(1L << 30);
 
+    /// <summary>The uid of the wrappers in these tests.</summary>
+    private const uint User = 1000;
+
+    /// <summary>Another local user, whose wrappers say what they like.</summary>
+    private const uint OtherUser = 1001;
+
     public CoordinatorActorTests() : base(ClusterTestConfig.Create()) { }
 
     /// <summary>A coordinator; the target helps with the queue only when a test asks for it (helpAfter).</summary>
@@ -33,8 +39,10 @@ public sealed class CoordinatorActorTests : TestKit
         Sys.ActorOf(CoordinatorActor.Props(new CoordinatorSettings(localSlots, maxAttempts, TimeSpan.FromSeconds(30), 1L << 30,
             backoffAfter, TimeSpan.FromMinutes(1), helpAfter ?? TimeSpan.FromHours(1)), _blobs));
 
-    private static WorkerCapabilities Capabilities(IActorRef worker, params ToolchainIdentity[] toolchains) =>
-        new(worker, "w", 2, 2, toolchains.Select(t => new OfferedToolchain("gcc", t.Fingerprint, t.Family, t.Version, t.Target, t.DriverLanguage)).ToArray());
+    private static WorkerCapabilities Capabilities(IActorRef worker, params ToolchainIdentity[] toolchains) => Capabilities(worker, 1L << 30, toolchains);
+
+    private static WorkerCapabilities Capabilities(IActorRef worker, long maxJobBytes, params ToolchainIdentity[] toolchains) =>
+        new(worker, "w", 2, 2, toolchains.Select(t => new OfferedToolchain("gcc", t.Fingerprint, t.Family, t.Version, t.Target, t.DriverLanguage)).ToArray(), maxJobBytes);
 
     private static CompileRequest Request(string key = "gcc-key") =>
         new("/usr/bin/gcc", key, new[] { "-c", "a.c", "-o", "a.o" }, "/home/u/p", null, "include-key", Array.Empty<KeyValuePair<string, string>>(), false);
@@ -44,18 +52,18 @@ public sealed class CoordinatorActorTests : TestKit
         Assert.True(_blobs.Add(SourceHash, Source));
         return new JobSpec("job", session, "a.c", Gcc, new[] { "-c", "a.c", "-o", "a.o" }, "/home/u/p",
             new[] { new MirrorPath(2, "/home/u/p", null, 0), new MirrorPath(1, "/home/u/p/a.c", SourceHash, 0) },
-            new[] { "/usr/include" }, true, Array.Empty<EnvironmentVariable>(), false);
+            new[] { "/usr/include" }, true, Array.Empty<EnvironmentVariable>(), false, Source.Length);
     }
 
     /// <summary>Walks a session through the conversation up to a submitted job.</summary>
     private void Submit(IActorRef coordinator, TestProbe session)
     {
-        coordinator.Tell(new OpenJob(session.Ref, Request(), "a.c"), session.Ref);
+        coordinator.Tell(new OpenJob(session.Ref, User, Request(), "a.c"), session.Ref);
         // The coordinator asks for the compiler's identity the first time it sees it.
         var reply = session.ExpectMsg<object>();
         if (reply is AskToolchain)
         {
-            coordinator.Tell(new ToolchainLearned(session.Ref, "gcc-key", Gcc));
+            coordinator.Tell(new ToolchainLearned(session.Ref, User, "gcc-key", Gcc));
             reply = session.ExpectMsg<object>();
         }
         var granted = Assert.IsType<PreprocessGranted>(reply);
@@ -86,15 +94,82 @@ public sealed class CoordinatorActorTests : TestKit
         new(job.JobId, exitCode, Array.Empty<byte>(), "warning: x\n"u8.ToArray(), exitCode == 0 ? new[] { Payload.ToOutput("a.o", "OBJECT"u8) } : Array.Empty<JobOutput>(), 12);
 
     [Fact]
+    public void What_one_user_says_about_a_compiler_never_decides_another_users_compile()
+    {
+        var coordinator = StartCoordinator();
+        var worker = CreateTestProbe();
+        coordinator.Tell(Capabilities(worker.Ref, Gcc, Other));
+
+        // The other user's wrapper names the same compiler key and include key, with another toolchain and its own directories.
+        var attacker = CreateTestProbe();
+        coordinator.Tell(new OpenJob(attacker.Ref, OtherUser, Request(), "a.c"), attacker.Ref);
+        attacker.ExpectMsg<AskToolchain>();
+        coordinator.Tell(new ToolchainLearned(attacker.Ref, OtherUser, "gcc-key", Other));
+        Assert.Equal(Other, attacker.ExpectMsg<PreprocessGranted>().Toolchain);
+        coordinator.Tell(new SystemIncludesLearned(OtherUser, "include-key", new[] { "/home/other/include" }));
+        coordinator.Tell(new ReleaseLocalSlot(attacker.Ref));
+
+        // Its answers are learned, for that user: its next wrapper is not asked again.
+        var again = CreateTestProbe();
+        coordinator.Tell(new OpenJob(again.Ref, OtherUser, Request(), "a.c"), again.Ref);
+        var learned = again.ExpectMsg<PreprocessGranted>();
+        Assert.Equal(Other, learned.Toolchain);
+        Assert.Equal(new[] { "/home/other/include" }, learned.SystemIncludeDirectories);
+        coordinator.Tell(new ReleaseLocalSlot(again.Ref));
+
+        // This user is asked itself, and gets neither that toolchain nor those directories.
+        var session = CreateTestProbe();
+        coordinator.Tell(new OpenJob(session.Ref, User, Request(), "a.c"), session.Ref);
+        session.ExpectMsg<AskToolchain>();
+        coordinator.Tell(new ToolchainLearned(session.Ref, User, "gcc-key", Gcc));
+        var granted = session.ExpectMsg<PreprocessGranted>();
+        Assert.Equal(Gcc, granted.Toolchain);
+        Assert.Null(granted.SystemIncludeDirectories);
+    }
+
+    [Fact]
+    public void A_job_goes_only_to_a_worker_whose_max_job_size_fits_it()
+    {
+        var coordinator = StartCoordinator();
+        var small = CreateTestProbe();
+        var large = CreateTestProbe();
+        coordinator.Tell(Capabilities(small.Ref, Source.Length - 1, Gcc));
+        coordinator.Tell(Capabilities(large.Ref, Source.Length, Gcc));
+        var session = CreateTestProbe();
+        Submit(coordinator, session);
+
+        coordinator.Tell(new RequestWork(small.Ref, 1), small.Ref);
+        Next<NoWork>(small, m => m.RequestId == 1);
+        coordinator.Tell(new RequestWork(large.Ref, 2), large.Ref);
+        Assert.Equal(2, Next<CompileJob>(large).RequestId);
+    }
+
+    [Fact]
+    public void A_job_that_no_worker_can_carry_compiles_locally_and_says_why()
+    {
+        var coordinator = StartCoordinator();
+        var small = CreateTestProbe();
+        coordinator.Tell(Capabilities(small.Ref, 16, Gcc));
+        var session = CreateTestProbe();
+        Submit(coordinator, session);
+
+        var local = session.ExpectMsg<LocalGranted>();
+        Assert.False(local.Quiet);
+        Assert.Contains($"the job's inputs ({Source.Length} B) exceed the max-job-size of every worker offering its toolchain (largest 16 B)", local.Reason);
+        coordinator.Tell(new RequestWork(small.Ref, 3), small.Ref);
+        Next<NoWork>(small, m => m.RequestId == 3);
+    }
+
+    [Fact]
     public void A_compiler_that_no_worker_offers_compiles_locally_and_says_which()
     {
         var coordinator = StartCoordinator();
         var worker = CreateTestProbe();
         coordinator.Tell(Capabilities(worker.Ref, Other));
         var session = CreateTestProbe();
-        coordinator.Tell(new OpenJob(session.Ref, Request(), "a.c"), session.Ref);
+        coordinator.Tell(new OpenJob(session.Ref, User, Request(), "a.c"), session.Ref);
         session.ExpectMsg<AskToolchain>();
-        coordinator.Tell(new ToolchainLearned(session.Ref, "gcc-key", Gcc));
+        coordinator.Tell(new ToolchainLearned(session.Ref, User, "gcc-key", Gcc));
         var local = session.ExpectMsg<LocalGranted>();
         Assert.False(local.Quiet);
         Assert.Contains("no worker offers gcc 12.2.0", local.Reason);
@@ -282,7 +357,7 @@ public sealed class CoordinatorActorTests : TestKit
         }
         // Backed off: new requests go local at once, and the worker's asks are answered with nothing.
         var next = CreateTestProbe();
-        coordinator.Tell(new OpenJob(next.Ref, Request(), "b.c"), next.Ref);
+        coordinator.Tell(new OpenJob(next.Ref, User, Request(), "b.c"), next.Ref);
         Assert.Contains("backed off", next.ExpectMsg<LocalGranted>().Reason);
         coordinator.Tell(new RequestWork(worker.Ref, 9), worker.Ref);
         Next<NoWork>(worker, m => m.RequestId == 9);

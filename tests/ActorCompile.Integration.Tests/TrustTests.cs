@@ -178,7 +178,8 @@ public sealed class TrustTests
     public async Task Clients_beyond_the_cap_are_refused_with_an_error_and_the_node_carries_on()
     {
         using var dir = new TempDirectory("ac-cap");
-        var cap = dir.Write("cap.hocon", "actorcompile.socket-clients = 2\n");
+        // Two places in all, both open to one user: this is the global cap (the per-user one has its own test).
+        var cap = dir.Write("cap.hocon", "actorcompile.socket-clients = 2\nactorcompile.socket-clients-per-user = 2\n");
         using var cluster = new TestCluster(0, coordinatorArgs: new[] { "--config", cap }, prefix: "ac-cap-cluster");
         await Eventually.True(() => File.Exists(cluster.Coordinator.Socket), TimeSpan.FromSeconds(30), "the socket");
         var held = new List<NodeClient>();

@@ -27,7 +27,7 @@ public sealed class SerializerTests : TestKit
         {
             new CoordinatorHello(Ref),
             toolchain,
-            new WorkerCapabilities(Ref, "127.0.0.1:7421", 4, 8, new[] { toolchain }),
+            new WorkerCapabilities(Ref, "127.0.0.1:7421", 4, 8, new[] { toolchain }, 128L * 1024 * 1024),
             new WorkerRefusal(Ref, "not from an allowed network"),
             new WorkAvailable(Ref),
             new RequestWork(Ref, 42),

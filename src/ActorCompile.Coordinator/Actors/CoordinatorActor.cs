@@ -30,6 +30,8 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         /// <summary>Unique per worker actor: what a job's exclusions name.</summary>
         public string Id { get; } = worker.Path.ToStringWithAddress(node);
         public int Slots { get; set; }
+        /// <summary>The largest job it takes (its max-job-size).</summary>
+        public long MaxJobBytes { get; set; }
         public HashSet<string> Fingerprints { get; set; } = new(StringComparer.Ordinal);
         public bool Reachable { get; set; } = true;
         public HashSet<string> KnownBlobs { get; } = new(StringComparer.Ordinal);
@@ -40,9 +42,13 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         public bool BackedOff(DateTime now) => now < BackedOffUntil;
     }
 
-    private sealed record QueuedJob(string JobId, IActorRef Supervisor, string Fingerprint, IReadOnlyCollection<string> Excluded, IReadOnlyCollection<string> Blobs, DateTime Since);
+    /// <param name="Bytes">What the job's mirror holds: only a worker whose max-job-size fits it may take it.</param>
+    private sealed record QueuedJob(string JobId, IActorRef Supervisor, string Fingerprint, long Bytes, IReadOnlyCollection<string> Excluded, IReadOnlyCollection<string> Blobs, DateTime Since)
+    {
+        public bool FitsOn(WorkerEntry w) => w.Fingerprints.Contains(Fingerprint) && Bytes <= w.MaxJobBytes && !Excluded.Contains(w.Id);
+    }
 
-    private sealed record JobInfo(string Source, DateTime Started, IActorRef Supervisor, IActorRef Session, IReadOnlyCollection<string> Blobs)
+    private sealed record JobInfo(string Source, DateTime Started, IActorRef Supervisor, IActorRef Session, long Bytes, IReadOnlyCollection<string> Blobs)
     {
         public string Phase { get; set; } = "queued";
         public string? Worker { get; set; }
@@ -57,8 +63,10 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     private readonly LinkedList<QueuedJob> _queue = new();
     private readonly HashSet<IActorRef> _idleWorkers = new();
     private readonly LocalSlotPool _slots;
-    private readonly Dictionary<string, ToolchainIdentity> _toolchains = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, IReadOnlyList<string>> _systemIncludes = new(StringComparer.Ordinal);
+    /// <summary>Toolchains by compiler key, as each user's wrappers identified them (never shared between users).</summary>
+    private readonly CallerAnswers<ToolchainIdentity> _toolchains = new(perUser: 256);
+    /// <summary>Default header directories by include key, as each user's wrappers reported them (never shared between users).</summary>
+    private readonly CallerAnswers<IReadOnlyList<string>> _systemIncludes = new(perUser: 1024);
     private readonly Dictionary<IActorRef, OpenJob> _awaitingToolchain = new();
     private readonly Dictionary<string, JobInfo> _jobs = new(StringComparer.Ordinal);
     private readonly Dictionary<IActorRef, (string Source, DateTime Since, string Phase)> _sessions = new();
@@ -98,7 +106,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         Receive<OpenJob>(Decide);
         Receive<ToolchainLearned>(m =>
         {
-            _toolchains[m.CompilerKey] = m.Identity;
+            _toolchains.Set(m.CallerUid, m.CompilerKey, m.Identity);
             if (_awaitingToolchain.Remove(m.Session, out var open)) Decide(open);
         });
         Receive<RequestLocalSlot>(m =>
@@ -112,7 +120,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
             _local++;
             ReleaseSlot(m.Session);
         });
-        Receive<SystemIncludesLearned>(m => _systemIncludes[m.Key] = m.Directories);
+        Receive<SystemIncludesLearned>(m => _systemIncludes.Set(m.CallerUid, m.Key, m.Directories));
         Receive<SubmitJob>(m => Submit(m.Spec));
         Receive<Discrepancy>(m =>
         {
@@ -124,7 +132,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         Receive<Requeue>(m =>
         {
             if (!_jobs.TryGetValue(m.JobId, out var job)) return;
-            Enqueue(new QueuedJob(m.JobId, m.Supervisor, m.Fingerprint, m.ExcludedWorkers, job.Blobs, DateTime.UtcNow));
+            Enqueue(new QueuedJob(m.JobId, m.Supervisor, m.Fingerprint, job.Bytes, m.ExcludedWorkers, job.Blobs, DateTime.UtcNow));
             DropJobsWithoutWorkers();
         });
         Receive<JobPhase>(m =>
@@ -193,10 +201,11 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
             entry = new WorkerEntry(m.Worker, address);
             _workers[m.Worker] = entry;
             Context.Watch(m.Worker);
-            _log.Info("worker {0} offers {1} slots: {2}", entry.Address, m.Slots,
+            _log.Info("worker {0} offers {1} slots for jobs up to {2}: {3}", entry.Address, m.Slots, ActorCompile.LocalProtocol.Sizes.Format(m.MaxJobBytes),
                 string.Join("; ", m.Toolchains.Select(t => $"{t.Names} {t.Version} {t.Target} {t.Fingerprint[..12]}")));
         }
         entry.Slots = m.Slots;
+        entry.MaxJobBytes = m.MaxJobBytes;
         entry.Fingerprints = m.Toolchains.Select(t => t.Fingerprint).ToHashSet(StringComparer.Ordinal);
         if (_queue.Count > 0) m.Worker.Tell(new WorkAvailable(Self));
     }
@@ -260,7 +269,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         var request = open.Request;
         Context.Watch(open.Session);
         _sessions[open.Session] = (open.Source, DateTime.UtcNow, "waiting");
-        if (!_toolchains.TryGetValue(request.CompilerKey, out var toolchain))
+        if (_toolchains.Get(open.CallerUid, request.CompilerKey) is not { } toolchain)
         {
             _awaitingToolchain[open.Session] = open;
             open.Session.Tell(AskToolchain.Instance);
@@ -279,7 +288,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
             GrantLocal(open.Session, new LocalGranted(why, Quiet: false));
             return;
         }
-        IReadOnlyList<string>? dirs = request.SystemIncludeKey is { } key && _systemIncludes.TryGetValue(key, out var known) ? known : null;
+        var dirs = request.SystemIncludeKey is { } key ? _systemIncludes.Get(open.CallerUid, key) : null;
         GrantLocal(open.Session, new PreprocessGranted(dirs, toolchain));
     }
 
@@ -314,8 +323,11 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         var id = $"{spec.JobId}-{++_nextJob}";
         var supervisor = Context.ActorOf(JobSupervisor.Props(spec with { JobId = id }, _settings, _blobStore), "job-" + id);
         var blobs = spec.BlobHashes.ToArray();
-        _jobs[id] = new JobInfo(spec.Source, DateTime.UtcNow, supervisor, spec.Session, blobs);
-        Enqueue(new QueuedJob(id, supervisor, spec.Toolchain.Fingerprint, Array.Empty<string>(), blobs, DateTime.UtcNow));
+        _jobs[id] = new JobInfo(spec.Source, DateTime.UtcNow, supervisor, spec.Session, spec.InputBytes, blobs);
+        var job = new QueuedJob(id, supervisor, spec.Toolchain.Fingerprint, spec.InputBytes, Array.Empty<string>(), blobs, DateTime.UtcNow);
+        // A job that no worker can take compiles locally now, not after a timeout.
+        if (NoWorkerFor(job) is { } why) supervisor.Tell(new NoEligibleWorker(why));
+        else Enqueue(job);
     }
 
     // ---- the queue that workers pull from ----
@@ -326,7 +338,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         var now = DateTime.UtcNow;
         foreach (var idle in _idleWorkers.ToList())
         {
-            if (!_workers.TryGetValue(idle, out var entry) || entry.BackedOff(now) || !entry.Fingerprints.Contains(job.Fingerprint) || job.Excluded.Contains(entry.Id)) continue;
+            if (!_workers.TryGetValue(idle, out var entry) || entry.BackedOff(now) || !job.FitsOn(entry)) continue;
             idle.Tell(new WorkAvailable(Self));
             _idleWorkers.Remove(idle);
         }
@@ -339,16 +351,27 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         {
             var next = node.Next;
             var job = node.Value;
-            if (!Available(job.Fingerprint).Any(w => !job.Excluded.Contains(w.Id)))
+            if (NoWorkerFor(job) is { } why)
             {
                 _queue.Remove(node);
-                var failed = _workers.Values.Where(w => job.Excluded.Contains(w.Id)).Select(w => w.Address).Distinct().ToList();
-                job.Supervisor.Tell(new NoEligibleWorker(failed.Count == 0
-                    ? "no worker offering its toolchain is available"
-                    : $"every available worker offering its toolchain failed it ({string.Join(", ", failed)})"));
+                job.Supervisor.Tell(new NoEligibleWorker(why));
             }
             node = next;
         }
+    }
+
+    /// <summary>Why no available worker may take this job any more, or null when one may.</summary>
+    private string? NoWorkerFor(QueuedJob job)
+    {
+        var candidates = Available(job.Fingerprint).Where(w => !job.Excluded.Contains(w.Id)).ToList();
+        if (candidates.Any(job.FitsOn)) return null;
+        if (candidates.Count > 0)
+            return $"the job's inputs ({ActorCompile.LocalProtocol.Sizes.Format(job.Bytes)}) exceed the max-job-size of every worker offering its toolchain"
+                + $" (largest {ActorCompile.LocalProtocol.Sizes.Format(candidates.Max(w => w.MaxJobBytes))})";
+        var failed = _workers.Values.Where(w => job.Excluded.Contains(w.Id)).Select(w => w.Address).Distinct().ToList();
+        return failed.Count == 0
+            ? "no worker offering its toolchain is available"
+            : $"every available worker offering its toolchain failed it ({string.Join(", ", failed)})";
     }
 
     /// <summary>
@@ -385,7 +408,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         for (var node = _queue.First; node is not null; node = node.Next)
         {
             var job = node.Value;
-            if (!worker.Fingerprints.Contains(job.Fingerprint) || job.Excluded.Contains(worker.Id)) continue;
+            if (!job.FitsOn(worker)) continue;
             _queue.Remove(node);
             var toSend = job.Blobs.Where(h => !worker.KnownBlobs.Contains(h)).ToList();
             foreach (var h in toSend) worker.KnownBlobs.Add(h);

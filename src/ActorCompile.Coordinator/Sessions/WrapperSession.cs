@@ -13,19 +13,25 @@ namespace ActorCompile.Coordinator.Sessions;
 /// <summary>
 /// One connection from a wrapper or the status CLI, as a state machine that follows the conversation in
 /// <see cref="LocalMessage"/>. Anything out of order or malformed is answered with an error and the
-/// connection is closed; the node carries on. When the session stops, its local slot, its queued job and
-/// its pinned contents are released (the coordinator and the job's supervisor watch it).
+/// connection is closed; the node carries on. The session knows its caller (the peer credentials of the
+/// connection): what the wrapper says about its compiler is learned for that user only. When the session
+/// stops, its local slot, its queued job and its pinned contents are released (the coordinator and the
+/// job's supervisor watch it).
 /// </summary>
 public sealed class WrapperSession : ReceiveActor, IWithTimers
 {
     /// <summary>Most entries a job's manifest may have.</summary>
     public const int MaximumManifestEntries = 200_000;
 
+    /// <summary>Most default header directories a compiler may report, and the longest text a toolchain's description may have.</summary>
+    private const int MaximumSystemDirectories = 1024, MaximumToolchainText = 1024, MaximumPathLength = 4096;
+
     private sealed class SendHeartbeat : INoSerializationVerificationNeeded { public static readonly SendHeartbeat Instance = new(); }
 
     private sealed record StatusAnswer(LocalMessage Reply) : INoSerializationVerificationNeeded;
 
     private readonly ISessionConnection _connection;
+    private readonly PeerCredentials _caller;
     private readonly IActorRef? _coordinator;
     private readonly IActorRef _statusView;
     private readonly BlobStore _blobs;
@@ -41,9 +47,10 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public WrapperSession(ISessionConnection connection, IActorRef? coordinator, IActorRef statusView, BlobStore blobs, long maxJobBytes)
+    public WrapperSession(ISessionConnection connection, PeerCredentials caller, IActorRef? coordinator, IActorRef statusView, BlobStore blobs, long maxJobBytes)
     {
         _connection = connection;
+        _caller = caller;
         _coordinator = coordinator;
         _statusView = statusView;
         _blobs = blobs;
@@ -54,8 +61,8 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
     /// <summary>Heartbeats keep the wrapper waiting patiently, also while it queues for a local slot.</summary>
     protected override void PreStart() => Timers.StartPeriodicTimer("heartbeat", SendHeartbeat.Instance, TimeSpan.FromSeconds(5));
 
-    public static Props Props(ISessionConnection connection, IActorRef? coordinator, IActorRef statusView, BlobStore blobs, long maxJobBytes = 512L * 1024 * 1024) =>
-        Akka.Actor.Props.Create(() => new WrapperSession(connection, coordinator, statusView, blobs, maxJobBytes));
+    public static Props Props(ISessionConnection connection, PeerCredentials caller, IActorRef? coordinator, IActorRef statusView, BlobStore blobs, long maxJobBytes) =>
+        Akka.Actor.Props.Create(() => new WrapperSession(connection, caller, coordinator, statusView, blobs, maxJobBytes));
 
     private void Common()
     {
@@ -108,7 +115,7 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
         else if (!command.IsDistributable)
             _coordinator.Tell(new RequestLocalSlot(Self, command.LocalReason!, Quiet: false, _source));
         else
-            _coordinator.Tell(new OpenJob(Self, request, _source));
+            _coordinator.Tell(new OpenJob(Self, _caller.Uid, request, _source));
         Become(AwaitingGrant);
     }
 
@@ -123,8 +130,13 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
                 Refuse("the toolchain fingerprint must be 64 lowercase hexadecimal digits");
                 return;
             }
+            if (new[] { info.Family, info.Version, info.Target, info.DriverLanguage }.Any(t => t.Length > MaximumToolchainText))
+            {
+                Refuse($"a toolchain's family, version, target and language are at most {MaximumToolchainText} characters each");
+                return;
+            }
             var identity = new ToolchainIdentity(info.Fingerprint, info.Family, info.Version, info.Target, info.DriverLanguage);
-            _coordinator!.Tell(new ToolchainLearned(Self, _request!.CompilerKey, identity));
+            _coordinator!.Tell(new ToolchainLearned(Self, _caller.Uid, _request!.CompilerKey, identity));
         });
         Receive<LocalGranted>(RunLocallyGranted);
         Receive<PreprocessGranted>(g =>
@@ -158,7 +170,7 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
             _manifest = manifest;
             _systemDirectories = manifest.SystemIncludeDirectories ?? _preprocess!.SystemIncludeDirectories;
             if (manifest.SystemIncludeDirectories is { } dirs && _request!.SystemIncludeKey is { } key)
-                _coordinator.Tell(new SystemIncludesLearned(key, dirs));
+                _coordinator.Tell(new SystemIncludesLearned(_caller.Uid, key, dirs));
             var missing = _blobs.Missing(FileHashes());
             if (missing.Count == 0) Submit();
             else
@@ -214,6 +226,17 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
             Become(Uploading);
             return;
         }
+        var bytes = InputBytes();
+        if (bytes > _maxJobBytes)
+        {
+            // The manifest declared less than the contents that came: the real bytes decide.
+            _pins.Dispose();
+            _pins = null;
+            _coordinator!.Tell(new RequestLocalSlot(Self,
+                $"the job's inputs ({Sizes.Format(bytes)}) exceed the node's max-job-size ({Sizes.Format(_maxJobBytes)})", Quiet: false, _source));
+            Become(AwaitingGrant);
+            return;
+        }
         var request = _request!;
         var spec = new JobSpec(
             JobId: Guid.NewGuid().ToString("N")[..8],
@@ -226,10 +249,15 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
             SystemIncludeDirectories: (_systemDirectories ?? Array.Empty<string>()).ToArray(),
             PreincludeStdcPredef: _manifest.PreincludeStdcPredef,
             Environment: request.Environment.Select(v => new EnvironmentVariable(v.Key, v.Value)).ToArray(),
-            ColorDiagnostics: request.ColorDiagnostics);
+            ColorDiagnostics: request.ColorDiagnostics,
+            InputBytes: bytes);
         _coordinator!.Tell(new SubmitJob(spec));
         Become(Waiting);
     }
+
+    /// <summary>What the job's mirror holds: the real length of every file entry's contents (entries that share contents count each time).</summary>
+    private long InputBytes() =>
+        _manifest!.Entries.Where(e => e.Kind == (byte)MirrorEntryKind.File).Sum(e => (long)(_blobs.Get(e.Hash!)?.Length ?? 0));
 
     private void Waiting()
     {
@@ -272,6 +300,9 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
         if (manifest.Entries.Count > MaximumManifestEntries) return $"the manifest has more than {MaximumManifestEntries} entries";
         if (manifest.SystemIncludeDirectories is null && _preprocess!.SystemIncludeDirectories is null)
             return "the manifest lacks the compiler's system include directories";
+        if (manifest.SystemIncludeDirectories is { } dirs
+            && (dirs.Count > MaximumSystemDirectories || dirs.Any(d => !d.StartsWith('/') || d.Length > MaximumPathLength || d.Contains('\0'))))
+            return $"the system include directories must be at most {MaximumSystemDirectories} absolute paths"; // clang's are not normalised (/usr/bin/../lib/...)
         foreach (var e in manifest.Entries)
         {
             if (e.Kind is < 1 or > 3) return $"unknown entry kind {e.Kind}";

@@ -1,5 +1,7 @@
 using Akka.Configuration;
 using ActorCompile.LocalProtocol;
+using ActorCompile.Node.Hosting;
+using ActorCompile.Toolchain.Jobs;
 
 namespace ActorCompile.Node.Configuration;
 
@@ -35,6 +37,9 @@ public sealed class NodeConfiguration
     public long BlobStoreBytes { get; }
     public string SocketGroup { get; }
     public int SocketClients { get; }
+    public int SocketClientsPerUser { get; }
+    public TimeSpan SocketIdleTimeout { get; }
+    public long SocketBufferPerUserBytes { get; }
     public IReadOnlyList<System.Net.IPNetwork> Allow { get; }
     public long JobMemoryBytes { get; }
     public ActorCompile.Worker.SandboxMode Sandbox { get; }
@@ -80,6 +85,10 @@ public sealed class NodeConfiguration
         BlobStoreBytes = ReadValue<long>("actorcompile.coordinator.blob-store-size", "a size such as 1GiB", k => merged.GetByteSize(k) is > 0 and var b ? b : null);
         SocketGroup = Read("actorcompile.socket-group", "a group name, or \"\"", k => merged.GetString(k) ?? "");
         SocketClients = ReadValue<int>("actorcompile.socket-clients", "a whole number from 1 to 65536", k => merged.GetInt(k) is var n and >= 1 and <= 65536 ? n : (int?)null);
+        var perUser = ReadValue<int>("actorcompile.socket-clients-per-user", "a whole number from 0 (half of socket-clients) to 65536", k => merged.GetInt(k) is var n and >= 0 and <= 65536 ? n : (int?)null);
+        SocketClientsPerUser = perUser > 0 ? Math.Min(perUser, SocketClients) : Math.Max(1, SocketClients / 2);
+        SocketIdleTimeout = ReadValue<TimeSpan>("actorcompile.socket-idle-timeout", "a duration such as 15s", k => merged.GetTimeSpan(k) is var t && t > TimeSpan.Zero ? t : (TimeSpan?)null);
+        SocketBufferPerUserBytes = ReadValue<long>("actorcompile.socket-buffer-per-user", "a size such as 512MiB, or 0 for room for two of the largest frames", k => merged.GetByteSize(k) is >= 0 and var b ? b : null);
         Allow = Read("actorcompile.worker.allow", "a list of networks in CIDR notation, such as [\"192.168.1.0/24\"]", k =>
         {
             var list = new List<System.Net.IPNetwork>();
@@ -118,7 +127,8 @@ public sealed class NodeConfiguration
             }
         }
         TlsPassword = password;
-        MaxJobBytes = ReadValue<long>("actorcompile.max-job-size", "a size from 1KiB to 1GiB, such as 128MiB", k => merged.GetByteSize(k) is >= 1024 and <= 1L << 30 and var b ? b : null);
+        MaxJobBytes = ReadValue<long>("actorcompile.max-job-size", "a size from 1KiB to 1GiB, such as 128MiB",
+            k => merged.GetByteSize(k) is >= JobLimits.SmallestMaxJobBytes and <= JobLimits.LargestMaxJobBytes and var b ? b : null);
         BackoffAfterFailures = ReadValue<int>("actorcompile.coordinator.backoff-after-failures", "a whole number from 1 to 100", k => merged.GetInt(k) is var n and >= 1 and <= 100 ? n : (int?)null);
         Backoff = ReadValue<TimeSpan>("actorcompile.coordinator.backoff", "a duration such as 60s", k => merged.GetTimeSpan(k) is var t && t >= TimeSpan.Zero ? t : (TimeSpan?)null);
         HelpAfter = ReadValue<TimeSpan>("actorcompile.coordinator.help-after", "a duration such as 150ms", k => merged.GetTimeSpan(k) is var t && t >= TimeSpan.Zero ? t : (TimeSpan?)null);
@@ -291,6 +301,22 @@ public sealed class NodeConfiguration
         }
     }
 
+    /// <summary>The longest message between nodes and frame on the socket: the largest job with its envelope (<see cref="JobLimits.FrameBytes"/>).</summary>
+    public int FrameBytes => (int)Math.Min(int.MaxValue, JobLimits.FrameBytes(MaxJobBytes));
+
+    /// <summary>
+    /// The bounds of the local socket. Only contents may fill a frame of <see cref="FrameBytes"/>; every
+    /// other message of a job travels in the envelope of the cluster's message, so its requests and
+    /// manifests share that room (half each).
+    /// </summary>
+    public SocketLimits SocketLimits => new(
+        SocketClients,
+        SocketClientsPerUser,
+        FrameBytes,
+        (int)(JobLimits.EnvelopeBytes / 2),
+        Math.Max(SocketBufferPerUserBytes > 0 ? SocketBufferPerUserBytes : 2L * FrameBytes, FrameBytes),
+        SocketIdleTimeout);
+
     /// <summary>The akka.* settings derived from the actorcompile.* ones, over everything else.</summary>
     public Config AkkaConfig()
     {
@@ -300,6 +326,7 @@ public sealed class NodeConfiguration
             akka.remote.dot-netty.tcp.enable-ssl = {(TlsEnabled ? "on" : "off")}
             akka.remote.dot-netty.tcp.hostname = {NodeOptions.Quote(Host)}
             akka.remote.dot-netty.tcp.port = {Port}
+            akka.remote.dot-netty.tcp.maximum-frame-size = {FrameBytes}b
             akka.cluster.roles = [{string.Join(", ", Roles.Select(NodeOptions.Quote))}]
             akka.cluster.seed-nodes = [{string.Join(", ", seeds)}]
             """;

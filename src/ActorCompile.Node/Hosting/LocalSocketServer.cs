@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using System.Threading.Channels;
 using Akka.Actor;
 using Akka.Hosting;
 using ActorCompile.Coordinator;
@@ -14,9 +13,11 @@ using Microsoft.Extensions.Logging;
 namespace ActorCompile.Node.Hosting;
 
 /// <summary>
-/// The node's Unix socket for the wrapper and the status CLI. Each connection gets a
-/// <see cref="WrapperSession"/> actor; frames are decoded here, and a malformed one is answered with an
-/// error and the connection closed. The socket file is removed when the node stops.
+/// The node's Unix socket for the wrapper and the status CLI. Each connection is admitted by its
+/// caller's user (peer credentials, <see cref="SocketAdmission"/>) and gets a <see cref="WrapperSession"/>
+/// actor that knows that caller; frames are read and decoded by <see cref="SocketClient"/>, and a
+/// malformed, oversized or late one is answered with an error and the connection closed. The socket file
+/// is removed when the node stops.
 /// </summary>
 public sealed class LocalSocketServer(
     NodeConfiguration configuration,
@@ -28,8 +29,9 @@ public sealed class LocalSocketServer(
     private readonly CancellationTokenSource _stopping = new();
     private Socket? _listener;
     private Task? _acceptLoop;
+    private readonly SocketLimits _limits = configuration.SocketLimits;
+    private readonly SocketAdmission _admission = new(configuration.SocketLimits);
     private long _connections;
-    private int _active;
 
     public string SocketPath => configuration.SocketPath;
 
@@ -94,21 +96,37 @@ public sealed class LocalSocketServer(
                 log.LogWarning("accept failed: {Message}", e.Message);
                 continue;
             }
-            if (Interlocked.Increment(ref _active) > configuration.SocketClients)
-            {
-                Interlocked.Decrement(ref _active);
-                _ = Refuse(client, $"the node serves at most {configuration.SocketClients} clients at once (actorcompile.socket-clients); try again");
-                continue;
-            }
-            _ = Serve(client, coordinator, hub);
+            Admit(client, coordinator, hub);
         }
+    }
+
+    /// <summary>Serves a connection when the caller's user and the node have room for it; refuses it with the reason otherwise.</summary>
+    private void Admit(Socket client, IActorRef? coordinator, IActorRef hub)
+    {
+        PeerCredentials caller;
+        try
+        {
+            caller = PeerCredentials.Of(client);
+        }
+        catch (SocketException e)
+        {
+            _ = Refuse(client, $"the node cannot tell who connected ({e.Message})");
+            return;
+        }
+        if (_admission.TryAdmit(caller.Uid, out var refusal) is not { } user)
+        {
+            log.LogWarning("refused a client of {Caller}: {Reason}", caller, refusal);
+            _ = Refuse(client, refusal!);
+            return;
+        }
+        _ = Serve(new SocketClient(client, caller, _limits, user.Budget), user, coordinator, hub);
     }
 
     private static async Task Refuse(Socket client, string why)
     {
         using var stream = new NetworkStream(client, ownsSocket: true);
         try { await stream.WriteAsync(Frames.Encode(new ErrorReply(why))); }
-        catch (Exception e) when (e is IOException or SocketException) { }
+        catch (Exception e) when (e is IOException or SocketException) { } // the client left first: nothing to tell it
     }
 
     /// <summary>
@@ -125,32 +143,28 @@ public sealed class LocalSocketServer(
             throw new ConfigurationException($"the socket directory {directory} is writable by other users (mode {Convert.ToString(info.Mode & 0xfff, 8)}); make it 0700 or 0750, or give this node another --socket");
     }
 
-    private async Task Serve(Socket client, IActorRef? coordinator, IActorRef hub)
+    private async Task Serve(SocketClient client, SocketAdmission.SocketUser user, IActorRef? coordinator, IActorRef hub)
     {
-        var connection = new SocketConnection(client);
-        var session = system.ActorOf(WrapperSession.Props(connection, coordinator, hub, blobs, configuration.MaxJobBytes), $"session-{Interlocked.Increment(ref _connections)}");
+        var session = system.ActorOf(WrapperSession.Props(client, client.Caller, coordinator, hub, blobs, configuration.MaxJobBytes),
+            $"session-{Interlocked.Increment(ref _connections)}");
         try
         {
-            while (!_stopping.IsCancellationRequested)
-            {
-                var message = await Frames.ReadAsync(connection.Stream, Frames.DefaultMaximumLength, _stopping.Token);
-                if (message is null) break;
-                session.Tell(new FrameReceived(message));
-            }
+            await client.ReadLoop(session, _stopping.Token);
         }
-        catch (ProtocolException e)
+        catch (Exception e) when (e is ProtocolException or FrameTimeoutException)
         {
-            log.LogWarning("refused a malformed frame on {Socket}: {Message}", configuration.SocketPath, e.Message);
-            connection.Send(new ErrorReply(e.Message));
-            connection.Close();
+            if (e is ProtocolException) log.LogWarning("refused a malformed frame of {Caller} on {Socket}: {Message}", client.Caller, configuration.SocketPath, e.Message);
+            else log.LogWarning("closed a connection of {Caller} on {Socket}: {Message}", client.Caller, configuration.SocketPath, e.Message);
+            client.Send(new ErrorReply(e.Message));
+            client.Close();
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or SocketException)
         {
-            // The client went away, or the node is stopping.
+            // The client went away, the session closed the connection, or the node is stopping.
         }
         finally
         {
-            Interlocked.Decrement(ref _active);
+            _admission.Leave(user);
             session.Tell(ConnectionClosed.Instance);
         }
     }
@@ -162,39 +176,5 @@ public sealed class LocalSocketServer(
         if (_acceptLoop is not null) await _acceptLoop.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         try { File.Delete(configuration.SocketPath); } catch (IOException) { }
         log.LogInformation("removed {Socket}", configuration.SocketPath);
-    }
-
-    /// <summary>One client: frames are written in order by a single writer task; Close flushes, then closes.</summary>
-    private sealed class SocketConnection : ISessionConnection
-    {
-        private readonly Channel<byte[]> _outgoing = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
-
-        public NetworkStream Stream { get; }
-
-        public SocketConnection(Socket socket)
-        {
-            Stream = new NetworkStream(socket, ownsSocket: true);
-            _ = WriteLoop();
-        }
-
-        public void Send(LocalMessage message) => _outgoing.Writer.TryWrite(Frames.Encode(message));
-
-        public void Close() => _outgoing.Writer.TryComplete();
-
-        private async Task WriteLoop()
-        {
-            try
-            {
-                await foreach (var frame in _outgoing.Reader.ReadAllAsync())
-                    await Stream.WriteAsync(frame);
-            }
-            catch (Exception e) when (e is IOException or ObjectDisposedException or SocketException)
-            {
-            }
-            finally
-            {
-                await Stream.DisposeAsync();
-            }
-        }
     }
 }

@@ -19,12 +19,14 @@ public sealed record OfferedToolchain(
     string DriverLanguage) : IClusterMessage;
 
 /// <summary>A worker's answer to <see cref="CoordinatorHello"/> (and again whenever what it offers changes).</summary>
+/// <param name="MaxJobBytes">The largest job it takes (its actorcompile.max-job-size): a coordinator sends it no bigger one.</param>
 public sealed record WorkerCapabilities(
     IActorRef Worker,
     string Address,
     int Slots,
     int Cores,
-    OfferedToolchain[] Toolchains) : IClusterMessage;
+    OfferedToolchain[] Toolchains,
+    long MaxJobBytes) : IClusterMessage;
 
 /// <summary>A worker will not serve this coordinator.</summary>
 public sealed record WorkerRefusal(IActorRef Worker, string Reason) : IClusterMessage;

@@ -8,6 +8,9 @@ namespace ActorCompile.Toolchain.Jobs;
 /// </summary>
 public static class JobLimits
 {
+    /// <summary>The range actorcompile.max-job-size may take; a client reads frames up to FrameBytes(LargestMaxJobBytes).</summary>
+    public const long SmallestMaxJobBytes = 1024, LargestMaxJobBytes = 1L << 30;
+
     /// <summary>What a compiler may print on each of stdout and stderr; more is cut and the job fails.</summary>
     public const int MaximumDiagnosticsBytes = 16 * 1024 * 1024;
 

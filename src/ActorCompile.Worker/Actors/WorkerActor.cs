@@ -146,7 +146,8 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         _settings.Slots,
         _settings.Cores,
         _settings.Toolchains.Select(t => new OfferedToolchain(string.Join(",", t.Names), t.Identity.Fingerprint, t.Identity.Family,
-            t.Identity.Version, t.Identity.Target, t.Identity.DriverLanguage)).ToArray());
+            t.Identity.Version, t.Identity.Target, t.Identity.DriverLanguage)).ToArray(),
+        _settings.MaxJobBytes);
 
     private int Free => _settings.Slots - _running.Count - _outstanding.Count;
 
