@@ -95,6 +95,8 @@ public sealed class CompileCommand
             var rule = OptionTable.Find(token, out var attached);
             if (rule is null)
             {
+                // An allow list: what the table does not know stays on this machine.
+                KeepLocal(OptionTable.UnknownReason(token));
                 parsed.Add(new ParsedArgument(i, token, null, null, false));
                 continue;
             }
@@ -113,7 +115,7 @@ public sealed class CompileCommand
                 separate = true;
             }
             parsed.Add(new ParsedArgument(separate ? i - 1 : i, token, rule, value, separate));
-            if (rule.Role == OptionRole.Local) KeepLocal(rule.Reason ?? $"{token} is compiled locally");
+            if (rule.Role == OptionRole.Local) KeepLocal(rule.Reason ?? OptionTable.UnknownReason(token));
             else if (rule.Check is not null && value is not null && rule.Check(value) is { } why) KeepLocal(why);
         }
 
