@@ -19,12 +19,14 @@ public sealed record OfferedToolchain(
     string DriverLanguage) : IClusterMessage;
 
 /// <summary>A worker's answer to <see cref="CoordinatorHello"/> (and again whenever what it offers changes).</summary>
+/// <param name="Refusal">Why this worker serves no job at all (its sandbox does not work), or null.</param>
 public sealed record WorkerCapabilities(
     IActorRef Worker,
     string Address,
     int Slots,
     int Cores,
-    OfferedToolchain[] Toolchains) : IClusterMessage;
+    OfferedToolchain[] Toolchains,
+    string? Refusal = null) : IClusterMessage;
 
 /// <summary>A worker will not serve this coordinator.</summary>
 public sealed record WorkerRefusal(IActorRef Worker, string Reason) : IClusterMessage;

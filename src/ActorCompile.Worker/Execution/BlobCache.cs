@@ -22,7 +22,7 @@ public sealed class BlobCache
     {
         _directory = directory;
         _limitBytes = limitBytes;
-        Directory.CreateDirectory(directory);
+        Toolchains.PrivateDirectory.Create(directory);
     }
 
     public long Bytes { get { lock (_gate) return _bytes; } }
@@ -31,6 +31,12 @@ public sealed class BlobCache
     public static bool IsHash(string hash) => hash.Length == 64 && hash.All(c => c is >= '0' and <= '9' or >= 'a' and <= 'f');
 
     public string PathOf(string hash) => Path.Combine(_directory, hash);
+
+    /// <summary>The size of a stored content, or null when it is not stored.</summary>
+    public long? SizeOf(string hash)
+    {
+        lock (_gate) return _index.TryGetValue(hash, out var e) ? e.Size : null;
+    }
 
     public bool Contains(string hash)
     {
