@@ -105,7 +105,7 @@ public sealed class Wrapper
 
     private int Converse(NodeClient node, string? localReason)
     {
-        var compilerKey = ToolchainCache.KeyOf(_compiler) ?? _compiler;
+        var compilerKey = CompilerKey.Of(_compiler) ?? _compiler;
         string? includeKey = null;
         if (localReason is null) includeKey = compilerKey + "\u001e" + CommandRewriter.ForSystemIncludeQuery(_command).CacheKey;
         node.Send(new CompileRequest(_compiler, compilerKey, _remoteArgs, _cwd, localReason, includeKey, ForwardedEnvironment(), ColorDiagnostics()));
