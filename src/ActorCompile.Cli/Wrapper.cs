@@ -70,9 +70,13 @@ public sealed class Wrapper
         _cwd = LogicalWorkingDirectory();
     }
 
+    /// <summary>Why this compile ran here (for ACTORCOMPILE_VERBOSE), or null while it may still run elsewhere.</summary>
+    private string? _whyLocal;
+
     public int Run()
     {
         var localReason = _nativeReason ?? _command.LocalReason ?? CompileEnvironment.LocalReason(Environment.GetEnvironmentVariable);
+        _whyLocal = localReason;
         bool wantsRemote = localReason is null;
 
         NodeClient node;
@@ -103,7 +107,7 @@ public sealed class Wrapper
 
     private int Converse(NodeClient node, string? localReason)
     {
-        var compilerKey = ToolchainCache.KeyOf(_compiler) ?? _compiler;
+        var compilerKey = CompilerKey.Of(_compiler) ?? _compiler;
         string? includeKey = null;
         if (localReason is null) includeKey = compilerKey + "\u001e" + CommandRewriter.ForSystemIncludeQuery(_command).CacheKey;
         node.Send(new CompileRequest(_compiler, compilerKey, _remoteArgs, _cwd, localReason, includeKey, ForwardedEnvironment(), ColorDiagnostics()));
@@ -131,6 +135,7 @@ public sealed class Wrapper
                     return ConfirmLocally(node);
 
                 case RunLocally local:
+                    _whyLocal ??= local.Reason;
                     if (local.Quiet) return RunLocally(node);
                     return FallBack(local.Reason, node);
 
@@ -276,6 +281,7 @@ public sealed class Wrapper
             return ExitCodes.DistributionRequired;
         }
         Console.Error.WriteLine($"actorcompile: {reason}; compiling locally");
+        _whyLocal ??= reason;
         return RunLocally(node);
     }
 
@@ -298,7 +304,8 @@ public sealed class Wrapper
             try { node.Send(new LocalDone(exit, started.ElapsedMilliseconds)); }
             catch (NodeUnavailableException) { }
         }
-        if (_verbose && _command.Source is not null) Console.Error.WriteLine($"actorcompile: {_command.Source} compiled locally in {started.ElapsedMilliseconds} ms");
+        if (_verbose && _command.Source is not null)
+            Console.Error.WriteLine($"actorcompile: {_command.Source} compiled locally{(_whyLocal is null ? "" : $" ({_whyLocal})")} in {started.ElapsedMilliseconds} ms");
         if (_timing) { Mark("compiler ran"); Console.Error.WriteLine($"actorcompile timing: {Phases()}; local"); }
         return exit;
     }

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using ActorCompile.Protocol;
 using ActorCompile.Protocol.Messages;
+using ActorCompile.Protocol.Storage;
 
 namespace ActorCompile.Coordinator;
 
@@ -8,104 +9,48 @@ namespace ActorCompile.Coordinator;
 /// The coordinator's store of file contents (LZ4-compressed, by SHA-256) that jobs ship to workers.
 /// Contents come from wrappers; the hash is checked here, so one local user cannot plant content under
 /// the name of another's header. Contents of jobs in flight are pinned; the least recently used of the
-/// rest go when the store passes its limit.
+/// rest go when the store passes its limit (counted in compressed bytes, what it holds in memory).
 /// </summary>
 public sealed class BlobStore(long limitBytes)
 {
-    private readonly object _gate = new();
-    private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
-    private long _bytes;
-    private long _clock;
+    private readonly PinnedLru<Blob> _index = new(limitBytes);
 
-    private sealed class Entry(Blob blob)
-    {
-        public Blob Blob { get; } = blob;
-        public int Pins { get; set; }
-        public long LastUse { get; set; }
-    }
+    public long Bytes => _index.Bytes;
+    public int Count => _index.Count;
 
-    public long Bytes { get { lock (_gate) return _bytes; } }
-    public int Count { get { lock (_gate) return _entries.Count; } }
-
-    public List<string> Missing(IEnumerable<string> hashes)
-    {
-        lock (_gate) return hashes.Where(h => !_entries.ContainsKey(h)).Distinct().ToList();
-    }
+    public List<string> Missing(IEnumerable<string> hashes) => _index.Missing(hashes);
 
     /// <summary>Stores content if it hashes to <paramref name="hash"/>; false (and nothing stored) otherwise.</summary>
     public bool Add(string hash, byte[] content)
     {
         if (Convert.ToHexStringLower(SHA256.HashData(content)) != hash) return false;
-        lock (_gate)
-        {
-            if (_entries.TryGetValue(hash, out var existing)) { existing.LastUse = ++_clock; return true; }
-        }
+        if (_index.TryGet(hash, out _)) return true;
         var blob = Payload.ToBlob(hash, content);
-        lock (_gate)
-        {
-            if (!_entries.ContainsKey(hash))
-            {
-                _entries[hash] = new Entry(blob) { LastUse = ++_clock };
-                _bytes += blob.Compressed.Length;
-                Evict();
-            }
-        }
+        _index.Add(hash, blob, blob.Compressed.Length);
         return true;
     }
 
-    public Blob? Get(string hash)
-    {
-        lock (_gate)
-        {
-            if (!_entries.TryGetValue(hash, out var e)) return null;
-            e.LastUse = ++_clock;
-            return e.Blob;
-        }
-    }
+    public Blob? Get(string hash) => _index.TryGet(hash, out var blob) ? blob : null;
+
+    /// <summary>The real (uncompressed) size of a stored content, or null when it is not stored.</summary>
+    public long? SizeOf(string hash) => _index.TryGet(hash, out var blob) ? blob.Length : null;
 
     /// <summary>Keeps these contents until the handle is disposed. Missing hashes are ignored.</summary>
     public IDisposable Pin(IEnumerable<string> hashes)
     {
-        var pinned = new List<string>();
-        lock (_gate)
-        {
-            foreach (var h in hashes.Distinct())
-            {
-                if (!_entries.TryGetValue(h, out var e)) continue;
-                e.Pins++;
-                pinned.Add(h);
-            }
-        }
-        return new Handle(this, pinned);
+        var present = hashes.Distinct().Where(_index.Contains).ToArray();
+        // Pinned all or none; a hash evicted between the check and the pin is simply not pinned (the
+        // session asks for it again before it submits).
+        if (!_index.Pin(present)) present = present.Where(h => _index.Pin(new[] { h })).ToArray();
+        return new Handle(this, present);
     }
 
-    private void Unpin(List<string> hashes)
-    {
-        lock (_gate)
-        {
-            foreach (var h in hashes)
-                if (_entries.TryGetValue(h, out var e) && e.Pins > 0) e.Pins--;
-            Evict();
-        }
-    }
-
-    private void Evict()
-    {
-        if (_bytes <= limitBytes) return;
-        foreach (var (hash, e) in _entries.Where(e => e.Value.Pins == 0).OrderBy(e => e.Value.LastUse).ToList())
-        {
-            if (_bytes <= limitBytes) break;
-            _entries.Remove(hash);
-            _bytes -= e.Blob.Compressed.Length;
-        }
-    }
-
-    private sealed class Handle(BlobStore store, List<string> hashes) : IDisposable
+    private sealed class Handle(BlobStore store, string[] hashes) : IDisposable
     {
         private int _disposed;
         public void Dispose()
         {
-            if (Interlocked.Exchange(ref _disposed, 1) == 0) store.Unpin(hashes);
+            if (Interlocked.Exchange(ref _disposed, 1) == 0) store._index.Unpin(hashes);
         }
     }
 }

@@ -5,6 +5,7 @@ using ActorCompile.Node.Configuration;
 using ActorCompile.Node.Hosting;
 using ActorCompile.Toolchain.Identity;
 using ActorCompile.Worker;
+using ActorCompile.Worker.Execution;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Hosting.Systemd;
@@ -19,6 +20,12 @@ try
     var toolchains = config.IsWorker ? await ToolchainDiscovery.DiscoverAsync(config.Toolchains) : new();
     if (config.IsWorker && toolchains.Count == 0)
         throw new ConfigurationException("this worker has no compiler to offer: install gcc or clang, or name one with --toolchain");
+    var workerSettings = config.IsWorker
+        ? new WorkerSettings(config.WorkerSlots, Environment.ProcessorCount, toolchains, config.WorkDirectory, config.BlobCacheBytes,
+            config.WorkerJobTimeout, config.Allow, config.JobMemoryBytes, config.Sandbox, config.MaxJobBytes)
+        : null;
+    // Probed before the actor system starts: it runs bwrap, which must not happen on an actor's thread.
+    var confinement = workerSettings is null ? null : await JobConfinement.ProbeAsync(workerSettings.Sandbox, workerSettings.Resources);
 
     var builder = Host.CreateApplicationBuilder();
     // Under systemd: READY=1 once started (Type=notify), STOPPING on SIGTERM, and log lines with <N>
@@ -36,9 +43,8 @@ try
         akka.AddHocon(config.AkkaConfig(), HoconAddMode.Prepend)
             .ConfigureLoggers(l => { l.ClearLoggers(); l.AddLoggerFactory(); })
             .WithStatusHub();
-        if (config.IsWorker)
-            akka.WithWorker(new WorkerSettings(config.WorkerSlots, Environment.ProcessorCount, toolchains, config.WorkDirectory, config.BlobCacheBytes,
-                config.WorkerJobTimeout, config.Allow, config.JobMemoryBytes, config.Sandbox, config.MaxJobBytes));
+        if (workerSettings is not null)
+            akka.WithWorker(workerSettings, confinement!);
         if (config.IsCoordinator)
             akka.WithCoordinator(new CoordinatorSettings(config.LocalSlots, config.MaxAttempts, config.CoordinatorJobTimeout, config.BlobStoreBytes,
                 config.BackoffAfterFailures, config.Backoff, config.HelpAfter, config.MaxJobBytes), blobs);

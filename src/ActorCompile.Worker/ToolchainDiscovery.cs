@@ -31,14 +31,19 @@ public static class ToolchainDiscovery
             {
                 found.Add(await ToolchainProbe.ProbeAsync(location, cancellationToken));
             }
-            catch (ToolchainProbeException e) when (!explicitList)
+            catch (ToolchainProbeException) when (!explicitList)
             {
-                _ = e; // a default name that is not a usable compiler is simply not offered
+                // A default name that is not a usable compiler (a script named cc, say) is simply not offered.
             }
         }
-        return found
-            .GroupBy(t => t.Identity.Fingerprint)
-            .Select(g => new WorkerToolchain(g.Select(t => Path.GetFileName(t.Path)).Distinct().ToList(), g.First().Path, g.First().Identity))
-            .ToList();
+        var toolchains = new List<WorkerToolchain>();
+        foreach (var group in found.GroupBy(t => t.Identity.Fingerprint))
+        {
+            var first = group.First();
+            // The files of its sealed root; hashed when the root is first built, not now.
+            var manifest = await ToolchainFiles.FindAsync(first, hash: false, cancellationToken);
+            toolchains.Add(new WorkerToolchain(group.Select(t => Path.GetFileName(t.Path)).Distinct().ToList(), first.Path, first.Identity, manifest));
+        }
+        return toolchains;
     }
 }

@@ -32,6 +32,10 @@ public sealed record WorkerSettings(
 
     public string JobsDirectory => Path.Combine(WorkDirectory, "jobs");
     public string BlobsDirectory => Path.Combine(WorkDirectory, "blobs");
+    public string ToolchainsDirectory => Path.Combine(WorkDirectory, "toolchains");
+
+    /// <summary>What one compile may use.</summary>
+    public JobResources Resources => new(JobMemoryBytes, MaxJobBytes, JobResources.DefaultProcesses, JobTimeout);
 }
 
 /// <summary>Whether compilers run inside bubblewrap: always (required: a worker where it does not work serves no job), or never (off: an explicit choice, shown in status).</summary>

@@ -10,7 +10,7 @@ public class CliTests
 {
     private static ClusterStatus Sample() => new("127.0.0.1:7420", DateTimeOffset.UnixEpoch,
         new[] { new MemberStatus("127.0.0.1:7420", new[] { "coordinator" }, "up"), new MemberStatus("127.0.0.1:7421", new[] { "worker" }, "up") },
-        new[] { new WorkerStatus("127.0.0.1:7421", "up", 4, 1, 3, 10, 2, 0, 8, 0.5, 0.25, new[] { new ToolchainStatus("gcc,cc", "12.2.0", "x86_64-linux-gnu", "c77f85fcc2ec" + new string('0', 52)) }, new[] { "127.0.0.2:7420: 127.0.0.2 is not in the allowed networks" }) },
+        new[] { new WorkerStatus("127.0.0.1:7421", "up", 4, 1, 3, 10, 2, 0, 8, 0.5, 0.25, new[] { new ToolchainStatus("gcc,cc", "12.2.0", "x86_64-linux-gnu", "c77f85fcc2ec" + new string('0', 52)) }, new[] { "127.0.0.2:7420: 127.0.0.2 is not in the allowed networks" }, "sandboxed (bubblewrap, sealed roots)") },
         new[] { new CoordinatorStatus("127.0.0.1:7420", 3, 2, 2, 1, 100, 7, new[] { new UnservedToolchainStatus("gcc", "13.2.0", "x86_64-linux-gnu", new string('e', 64), 5) }) },
         new[] { new JobStatus("j1", "127.0.0.1:7420", "src/calc.c", "compiling", "127.0.0.1:7421", 1.5) });
 

@@ -219,7 +219,9 @@ public sealed class ClusterFixture : Xunit.IAsyncLifetime
 /// they stand for cannot be produced on demand with the real gcc: a compile slow enough to kill a node
 /// in the middle of it, a compiler that hangs, one that crashes by a signal, one that fails only on a
 /// helper. They answer -v, -dumpmachine and the rest as gcc does, so they fingerprint as a toolchain of
-/// their own, which the test's workers offer with --toolchain.
+/// their own, which the test's workers offer with --toolchain. A shell script that runs gcc by name
+/// cannot run in a sealed root (which holds one compiler's own files, no shell): the workers of these
+/// tests run with actorcompile.worker.sandbox = off, and the sandbox has its own tests with the real gcc.
 /// </summary>
 public static class FakeCompiler
 {
@@ -248,7 +250,7 @@ public static class FakeCompiler
         fi
         """);
 
-    /// <summary>Sleeps before each compile on a worker and writes nothing, so that it also runs in the sandbox.</summary>
+    /// <summary>Sleeps before each compile on a worker.</summary>
     public static string Sleepy(string directory, double seconds) => Write(directory, "sleepy-gcc", $$"""
         {{Compiling}}
         if [ $on_worker = 1 ] && [ $compiling = 1 ]; then sleep {{seconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}}; fi

@@ -51,7 +51,7 @@ public sealed class LocalUserTests
 
         // The attacker names /usr/bin/gcc, with exactly the keys this user's wrapper will send, and answers
         // the node's question with clang's identity and include directories of its own.
-        var compilerKey = ToolchainCache.KeyOf("/usr/bin/gcc")!;
+        var compilerKey = CompilerKey.Of("/usr/bin/gcc")!;
         var includeKey = compilerKey + "\u001e" + CommandRewriter.ForSystemIncludeQuery(CompileCommand.Parse(Compile)).CacheKey;
         var clang = (await ToolchainProbe.ProbeAsync("/usr/bin/clang")).Identity;
         using (var relay = System.Diagnostics.Process.Start(attacker.StartInfo(SocketRelay.Program, new[] { "connect", cluster.Coordinator.Socket }))!)

@@ -23,7 +23,9 @@ public sealed class StatusTests
         using var scratch = new TempDirectory("ac-status");
         var fake = FakeCompiler.Sleepy(scratch.Path, 1.0); // slow enough to be seen in flight
         var noHelp = scratch.Write("no-help.hocon", "actorcompile.coordinator.help-after = 1h\n");
-        using var cluster = new TestCluster(2, coordinatorArgs: new[] { "--config", noHelp }, workerArgs: new[] { "--slots", "2", "--toolchain", fake });
+        // A fake compiler (a shell script around gcc) cannot run in a sealed root: these workers run without one.
+        var unsandboxed = scratch.Write("unsandboxed.hocon", "actorcompile.worker.sandbox = off\n");
+        using var cluster = new TestCluster(2, coordinatorArgs: new[] { "--config", noHelp }, workerArgs: new[] { "--slots", "2", "--toolchain", fake, "--config", unsandboxed });
         await cluster.WaitForWorkers();
         for (int i = 0; i < 8; i++) scratch.Write($"p/f{i}.c", $"int f{i}(void) {{ return {i}; }}\n");
         scratch.Write("p/Makefile", "OBJS := $(patsubst %.c,%.o,$(wildcard *.c))\nall: $(OBJS)\n%.o: %.c\n\t$(CC) -O2 -c $< -o $@\n");

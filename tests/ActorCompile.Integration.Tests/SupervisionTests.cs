@@ -210,7 +210,7 @@ public sealed class SupervisionTests
     {
         using var scratch = new TempDirectory("ac-crash");
         var fake = FakeCompiler.Crashing(scratch.Path);
-        using var cluster = new TestCluster(2, workerArgs: new[] { "--toolchain", fake });
+        using var cluster = new TestCluster(2, workerArgs: new[] { "--toolchain", fake }.Concat(Unsandboxed(scratch)));
         await cluster.WaitForWorkers();
         var project = SmallProject(scratch, "p", 1);
         var r = Wrapper.Run(project, cluster.Coordinator.Socket, new[] { fake, "-O2", "-Iinclude", "-c", "src/f0.c", "-o", "f0.o" });
@@ -228,7 +228,7 @@ public sealed class SupervisionTests
     {
         using var scratch = new TempDirectory("ac-lie");
         var fake = FakeCompiler.FailingOnWorkers(scratch.Path);
-        using var cluster = new TestCluster(1, workerArgs: new[] { "--toolchain", fake });
+        using var cluster = new TestCluster(1, workerArgs: new[] { "--toolchain", fake }.Concat(Unsandboxed(scratch)));
         await cluster.WaitForWorkers();
         var project = SmallProject(scratch, "p", 1);
         var r = Wrapper.Run(project, cluster.Coordinator.Socket, new[] { fake, "-O2", "-Iinclude", "-c", "src/f0.c", "-o", "f0.o" },

@@ -124,7 +124,7 @@ public class FramesTests
     {
         var status = new ClusterStatus("127.0.0.1:7420", DateTimeOffset.UnixEpoch,
             new[] { new MemberStatus("127.0.0.1:7421", new[] { "worker" }, "up") },
-            new[] { new WorkerStatus("127.0.0.1:7421", "up", 4, 1, 3, 10, 2, 0, 8, 0.5, 0.25, new[] { new ToolchainStatus("gcc", "12.2.0", "x86_64-linux-gnu", new string('f', 64)) }, new[] { "127.0.0.2:7420: not allowed" }) },
+            new[] { new WorkerStatus("127.0.0.1:7421", "up", 4, 1, 3, 10, 2, 0, 8, 0.5, 0.25, new[] { new ToolchainStatus("gcc", "12.2.0", "x86_64-linux-gnu", new string('f', 64)) }, new[] { "127.0.0.2:7420: not allowed" }, "sandboxed (bubblewrap, sealed roots)") },
             new[] { new CoordinatorStatus("127.0.0.1:7420", 3, 2, 2, 1, 100, 7, new[] { new UnservedToolchainStatus("gcc", "13.2.0", "x86_64-linux-gnu", new string('e', 64), 5) }) },
             new[] { new JobStatus("j1", "127.0.0.1:7420", "a.c", "compiling", "127.0.0.1:7421", 1.5) });
         var json = StatusJson.Serialize(status);

@@ -40,10 +40,10 @@ public class ToolchainProbeTests
     {
         using var dir = new TempDirectory();
         var file = dir.Write("tool", "a");
-        var key = ToolchainCache.KeyOf(file);
+        var key = CompilerKey.Of(file);
         File.WriteAllText(file, "ab");
-        Assert.NotEqual(key, ToolchainCache.KeyOf(file));
-        Assert.Null(ToolchainCache.KeyOf(dir.Combine("missing")));
+        Assert.NotEqual(key, CompilerKey.Of(file));
+        Assert.Null(CompilerKey.Of(dir.Combine("missing")));
     }
 
     [Fact]

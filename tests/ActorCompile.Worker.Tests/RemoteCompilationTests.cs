@@ -8,15 +8,16 @@ using Xunit;
 namespace ActorCompile.Worker.Tests;
 
 /// <summary>
-/// The worker's half of a job with the real gcc and g++: the target's inputs are mirrored in a private
-/// directory and the original command runs there. Objects, dependency files and diagnostics must be
-/// byte-identical to a local compile of the same command in the same directory.
+/// The worker's half of a job with the real gcc, g++ and clang: the target's inputs are mirrored in a
+/// private directory and the original command runs there, sealed in the toolchain's own root. Objects,
+/// dependency files and diagnostics must be byte-identical to a local compile of the same command in
+/// the same directory.
 /// </summary>
 public sealed class RemoteCompilationTests : IDisposable
 {
     private readonly TempDirectory _dir = new("ac-remote");
     private readonly string _project;
-    private readonly BlobCache _blobs;
+    private readonly SealedJobs _worker;
 
     public RemoteCompilationTests()
     {
@@ -29,7 +30,7 @@ public sealed class RemoteCompilationTests : IDisposable
         Write("src/error.c", "int f(void) { return undeclared_name; }\n");
         Write("src/lib.cpp", "#include <vector>\n#include <string>\n#include <map>\n#define PLUS(a, b) ((a) + (b))\nnamespace { struct S { int v = PLUS(1, 2); }; S s; }\n"
             + "template <class T> T add(T a, T b) { return PLUS(a, b); }\nint run(const std::vector<std::string>& v) { std::map<int, int> m; int n = 0; for (auto& x : v) n += add<int>((int)x.size(), s.v); m[n] = 1; return n + (int)m.size(); }\n");
-        _blobs = new BlobCache(_dir.Combine("worker/blobs"), 1L << 30);
+        _worker = new SealedJobs(_dir.Combine("worker"));
     }
 
     private void Write(string relative, string content)
@@ -58,13 +59,9 @@ public sealed class RemoteCompilationTests : IDisposable
     private async Task<CompiledOutcome> CompileRemotely(string compiler, string[] args)
     {
         var (job, _) = TargetSide.Prepare(compiler, _project, args);
-        foreach (var b in job.Blobs) Assert.True(_blobs.Add(b.Hash, Payload.Decompress(b.Compressed, b.Length)));
-        var toolchain = new WorkerToolchain(new[] { compiler }, ExecutableSearch.Find(compiler, Environment.GetEnvironmentVariable("PATH"))!,
-            new ToolchainIdentity("test", compiler.StartsWith("clang", StringComparison.Ordinal) ? "clang" : "gcc", "12", "x", "c"));
-        using var workspace = JobWorkspace.Create(_dir.Combine("worker/jobs"), job.JobId);
-        var outcome = await RemoteCompilation.RunAsync(job, toolchain, workspace, _blobs, TimeSpan.FromMinutes(2), CancellationToken.None);
-        var compiled = Assert.IsType<CompiledOutcome>(outcome);
-        return compiled;
+        _worker.TakeIn(job);
+        var outcome = await _worker.Run(job, await SealedJobs.Toolchain(compiler));
+        return Assert.IsType<CompiledOutcome>(outcome);
     }
 
     private async Task AssertIdentical(string compiler, string[] args, params string[] outputs)
@@ -134,10 +131,9 @@ public sealed class RemoteCompilationTests : IDisposable
     public async Task The_job_directory_holds_the_mirror_and_is_removed()
     {
         var (job, _) = TargetSide.Prepare("gcc", _project, new[] { "-Iinclude", "-c", "src/calc.c", "-o", "build/obj/calc.o" }, "job-cleanup");
-        foreach (var b in job.Blobs) _blobs.Add(b.Hash, Payload.Decompress(b.Compressed, b.Length));
-        var workspace = JobWorkspace.Create(_dir.Combine("worker/jobs"), job.JobId);
-        var toolchain = new WorkerToolchain(new[] { "gcc" }, "gcc", new ToolchainIdentity("t", "gcc", "12", "x", "c"));
-        var outcome = await RemoteCompilation.RunAsync(job, toolchain, workspace, _blobs, TimeSpan.FromMinutes(1), CancellationToken.None);
+        _worker.TakeIn(job);
+        var workspace = JobWorkspace.Create(_worker.Jobs, job.JobId, sandboxed: true);
+        var outcome = await _worker.Run(job, await SealedJobs.Toolchain("gcc"), workspace: workspace);
         Assert.IsType<CompiledOutcome>(outcome);
         Assert.True(File.Exists(workspace.Root + _project + "/src/calc.c"));
         workspace.Dispose();

@@ -39,6 +39,8 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         public int FailuresInARow { get; set; }
         public DateTime BackedOffUntil { get; set; }
         public long Discrepancies { get; set; }
+        /// <summary>Why the worker serves no job at all (its sandbox does not work there), or null.</summary>
+        public string? Refusal { get; set; }
         public bool BackedOff(DateTime now) => now < BackedOffUntil;
     }
 
@@ -207,6 +209,8 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         entry.Slots = m.Slots;
         entry.MaxJobBytes = m.MaxJobBytes;
         entry.Fingerprints = m.Toolchains.Select(t => t.Fingerprint).ToHashSet(StringComparer.Ordinal);
+        if (m.Refusal is not null && entry.Refusal is null) _log.Warning("worker {0} serves no job: {1}", entry.Address, m.Refusal);
+        entry.Refusal = m.Refusal;
         if (_queue.Count > 0) m.Worker.Tell(new WorkAvailable(Self));
     }
 
@@ -259,7 +263,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     private IEnumerable<WorkerEntry> Available(string fingerprint)
     {
         var now = DateTime.UtcNow;
-        return _workers.Values.Where(w => w.Reachable && !w.BackedOff(now) && w.Fingerprints.Contains(fingerprint));
+        return _workers.Values.Where(w => w.Reachable && w.Refusal is null && !w.BackedOff(now) && w.Fingerprints.Contains(fingerprint));
     }
 
     // ---- wrapper requests ----
@@ -284,6 +288,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
                 : _workers.Count == 0 ? "no worker in the cluster"
                 : offering.Count == 0 ? $"no worker offers {toolchain}"
                 : offering.All(w => !w.Reachable) ? $"every worker offering {toolchain} is unreachable"
+                : offering.All(w => w.Refusal is not null || !w.Reachable) ? $"no worker offering {toolchain} serves jobs ({offering.First(w => w.Refusal is not null).Address}: {offering.First(w => w.Refusal is not null).Refusal})"
                 : $"every worker offering {toolchain} is backed off after repeated failures";
             GrantLocal(open.Session, new LocalGranted(why, Quiet: false));
             return;

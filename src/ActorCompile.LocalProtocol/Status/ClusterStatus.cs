@@ -32,6 +32,7 @@ public sealed record MemberStatus(string Address, IReadOnlyList<string> Roles, s
 /// <param name="Failed">Jobs that failed for a reason other than the compiler's verdict (crash, timeout, missing input, refusal).</param>
 /// <param name="MeanCompileSeconds">Mean time of its recent jobs.</param>
 /// <param name="RefusedCoordinators">Coordinators it refused to serve, with the reason (not in its allowed networks).</param>
+/// <param name="Sandbox">How it confines compiles: "sandboxed (...)", "unsandboxed (...)" (sandbox = off), or "unavailable: why" (it serves no job).</param>
 public sealed record WorkerStatus(
     string Address,
     string State,
@@ -45,7 +46,8 @@ public sealed record WorkerStatus(
     double LoadAverage,
     double MeanCompileSeconds,
     IReadOnlyList<ToolchainStatus> Toolchains,
-    IReadOnlyList<string> RefusedCoordinators);
+    IReadOnlyList<string> RefusedCoordinators,
+    string Sandbox);
 
 /// <summary>A toolchain a worker offers: its name(s) on that worker, version, target and fingerprint.</summary>
 public sealed record ToolchainStatus(string Name, string Version, string Target, string Fingerprint);

@@ -7,6 +7,7 @@ using ActorCompile.Node.Configuration;
 using ActorCompile.Node.Status;
 using ActorCompile.Worker;
 using ActorCompile.Worker.Actors;
+using ActorCompile.Worker.Execution;
 
 namespace ActorCompile.Node.Hosting;
 
@@ -18,8 +19,8 @@ public static class NodeHosting
         builder.WithActors((system, registry) => registry.Register<StatusHub>(system.ActorOf(StatusHub.Props(), "status")));
 
     /// <summary>The worker role (/user/worker).</summary>
-    public static AkkaConfigurationBuilder WithWorker(this AkkaConfigurationBuilder builder, WorkerSettings settings) =>
-        builder.WithActors((system, registry) => registry.Register<WorkerActor>(system.ActorOf(WorkerActor.Props(settings), WorkerActor.Name)));
+    public static AkkaConfigurationBuilder WithWorker(this AkkaConfigurationBuilder builder, WorkerSettings settings, JobConfinement confinement) =>
+        builder.WithActors((system, registry) => registry.Register<WorkerActor>(system.ActorOf(WorkerActor.Props(settings, confinement), WorkerActor.Name)));
 
     /// <summary>The coordinator role (/user/coordinator).</summary>
     public static AkkaConfigurationBuilder WithCoordinator(this AkkaConfigurationBuilder builder, CoordinatorSettings settings, BlobStore blobs) =>

@@ -114,7 +114,7 @@ public sealed class StatusHub : ReceiveActor, IWithTimers
                 workers.Add(new WorkerStatus(address, shown, w.Slots, w.Running, w.PeakRunning, w.Completed, w.Failed, h.Discrepancies, w.Cores,
                     w.LoadAverage, w.MeanCompileSeconds,
                     w.Toolchains.Select(t => new ToolchainStatus(t.Name, t.Version, t.Target, t.Fingerprint)).ToArray(),
-                    w.RefusedCoordinators));
+                    w.RefusedCoordinators, w.Sandbox));
             }
             if (report.Coordinator is { } c)
                 coordinators.Add(new CoordinatorStatus(address, c.Queued, c.InFlight, c.LocalSlots, c.LocalSlotsBusy, c.Distributed, c.Local,

@@ -20,13 +20,15 @@ public sealed record OfferedToolchain(
 
 /// <summary>A worker's answer to <see cref="CoordinatorHello"/> (and again whenever what it offers changes).</summary>
 /// <param name="MaxJobBytes">The largest job it takes (its actorcompile.max-job-size): a coordinator sends it no bigger one.</param>
+/// <param name="Refusal">Why this worker serves no job at all (its sandbox does not work), or null.</param>
 public sealed record WorkerCapabilities(
     IActorRef Worker,
     string Address,
     int Slots,
     int Cores,
     OfferedToolchain[] Toolchains,
-    long MaxJobBytes) : IClusterMessage;
+    long MaxJobBytes,
+    string? Refusal = null) : IClusterMessage;
 
 /// <summary>A worker will not serve this coordinator.</summary>
 public sealed record WorkerRefusal(IActorRef Worker, string Reason) : IClusterMessage;

@@ -17,7 +17,8 @@ public sealed record WorkerReport(
     double LoadAverage,
     double MeanCompileSeconds,
     ToolchainReport[] Toolchains,
-    string[] RefusedCoordinators) : IClusterMessage;
+    string[] RefusedCoordinators,
+    string Sandbox = "") : IClusterMessage;
 
 /// <summary>A coordinator's view, including what it knows about each worker (backed off, discrepancies) and the toolchains its wrappers asked for that no worker offers.</summary>
 public sealed record CoordinatorReport(

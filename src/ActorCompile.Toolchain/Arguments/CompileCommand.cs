@@ -60,7 +60,6 @@ public sealed class CompileCommand
 
     public string? Source { get; private set; }
     public SourceLanguage Language { get; private set; }
-    public bool ProducesAssembly { get; private set; }
 
     /// <summary>The output file: the -o value, or the name the driver derives from the source.</summary>
     public string? Output { get; private set; }
@@ -95,6 +94,8 @@ public sealed class CompileCommand
             var rule = OptionTable.Find(token, out var attached);
             if (rule is null)
             {
+                // An allow list: what the table does not know stays on this machine.
+                KeepLocal(OptionTable.UnknownReason(token));
                 parsed.Add(new ParsedArgument(i, token, null, null, false));
                 continue;
             }
@@ -113,7 +114,7 @@ public sealed class CompileCommand
                 separate = true;
             }
             parsed.Add(new ParsedArgument(separate ? i - 1 : i, token, rule, value, separate));
-            if (rule.Role == OptionRole.Local) KeepLocal(rule.Reason ?? $"{token} is compiled locally");
+            if (rule.Role == OptionRole.Local) KeepLocal(rule.Reason ?? OptionTable.UnknownReason(token));
             else if (rule.Check is not null && value is not null && rule.Check(value) is { } why) KeepLocal(why);
         }
 
@@ -122,86 +123,95 @@ public sealed class CompileCommand
         return command;
     }
 
+    /// <summary>What the parsed arguments say about the compile, gathered in one pass.</summary>
+    private sealed class Summary
+    {
+        public bool ToObject, ToAssembly, DependencyOutput;
+        public string? ExplicitOutput, DependencyFile, PreprocessorDependencyFile;
+        public int Outputs, DependencyFiles;
+        public readonly List<(string Path, SourceLanguage Language)> Sources = new();
+        public readonly List<string> Others = new();
+        /// <summary>Why an input keeps the command local (stdin, another language, an assembler file).</summary>
+        public string? InputReason;
+    }
+
     private void Analyse(string? reason)
     {
-        bool toObject = false, toAssembly = false, dependencyOutput = false;
-        string? explicitOutput = null, dependencyFile = null, wpDependencyFile = null;
-        int outputs = 0, dependencyFiles = 0;
+        var summary = Summarise(Parsed);
+        LocalReason = reason ?? summary.InputReason ?? Verdict(summary);
+        if (summary.Sources.Count == 1) (Source, Language) = summary.Sources[0];
+        if (Source is not null)
+            Output = summary.ExplicitOutput ?? Path.GetFileNameWithoutExtension(Source) + (summary.ToAssembly ? ".s" : ".o");
+        if (summary.PreprocessorDependencyFile is not null)
+            Dependencies = new DependencyRequest(summary.PreprocessorDependencyFile);
+        else if (summary.DependencyOutput && Source is not null)
+            Dependencies = new DependencyRequest(summary.DependencyFile ?? DefaultDependencyFile(summary.ExplicitOutput, Source));
+    }
+
+    private static Summary Summarise(IReadOnlyList<ParsedArgument> parsed)
+    {
+        var s = new Summary();
         SourceLanguage? forced = null;
         string? forcedName = null;
-        var sources = new List<(string Path, SourceLanguage Language)>();
-        var others = new List<string>();
-
-        foreach (var p in Parsed)
+        foreach (var p in parsed)
         {
             if (p.IsInput)
             {
-                if (p.Token == "-") { reason ??= "the source is read from standard input"; continue; }
-                if (forcedName is not null && forced is null)
-                {
-                    reason ??= $"language '{forcedName}' is not C, C++ or Objective-C";
-                    continue;
-                }
-                var ext = Path.GetExtension(p.Token);
-                if (forced is { } lang) sources.Add((p.Token, lang));
-                else if (LanguagesByExtension.TryGetValue(ext, out var byExt)) sources.Add((p.Token, byExt));
-                else if (LocalInputKinds.TryGetValue(ext, out var kind)) reason ??= $"{p.Token} is {kind}";
-                else others.Add(p.Token);
+                AddInput(s, p.Token, forced, forcedName);
                 continue;
             }
             switch (p.Role)
             {
-                case OptionRole.CompileToObject: toObject = true; break;
-                case OptionRole.CompileToAssembly: toAssembly = true; break;
-                case OptionRole.Output: explicitOutput = p.Value; outputs++; break;
-                case OptionRole.DependencyOutput: dependencyOutput = true; break;
-                case OptionRole.DependencyFile: dependencyFile = p.Value; dependencyFiles++; break;
+                case OptionRole.CompileToObject: s.ToObject = true; break;
+                case OptionRole.CompileToAssembly: s.ToAssembly = true; break;
+                case OptionRole.Output: s.ExplicitOutput = p.Value; s.Outputs++; break;
+                case OptionRole.DependencyOutput: s.DependencyOutput = true; break;
+                case OptionRole.DependencyFile: s.DependencyFile = p.Value; s.DependencyFiles++; break;
                 case OptionRole.PreprocessorOptions when p.Value is { } wp && (wp.StartsWith("-MD,", StringComparison.Ordinal) || wp.StartsWith("-MMD,", StringComparison.Ordinal)):
-                    wpDependencyFile = wp[(wp.IndexOf(',') + 1)..];
-                    dependencyFiles++;
+                    s.PreprocessorDependencyFile = wp[(wp.IndexOf(',') + 1)..];
+                    s.DependencyFiles++;
                     break;
                 case OptionRole.Language:
-                    forcedName = p.Value;
-                    forced = p.Value switch
-                    {
-                        "c" => SourceLanguage.C,
-                        "c++" => SourceLanguage.CPlusPlus,
-                        "objective-c" => SourceLanguage.ObjectiveC,
-                        "objective-c++" => SourceLanguage.ObjectiveCPlusPlus,
-                        _ => null,
-                    };
-                    if (p.Value == "none") forcedName = null;
+                    forcedName = p.Value == "none" ? null : p.Value;
+                    forced = LanguageNamed(p.Value);
                     break;
             }
         }
+        return s;
+    }
 
-        if (reason is null)
-        {
-            if (!toObject && !toAssembly) reason = "no -c or -S: the command links";
-            else if (sources.Count == 0 && others.Count == 0) reason = "no source file";
-            else if (sources.Count > 1) reason = $"several sources ({string.Join(", ", sources.Select(s => s.Path))})";
-            else if (others.Count > 0) reason = $"{others[0]} is not a C, C++ or Objective-C source";
-            else if (outputs > 1) reason = "more than one -o";
-            else if (explicitOutput == "-") reason = "-o - writes the output to standard output";
-            else if (dependencyFiles > 1) reason = "more than one dependency file";
-            else if (Path.GetFileName(sources[0].Path).StartsWith("conftest", StringComparison.Ordinal))
-                reason = "configure tests run locally";
-        }
+    private static SourceLanguage? LanguageNamed(string? name) => name switch
+    {
+        "c" => SourceLanguage.C,
+        "c++" => SourceLanguage.CPlusPlus,
+        "objective-c" => SourceLanguage.ObjectiveC,
+        "objective-c++" => SourceLanguage.ObjectiveCPlusPlus,
+        _ => null,
+    };
 
-        LocalReason = reason;
-        if (sources.Count == 1)
-        {
-            Source = sources[0].Path;
-            Language = sources[0].Language;
-        }
-        ProducesAssembly = toAssembly;
-        if (Source is not null)
-            Output = explicitOutput ?? Path.GetFileNameWithoutExtension(Source) + (toAssembly ? ".s" : ".o");
+    private static void AddInput(Summary s, string token, SourceLanguage? forced, string? forcedName)
+    {
+        if (token == "-") { s.InputReason ??= "the source is read from standard input"; return; }
+        if (forcedName is not null && forced is null) { s.InputReason ??= $"language '{forcedName}' is not C, C++ or Objective-C"; return; }
+        var ext = Path.GetExtension(token);
+        if (forced is { } language) s.Sources.Add((token, language));
+        else if (LanguagesByExtension.TryGetValue(ext, out var byExtension)) s.Sources.Add((token, byExtension));
+        else if (LocalInputKinds.TryGetValue(ext, out var kind)) s.InputReason ??= $"{token} is {kind}";
+        else s.Others.Add(token);
+    }
 
-        if (wpDependencyFile is not null)
-            Dependencies = new DependencyRequest(wpDependencyFile);
-        else if (dependencyOutput && Source is not null)
-            Dependencies = new DependencyRequest(dependencyFile ?? DefaultDependencyFile(explicitOutput, Source));
+    /// <summary>Why a command whose every option and input may travel is still not one distributable compile, or null.</summary>
+    private static string? Verdict(Summary s)
+    {
+        if (!s.ToObject && !s.ToAssembly) return "no -c or -S: the command links";
+        if (s.Sources.Count == 0 && s.Others.Count == 0) return "no source file";
+        if (s.Sources.Count > 1) return $"several sources ({string.Join(", ", s.Sources.Select(x => x.Path))})";
+        if (s.Others.Count > 0) return $"{s.Others[0]} is not a C, C++ or Objective-C source";
+        if (s.Outputs > 1) return "more than one -o";
+        if (s.ExplicitOutput == "-") return "-o - writes the output to standard output";
+        if (s.DependencyFiles > 1) return "more than one dependency file";
+        if (Path.GetFileName(s.Sources[0].Path).StartsWith("conftest", StringComparison.Ordinal)) return "configure tests run locally";
+        return null;
     }
 
     /// <summary>

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using ActorCompile.Toolchain.Processes;
@@ -15,7 +14,7 @@ public sealed class ToolchainProbeException(string message) : Exception(message)
 /// Computes a compiler's <see cref="ToolchainIdentity"/>: target triple, full version, the driver's
 /// configuration from -v, and the content hashes of the driver, the compiler proper (cc1/cc1plus, or
 /// clang itself) and the assembler it runs. Costs a few process starts and reading the binaries, so
-/// callers cache the answer by path, size and modification time (<see cref="ToolchainCache"/>).
+/// callers remember the answer by the compiler's key (<see cref="CompilerKey"/>).
 /// </summary>
 public static class ToolchainProbe
 {
@@ -115,29 +114,4 @@ public static class ToolchainProbe
         await using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
         return Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellationToken));
     }
-}
-
-/// <summary>
-/// Remembers <see cref="ToolchainIdentity"/> by the compiler's path, canonical path, size and
-/// modification time, so that each compiler binary is probed once (until it changes).
-/// </summary>
-public sealed class ToolchainCache
-{
-    private readonly ConcurrentDictionary<string, ToolchainIdentity> _known = new(StringComparer.Ordinal);
-
-    /// <summary>The cache key of a compiler path, or null when it does not exist.</summary>
-    public static string? KeyOf(string path)
-    {
-        var canonical = Native.RealPath(path);
-        if (canonical is null) return null;
-        var info = new FileInfo(canonical);
-        if (!info.Exists) return null;
-        return $"{path}\u001f{canonical}\u001f{info.Length}\u001f{info.LastWriteTimeUtc.Ticks}";
-    }
-
-    public bool TryGet(string key, out ToolchainIdentity identity) => _known.TryGetValue(key, out identity!);
-
-    public void Add(string key, ToolchainIdentity identity) => _known[key] = identity;
-
-    public int Count => _known.Count;
 }

@@ -23,42 +23,72 @@ public static class InputCollector
     /// <param name="systemIncludeDirectories">The compiler's own header directories for this command.</param>
     public static CollectResult Collect(CompileCommand command, string cwd, IReadOnlyList<string> dependencies, IReadOnlyList<string> systemIncludeDirectories)
     {
-        var entries = new Dictionary<string, MirrorEntry>(StringComparer.Ordinal);
-        var contents = new Dictionary<string, byte[]>(StringComparer.Ordinal);
-        var directories = new HashSet<string>(StringComparer.Ordinal);
-        var probes = new List<(string Name, string FromDirectory)>();
+        var mirror = new Mirror();
+        var includeDirectories = SearchedDirectories(command, cwd, systemIncludeDirectories);
+        mirror.AddDirectory(cwd);
+        foreach (var d in includeDirectories) mirror.AddDirectory(d);
+        if (command.Output is { } output) mirror.AddDirectory(Path.GetDirectoryName(MirrorPaths.Absolute(output, cwd)) ?? "/");
+        if (command.Dependencies is { } deps) mirror.AddDirectory(Path.GetDirectoryName(MirrorPaths.Absolute(deps.File, cwd)) ?? "/");
 
-        void AddDirectory(string absolute)
+        foreach (var dependency in dependencies)
+            if (mirror.AddFile(dependency, cwd) is { } why) return new CollectResult(null, why);
+        mirror.AddProbes(includeDirectories);
+        if (mirror.Entries() is not { } list) return new CollectResult(null, mirror.Conflict);
+        return new CollectResult(new JobInputs(list, mirror.Contents, PreincludesStdcPredef(command, dependencies)), null);
+    }
+
+    /// <summary>The directories a header is searched in: -I, -iquote, -isystem, -idirafter, then the compiler's own.</summary>
+    private static List<string> SearchedDirectories(CompileCommand command, string cwd, IReadOnlyList<string> systemIncludeDirectories)
+    {
+        var directories = new List<string>();
+        foreach (var p in command.Parsed)
+            if (p.Role == OptionRole.IncludeDirectory && p.Value is { Length: > 0 } dir)
+                directories.Add(MirrorPaths.Absolute(dir, cwd));
+        directories.AddRange(systemIncludeDirectories);
+        return directories;
+    }
+
+    /// <summary>
+    /// gcc reads stdc-predef.h before the source unless told not to; the worker's -nostdinc turns that off,
+    /// so the job says whether to put it back (the scan lists it right after the source when it was read).
+    /// </summary>
+    private static bool PreincludesStdcPredef(CompileCommand command, IReadOnlyList<string> dependencies) =>
+        dependencies.Count > 1
+        && dependencies[1].EndsWith("/stdc-predef.h", StringComparison.Ordinal)
+        && !command.Parsed.Any(p => p.Token is "-nostdinc" or "-ffreestanding" or "-fno-hosted"
+            || (p.Role == OptionRole.IncludeFile && p.Value is { } f && f.EndsWith("stdc-predef.h", StringComparison.Ordinal)));
+
+    /// <summary>The mirror being collected: its files with their contents, its directories, and the __has_include probes to answer.</summary>
+    private sealed class Mirror
+    {
+        private readonly Dictionary<string, MirrorEntry> _entries = new(StringComparer.Ordinal);
+        private readonly HashSet<string> _directories = new(StringComparer.Ordinal);
+        private readonly List<(string Name, string FromDirectory)> _probes = new();
+
+        public Dictionary<string, byte[]> Contents { get; } = new(StringComparer.Ordinal);
+        public string? Conflict { get; private set; }
+
+        /// <summary>A directory that exists on the target (and every directory a ".." in its path walks through).</summary>
+        public void AddDirectory(string absolute)
         {
             var traversed = new List<string>();
             var norm = MirrorPaths.Normalize(absolute, traversed);
-            foreach (var t in traversed) directories.Add(t);
-            if (Directory.Exists(absolute)) directories.Add(norm);
+            foreach (var t in traversed) _directories.Add(t);
+            if (Directory.Exists(absolute)) _directories.Add(norm);
         }
 
-        AddDirectory(cwd);
-        var includeDirectories = new List<string>();
-        foreach (var p in command.Parsed)
-        {
-            if (p.Role == OptionRole.IncludeDirectory && p.Value is { Length: > 0 } dir)
-                includeDirectories.Add(MirrorPaths.Absolute(dir, cwd));
-        }
-        includeDirectories.AddRange(systemIncludeDirectories);
-        foreach (var d in includeDirectories) AddDirectory(d);
-        if (command.Output is { } output) AddDirectory(Path.GetDirectoryName(MirrorPaths.Absolute(output, cwd)) ?? "/");
-        if (command.Dependencies is { } deps) AddDirectory(Path.GetDirectoryName(MirrorPaths.Absolute(deps.File, cwd)) ?? "/");
-
-        foreach (var dependency in dependencies)
+        /// <summary>A file the compile reads, with its content; the reason to stay local when it cannot be mirrored.</summary>
+        public string? AddFile(string dependency, string cwd)
         {
             var absolute = MirrorPaths.Absolute(dependency, cwd);
             var traversed = new List<string>();
             var norm = MirrorPaths.Normalize(absolute, traversed);
-            foreach (var t in traversed) directories.Add(t);
+            foreach (var t in traversed) _directories.Add(t);
             if (norm.EndsWith(".gch", StringComparison.Ordinal) || norm.EndsWith(".pch", StringComparison.Ordinal))
-                return Local($"{dependency} is a precompiled header");
+                return $"{dependency} is a precompiled header";
             // gcc lists the header, not the .gch it actually loads; precompiled headers stay on this machine.
             if (File.Exists(absolute + ".gch") || Directory.Exists(absolute + ".gch"))
-                return Local($"{dependency}.gch is a precompiled header");
+                return $"{dependency}.gch is a precompiled header";
             byte[] content;
             FileInfo info;
             try
@@ -68,61 +98,61 @@ public static class InputCollector
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                return Local($"cannot read {dependency}: {e.Message}");
+                return $"cannot read {dependency}: {e.Message}";
             }
             var hash = Convert.ToHexStringLower(SHA256.HashData(content));
-            if (entries.TryGetValue(norm, out var existing))
-            {
-                if (existing.Hash != hash)
-                    return Local($"{dependency} and another path name the same place ({norm}) with different contents");
-                continue;
-            }
-            entries[norm] = new MirrorEntry(MirrorEntryKind.File, norm, hash, content.Length, ToUnixMilliseconds(info.LastWriteTimeUtc));
-            contents[hash] = content;
-            if (content.AsSpan().IndexOf(HasInclude) >= 0)
-            {
-                var names = FindHasIncludeNames(content, out var computed);
-                if (computed) return Local($"{dependency} uses __has_include with a computed argument");
-                var from = Path.GetDirectoryName(norm) ?? "/";
-                foreach (var n in names) probes.Add((n, from));
-            }
+            if (_entries.TryGetValue(norm, out var existing))
+                return existing.Hash == hash ? null : $"{dependency} and another path name the same place ({norm}) with different contents";
+            _entries[norm] = new MirrorEntry(MirrorEntryKind.File, norm, hash, content.Length, ToUnixMilliseconds(info.LastWriteTimeUtc));
+            Contents[hash] = content;
+            if (content.AsSpan().IndexOf(HasInclude) < 0) return null;
+            var names = FindHasIncludeNames(content, out var computed);
+            if (computed) return $"{dependency} uses __has_include with a computed argument";
+            var from = Path.GetDirectoryName(norm) ?? "/";
+            foreach (var n in names) _probes.Add((n, from));
+            return null;
         }
 
-        foreach (var (name, from) in probes)
+        /// <summary>Placeholders for the files __has_include finds on the target, where the worker's compiler will look.</summary>
+        public void AddProbes(IReadOnlyList<string> includeDirectories)
         {
-            if (name.StartsWith('/'))
+            foreach (var (name, from) in _probes)
             {
-                AddPlaceholder(name);
-                continue;
+                if (name.StartsWith('/'))
+                {
+                    AddPlaceholder(name);
+                    continue;
+                }
+                AddPlaceholder(from + "/" + name);
+                foreach (var d in includeDirectories) AddPlaceholder(d + "/" + name);
             }
-            AddPlaceholder(from + "/" + name);
-            foreach (var d in includeDirectories) AddPlaceholder(d + "/" + name);
         }
 
-        void AddPlaceholder(string absolute)
+        private void AddPlaceholder(string absolute)
         {
             var traversed = new List<string>();
             var norm = MirrorPaths.Normalize(absolute, traversed);
-            if (entries.ContainsKey(norm) || !File.Exists(absolute)) return;
-            foreach (var t in traversed) directories.Add(t);
-            entries[norm] = new MirrorEntry(MirrorEntryKind.Placeholder, norm, null, 0, ToUnixMilliseconds(File.GetLastWriteTimeUtc(absolute)));
+            if (_entries.ContainsKey(norm) || !File.Exists(absolute)) return;
+            foreach (var t in traversed) _directories.Add(t);
+            _entries[norm] = new MirrorEntry(MirrorEntryKind.Placeholder, norm, null, 0, ToUnixMilliseconds(File.GetLastWriteTimeUtc(absolute)));
         }
 
-        var list = new List<MirrorEntry>(directories.Count + entries.Count);
-        foreach (var d in directories.Order(StringComparer.Ordinal))
+        /// <summary>Directories first (in order, so parents come before children), then files and placeholders; null on a conflict.</summary>
+        public List<MirrorEntry>? Entries()
         {
-            if (entries.ContainsKey(d)) return Local($"{d} is both a file and a directory in the mirror");
-            list.Add(new MirrorEntry(MirrorEntryKind.Directory, d, null, 0, 0));
+            var list = new List<MirrorEntry>(_directories.Count + _entries.Count);
+            foreach (var d in _directories.Order(StringComparer.Ordinal))
+            {
+                if (_entries.ContainsKey(d))
+                {
+                    Conflict = $"{d} is both a file and a directory in the mirror";
+                    return null;
+                }
+                list.Add(new MirrorEntry(MirrorEntryKind.Directory, d, null, 0, 0));
+            }
+            list.AddRange(_entries.Values);
+            return list;
         }
-        list.AddRange(entries.Values);
-
-        bool preinclude = dependencies.Count > 1
-            && dependencies[1].EndsWith("/stdc-predef.h", StringComparison.Ordinal)
-            && !command.Parsed.Any(p => p.Token is "-nostdinc" or "-ffreestanding" or "-fno-hosted"
-                || (p.Role == OptionRole.IncludeFile && p.Value is { } f && f.EndsWith("stdc-predef.h", StringComparison.Ordinal)));
-        return new CollectResult(new JobInputs(list, contents, preinclude), null);
-
-        static CollectResult Local(string why) => new(null, why);
     }
 
     public static long ToUnixMilliseconds(DateTime utc) => new DateTimeOffset(DateTime.SpecifyKind(utc, DateTimeKind.Utc)).ToUnixTimeMilliseconds();

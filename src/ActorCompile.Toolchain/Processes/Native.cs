@@ -29,6 +29,9 @@ public static partial class Native
     [LibraryImport("libc", EntryPoint = "chmod", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int chmod(string path, uint mode);
 
+    [LibraryImport("libc", EntryPoint = "link", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int link(string existing, string created);
+
     private const nuint TIOCGWINSZ = 0x5413;
 
     /// <summary>struct statx: a layout that is the same on every Linux architecture.</summary>
@@ -93,6 +96,9 @@ public static partial class Native
     }
 
     public static uint UserId() => getuid();
+
+    /// <summary>link(2): a hard link; false when it cannot be made (another file system, not permitted).</summary>
+    public static bool HardLink(string existing, string created) => link(existing, created) == 0;
 
     /// <summary>chmod(2); returns false (with errno in Marshal.GetLastPInvokeError) on failure.</summary>
     public static bool ChangeMode(string path, uint mode) => chmod(path, mode) == 0;

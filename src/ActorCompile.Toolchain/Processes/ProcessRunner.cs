@@ -2,8 +2,8 @@ using System.Diagnostics;
 
 namespace ActorCompile.Toolchain.Processes;
 
-/// <summary>What a finished program left behind.</summary>
-public sealed record ProcessResult(int ExitCode, byte[] Stdout, byte[] Stderr, TimeSpan Elapsed)
+/// <summary>What a finished program left behind. <paramref name="OutputExceeded"/>: it printed more than it was allowed and was killed.</summary>
+public sealed record ProcessResult(int ExitCode, byte[] Stdout, byte[] Stderr, TimeSpan Elapsed, bool OutputExceeded = false)
 {
     public string StdoutText => System.Text.Encoding.UTF8.GetString(Stdout);
     public string StderrText => System.Text.Encoding.UTF8.GetString(Stderr);
@@ -21,12 +21,15 @@ public static class ProcessRunner
     /// cc1 and as included) before the cancellation is reported.
     /// </summary>
     /// <param name="environment">When given, the program gets exactly this environment.</param>
+    /// <param name="maxOutputBytes">The most a program may print on each of stdout and stderr: past it, reading
+    /// stops, the process tree is killed and the result says so. Memory never grows beyond it.</param>
     public static async Task<ProcessResult> RunAsync(
         string program,
         IEnumerable<string> args,
         string? workingDirectory = null,
         IReadOnlyDictionary<string, string>? environment = null,
         byte[]? stdin = null,
+        int maxOutputBytes = int.MaxValue,
         CancellationToken cancellationToken = default)
     {
         var psi = new ProcessStartInfo(program)
@@ -53,12 +56,16 @@ public static class ProcessRunner
         {
             throw new ProcessStartException(program, e);
         }
-        using var kill = cancellationToken.Register(() =>
+        void Kill()
         {
+            // Already gone (InvalidOperationException) or not ours to kill any more: nothing left to stop.
             try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { } catch (System.ComponentModel.Win32Exception) { }
-        });
-        var stdoutTask = ReadAllAsync(process.StandardOutput.BaseStream);
-        var stderrTask = ReadAllAsync(process.StandardError.BaseStream);
+        }
+        using var kill = cancellationToken.Register(Kill);
+        int exceeded = 0;
+        void TooMuch() { Interlocked.Exchange(ref exceeded, 1); Kill(); }
+        var stdoutTask = ReadAllAsync(process.StandardOutput.BaseStream, maxOutputBytes, TooMuch);
+        var stderrTask = ReadAllAsync(process.StandardError.BaseStream, maxOutputBytes, TooMuch);
         try
         {
             if (stdin is { Length: > 0 }) await process.StandardInput.BaseStream.WriteAsync(stdin, CancellationToken.None);
@@ -72,7 +79,7 @@ public static class ProcessRunner
         var stdout = await stdoutTask;
         var stderr = await stderrTask;
         cancellationToken.ThrowIfCancellationRequested();
-        return new ProcessResult(process.ExitCode, stdout, stderr, started.Elapsed);
+        return new ProcessResult(process.ExitCode, stdout, stderr, started.Elapsed, exceeded == 1);
     }
 
     /// <summary>Starts a process; a program that cannot be started becomes a <see cref="ProcessStartException"/>.</summary>
@@ -128,10 +135,24 @@ public static class ProcessRunner
         }
     }
 
-    private static async Task<byte[]> ReadAllAsync(Stream stream)
+    /// <summary>Reads a stream to its end, keeping at most <paramref name="limit"/> bytes; past that it calls <paramref name="exceeded"/> and drains the rest.</summary>
+    private static async Task<byte[]> ReadAllAsync(Stream stream, int limit, Action exceeded)
     {
         using var buffer = new MemoryStream();
-        await stream.CopyToAsync(buffer);
+        var chunk = new byte[1 << 16];
+        bool over = false;
+        int n;
+        while ((n = await stream.ReadAsync(chunk)) > 0)
+        {
+            if (over) continue;
+            if (buffer.Length + n > limit)
+            {
+                over = true;
+                exceeded();
+                continue;
+            }
+            buffer.Write(chunk, 0, n);
+        }
         return buffer.ToArray();
     }
 }

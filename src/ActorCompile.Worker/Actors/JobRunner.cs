@@ -4,46 +4,56 @@ using ActorCompile.Protocol;
 using ActorCompile.Protocol.Messages;
 using ActorCompile.Toolchain.Jobs;
 using ActorCompile.Worker.Execution;
+using ActorCompile.Worker.Toolchains;
 
 namespace ActorCompile.Worker.Actors;
 
 /// <summary>
-/// Runs one job on the worker and reports to its supervisor: stores the contents that came with it,
-/// asks for those still missing, builds the mirror, runs the compiler, returns the result. A CancelJob
-/// or the death of the supervisor kills the compiler; the job directory is removed in every case.
+/// Runs one job on the worker and reports to its supervisor: takes in the contents that came with it
+/// (each checked against its hash), asks for those still missing, builds the mirror, runs the compiler
+/// in its toolchain's sealed root, returns the result. Hashing, disk writes and the compile itself run
+/// off the actor's thread and come back as messages. A CancelJob or the death of the supervisor kills
+/// the compiler; the job directory is removed in every case.
 /// </summary>
 public sealed class JobRunner : ReceiveActor, IWithTimers
 {
     public sealed record Finished(string JobId, bool Succeeded, bool Cancelled, long Milliseconds, string? FailureReason) : INoSerializationVerificationNeeded;
 
+    /// <summary>The worker's parts a job uses.</summary>
+    public sealed record Tools(WorkerSettings Settings, BlobCache Blobs, ToolchainStore Store, JobConfinement Confinement);
+
     private sealed record Outcome(CompileOutcome Result) : INoSerializationVerificationNeeded;
-    private sealed record Crashed(Exception Error);
+    private sealed record Crashed(Exception Error) : INoSerializationVerificationNeeded;
+    /// <summary>Contents taken in: null, or why the job is refused.</summary>
+    private sealed record TakenIn(string? Refusal) : INoSerializationVerificationNeeded;
     private sealed class BlobsTimeout : INoSerializationVerificationNeeded { public static readonly BlobsTimeout Instance = new(); }
 
     private readonly CompileJob _job;
     private readonly WorkerToolchain _toolchain;
-    private readonly WorkerSettings _settings;
-    private readonly BlobCache _blobs;
-    private readonly JobConfinement? _confinement;
+    private readonly Tools _tools;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly CancellationTokenSource _cancel = new();
     private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
     private IDisposable? _pin;
     private JobWorkspace? _workspace;
     private bool _reported;
+    private bool _askedForBlobs;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public JobRunner(CompileJob job, WorkerToolchain toolchain, WorkerSettings settings, BlobCache blobs, JobConfinement? confinement)
+    public JobRunner(CompileJob job, WorkerToolchain toolchain, Tools tools)
     {
         _job = job;
         _toolchain = toolchain;
-        _settings = settings;
-        _blobs = blobs;
-        _confinement = confinement;
+        _tools = tools;
         Context.Watch(job.Supervisor);
-        Become(AwaitingInputs);
+        Become(TakingIn);
     }
+
+    public static Props Props(CompileJob job, WorkerToolchain toolchain, Tools tools) =>
+        Akka.Actor.Props.Create(() => new JobRunner(job, toolchain, tools));
+
+    protected override void PreStart() => TakeIn(_job.Blobs);
 
     /// <summary>In every state: the supervisor may cancel the job or go away.</summary>
     private void Cancellation()
@@ -52,13 +62,19 @@ public sealed class JobRunner : ReceiveActor, IWithTimers
         Receive<CancelJob>(_ => Cancel("cancelled by its coordinator"));
     }
 
-    public static Props Props(CompileJob job, WorkerToolchain toolchain, WorkerSettings settings, BlobCache blobs, JobConfinement? confinement = null) =>
-        Akka.Actor.Props.Create(() => new JobRunner(job, toolchain, settings, blobs, confinement));
-
-    protected override void PreStart()
+    private void TakeIn(IReadOnlyList<Blob> blobs)
     {
-        foreach (var blob in _job.Blobs)
+        var cache = _tools.Blobs;
+        var limit = _tools.Settings.MaxJobBytes;
+        Task.Run(() => Store(blobs, cache, limit)).PipeTo(Self, success: r => new TakenIn(r), failure: e => new Crashed(e));
+    }
+
+    /// <summary>Decompresses and stores contents (off the actor's thread); the cache checks each against its hash.</summary>
+    private static string? Store(IReadOnlyList<Blob> blobs, BlobCache cache, long limit)
+    {
+        foreach (var blob in blobs)
         {
+            if (blob.Length > limit) return $"content {blob.Hash} is larger than the largest job";
             byte[] content;
             try
             {
@@ -66,51 +82,46 @@ public sealed class JobRunner : ReceiveActor, IWithTimers
             }
             catch (InvalidDataException e)
             {
-                Fail($"refused: content {blob.Hash} is malformed: {e.Message}", refused: true);
-                return;
+                return $"content {blob.Hash} is malformed: {e.Message}";
             }
-            if (!_blobs.Add(blob.Hash, content))
-            {
-                Fail($"refused: content sent as {blob.Hash} does not have that SHA-256", refused: true);
-                return;
-            }
+            if (!cache.Add(blob.Hash, content)) return $"content sent as {blob.Hash} does not have that SHA-256";
         }
-        var missing = MissingBlobs();
-        if (missing.Count == 0) { Start(); return; }
-        _job.Supervisor.Tell(new NeedJobBlobs(_job.JobId, missing.ToArray()), Self);
-        Timers.StartSingleTimer("inputs", BlobsTimeout.Instance, TimeSpan.FromSeconds(60));
+        return null;
+    }
+
+    private void TakingIn()
+    {
+        Receive<TakenIn>(t =>
+        {
+            if (t.Refusal is { } refusal) { Fail($"refused: {refusal}", refused: true); return; }
+            var missing = MissingBlobs();
+            if (missing.Count == 0) { Start(); return; }
+            if (_askedForBlobs) { Fail($"inputs still missing after they were sent: {string.Join(", ", missing.Take(3))}", refused: false); return; }
+            _askedForBlobs = true;
+            _job.Supervisor.Tell(new NeedJobBlobs(_job.JobId, missing.ToArray()), Self);
+            Timers.StartSingleTimer("inputs", BlobsTimeout.Instance, TimeSpan.FromSeconds(60));
+        });
+        Receive<JobBlobs>(m => _askedForBlobs && m.JobId == _job.JobId, m =>
+        {
+            Timers.Cancel("inputs");
+            TakeIn(m.Blobs);
+        });
+        Receive<BlobsTimeout>(_ => Fail("the job's inputs did not arrive within 60 s", refused: false));
+        Receive<Crashed>(c => Fail($"the worker could not store the job's inputs: {c.Error.Message}", refused: false));
+        Cancellation();
     }
 
     private List<string> MissingBlobs() =>
-        _blobs.Missing(_job.Mirror.Where(e => e.Kind == (byte)MirrorEntryKind.File && e.Hash is not null).Select(e => e.Hash!));
-
-    private void AwaitingInputs()
-    {
-        Receive<JobBlobs>(m =>
-        {
-            foreach (var blob in m.Blobs)
-            {
-                byte[] content;
-                try { content = Payload.Decompress(blob.Compressed, blob.Length); }
-                catch (InvalidDataException e) { Fail($"refused: content {blob.Hash} is malformed: {e.Message}", refused: true); return; }
-                if (!_blobs.Add(blob.Hash, content)) { Fail($"refused: content sent as {blob.Hash} does not have that SHA-256", refused: true); return; }
-            }
-            var missing = MissingBlobs();
-            if (missing.Count == 0) Start();
-            else Fail($"inputs still missing after they were sent: {string.Join(", ", missing.Take(3))}", refused: false);
-        });
-        Receive<BlobsTimeout>(_ => Fail("the job's inputs did not arrive within 60 s", refused: false));
-        Cancellation();
-    }
+        _tools.Blobs.Missing(_job.Mirror.Where(e => e.Kind == (byte)MirrorEntryKind.File && e.Hash is not null).Select(e => e.Hash!));
 
     private void Start()
     {
         var hashes = _job.Mirror.Where(e => e.Kind == (byte)MirrorEntryKind.File && e.Hash is not null).Select(e => e.Hash!).Distinct().ToList();
-        _pin = _blobs.Pin(hashes);
+        _pin = _tools.Blobs.Pin(hashes);
         if (_pin is null) { Fail("inputs were evicted from the cache before the job started", refused: false); return; }
         try
         {
-            _workspace = JobWorkspace.Create(_settings.JobsDirectory, _job.JobId);
+            _workspace = JobWorkspace.Create(_tools.Settings.JobsDirectory, _job.JobId, _tools.Confinement.Sandboxed);
         }
         catch (MirrorException e)
         {
@@ -118,10 +129,28 @@ public sealed class JobRunner : ReceiveActor, IWithTimers
             return;
         }
         _job.Supervisor.Tell(new JobStarted(_job.JobId, Context.Parent), Context.Parent);
-        var timeout = TimeSpan.FromMilliseconds(Math.Clamp(_job.TimeoutMilliseconds, 1000, (long)_settings.JobTimeout.TotalMilliseconds));
-        RemoteCompilation.RunAsync(_job, _toolchain, _workspace, _blobs, timeout, _cancel.Token, _confinement)
-            .PipeTo(Self, success: r => new Outcome(r), failure: e => new Crashed(e));
+        var timeout = TimeSpan.FromMilliseconds(Math.Clamp(_job.TimeoutMilliseconds, 1000, (long)_tools.Settings.JobTimeout.TotalMilliseconds));
+        Execute(_workspace, timeout, _cancel.Token).PipeTo(Self, success: r => new Outcome(r), failure: e => new Crashed(e));
         Become(Compiling);
+    }
+
+    private async Task<CompileOutcome> Execute(JobWorkspace workspace, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        SealedRoot? root = null;
+        if (_tools.Confinement.Sandboxed)
+        {
+            if (_toolchain.Manifest is not { } manifest) return new FailedOutcome("the toolchain's files are not known on this worker", Refused: false);
+            try
+            {
+                root = await _tools.Store.RootAsync(manifest, file => file.Path);
+            }
+            catch (ToolchainStoreException e)
+            {
+                return new FailedOutcome(e.Message, Refused: false);
+            }
+        }
+        var execution = new JobExecution(_job, _toolchain, root, workspace, _tools.Blobs, _tools.Confinement, _tools.Settings.MaxJobBytes, timeout);
+        return await RemoteCompilation.RunAsync(execution, cancellationToken);
     }
 
     private void Compiling()

@@ -3,6 +3,7 @@ using Akka.Cluster;
 using Akka.Event;
 using ActorCompile.Protocol.Messages;
 using ActorCompile.Worker.Execution;
+using ActorCompile.Worker.Toolchains;
 
 namespace ActorCompile.Worker.Actors;
 
@@ -30,6 +31,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
 
     private readonly WorkerSettings _settings;
     private readonly BlobCache _blobs;
+    private readonly ToolchainStore _store;
     private readonly JobConfinement _confinement;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly string _address;
@@ -47,11 +49,14 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public WorkerActor(WorkerSettings settings)
+    /// <param name="confinement">How jobs are confined, probed before the actor starts (it runs programs).</param>
+    public WorkerActor(WorkerSettings settings, JobConfinement confinement)
     {
         _settings = settings;
+        PrivateDirectory.Create(settings.WorkDirectory);
         _blobs = new BlobCache(settings.BlobsDirectory, settings.BlobCacheBytes);
-        _confinement = JobConfinement.Create(settings.Sandbox, settings.JobMemoryBytes);
+        _store = new ToolchainStore(settings.ToolchainsDirectory);
+        _confinement = confinement;
         _address = AddressOf(Cluster.Get(Context.System).SelfAddress);
 
         Receive<CoordinatorHello>(hello =>
@@ -115,7 +120,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         Receive<GetReport>(_ => Sender.Tell(Report()));
     }
 
-    public static Props Props(WorkerSettings settings) => Akka.Actor.Props.Create(() => new WorkerActor(settings));
+    public static Props Props(WorkerSettings settings, JobConfinement confinement) => Akka.Actor.Props.Create(() => new WorkerActor(settings, confinement));
 
     public static string AddressOf(Address a) => $"{a.Host}:{a.Port}";
 
@@ -124,12 +129,11 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
 
     protected override void PreStart()
     {
-        Directory.CreateDirectory(_settings.WorkDirectory);
         if (Directory.Exists(_settings.JobsDirectory)) Directory.Delete(_settings.JobsDirectory, recursive: true);
-        Directory.CreateDirectory(_settings.JobsDirectory);
+        PrivateDirectory.Create(_settings.JobsDirectory);
         Timers.StartPeriodicTimer("tick", Tick.Instance, TimeSpan.FromSeconds(1));
         _log.Info("compilers run {0}", _confinement.Description);
-        if (_confinement.Refusal is not null) _log.Error("{0}: every job will be refused", _confinement.Refusal);
+        if (_confinement.Refusal is not null) _log.Error("this worker serves no job: {0}", _confinement.Refusal);
         _log.Info("worker ready: {0} slots, toolchains {1}", _settings.Slots,
             string.Join("; ", _settings.Toolchains.Select(t => $"{string.Join('/', t.Names)} = {t.Identity}")));
     }
@@ -137,7 +141,11 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
     protected override void PostStop()
     {
         try { if (Directory.Exists(_settings.JobsDirectory)) Directory.Delete(_settings.JobsDirectory, recursive: true); }
-        catch (IOException) { }
+        catch (IOException e)
+        {
+            // A compiler still being killed may hold a file; the next start removes the directory.
+            _log.Warning("could not remove {0}: {1}", _settings.JobsDirectory, e.Message);
+        }
     }
 
     private WorkerCapabilities Capabilities() => new(
@@ -147,13 +155,16 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         _settings.Cores,
         _settings.Toolchains.Select(t => new OfferedToolchain(string.Join(",", t.Names), t.Identity.Fingerprint, t.Identity.Family,
             t.Identity.Version, t.Identity.Target, t.Identity.DriverLanguage)).ToArray(),
-        _settings.MaxJobBytes);
+        _settings.MaxJobBytes,
+        _confinement.Refusal);
 
     private int Free => _settings.Slots - _running.Count - _outstanding.Count;
 
     /// <summary>One request per free slot, round-robin over coordinators that have work.</summary>
     private void Pull()
     {
+        // A worker that cannot confine a compile asks for nothing (its capabilities say why).
+        if (_confinement.Refusal is not null) return;
         while (Free > 0)
         {
             var next = NextCoordinatorWithWork();
@@ -204,7 +215,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
             Pull();
             return;
         }
-        var runner = Context.ActorOf(JobRunner.Props(job, toolchain, _settings, _blobs, _confinement));
+        var runner = Context.ActorOf(JobRunner.Props(job, toolchain, new JobRunner.Tools(_settings, _blobs, _store, _confinement)));
         _running[job.JobId] = runner;
         _peakRunning = Math.Max(_peakRunning, _running.Count);
         Pull();
@@ -241,7 +252,8 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         LoadAverage(),
         _recentSeconds.Count == 0 ? 0 : _recentSeconds.Average(),
         _settings.Toolchains.Select(t => new ToolchainReport(string.Join(",", t.Names), t.Identity.Version, t.Identity.Target, t.Identity.Fingerprint)).ToArray(),
-        _refused.Select(r => $"{r.Key}: {r.Value}").ToArray());
+        _refused.Select(r => $"{r.Key}: {r.Value}").ToArray(),
+        _confinement.Description);
 
     private static double LoadAverage()
     {

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using ActorCompile.Protocol.Storage;
 
 namespace ActorCompile.Worker.Execution;
 
@@ -6,104 +7,88 @@ namespace ActorCompile.Worker.Execution;
 /// The worker's store of file contents, by SHA-256, on disk (so that a mirror is filled by copying files).
 /// Every blob is checked against its name when it arrives: a coordinator cannot plant content under
 /// another file's hash. The least recently used blobs go when the store passes its size limit; a blob in
-/// use by a job being set up is never removed while it is pinned.
+/// use by a job being set up is never removed while it is pinned. A blob whose file cannot be deleted
+/// when it is evicted is remembered and deleted at the next eviction, never forgotten on disk.
 /// </summary>
 public sealed class BlobCache
 {
     private readonly string _directory;
-    private readonly long _limitBytes;
+    private readonly PinnedLru<string> _index;
     private readonly object _gate = new();
-    private readonly Dictionary<string, (long Size, long LastUse)> _index = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, int> _pins = new(StringComparer.Ordinal);
-    private long _bytes;
-    private long _clock;
+    /// <summary>Evicted blobs whose files could not be deleted yet.</summary>
+    private readonly Dictionary<string, string> _undeleted = new(StringComparer.Ordinal);
 
     public BlobCache(string directory, long limitBytes)
     {
         _directory = directory;
-        _limitBytes = limitBytes;
-        Directory.CreateDirectory(directory);
+        _index = new PinnedLru<string>(limitBytes);
+        Toolchains.PrivateDirectory.Create(directory);
+        // Whatever an earlier run left is not in the index: remove it, so the limit counts every byte here.
+        foreach (var stale in Directory.EnumerateFiles(directory)) File.Delete(stale);
     }
 
-    public long Bytes { get { lock (_gate) return _bytes; } }
-    public int Count { get { lock (_gate) return _index.Count; } }
+    public long Bytes => _index.Bytes;
+    public int Count => _index.Count;
+
+    /// <summary>Files evicted but not deleted yet (a failed delete is retried at every eviction).</summary>
+    public int Undeleted { get { lock (_gate) return _undeleted.Count; } }
 
     public static bool IsHash(string hash) => hash.Length == 64 && hash.All(c => c is >= '0' and <= '9' or >= 'a' and <= 'f');
 
     public string PathOf(string hash) => Path.Combine(_directory, hash);
 
-    public bool Contains(string hash)
-    {
-        lock (_gate) return _index.ContainsKey(hash);
-    }
+    /// <summary>The size of a stored content, or null when it is not stored.</summary>
+    public long? SizeOf(string hash) => _index.SizeOf(hash);
+
+    public bool Contains(string hash) => _index.Contains(hash);
 
     /// <summary>The hashes among <paramref name="hashes"/> that are not stored.</summary>
-    public List<string> Missing(IEnumerable<string> hashes)
-    {
-        lock (_gate) return hashes.Where(h => !_index.ContainsKey(h)).Distinct().ToList();
-    }
+    public List<string> Missing(IEnumerable<string> hashes) => _index.Missing(hashes);
 
     /// <summary>Stores content after checking that it hashes to its name. Returns false (and stores nothing) if it does not.</summary>
     public bool Add(string hash, byte[] content)
     {
         if (!IsHash(hash)) return false;
         if (Convert.ToHexStringLower(SHA256.HashData(content)) != hash) return false;
-        lock (_gate)
-        {
-            if (_index.ContainsKey(hash)) { Touch(hash); return true; }
-        }
-        var temporary = Path.Combine(_directory, $".{hash}.{Environment.CurrentManagedThreadId}.{Guid.NewGuid():N}");
+        if (_index.TryGet(hash, out _)) return true;
+        var path = PathOf(hash);
+        var temporary = Path.Combine(_directory, $".{hash}.{Guid.NewGuid():N}");
         File.WriteAllBytes(temporary, content);
-        File.Move(temporary, PathOf(hash), overwrite: true);
-        lock (_gate)
-        {
-            if (!_index.ContainsKey(hash)) _bytes += content.Length;
-            _index[hash] = (content.Length, ++_clock);
-            Evict();
-        }
+        File.Move(temporary, path, overwrite: true);
+        lock (_gate) _undeleted.Remove(hash);
+        Delete(_index.Add(hash, path, content.Length));
         return true;
     }
 
     /// <summary>Keeps the blobs from eviction until the returned handle is disposed; returns null if one is missing.</summary>
     public IDisposable? Pin(IReadOnlyCollection<string> hashes)
     {
-        lock (_gate)
-        {
-            if (hashes.Any(h => !_index.ContainsKey(h))) return null;
-            foreach (var h in hashes)
-            {
-                _pins[h] = _pins.GetValueOrDefault(h) + 1;
-                Touch(h);
-            }
-        }
-        return new PinHandle(this, hashes.ToArray());
+        var distinct = hashes.Distinct().ToArray();
+        return _index.Pin(distinct) ? new PinHandle(this, distinct) : null;
     }
 
-    private void Unpin(string[] hashes)
+    private void Unpin(string[] hashes) => Delete(_index.Unpin(hashes));
+
+    private void Delete(List<(string Key, string Value)> evicted)
     {
         lock (_gate)
         {
-            foreach (var h in hashes)
+            foreach (var (hash, path) in evicted) _undeleted[hash] = path;
+            if (_undeleted.Count == 0) return;
+            foreach (var (hash, path) in _undeleted.ToList())
             {
-                if (!_pins.TryGetValue(h, out var n)) continue;
-                if (n <= 1) _pins.Remove(h); else _pins[h] = n - 1;
+                // A blob added again since it was evicted is in use: its file stays.
+                if (_index.Contains(hash)) { _undeleted.Remove(hash); continue; }
+                try
+                {
+                    File.Delete(path);
+                    _undeleted.Remove(hash);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    // Kept in _undeleted: the next eviction tries again.
+                }
             }
-            Evict();
-        }
-    }
-
-    private void Touch(string hash) => _index[hash] = (_index[hash].Size, ++_clock);
-
-    private void Evict()
-    {
-        if (_bytes <= _limitBytes) return;
-        foreach (var (hash, entry) in _index.OrderBy(e => e.Value.LastUse).ToList())
-        {
-            if (_bytes <= _limitBytes) break;
-            if (_pins.ContainsKey(hash)) continue;
-            _index.Remove(hash);
-            _bytes -= entry.Size;
-            try { File.Delete(PathOf(hash)); } catch (IOException) { }
         }
     }
 

@@ -7,11 +7,15 @@ using ActorCompile.Toolchain.Identity;
 using ActorCompile.Toolchain.Jobs;
 using ActorCompile.Toolchain.Paths;
 using ActorCompile.Toolchain.Processes;
+using ActorCompile.Worker.Toolchains;
 
 namespace ActorCompile.Worker.Execution;
 
-/// <summary>A toolchain this worker offers: the names it answers to, the path it is run by, and its identity.</summary>
-public sealed record WorkerToolchain(IReadOnlyList<string> Names, string Path, ToolchainIdentity Identity);
+/// <summary>
+/// A toolchain this worker offers: the names it answers to, the path it is run by here, its identity,
+/// and its files (from which its sealed root is built on first use).
+/// </summary>
+public sealed record WorkerToolchain(IReadOnlyList<string> Names, string Path, ToolchainIdentity Identity, ToolchainManifest? Manifest = null);
 
 public abstract record CompileOutcome;
 
@@ -21,98 +25,150 @@ public sealed record CompiledOutcome(int ExitCode, byte[] Stdout, byte[] Stderr,
 /// <summary>The job could not be compiled here. <paramref name="Refused"/>: it never will be (trust rules, malformed job).</summary>
 public sealed record FailedOutcome(string Reason, bool Refused) : CompileOutcome;
 
+/// <summary>One job as the worker runs it: the job, where, with what, within which bounds.</summary>
+/// <param name="Root">The toolchain's sealed root; null only when the worker runs unsandboxed.</param>
+/// <param name="MaxJobBytes">The largest job (actorcompile.max-job-size): caps the mirror on disk and every file the compile writes.</param>
+public sealed record JobExecution(
+    CompileJob Job,
+    WorkerToolchain Toolchain,
+    SealedRoot? Root,
+    JobWorkspace Workspace,
+    BlobCache Blobs,
+    JobConfinement Confinement,
+    long MaxJobBytes,
+    TimeSpan Timeout);
+
 /// <summary>
 /// One job on a worker: rebuild the target's paths in a private mirror, run the original command there
-/// with the worker's own compiler for the job's fingerprint, check that the compiler read nothing outside
-/// the mirror, and hand back what it printed and wrote with the mirror's root taken out again.
+/// with the compiler of the job's fingerprint (sealed in its own root), check that the compiler read
+/// nothing outside the mirror, and hand back what it printed and wrote with the mirror's root taken out
+/// again.
 /// </summary>
 public static class RemoteCompilation
 {
-    /// <summary>Limit on what a compiler may print (per stream); more is cut and the job fails.</summary>
+    /// <summary>Limit on what a compiler may print (per stream); more is cut, the compiler killed, and the job fails.</summary>
     public const int MaximumDiagnosticsBytes = JobLimits.MaximumDiagnosticsBytes;
 
-    public static async Task<CompileOutcome> RunAsync(
-        CompileJob job,
-        WorkerToolchain toolchain,
-        JobWorkspace workspace,
-        BlobCache blobs,
-        TimeSpan timeout,
-        CancellationToken cancellationToken,
-        JobConfinement? confinement = null)
+    /// <summary>The name of the dependency list the worker has the compiler write when the command asks for none.</summary>
+    private const string CheckFile = "inputs.d";
+
+    public static async Task<CompileOutcome> RunAsync(JobExecution x, CancellationToken cancellationToken)
     {
-        if (confinement?.Refusal is { } refusal) return new FailedOutcome(refusal, Refused: true);
-        var command = CompileCommand.Parse(job.Args);
-        if (!command.IsDistributable) return new FailedOutcome($"refused: {command.LocalReason}", Refused: true);
-        foreach (var path in PathArguments(command))
-            if (MirrorPaths.ClimbsOutOfMirror(job.WorkingDirectory, path))
-                return new FailedOutcome($"refused: the path {path} leaves the job's directory", Refused: true);
-        if (!job.WorkingDirectory.StartsWith('/') || !MirrorPaths.IsSafeMirrorPath(MirrorPaths.Normalize(job.WorkingDirectory)))
-            return new FailedOutcome($"refused: working directory '{job.WorkingDirectory}' is not a safe absolute path", Refused: true);
-        foreach (var dir in job.SystemIncludeDirectories)
-            if (!dir.StartsWith('/') || dir.Contains('\0'))
-                return new FailedOutcome($"refused: system include directory '{dir}' is not an absolute path", Refused: true);
-        foreach (var v in job.Environment)
-            if (!CompileEnvironment.Forwarded.Contains(v.Name) || v.Value.Contains('\0'))
-                return new FailedOutcome($"refused: environment variable {v.Name} is not one a job may set", Refused: true);
+        if (x.Confinement.Refusal is { } refusal) return new FailedOutcome($"refused: {refusal}", Refused: true);
+        var command = CompileCommand.Parse(x.Job.Args);
+        if (Refusal(x.Job, command) is { } why) return new FailedOutcome($"refused: {why}", Refused: true);
+        if (x.Confinement.Sandboxed && x.Root is null) return new FailedOutcome("the toolchain's sealed root is missing", Refused: false);
 
         var mirrorClock = System.Diagnostics.Stopwatch.StartNew();
         try
         {
-            workspace.Materialize(job.Mirror, blobs);
+            x.Workspace.Materialize(x.Job.Mirror, x.Blobs, x.MaxJobBytes);
         }
         catch (MirrorException e)
         {
             return new FailedOutcome($"refused: {e.Message}", Refused: true);
         }
-
         var mirrorMilliseconds = mirrorClock.ElapsedMilliseconds;
-        var root = workspace.Root;
-        var cwd = root + MirrorPaths.Normalize(job.WorkingDirectory);
-        Directory.CreateDirectory(cwd);
-        var args = CommandRewriter.ForWorker(command, root, job.SystemIncludeDirectories, job.PreincludeStdcPredef);
-        if (job.ColorDiagnostics) args.Add("-fdiagnostics-color=always");
-        string? checkFile = null;
-        if (command.Dependencies is null)
-        {
-            // The compile's own dependency list is how the worker knows it read nothing outside the mirror.
-            checkFile = Path.Combine(workspace.Directory, "inputs.d");
-            args.AddRange(new[] { "-MD", "-MF", checkFile });
-        }
 
-        var env = new Dictionary<string, string>
-        {
-            ["PATH"] = Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin",
-            ["TMPDIR"] = workspace.TemporaryDirectory,
-            ["PWD"] = cwd,
-        };
-        foreach (var v in job.Environment) env[v.Name] = v.Value;
-
-        using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeoutSource.CancelAfter(timeout);
-        var (program, programArgs) = confinement is null ? (toolchain.Path, args) : confinement.Wrap(toolchain.Path, args, workspace.Directory, cwd);
+        var plan = Plan(x, command);
         ProcessResult result;
         try
         {
-            result = await ProcessRunner.RunAsync(program, programArgs, cwd, env, cancellationToken: timeoutSource.Token);
+            result = await Execute(x, plan, cancellationToken);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return new FailedOutcome($"the compiler did not finish within {timeout.TotalSeconds:0} s", Refused: false);
+            return new FailedOutcome($"the compiler did not finish within {x.Timeout.TotalSeconds:0} s", Refused: false);
         }
         catch (ProcessStartException e)
         {
             return new FailedOutcome(e.Message, Refused: false);
         }
-        if (result.Stdout.Length > MaximumDiagnosticsBytes || result.Stderr.Length > MaximumDiagnosticsBytes)
-            return new FailedOutcome("the compiler printed more than the diagnostics limit", Refused: false);
+        return Verify(x, command, plan, result) ?? Collect(x, command, plan, result, mirrorMilliseconds);
+    }
+
+    /// <summary>Why a job must never run here (a hostile coordinator may send anything), or null.</summary>
+    private static string? Refusal(CompileJob job, CompileCommand command)
+    {
+        if (!command.IsDistributable) return command.LocalReason;
+        foreach (var path in PathArguments(command))
+            if (MirrorPaths.ClimbsOutOfMirror(job.WorkingDirectory, path))
+                return $"the path {path} leaves the job's directory";
+        if (!job.WorkingDirectory.StartsWith('/') || !MirrorPaths.IsSafeMirrorPath(MirrorPaths.Normalize(job.WorkingDirectory)))
+            return $"working directory '{job.WorkingDirectory}' is not a safe absolute path";
+        foreach (var dir in job.SystemIncludeDirectories)
+            if (!dir.StartsWith('/') || dir.Contains('\0'))
+                return $"system include directory '{dir}' is not an absolute path";
+        foreach (var v in job.Environment)
+            if (!CompileEnvironment.Forwarded.Contains(v.Name) || v.Value.Contains('\0'))
+                return $"environment variable {v.Name} is not one a job may set";
+        return null;
+    }
+
+    /// <summary>Where everything is, as the compiler sees it (under the visible root) and on this machine.</summary>
+    private sealed record CompilePlan(string Root, string WorkingDirectory, List<string> Args, string DependencyFile, bool OwnDependencyFile, List<string> Writable);
+
+    private static CompilePlan Plan(JobExecution x, CompileCommand command)
+    {
+        var root = x.Workspace.VisibleRoot;
+        var cwd = root + MirrorPaths.Normalize(x.Job.WorkingDirectory);
+        Directory.CreateDirectory(HostPath(x.Workspace, cwd));
+        var args = CommandRewriter.ForWorker(command, root, x.Job.SystemIncludeDirectories, x.Job.PreincludeStdcPredef);
+        if (x.Job.ColorDiagnostics) args.Add("-fdiagnostics-color=always");
+        string dependencyFile;
+        bool own = command.Dependencies is null;
+        if (own)
+        {
+            // The compile's own dependency list is how the worker knows it read nothing outside the mirror.
+            dependencyFile = x.Workspace.VisibleScratch + "/" + CheckFile;
+            args.AddRange(new[] { "-MD", "-MF", dependencyFile });
+        }
+        else dependencyFile = Path.Combine(cwd, MirrorPaths.MapArgument(root, command.Dependencies!.File));
+        var writable = new List<string> { DirectoryOf(Path.Combine(cwd, MirrorPaths.MapArgument(root, command.Output!))) };
+        if (!own) writable.Add(DirectoryOf(dependencyFile));
+        foreach (var dir in writable) Directory.CreateDirectory(HostPath(x.Workspace, dir));
+        return new CompilePlan(root, cwd, args, dependencyFile, own, writable);
+
+        static string DirectoryOf(string file) => MirrorPaths.Normalize(Path.GetDirectoryName(file)!);
+    }
+
+    /// <summary>The place on this machine of a path the compiler sees.</summary>
+    private static string HostPath(JobWorkspace ws, string visible) =>
+        visible.StartsWith(ws.Visible, StringComparison.Ordinal) ? ws.Directory + visible[ws.Visible.Length..] : visible;
+
+    private static async Task<ProcessResult> Execute(JobExecution x, CompilePlan plan, CancellationToken cancellationToken)
+    {
+        var sandboxed = x.Confinement.Sandboxed;
+        var env = new Dictionary<string, string>
+        {
+            ["PATH"] = sandboxed ? "/usr/local/bin:/usr/bin:/bin" : Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin",
+            ["TMPDIR"] = sandboxed ? "/tmp" : x.Workspace.TemporaryDirectory,
+            ["PWD"] = plan.WorkingDirectory,
+        };
+        foreach (var v in x.Job.Environment) env[v.Name] = v.Value;
+        var program = sandboxed ? x.Root!.Driver : x.Toolchain.Path;
+        var (file, args, environment) = x.Confinement.Command(new ConfinedCommand(x.Root, program, plan.Args, x.Workspace, plan.WorkingDirectory, plan.Writable, env));
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(x.Timeout);
+        // Unsandboxed, the compile starts in its directory on this machine; in the sandbox, bwrap changes to it.
+        var start = sandboxed ? x.Workspace.Directory : plan.WorkingDirectory;
+        return await ProcessRunner.RunAsync(file, args, start, environment, maxOutputBytes: MaximumDiagnosticsBytes, cancellationToken: timeout.Token);
+    }
+
+    /// <summary>A reason the compiler's run is not a verdict on the source, or null when it is.</summary>
+    private static FailedOutcome? Verify(JobExecution x, CompileCommand command, CompilePlan plan, ProcessResult result)
+    {
+        if (result.OutputExceeded)
+            return new FailedOutcome($"the compiler printed more than {MaximumDiagnosticsBytes >> 20} MiB on one stream and was stopped", Refused: false);
         // A compiler killed by a signal (exit 128 + N) is this machine's failure, not a verdict on the source.
         if (result.ExitCode > 128)
             return new FailedOutcome($"the compiler was killed by signal {result.ExitCode - 128}", Refused: false);
-
-        var mirroredDeps = command.Dependencies is { } d ? Path.Combine(cwd, MirrorPaths.MapArgument(root, d.File)) : checkFile!;
-        if (File.Exists(mirroredDeps))
+        var dependencies = HostPath(x.Workspace, plan.DependencyFile);
+        if (new FileInfo(dependencies).LinkTarget is not null)
+            return new FailedOutcome("refused: the compile left a symbolic link as its dependency list", Refused: true);
+        if (File.Exists(dependencies))
         {
-            var outside = FindInputOutsideMirror(File.ReadAllText(mirroredDeps), root, cwd);
+            var outside = FindInputOutsideMirror(File.ReadAllText(dependencies), plan.Root, plan.WorkingDirectory);
             if (outside is not null)
                 return new FailedOutcome($"refused: the compile read {outside}, which is outside the job's mirror", Refused: true);
         }
@@ -120,25 +176,31 @@ public static class RemoteCompilation
         {
             return new FailedOutcome("the compiler succeeded but wrote no dependency list", Refused: false);
         }
-        var stderr = RemoveRoot(result.Stderr, root);
-        if (result.ExitCode != 0 && MentionsPathOutsideMirror(Encoding.UTF8.GetString(result.Stderr), root))
+        if (result.ExitCode != 0 && MentionsPathOutsideMirror(Encoding.UTF8.GetString(result.Stderr), plan.Root))
             return new FailedOutcome("refused: the compiler's messages name files outside the job's mirror", Refused: true);
+        return null;
+    }
 
+    private static CompileOutcome Collect(JobExecution x, CompileCommand command, CompilePlan plan, ProcessResult result, long mirrorMilliseconds)
+    {
         var outputs = new List<(string, byte[])>();
         if (result.ExitCode == 0)
         {
-            var objectPath = Path.Combine(cwd, MirrorPaths.MapArgument(root, command.Output!));
-            if (!File.Exists(objectPath)) return new FailedOutcome("the compiler succeeded but wrote no output", Refused: false);
+            var objectPath = HostPath(x.Workspace, Path.Combine(plan.WorkingDirectory, MirrorPaths.MapArgument(plan.Root, command.Output!)));
+            var info = new FileInfo(objectPath);
+            if (!info.Exists || info.LinkTarget is not null) return new FailedOutcome("the compiler succeeded but wrote no output", Refused: false);
+            if (info.Length > x.MaxJobBytes) return new FailedOutcome($"the object is larger than the largest job ({x.MaxJobBytes >> 20} MiB)", Refused: false);
             outputs.Add((command.Output!, File.ReadAllBytes(objectPath)));
             if (command.Dependencies is { } dep)
             {
-                var text = File.ReadAllText(mirroredDeps);
-                var style = toolchain.Identity.Family == "clang" ? DependencyStyle.Clang : DependencyStyle.Gcc;
-                var rewritten = MakeDependencies.Rewrite(text, name => name.Replace(root, "", StringComparison.Ordinal), style);
+                var text = File.ReadAllText(HostPath(x.Workspace, plan.DependencyFile));
+                var style = x.Toolchain.Identity.Family == "clang" ? DependencyStyle.Clang : DependencyStyle.Gcc;
+                var rewritten = MakeDependencies.Rewrite(text, name => name.Replace(plan.Root, "", StringComparison.Ordinal), style);
                 outputs.Add((dep.File, Encoding.UTF8.GetBytes(rewritten)));
             }
         }
-        return new CompiledOutcome(result.ExitCode, RemoveRoot(result.Stdout, root), stderr, outputs, (long)result.Elapsed.TotalMilliseconds, mirrorMilliseconds);
+        return new CompiledOutcome(result.ExitCode, RemoveRoot(result.Stdout, plan.Root), RemoveRoot(result.Stderr, plan.Root), outputs,
+            (long)result.Elapsed.TotalMilliseconds, mirrorMilliseconds);
     }
 
     /// <summary>Every argument that names a file or directory: inputs, outputs, include paths, dependency files.</summary>

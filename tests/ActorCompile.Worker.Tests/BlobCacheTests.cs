@@ -1,0 +1,78 @@
+using System.Security.Cryptography;
+using ActorCompile.Tests;
+using ActorCompile.Worker.Execution;
+using Xunit;
+
+namespace ActorCompile.Worker.Tests;
+
+/// <summary>The worker's cache of contents on disk: checked on entry, evicted least recently used, never leaking a file.</summary>
+public sealed class BlobCacheTests : IDisposable
+{
+    private readonly TempDirectory _dir = new("ac-blobs");
+
+    public void Dispose() => _dir.Dispose();
+
+    private static (string Hash, byte[] Content) Content(int n, int size)
+    {
+        var content = new byte[size];
+        new Random(n).NextBytes(content);
+        return (Convert.ToHexStringLower(SHA256.HashData(content)), content);
+    }
+
+    [Fact]
+    public void Content_that_does_not_have_its_hash_is_refused()
+    {
+        var cache = new BlobCache(_dir.Combine("blobs"), 1 << 20);
+        var (hash, content) = Content(1, 100);
+        content[0] ^= 1;
+        Assert.False(cache.Add(hash, content));
+        Assert.False(File.Exists(cache.PathOf(hash)));
+        Assert.Equal(0, cache.Count);
+    }
+
+    [Fact]
+    public void Eviction_removes_the_files_of_the_least_recently_used_and_spares_pinned_ones()
+    {
+        var cache = new BlobCache(_dir.Combine("blobs"), 2500);
+        var a = Content(1, 1000);
+        var b = Content(2, 1000);
+        var c = Content(3, 1000);
+        Assert.True(cache.Add(a.Hash, a.Content));
+        Assert.True(cache.Add(b.Hash, b.Content));
+        using (cache.Pin(new[] { a.Hash }))
+        {
+            Assert.True(cache.Add(c.Hash, c.Content)); // over the limit: b goes, a is pinned
+            Assert.True(File.Exists(cache.PathOf(a.Hash)));
+            Assert.False(File.Exists(cache.PathOf(b.Hash)));
+            Assert.Equal(new[] { b.Hash }, cache.Missing(new[] { a.Hash, b.Hash, c.Hash }));
+        }
+        Assert.Equal(2000, cache.Bytes);
+        Assert.Equal(2, Directory.GetFiles(_dir.Combine("blobs")).Length);
+    }
+
+    [Fact]
+    public void A_file_that_cannot_be_deleted_is_remembered_and_deleted_later()
+    {
+        var cache = new BlobCache(_dir.Combine("blobs"), 1500);
+        var a = Content(1, 1000);
+        var b = Content(2, 1000);
+        var c = Content(3, 1000);
+        cache.Add(a.Hash, a.Content);
+        // An immutable file (chattr +i) cannot be deleted, not even by root: the way to make a delete fail here.
+        Assert.Equal(0, Run.Program("chattr", new[] { "+i", cache.PathOf(a.Hash) }).ExitCode);
+        try
+        {
+            cache.Add(b.Hash, b.Content); // evicts a, whose file stays
+            Assert.Equal(1, cache.Undeleted);
+            Assert.True(File.Exists(cache.PathOf(a.Hash)));
+        }
+        finally
+        {
+            Run.Program("chattr", new[] { "-i", cache.PathOf(a.Hash) });
+        }
+        cache.Add(c.Hash, c.Content); // the next eviction deletes it
+        Assert.Equal(0, cache.Undeleted);
+        Assert.False(File.Exists(cache.PathOf(a.Hash)));
+        Assert.Equal(new[] { cache.PathOf(c.Hash) }, Directory.GetFiles(_dir.Combine("blobs")));
+    }
+}

@@ -1,0 +1,157 @@
+using System.Net;
+using System.Net.Sockets;
+using ActorCompile.Protocol.Messages;
+using ActorCompile.Tests;
+using ActorCompile.Worker.Execution;
+using Xunit;
+
+namespace ActorCompile.Worker.Tests;
+
+/// <summary>
+/// What a compile sees and may do in its sealed root. The "compiler" here is a fake (why: gcc never
+/// tries to reach the network, the worker's files or its process, so a real compile proves nothing
+/// about them): a static program, so that its sealed root is itself alone, that tries each of these,
+/// reports on stderr, and writes an object and a dependency list as a compiler would.
+/// </summary>
+public sealed class SandboxTests : IDisposable
+{
+    private readonly TempDirectory _dir = new("ac-sandbox");
+    private readonly SealedJobs _worker;
+    private readonly string _project;
+    private readonly DirectoryInfo _programs = Directory.CreateDirectory($"/var/tmp/ac-prober-{Guid.NewGuid():N}");
+
+    public SandboxTests()
+    {
+        _worker = new SealedJobs(_dir.Combine("worker"));
+        _project = _dir.Combine("home/u/p");
+        _dir.Write("home/u/p/a.c", "int x;\n");
+    }
+
+    public void Dispose()
+    {
+        _dir.Dispose();
+        _programs.Delete(recursive: true);
+    }
+
+    private sealed record Targets(string Outside, string Secret, string Blobs, string OtherJob, int Port, int WorkerPid, int Spew);
+
+    private string Prober(Targets t)
+    {
+        var source = _dir.Write("prober.c", $$"""
+            #include <dirent.h>
+            #include <fcntl.h>
+            #include <netinet/in.h>
+            #include <arpa/inet.h>
+            #include <signal.h>
+            #include <stdio.h>
+            #include <string.h>
+            #include <sys/resource.h>
+            #include <sys/socket.h>
+            #include <unistd.h>
+            static void report(const char *what, int allowed) { fprintf(stderr, "%s: %s\n", what, allowed ? "allowed" : "denied"); }
+            static void limit(const char *what, int resource) { struct rlimit r; getrlimit(resource, &r); fprintf(stderr, "%s limit: %llu\n", what, (unsigned long long)r.rlim_cur); }
+            int main(int argc, char **argv) {
+              const char *out = 0, *deps = 0, *src = 0;
+              for (int i = 1; i < argc; i++) {
+                if (!strcmp(argv[i], "-o") && i + 1 < argc) out = argv[++i];
+                else if (!strcmp(argv[i], "-MF") && i + 1 < argc) deps = argv[++i];
+                else if ((!strcmp(argv[i], "-include") || !strcmp(argv[i], "-isystem") || !strcmp(argv[i], "-MT")) && i + 1 < argc) i++;
+                else if (strlen(argv[i]) > 2 && !strcmp(argv[i] + strlen(argv[i]) - 2, ".c")) src = argv[i];
+              }
+              report("outside write", open("{{t.Outside}}", O_CREAT | O_WRONLY, 0600) >= 0);
+              report("worker file read", open("{{t.Secret}}", O_RDONLY) >= 0);
+              report("blob cache", opendir("{{t.Blobs}}") != 0);
+              report("other job", opendir("{{t.OtherJob}}") != 0);
+              int s = socket(AF_INET, SOCK_STREAM, 0);
+              struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons({{t.Port}}) };
+              inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+              report("network", s >= 0 && connect(s, (struct sockaddr *)&a, sizeof a) == 0);
+              report("signal worker", kill({{t.WorkerPid}}, 0) == 0);
+              DIR *root = opendir("/");
+              fprintf(stderr, "root:");
+              for (struct dirent *e; root && (e = readdir(root));) if (e->d_name[0] != '.') fprintf(stderr, " %s", e->d_name);
+              fprintf(stderr, "\n");
+              limit("address space", RLIMIT_AS); limit("file size", RLIMIT_FSIZE); limit("processes", RLIMIT_NPROC); limit("cpu", RLIMIT_CPU);
+              static char line[1024]; memset(line, 'w', sizeof line - 1);
+              for (int i = 0; i < {{t.Spew}}; i++) fprintf(stderr, "%s\n", line);
+              FILE *o = fopen(out, "w"); if (!o) return 2; fputs("PROBE-OBJECT", o); fclose(o);
+              FILE *d = fopen(deps, "w"); if (!d) return 3; fprintf(d, "%s: %s\n", out, src); fclose(d);
+              return 0;
+            }
+            """);
+        // Not under /tmp: the sandbox mounts its own /tmp, so a toolchain may not live there.
+        var binary = Path.Combine(_programs.FullName, "prober");
+        var r = Run.Program("gcc", new[] { "-static", "-O1", source, "-o", binary });
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        return binary;
+    }
+
+    private async Task<(CompileOutcome Outcome, Targets Targets)> Probe(JobConfinement confinement, int spew = 0)
+    {
+        var secret = _dir.Write("worker-secret", "private");
+        File.SetUnixFileMode(secret, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        var otherJob = Directory.CreateDirectory(Path.Combine(_worker.Jobs, "other-job")).FullName;
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        try
+        {
+            var targets = new Targets(_dir.Combine("outside-" + Guid.NewGuid().ToString("N")), secret, Path.Combine(_dir.Path, "worker", "blobs"),
+                otherJob, ((IPEndPoint)listener.LocalEndpoint).Port, Environment.ProcessId, spew);
+            var prober = await SealedJobs.Program(Prober(targets));
+            var (job, _) = TargetSide.Prepare("gcc", _project, new[] { "-c", "a.c", "-o", "a.o" }, "j-probe-" + Guid.NewGuid().ToString("N")[..6]);
+            _worker.TakeIn(job);
+            return (await _worker.Run(job, prober, confinement), targets);
+        }
+        finally
+        {
+            listener.Stop();
+        }
+    }
+
+    [Fact]
+    public async Task A_sealed_compile_sees_only_its_root_and_its_job_and_reaches_nothing_of_the_worker()
+    {
+        var (outcome, targets) = await Probe(SealedJobs.Sandbox);
+        var compiled = Assert.IsType<CompiledOutcome>(outcome);
+        var stderr = Text.Of(compiled.Stderr);
+        Assert.Contains("outside write: denied", stderr);
+        Assert.Contains("worker file read: denied", stderr);
+        Assert.Contains("blob cache: denied", stderr);
+        Assert.Contains("other job: denied", stderr);
+        Assert.Contains("network: denied", stderr);
+        Assert.Contains("signal worker: denied", stderr);
+        // The root holds the program's own tree (a static program in /var/tmp: its path alone, with the
+        // loader's cache in /etc and the locale in /usr), the sandbox's /dev, /proc and /tmp, and the jobs.
+        var root = stderr.Split('\n').Single(l => l.StartsWith("root:", StringComparison.Ordinal))[5..].Split(' ', StringSplitOptions.RemoveEmptyEntries).Order().ToArray();
+        Assert.Equal(new[] { "actorcompile", "dev", "etc", "proc", "tmp", "usr", "var" }, root);
+        Assert.Contains($"file size limit: {SealedJobs.Resources.FileBytes}", stderr);
+        Assert.Contains($"address space limit: {SealedJobs.Resources.MemoryBytes}", stderr);
+        Assert.Contains($"processes limit: {SealedJobs.Resources.Processes}", stderr);
+        Assert.Equal("PROBE-OBJECT", Text.Of(compiled.Outputs.Single().Data));
+        Assert.False(File.Exists(targets.Outside));
+    }
+
+    [Fact]
+    public async Task Without_the_sandbox_the_same_program_reaches_all_of_it()
+    {
+        // The control: proves the prober detects what the sandbox forbids.
+        var (outcome, targets) = await Probe(SealedJobs.Unsandboxed);
+        var stderr = Text.Of(Assert.IsType<CompiledOutcome>(outcome).Stderr);
+        Assert.Contains("outside write: allowed", stderr);
+        Assert.Contains("worker file read: allowed", stderr);
+        Assert.Contains("blob cache: allowed", stderr);
+        Assert.Contains("network: allowed", stderr);
+        Assert.Contains("signal worker: allowed", stderr);
+        Assert.True(File.Exists(targets.Outside));
+    }
+
+    [Fact]
+    public async Task A_compiler_that_prints_without_end_is_stopped_at_the_limit()
+    {
+        // 20 000 lines of 1 KiB: past the 16 MiB a compiler may print on one stream.
+        var (outcome, _) = await Probe(SealedJobs.Sandbox, spew: 20_000);
+        var failed = Assert.IsType<FailedOutcome>(outcome);
+        Assert.False(failed.Refused);
+        Assert.Contains("printed more than 16 MiB", failed.Reason);
+    }
+}
