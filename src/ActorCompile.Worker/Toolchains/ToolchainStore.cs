@@ -118,12 +118,17 @@ public sealed class ToolchainStore
         var incoming = Path.Combine(_blobs, $".incoming-{Guid.NewGuid():N}");
         try
         {
-            File.Copy(from, incoming);
+            // A file of this machine is linked when the file system allows it (no copy of a 100 MB library
+            // per worker); such a link keeps the file's own mode, and it stays what was hashed because
+            // packages replace files rather than write into them. Otherwise, and for shipped files, a copy.
+            bool linked = Native.HardLink(from, incoming);
+            if (!linked) File.Copy(from, incoming);
             string hash;
             using (var stream = File.OpenRead(incoming)) hash = Convert.ToHexStringLower(SHA256.HashData(stream));
             if (file.Hash is not null && hash != file.Hash)
                 throw new ToolchainStoreException($"{file.Path} is not the file the toolchain was identified with (its content changed)");
-            File.SetUnixFileMode(incoming, file.Executable ? ReadOnlyDirectory : UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+            if (!linked)
+                File.SetUnixFileMode(incoming, file.Executable ? ReadOnlyDirectory : UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
             var path = BlobPath(hash, file.Executable);
             File.Move(incoming, path, overwrite: true);
             return path;
