@@ -30,7 +30,8 @@ public static class CliCommandLine
 
         Environment: ACTORCOMPILE_SOCKET (node socket), ACTORCOMPILE_FALLBACK=0 (fail with exit code 111
         instead of compiling locally when the cluster cannot take a compile), ACTORCOMPILE_VERBOSE=1,
-        ACTORCOMPILE_CONFIG_DIR (where setup writes, default /etc/actorcompile).
+        ACTORCOMPILE_CONFIG_DIR (where setup writes, default /etc/actorcompile), ACTORCOMPILE_SERVICE_USER
+        (who setup gives the cluster certificate files to when run as root, default actorcompile).
 
         Exit status: a compile exits with the compiler's code; 2 usage error; 3 status, -j or --show-hosts
         found no node; 4 setup could not finish; 110 no such compiler; 111 could not distribute with

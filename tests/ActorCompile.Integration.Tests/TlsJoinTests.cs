@@ -167,6 +167,38 @@ public sealed class TlsJoinTests(TlsJoinTests.Seed seed) : IClassFixture<TlsJoin
                 .Any(m => m.GetProperty("address").GetString() == node.Address && m.GetProperty("state").GetString() == "up");
         }, TimeSpan.FromSeconds(60), "the joined node to be an up member of the seed's cluster");
         Assert.False(seed.Node.HasExited);
+
+        // The silent client is closed by the seed once its deadline passes.
+        var stream = silent.GetStream();
+        stream.ReadTimeout = 60_000;
+        try { Assert.Equal(0, stream.Read(new byte[16])); } catch (IOException) { }
+        await Eventually.True(() => seed.Node.Log().Contains("no complete exchange within", StringComparison.Ordinal), TimeSpan.FromSeconds(30), "the silent client to be closed");
+    }
+
+    [Fact]
+    public void Setup_as_root_gives_the_secret_files_to_the_service_user()
+    {
+        Assert.True(Environment.UserName == "root", "this test creates a user: run the tests as root (CI does)");
+        var user = "ac-svc-" + Environment.ProcessId;
+        var add = Run.Program("useradd", new[] { "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", user });
+        Assert.True(add.ExitCode == 0, add.Stderr);
+        try
+        {
+            using var dir = new TempDirectory("ac-owner");
+            var r = Run.Program(Dist.Wrapper, new[] { "setup", "helper", "--host", "127.0.0.1", "--port", "7420", "--tls" },
+                env: new Dictionary<string, string> { ["ACTORCOMPILE_CONFIG_DIR"] = dir.Path, ["ACTORCOMPILE_SERVICE_USER"] = user });
+            Assert.True(r.ExitCode == 0, r.Stderr);
+            var uid = Run.Program("id", new[] { "-u", user }).Stdout.Trim();
+            foreach (var file in new[] { "cluster.pfx", "cluster.password", "cluster.joinkey" })
+            {
+                var owner = Run.Program("stat", new[] { "-c", "%u %a", Path.Combine(dir.Path, file) }).Stdout.Trim();
+                Assert.Equal($"{uid} 600", owner);
+            }
+        }
+        finally
+        {
+            Run.Program("userdel", new[] { user });
+        }
     }
 
     [Fact]

@@ -12,7 +12,10 @@ namespace ActorCompile.Setup.Joining;
 public sealed partial class ClusterFiles(string directory)
 {
     public const string ConfigDirectoryVariable = "ACTORCOMPILE_CONFIG_DIR";
-    public const string ServiceUser = "actorcompile";
+    /// <summary>The user the installed service runs as; another name for a package that uses another (and for tests).</summary>
+    public const string ServiceUserVariable = "ACTORCOMPILE_SERVICE_USER";
+
+    public static string ServiceUser => Environment.GetEnvironmentVariable(ServiceUserVariable) is { Length: > 0 } u ? u : "actorcompile";
     public const int JoinKeyBytes = 32;
 
     public string Directory { get; } = directory;
