@@ -73,7 +73,7 @@ public static class SetupCommand
     };
 
     public const string Usage = """
-        Usage: actorcompile setup helper|target|both [options]
+        Usage: actorcompile setup helper|target|both [options]   (actorcompile setup helper --help lists the options)
                actorcompile setup token [--valid-for DURATION]
         """;
 
