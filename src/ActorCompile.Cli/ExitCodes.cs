@@ -12,6 +12,9 @@ public static class ExitCodes
     /// <summary>The status CLI found no node to ask.</summary>
     public const int NoNode = 3;
 
+    /// <summary>setup could not finish: the seed refused the token or could not be reached, or a file could not be written.</summary>
+    public const int SetupFailed = 4;
+
     /// <summary>No real compiler of that name was found (masquerade or first argument), or the wrapper would call itself.</summary>
     public const int CompilerNotFound = 110;
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.CommandLine;
 using ActorCompile.LocalProtocol;
 using ActorCompile.LocalProtocol.Status;
 using Spectre.Console;
@@ -31,24 +32,25 @@ public static class StatusCommand
         return null;
     }
 
-    public static int Status(IReadOnlyList<string> args)
+    private static readonly Option<bool> Json = new("--json") { Description = "the same data as JSON, for programs (schema in the README)" };
+    private static readonly Option<bool> WatchOption = new("--watch") { Description = "redraw about once a second until Ctrl-C" };
+
+    /// <summary>The status command, for the CLI's root command.</summary>
+    public static Command Build()
     {
-        bool json = false, watch = false;
-        foreach (var a in args)
+        var status = new Command("status", "show the cluster as the local node sees it: members, workers, coordinators, jobs");
+        status.Options.Add(Json);
+        status.Options.Add(WatchOption);
+        status.Validators.Add(r =>
         {
-            if (a == "--json") json = true;
-            else if (a == "--watch") watch = true;
-            else
-            {
-                Console.Error.WriteLine($"actorcompile status: unknown option {a} (known: --json, --watch)");
-                return ExitCodes.Usage;
-            }
-        }
-        if (json && watch)
-        {
-            Console.Error.WriteLine("actorcompile status: --json and --watch do not go together");
-            return ExitCodes.Usage;
-        }
+            if (r.GetValue(Json) && r.GetValue(WatchOption)) r.AddError("--json and --watch do not go together");
+        });
+        status.SetAction(r => Status(r.GetValue(Json), r.GetValue(WatchOption)));
+        return status;
+    }
+
+    public static int Status(bool json, bool watch)
+    {
         var status = Fetch(out var error);
         if (status is null)
         {

@@ -1,4 +1,3 @@
-using System.Reflection;
 using Akka.Hosting;
 using ActorCompile.Coordinator;
 using ActorCompile.Node.Configuration;
@@ -13,9 +12,8 @@ using Microsoft.Extensions.Logging;
 
 try
 {
-    var options = NodeOptions.Parse(args);
-    if (options.Help) { Console.WriteLine(NodeOptions.Usage); return 0; }
-    if (options.Version) { Console.WriteLine($"actorcompile-node {Assembly.GetExecutingAssembly().GetName().Version}"); return 0; }
+    // --help, --version and usage errors (exit code 2, the option named) are answered by the parser.
+    if (new NodeCommandLine().Parse(args, out var exitCode) is not { } options) return exitCode;
     var config = NodeConfiguration.Load(options);
     var toolchains = config.IsWorker ? await ToolchainDiscovery.DiscoverAsync(config.Toolchains) : new();
     if (config.IsWorker && toolchains.Count == 0)
@@ -51,7 +49,12 @@ try
         akka.JoinCluster(config);
     });
     builder.Services.AddHostedService<LocalSocketServer>();
-    await builder.Build().RunAsync();
+    builder.Services.AddHostedService<JoinService>();
+    var host = builder.Build();
+    if (config.Insecure && !config.TlsEnabled && config.ListensBeyondLoopback)
+        host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ActorCompile.Node")
+            .LogWarning("insecure: TLS is off and this node listens beyond loopback ({Host}): any host that reaches port {Port} may join the cluster and send it work", config.Host, config.Port);
+    await host.RunAsync();
     return 0;
 }
 catch (ConfigurationException e)

@@ -25,6 +25,8 @@ public sealed class SetupTests
     [Fact]
     public void A_target_is_a_coordinator_and_without_allow_the_helper_default_stays_commented()
     {
+        // --port 0: a target that only joins may take any free port.
+        Assert.Equal(0, SetupCommand.Parse(new[] { "target", "--seed", "127.0.0.1:7500", "--port", "0" }, out _, out _).Port);
         var text = SetupCommand.Render(SetupCommand.Parse(new[] { "target", "--seed", "127.0.0.1:7500", "--host", "127.0.0.1", "--local-slots", "3" }, out _, out _));
         Assert.Contains("roles = [coordinator]", text);
         Assert.Contains("port = 7420", text);
@@ -34,15 +36,22 @@ public sealed class SetupTests
     }
 
     [Theory]
-    [InlineData("unknown role 'server'", "server")]
+    [InlineData("Unrecognized command or argument 'server'", "server")]
     [InlineData("a target needs a helper to join: give --seed HOST:PORT", "target")]
-    [InlineData("--seed nowhere is not HOST:PORT", "helper", "--seed", "nowhere")]
-    [InlineData("--seed 10.0.0.1:99999 is not HOST:PORT", "helper", "--seed", "10.0.0.1:99999")]
-    [InlineData("--allow 192.168.1.0/33 is not a network in CIDR notation", "helper", "--allow", "192.168.1.0/33")]
-    [InlineData("--slots many is not allowed; expected a whole number from 0 to 4096", "helper", "--slots", "many")]
-    [InlineData("--port 0 is not allowed; expected a whole number from 1 to 65535", "both", "--port", "0")]
-    [InlineData("--allow needs a value", "helper", "--allow")]
-    [InlineData("unknown option --alow", "helper", "--alow", "10.0.0.0/8")]
+    [InlineData("--seed: 'nowhere' is not HOST:PORT", "helper", "--seed", "nowhere")]
+    [InlineData("--seed: '10.0.0.1:99999' is not HOST:PORT", "helper", "--seed", "10.0.0.1:99999")]
+    [InlineData("--allow: '192.168.1.0/33' is not a network in CIDR notation", "helper", "--allow", "192.168.1.0/33")]
+    [InlineData("--slots: 'many' is not a number of slots; give a whole number from 1 to 4096", "helper", "--slots", "many")]
+    [InlineData("--slots: '0' is not a number of slots", "helper", "--slots", "0")]
+    [InlineData("--local-slots: '4097' is not a number of local slots", "target", "--seed", "127.0.0.1:7420", "--local-slots", "4097")]
+    [InlineData("--port: '70000' is not a port; give a number from 0 to 65535", "both", "--port", "70000")]
+    [InlineData("--port 0 is for a machine that only joins", "both", "--port", "0")]
+    [InlineData("--host: 'a b' is not a host name or address", "helper", "--host", "a b")]
+    [InlineData("--token: it is not an ActorCompile join token", "target", "--seed", "127.0.0.1:7420", "--token", "hello")]
+    [InlineData("--token needs --seed HOST:PORT", "helper", "--token", "acj1-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")]
+    [InlineData("--insecure turns TLS off; it does not go with --token, --tls or --new-certificate", "helper", "--insecure", "--tls")]
+    [InlineData("Required argument missing for option: '--allow'", "helper", "--allow")]
+    [InlineData("Unrecognized command or argument '--alow'", "helper", "--alow", "10.0.0.0/8")]
     public void Bad_input_is_refused_with_what_to_give_instead(string message, params string[] args)
     {
         var e = Assert.Throws<SetupException>(() => SetupCommand.Parse(args, out _, out _));

@@ -58,11 +58,12 @@ public sealed class NodeProcess : IDisposable
     public string Address => $"{Host}:{Port}";
     public int Pid => _process.Id;
 
-    public NodeProcess(string name, string directory, string roles, IEnumerable<string>? seeds = null, IEnumerable<string>? extra = null, IDictionary<string, string>? env = null, string host = "127.0.0.1")
+    /// <param name="port">The cluster port; default a free one.</param>
+    public NodeProcess(string name, string directory, string roles, IEnumerable<string>? seeds = null, IEnumerable<string>? extra = null, IDictionary<string, string>? env = null, string host = "127.0.0.1", int? port = null)
     {
         Name = name;
         Host = host;
-        Port = Ports.Free();
+        Port = port ?? Ports.Free();
         Socket = Path.Combine(directory, name + ".sock");
         LogFile = Path.Combine(directory, name + ".log");
         var args = new List<string> { "--roles", roles, "--host", host, "--port", Port.ToString(), "--socket", Socket };

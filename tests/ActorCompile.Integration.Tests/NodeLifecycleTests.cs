@@ -48,7 +48,7 @@ public sealed class NodeLifecycleTests
     {
         var r = Run.Program(Dist.Node, new[] { "--port", "abc" });
         Assert.Equal(2, r.ExitCode);
-        Assert.Contains("--port takes a whole number from 0 to 65535, not 'abc'", r.Stderr);
+        Assert.Contains("--port: 'abc' is not a port; give a number from 0 to 65535", r.Stderr);
     }
 
     [Fact]

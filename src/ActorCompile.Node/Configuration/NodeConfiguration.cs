@@ -1,6 +1,7 @@
 using Akka.Configuration;
 using ActorCompile.LocalProtocol;
 using ActorCompile.Node.Hosting;
+using ActorCompile.Setup.CommandLine;
 using ActorCompile.Toolchain.Jobs;
 
 namespace ActorCompile.Node.Configuration;
@@ -24,7 +25,7 @@ public sealed class NodeConfiguration
     public bool IsCoordinator => Roles.Contains("coordinator");
     public string Host { get; }
     public int Port { get; }
-    public IReadOnlyList<(string Host, int Port)> Seeds { get; }
+    public IReadOnlyList<HostPort> Seeds { get; }
     public string SocketPath { get; }
     public int WorkerSlots { get; }
     public IReadOnlyList<string> Toolchains { get; }
@@ -48,6 +49,13 @@ public sealed class NodeConfiguration
     public string TlsCertificate { get; }
     public string TlsPassword { get; }
     public IReadOnlyList<string> TlsTrustedThumbprints { get; }
+    /// <summary>The port of the join service; 0 when this node runs none (no join key, or no fixed cluster port).</summary>
+    public int TlsJoinPort { get; }
+    public string TlsJoinKeyFile { get; }
+    /// <summary>actorcompile.insecure: run without TLS beyond loopback, on a network the user trusts.</summary>
+    public bool Insecure { get; }
+    /// <summary>The address other members reach this node at is beyond this machine (its own, or the advertised one).</summary>
+    public bool ListensBeyondLoopback { get; }
     public int BackoffAfterFailures { get; }
     public TimeSpan Backoff { get; }
     public TimeSpan HelpAfter { get; }
@@ -66,9 +74,20 @@ public sealed class NodeConfiguration
             var roles = merged.GetStringList(k).Distinct().ToList();
             return roles.Count == 0 || roles.Any(r => r is not ("worker" or "coordinator")) ? null : roles;
         });
-        Host = Read("actorcompile.host", "a host name or IP address", k => merged.GetString(k) is { Length: > 0 } h ? h : null);
-        Port = ReadValue<int>("actorcompile.port", "a port from 0 to 65535", k => merged.GetInt(k) is var p and >= 0 and <= 65535 ? p : (int?)null);
-        Seeds = Read("actorcompile.seeds", "a list of \"host:port\" strings", k => merged.GetStringList(k).Select(s => ParseHostPort(s, k)).ToList());
+        // Host, port, seeds and networks follow the same rules as the flags (ValueKinds), so that a value
+        // that works on the command line works in a file too, and the other way round.
+        Host = Read("actorcompile.host", "a host name or IP address", k => merged.GetString(k) is { } h && ValueKinds.Host(h) is null ? h : null);
+        Port = ReadValue<int>("actorcompile.port", "a port from 0 to 65535 (0: any free port)", k => ValueKinds.Port(merged.GetInt(k).ToString(System.Globalization.CultureInfo.InvariantCulture), out var p) is null ? p : (int?)null);
+        Seeds = Read("actorcompile.seeds", "a list of \"host:port\" strings, such as [\"192.168.1.10:7420\"]", k =>
+        {
+            var seeds = new List<HostPort>();
+            foreach (var text in merged.GetStringList(k))
+            {
+                if (ValueKinds.HostPort(text, out var seed) is not null) return null;
+                seeds.Add(seed);
+            }
+            return seeds;
+        });
         var socket = Read("actorcompile.socket", "a path, or \"\" for the default", k => merged.GetString(k) ?? "");
         SocketPath = socket.Length > 0 ? socket : LocalProtocol.SocketPath.Default();
         var slots = ReadValue<int>("actorcompile.worker.slots", "a whole number from 0 (the number of cores) to 4096", k => merged.GetInt(k) is var n and >= 0 and <= 4096 ? n : (int?)null);
@@ -94,7 +113,7 @@ public sealed class NodeConfiguration
             var list = new List<System.Net.IPNetwork>();
             foreach (var text in merged.GetStringList(k))
             {
-                if (!System.Net.IPNetwork.TryParse(text, out var network)) return null;
+                if (ValueKinds.Network(text, out var network) is not null) return null;
                 list.Add(network);
             }
             return list;
@@ -127,6 +146,20 @@ public sealed class NodeConfiguration
             }
         }
         TlsPassword = password;
+        Insecure = ReadValue<bool>("actorcompile.insecure", "on or off", k => merged.GetBoolean(k));
+        var publicHostname = Read("akka.remote.dot-netty.tcp.public-hostname", "a host name or address, or \"\"", k => merged.GetString(k) ?? "");
+        ListensBeyondLoopback = !ValueKinds.IsLoopback(Host) || (publicHostname.Length > 0 && !ValueKinds.IsLoopback(publicHostname));
+        if (ListensBeyondLoopback && !TlsEnabled && !Insecure)
+            throw new ConfigurationException(BeyondLoopbackWithoutTls(publicHostname));
+        TlsJoinKeyFile = Read("actorcompile.tls.join-key-file", "a path, or \"\"", k => merged.GetString(k) ?? "");
+        var joinPort = ReadValue<int>("actorcompile.tls.join-port", "a port from 1 to 65535, or 0 for the cluster port + 1", k => merged.GetInt(k) is var p and >= 0 and <= ValueKinds.MaxPort ? p : (int?)null);
+        if (TlsEnabled && TlsJoinKeyFile.Length > 0 && Setup.Joining.ClusterFiles.ReadJoinKey(TlsJoinKeyFile) is null)
+            throw new ConfigurationException($"{Origin("actorcompile.tls.join-key-file")}: actorcompile.tls.join-key-file = \"{TlsJoinKeyFile}\" is not a join key file (64 hexadecimal digits; actorcompile setup writes one)");
+        // No join service without a join key, and none beside a cluster port picked at random: nobody
+        // could name it in a token.
+        TlsJoinPort = !TlsEnabled || TlsJoinKeyFile.Length == 0 ? 0
+            : joinPort > 0 ? joinPort
+            : Port is > 0 and < ValueKinds.MaxPort ? Port + 1 : 0;
         MaxJobBytes = ReadValue<long>("actorcompile.max-job-size", "a size from 1KiB to 1GiB, such as 128MiB",
             k => merged.GetByteSize(k) is >= JobLimits.SmallestMaxJobBytes and <= JobLimits.LargestMaxJobBytes and var b ? b : null);
         BackoffAfterFailures = ReadValue<int>("actorcompile.coordinator.backoff-after-failures", "a whole number from 1 to 100", k => merged.GetInt(k) is var n and >= 1 and <= 100 ? n : (int?)null);
@@ -176,12 +209,15 @@ public sealed class NodeConfiguration
         return "configuration";
     }
 
-    public static (string Host, int Port) ParseHostPort(string value, string where)
+    /// <summary>Why a node beyond loopback does not start without TLS, and the three ways on.</summary>
+    private string BeyondLoopbackWithoutTls(string publicHostname)
     {
-        int colon = value.LastIndexOf(':');
-        if (colon <= 0 || !int.TryParse(value[(colon + 1)..], out var port) || port is < 1 or > 65535)
-            throw new ConfigurationException($"{where}: '{value}' is not HOST:PORT (for example 192.168.1.10:7420)");
-        return (value[..colon], port);
+        var (key, value) = !ValueKinds.IsLoopback(Host) ? ("actorcompile.host", Host) : ("akka.remote.dot-netty.tcp.public-hostname", publicHostname);
+        return $"{Origin(key)}: {key} = \"{value}\" is beyond loopback, and TLS is off (actorcompile.tls.enabled): any host that reaches "
+            + "the port could join the cluster and send it work. Turn TLS on: on the first machine `sudo actorcompile setup helper --host ADDR` "
+            + "creates the cluster certificate and prints a join token for the others (`sudo actorcompile setup helper|target --seed HOST:PORT --token TOKEN`); "
+            + "or make one with the README's openssl commands and set actorcompile.tls { enabled = on, certificate = ..., password-file = ... }. "
+            + "Or give --insecure (actorcompile.insecure = on) to run without authentication on a network you trust.";
     }
 
     /// <summary>Reads the layers. The shipped file is required; the others are optional.</summary>
@@ -321,7 +357,7 @@ public sealed class NodeConfiguration
     public Config AkkaConfig()
     {
         var scheme = TlsEnabled ? "akka.ssl.tcp" : "akka.tcp";
-        var seeds = Seeds.Select(s => NodeOptions.Quote($"{scheme}://{SystemName}@{s.Host}:{s.Port}"));
+        var seeds = Seeds.Select(s => NodeOptions.Quote($"{scheme}://{SystemName}@{s}"));
         var text = $"""
             akka.remote.dot-netty.tcp.enable-ssl = {(TlsEnabled ? "on" : "off")}
             akka.remote.dot-netty.tcp.hostname = {NodeOptions.Quote(Host)}

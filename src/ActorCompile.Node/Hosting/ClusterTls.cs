@@ -14,6 +14,15 @@ public static class ClusterTls
 {
     public static DotNettySslSetup Setup(NodeConfiguration config)
     {
+        var certificate = LoadCertificate(config);
+        var pinned = config.TlsTrustedThumbprints.Append(certificate.Thumbprint).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
+        return new DotNettySslSetup(certificate, suppressValidation: false, requireMutualAuthentication: true, validateCertificateHostname: false,
+            CertificateValidation.PinnedCertificate(pinned));
+    }
+
+    /// <summary>The cluster certificate with its private key; a bad file or password stops the node with what to do.</summary>
+    public static X509Certificate2 LoadCertificate(NodeConfiguration config)
+    {
         X509Certificate2 certificate;
         try
         {
@@ -25,8 +34,6 @@ public static class ClusterTls
         }
         if (!certificate.HasPrivateKey)
             throw new ConfigurationException($"{config.TlsCertificate} holds no private key; export it with its key (openssl pkcs12 -export -inkey ...)");
-        var pinned = config.TlsTrustedThumbprints.Append(certificate.Thumbprint).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
-        return new DotNettySslSetup(certificate, suppressValidation: false, requireMutualAuthentication: true, validateCertificateHostname: false,
-            CertificateValidation.PinnedCertificate(pinned));
+        return certificate;
     }
 }

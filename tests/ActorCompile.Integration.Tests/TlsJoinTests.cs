@@ -1,0 +1,286 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text.RegularExpressions;
+using ActorCompile.Setup.Joining;
+using ActorCompile.Tests;
+using Xunit;
+
+namespace ActorCompile.Integration.Tests;
+
+/// <summary>
+/// TLS by default beyond loopback, and the one-step path: setup on the first machine creates the
+/// cluster certificate and prints a token; its node serves the join port; setup on another machine
+/// fetches the certificate with the token, and a node started from what it wrote joins the TLS cluster.
+/// Real processes on 127.0.0.1 only; the "beyond loopback" cases are configuration that is refused
+/// before anything listens or sends.
+/// </summary>
+public sealed class TlsJoinTests(TlsJoinTests.Seed seed) : IClassFixture<TlsJoinTests.Seed>
+{
+    /// <summary>A first machine set up by actorcompile setup with TLS, and its running node.</summary>
+    public sealed class Seed : IAsyncLifetime
+    {
+        public TempDirectory Directory { get; } = new("ac-join");
+        public string ConfigDirectory => Directory.Combine("seed-etc");
+        public ClusterFiles Files => new(ConfigDirectory);
+        public int Port { get; private set; }
+        public Run.Result FirstSetup { get; private set; } = null!;
+        public Run.Result SecondSetup { get; private set; } = null!;
+        public byte[] CertificateAfterFirstSetup { get; private set; } = Array.Empty<byte>();
+        public NodeProcess Node { get; private set; } = null!;
+
+        public async Task InitializeAsync()
+        {
+            Port = FreePortPair();
+            // --tls: the cluster certificate although this test node stays on loopback.
+            FirstSetup = Setup(ConfigDirectory, "both", "--host", "127.0.0.1", "--port", Port.ToString(), "--tls", "--toolchain", "gcc");
+            Assert.True(FirstSetup.ExitCode == 0, FirstSetup.Stderr);
+            CertificateAfterFirstSetup = File.ReadAllBytes(Files.Certificate);
+            SecondSetup = Setup(ConfigDirectory, "both", "--host", "127.0.0.1", "--port", Port.ToString(), "--tls", "--toolchain", "gcc");
+            Node = new NodeProcess("seed", Directory.Path, "coordinator,worker", port: Port, env: new Dictionary<string, string> { ["ACTORCOMPILE_CONFIG_DIR"] = ConfigDirectory });
+            await Eventually.True(() => Node.Log().Contains("join service on", StringComparison.Ordinal) && File.Exists(Node.Socket),
+                TimeSpan.FromSeconds(60), "the seed's join service");
+        }
+
+        public Task DisposeAsync()
+        {
+            Node.Dispose();
+            Directory.Dispose();
+            return Task.CompletedTask;
+        }
+
+        public JoinToken Token(DateTimeOffset expires, byte[]? key = null, byte[]? pin = null)
+        {
+            using var certificate = ClusterCertificate.Load(File.ReadAllBytes(Files.Certificate), Files.ReadPassword());
+            return JoinToken.Create(key ?? Files.ReadJoinKey()!, pin ?? ClusterCertificate.Pin(certificate), expires, 0);
+        }
+    }
+
+    private static Run.Result Setup(string configDirectory, params string[] args) =>
+        Run.Program(Dist.Wrapper, new[] { "setup" }.Concat(args), env: new Dictionary<string, string> { ["ACTORCOMPILE_CONFIG_DIR"] = configDirectory },
+            timeout: TimeSpan.FromMinutes(2));
+
+    /// <summary>A free port whose successor (the default join port) is free too.</summary>
+    private static int FreePortPair()
+    {
+        for (int i = 0; i < 50; i++)
+        {
+            var port = Ports.Free();
+            if (port >= 65535) continue;
+            try
+            {
+                var next = new TcpListener(IPAddress.Loopback, port + 1);
+                next.Start();
+                next.Stop();
+                return port;
+            }
+            catch (SocketException)
+            {
+            }
+        }
+        throw new InvalidOperationException("no two free ports in a row on 127.0.0.1");
+    }
+
+    private static string TokenIn(string output) =>
+        Regex.Match(output, @"^(acj1-\S+)$", RegexOptions.Multiline) is { Success: true } m ? m.Groups[1].Value : throw new Xunit.Sdk.XunitException("no token in:\n" + output);
+
+    private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    [Fact]
+    public void The_first_machine_gets_a_certificate_a_join_key_and_a_token_and_a_second_run_reuses_them()
+    {
+        Assert.Contains("created the cluster certificate", seed.FirstSetup.Stdout);
+        var token = JoinToken.Parse(TokenIn(seed.FirstSetup.Stdout), out var problem);
+        Assert.True(token is not null, problem);
+        Assert.True(token.IsSignedWith(seed.Files.ReadJoinKey()!));
+        Assert.Contains($"sudo actorcompile setup helper --seed 127.0.0.1:{seed.Port} --token acj1-", seed.FirstSetup.Stdout);
+        Assert.Contains($"sudo actorcompile setup target --seed 127.0.0.1:{seed.Port} --token acj1-", seed.FirstSetup.Stdout);
+        // A day by default.
+        Assert.InRange(token.Expires - DateTimeOffset.UtcNow, TimeSpan.FromHours(23), TimeSpan.FromHours(24.1));
+        foreach (var path in new[] { seed.Files.Certificate, seed.Files.PasswordFile, seed.Files.JoinKeyFile })
+            Assert.Equal(OwnerOnly, File.GetUnixFileMode(path));
+        var hocon = File.ReadAllText(Path.Combine(seed.ConfigDirectory, "node.hocon"));
+        Assert.Contains("enabled = on", hocon);
+        Assert.Contains($"certificate = \"{seed.Files.Certificate}\"", hocon);
+        Assert.Contains($"join-key-file = \"{seed.Files.JoinKeyFile}\"", hocon);
+
+        Assert.True(seed.SecondSetup.ExitCode == 0, seed.SecondSetup.Stderr);
+        Assert.Contains("using the cluster certificate already in", seed.SecondSetup.Stdout);
+        Assert.Equal(seed.CertificateAfterFirstSetup, File.ReadAllBytes(seed.Files.Certificate));
+    }
+
+    [Fact]
+    public void Setup_token_prints_a_fresh_token_for_the_requested_time()
+    {
+        var r = Setup(seed.ConfigDirectory, "token", "--valid-for", "2h");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var token = JoinToken.Parse(r.Stdout.Trim(), out var problem);
+        Assert.True(token is not null, problem);
+        Assert.True(token.IsSignedWith(seed.Files.ReadJoinKey()!));
+        Assert.InRange(token.Expires - DateTimeOffset.UtcNow, TimeSpan.FromMinutes(110), TimeSpan.FromMinutes(121));
+        Assert.Contains($"--seed 127.0.0.1:{seed.Port} --token", r.Stderr);
+
+        // A machine without the join key makes no tokens.
+        using var empty = new TempDirectory("ac-nokey");
+        var refused = Setup(empty.Path, "token");
+        Assert.Equal(4, refused.ExitCode);
+        Assert.Contains("there is no cluster certificate and join key", refused.Stderr);
+    }
+
+    [Fact]
+    public async Task A_machine_with_a_token_gets_the_certificate_and_its_node_joins_the_TLS_cluster()
+    {
+        // Garbage and a silent client at the join port first: the service stays up and serves the join after.
+        var random = new Random(12);
+        for (int i = 0; i < 10; i++)
+        {
+            using var junk = new TcpClient();
+            await junk.ConnectAsync(IPAddress.Loopback, seed.Port + 1);
+            var bytes = new byte[random.Next(1, 5000)];
+            random.NextBytes(bytes);
+            try { await junk.GetStream().WriteAsync(bytes); } catch (IOException) { }
+        }
+        using var silent = new TcpClient();
+        await silent.ConnectAsync(IPAddress.Loopback, seed.Port + 1);
+
+        using var joiner = new TempDirectory("ac-joiner");
+        var etc = joiner.Combine("etc");
+        int port = Ports.Free();
+        var token = Setup(seed.ConfigDirectory, "token").Stdout.Trim();
+        var r = Setup(etc, "target", "--seed", $"127.0.0.1:{seed.Port}", "--token", token, "--port", port.ToString(), "--file", Path.Combine(etc, "node.hocon"));
+        Assert.True(r.ExitCode == 0, $"{r.Stdout}\n{r.Stderr}\n--- seed ---\n{seed.Node.Log()}");
+        var files = new ClusterFiles(etc);
+        Assert.Equal(File.ReadAllBytes(seed.Files.Certificate), File.ReadAllBytes(files.Certificate));
+        Assert.Equal(OwnerOnly, File.GetUnixFileMode(files.Certificate));
+        Assert.Equal(OwnerOnly, File.GetUnixFileMode(files.PasswordFile));
+        Assert.False(File.Exists(files.JoinKeyFile), "the join key stays on the machine that makes tokens");
+        Assert.Contains("enabled = on", File.ReadAllText(Path.Combine(etc, "node.hocon")));
+        Assert.Contains("handed the cluster certificate to 127.0.0.1", seed.Node.Log());
+        await Eventually.True(() => seed.Node.Log().Contains("join service: refused", StringComparison.Ordinal), TimeSpan.FromSeconds(30), "the garbage to be logged");
+
+        // The node started from what setup wrote (seeds, TLS) joins the seed's TLS cluster.
+        using var node = new NodeProcess("joined", joiner.Path, "coordinator", port: port, env: new Dictionary<string, string> { ["ACTORCOMPILE_CONFIG_DIR"] = etc });
+        await Eventually.True(() =>
+        {
+            using var s = Wrapper.Status(seed.Node.Socket);
+            return s.RootElement.GetProperty("members").EnumerateArray()
+                .Any(m => m.GetProperty("address").GetString() == node.Address && m.GetProperty("state").GetString() == "up");
+        }, TimeSpan.FromSeconds(60), "the joined node to be an up member of the seed's cluster");
+        Assert.False(seed.Node.HasExited);
+
+        // The silent client is closed by the seed once its deadline passes.
+        var stream = silent.GetStream();
+        stream.ReadTimeout = 60_000;
+        try { Assert.Equal(0, stream.Read(new byte[16])); } catch (IOException) { }
+        await Eventually.True(() => seed.Node.Log().Contains("no complete exchange within", StringComparison.Ordinal), TimeSpan.FromSeconds(30), "the silent client to be closed");
+    }
+
+    [Fact]
+    public void Setup_as_root_gives_the_secret_files_to_the_service_user()
+    {
+        Assert.True(Environment.UserName == "root", "this test creates a user: run the tests as root (CI does)");
+        var user = "ac-svc-" + Environment.ProcessId;
+        var add = Run.Program("useradd", new[] { "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", user });
+        Assert.True(add.ExitCode == 0, add.Stderr);
+        try
+        {
+            using var dir = new TempDirectory("ac-owner");
+            var r = Run.Program(Dist.Wrapper, new[] { "setup", "helper", "--host", "127.0.0.1", "--port", "7420", "--tls" },
+                env: new Dictionary<string, string> { ["ACTORCOMPILE_CONFIG_DIR"] = dir.Path, ["ACTORCOMPILE_SERVICE_USER"] = user });
+            Assert.True(r.ExitCode == 0, r.Stderr);
+            var uid = Run.Program("id", new[] { "-u", user }).Stdout.Trim();
+            foreach (var file in new[] { "cluster.pfx", "cluster.password", "cluster.joinkey" })
+            {
+                var owner = Run.Program("stat", new[] { "-c", "%u %a", Path.Combine(dir.Path, file) }).Stdout.Trim();
+                Assert.Equal($"{uid} 600", owner);
+            }
+        }
+        finally
+        {
+            Run.Program("userdel", new[] { user });
+        }
+    }
+
+    [Fact]
+    public void An_expired_token_is_refused_with_when_it_expired_and_nothing_is_written()
+    {
+        using var joiner = new TempDirectory("ac-expired");
+        var expired = seed.Token(DateTimeOffset.UtcNow.AddMinutes(-5));
+        var r = Setup(joiner.Path, "target", "--seed", $"127.0.0.1:{seed.Port}", "--token", expired.Text);
+        Assert.Equal(4, r.ExitCode);
+        Assert.Contains($"the token expired at {expired.Expires.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC; make a new one with actorcompile setup token on a member", r.Stderr);
+        Assert.Empty(System.IO.Directory.GetFileSystemEntries(joiner.Path));
+    }
+
+    [Fact]
+    public void A_token_with_a_wrong_MAC_is_refused_by_the_seed_and_nothing_is_written()
+    {
+        using var joiner = new TempDirectory("ac-forged");
+        var forged = seed.Token(DateTimeOffset.UtcNow.AddHours(1), key: RandomNumberGenerator.GetBytes(32));
+        var r = Setup(joiner.Path, "helper", "--seed", $"127.0.0.1:{seed.Port}", "--token", forged.Text);
+        Assert.Equal(4, r.ExitCode);
+        Assert.Contains("the seed refused the token: it was not made with this cluster's join key", r.Stderr);
+        Assert.Empty(System.IO.Directory.GetFileSystemEntries(joiner.Path));
+    }
+
+    [Fact]
+    public void A_seed_whose_certificate_is_not_the_tokens_pin_is_refused_by_the_joiner()
+    {
+        using var joiner = new TempDirectory("ac-pin");
+        var otherPin = seed.Token(DateTimeOffset.UtcNow.AddHours(1), pin: SHA256.HashData("another certificate"u8));
+        var r = Setup(joiner.Path, "target", "--seed", $"127.0.0.1:{seed.Port}", "--token", otherPin.Text);
+        Assert.Equal(4, r.ExitCode);
+        Assert.Contains("the seed's certificate does not match the token (wrong seed, or someone in between)", r.Stderr);
+        Assert.Empty(System.IO.Directory.GetFileSystemEntries(joiner.Path));
+    }
+
+    [Fact]
+    public void A_node_beyond_loopback_does_not_start_without_TLS()
+    {
+        using var dir = new TempDirectory("ac-notls");
+        var env = new Dictionary<string, string> { ["ACTORCOMPILE_CONFIG_DIR"] = dir.Combine("none") };
+        var r = Run.Program(Dist.Node, new[] { "--roles", "coordinator", "--host", "0.0.0.0", "--port", "0", "--socket", dir.Combine("n.sock") }, env: env, timeout: TimeSpan.FromSeconds(60));
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("actorcompile.host = \"0.0.0.0\" is beyond loopback, and TLS is off", r.Stderr);
+        Assert.Contains("actorcompile setup helper --host ADDR", r.Stderr);
+        Assert.Contains("openssl", r.Stderr);
+        Assert.Contains("--insecure", r.Stderr);
+        Assert.False(File.Exists(dir.Combine("n.sock")));
+
+        // An advertised public hostname is beyond loopback too, even with a loopback bind address.
+        var advertised = dir.Write("public.hocon", "akka.remote.dot-netty.tcp.public-hostname = \"build.example.org\"\n");
+        r = Run.Program(Dist.Node, new[] { "--roles", "coordinator", "--port", "0", "--config", advertised, "--socket", dir.Combine("n.sock") }, env: env, timeout: TimeSpan.FromSeconds(60));
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains($"{advertised}: akka.remote.dot-netty.tcp.public-hostname = \"build.example.org\" is beyond loopback", r.Stderr);
+    }
+
+    [Theory]
+    [InlineData("flag")]
+    [InlineData("file")]
+    public async Task Insecure_lets_a_node_beyond_loopback_start_with_a_warning(string how)
+    {
+        using var dir = new TempDirectory("ac-insecure");
+        var extra = how == "flag"
+            ? new[] { "--insecure" }
+            : new[] { "--config", dir.Write("insecure.hocon", "actorcompile.insecure = on\n") };
+        // Bound to every address for a moment, but with no seed it sends nothing to anyone.
+        using var node = new NodeProcess("insecure", dir.Path, "coordinator", extra: extra, host: "0.0.0.0", port: 0);
+        await Eventually.True(() => node.Log().Contains("insecure: TLS is off and this node listens beyond loopback (0.0.0.0)", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(60), "the warning");
+        Assert.False(node.HasExited, node.Log());
+    }
+
+    [Fact]
+    public void Setup_beyond_loopback_without_a_token_says_how_to_get_TLS()
+    {
+        using var dir = new TempDirectory("ac-setup-notls");
+        var r = Setup(dir.Path, "target", "--seed", "192.0.2.10:7420", "--host", "192.0.2.20");
+        Assert.Equal(4, r.ExitCode);
+        Assert.Contains("give --token TOKEN", r.Stderr);
+        Assert.Contains("--insecure", r.Stderr);
+        Assert.Empty(System.IO.Directory.GetFileSystemEntries(dir.Path));
+        var insecure = Setup(dir.Path, "target", "--seed", "192.0.2.10:7420", "--host", "192.0.2.20", "--insecure", "--print");
+        Assert.Equal(0, insecure.ExitCode);
+        Assert.Contains("insecure = on", insecure.Stdout);
+    }
+}
