@@ -30,6 +30,8 @@ public static class StatusView
         foreach (var w in s.Workers)
             foreach (var r in w.RefusedCoordinators)
                 parts.Add(new Markup(Markup.Escape($"{w.Address} refuses coordinator {r}")));
+        foreach (var r in s.RefusedConnections ?? Array.Empty<RefusedConnectionStatus>())
+            parts.Add(new Markup(Markup.Escape(string.Create(Inv, $"{r.Node} refused {r.Count} connection(s) with {r.Address}: {r.Reason}"))));
         parts.Add(Jobs(s));
         return new Rows(parts);
     }

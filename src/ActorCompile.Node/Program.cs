@@ -10,12 +10,14 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging;
 
+using var signals = StopSignals.Watch();
 try
 {
     var options = NodeOptions.Parse(args);
     if (options.Help) { Console.WriteLine(NodeOptions.Usage); return 0; }
     if (options.Version) { Console.WriteLine($"actorcompile-node {Assembly.GetExecutingAssembly().GetName().Version}"); return 0; }
     var config = NodeConfiguration.Load(options);
+    var rejoin = RejoinPlan.FromEnvironment();
     var toolchains = config.IsWorker ? await ToolchainDiscovery.DiscoverAsync(config.Toolchains) : new();
     if (config.IsWorker && toolchains.Count == 0)
         throw new ConfigurationException("this worker has no compiler to offer: install gcc or clang, or name one with --toolchain");
@@ -28,25 +30,27 @@ try
     if (SystemdHelpers.IsSystemdService()) builder.Logging.AddSystemdConsole(o => o.IncludeScopes = false);
     else builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
     var blobs = new BlobStore(config.BlobStoreBytes);
+    var membership = new MembershipRecord();
     builder.Services.AddSingleton(config);
     builder.Services.AddSingleton(blobs);
     builder.Services.AddAkka(NodeConfiguration.SystemName, akka =>
     {
         if (config.TlsEnabled) akka.AddSetup(ClusterTls.Setup(config));
-        akka.AddHocon(config.AkkaConfig(), HoconAddMode.Prepend)
+        akka.AddHocon(config.AkkaConfig(rejoin), HoconAddMode.Prepend)
             .ConfigureLoggers(l => { l.ClearLoggers(); l.AddLoggerFactory(); })
             .WithStatusHub();
         if (config.IsWorker)
             akka.WithWorker(new WorkerSettings(config.WorkerSlots, Environment.ProcessorCount, toolchains, config.WorkDirectory, config.BlobCacheBytes,
-                config.WorkerJobTimeout, config.Allow, config.JobMemoryBytes, config.Sandbox, config.MaxJobBytes));
+                config.WorkerJobTimeout, config.JobMemoryBytes, config.Sandbox, config.MaxJobBytes));
         if (config.IsCoordinator)
             akka.WithCoordinator(new CoordinatorSettings(config.LocalSlots, config.MaxAttempts, config.CoordinatorJobTimeout, config.BlobStoreBytes,
                 config.BackoffAfterFailures, config.Backoff, config.HelpAfter, config.MaxJobBytes), blobs);
-        akka.JoinCluster(config);
+        akka.WithMembershipWatch(membership);
+        akka.JoinCluster(config, rejoin);
     });
     builder.Services.AddHostedService<LocalSocketServer>();
     await builder.Build().RunAsync();
-    return 0;
+    return NodeExit.AfterStop(signals, membership);
 }
 catch (ConfigurationException e)
 {

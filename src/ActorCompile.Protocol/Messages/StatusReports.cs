@@ -16,8 +16,7 @@ public sealed record WorkerReport(
     int Cores,
     double LoadAverage,
     double MeanCompileSeconds,
-    ToolchainReport[] Toolchains,
-    string[] RefusedCoordinators) : IClusterMessage;
+    ToolchainReport[] Toolchains) : IClusterMessage;
 
 /// <summary>A coordinator's view, including what it knows about each worker (backed off, discrepancies) and the toolchains its wrappers asked for that no worker offers.</summary>
 public sealed record CoordinatorReport(
@@ -39,6 +38,9 @@ public sealed record WorkerHealth(string Address, bool BackedOff, long Discrepan
 /// <summary>A job in flight, or one that finished in the last seconds (phase "done", with the time it finished).</summary>
 public sealed record JobReport(string Id, string Source, string Phase, string? Worker, long StartedUnixMilliseconds, long FinishedUnixMilliseconds) : IClusterMessage;
 
+/// <summary>Connections a node's transport refused from (or to) one address: outside its allowed networks.</summary>
+public sealed record RefusedConnection(string Address, long Count, string Reason) : IClusterMessage;
+
 public sealed record NodeReport(
     string Address,
     string[] Roles,
@@ -46,4 +48,5 @@ public sealed record NodeReport(
     long SentUnixMilliseconds,
     WorkerReport? Worker,
     CoordinatorReport? Coordinator,
-    JobReport[] Jobs) : IClusterMessage;
+    JobReport[] Jobs,
+    RefusedConnection[] RefusedConnections) : IClusterMessage;
