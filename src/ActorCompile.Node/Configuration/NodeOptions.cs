@@ -37,7 +37,7 @@ public sealed class NodeOptions
           --local-slots N     a coordinator's local slots, what make -l limits (default: the number of cores)
           --toolchain PATH    a compiler to offer, by path or name on PATH; repeatable
                               (default: gcc, g++, cc, c++, clang, clang++ found on PATH)
-          --allow CIDR        a network whose coordinators this worker serves; repeatable
+          --allow CIDR        a network this worker talks to (by the connection's address); repeatable
                               (default: 127.0.0.0/8 and ::1, this machine only)
           --config FILE       a HOCON file layered over the shipped configuration; repeatable
           --help              this text
@@ -61,8 +61,10 @@ public sealed class NodeOptions
         compile on their target) and removes the socket. Under systemd the node reports readiness (Type=notify) and logs to the
         journal with levels.
 
-        Exit status: 0 after a clean stop; 2 for a bad option or configuration value (the message names
-        the file, the key and what is allowed; such a node is not restarted by its service); 1 otherwise.
+        Exit status: 0 after a clean stop (SIGTERM or SIGINT) only; 2 for a bad option or configuration
+        value (the message names the file, the key and what is allowed; such a node is not restarted by
+        its service); 1 otherwise. A node the cluster removed starts itself again (same process id) and
+        rejoins the members it knew; it exits with 1 only if it cannot.
 
         Examples:
           actorcompile-node --roles worker --host 192.168.1.10 --allow 192.168.1.0/24
