@@ -62,7 +62,7 @@ public sealed class TrustTests
         using var coordinator = new NodeProcess("coordinator", dir.Path, "coordinator", host: "127.0.0.2");
         using var worker = new NodeProcess("worker", dir.Path, "worker", new[] { coordinator.Address }, new[] { "--allow", "127.0.0.1/32", "--toolchain", "gcc" });
         // The worker never connects to its seed (and would drop the connection if the coordinator opened one).
-        await Eventually.True(() => Refusals(worker).GetValueOrDefault("127.0.0.2") > 0, TimeSpan.FromSeconds(60), "the worker to report the refusal");
+        await Eventually.True(() => Refusals(worker).GetValueOrDefault("127.0.0.2") > 0, TimeSpan.FromSeconds(120), "the worker to report the refusal");
         Assert.Contains("refused a connection with 127.0.0.2", worker.Log());
         Assert.Contains("not in its allowed networks (127.0.0.1/32)", worker.Log());
 
@@ -79,7 +79,7 @@ public sealed class TrustTests
         using var worker = new NodeProcess("worker", dir.Path, "worker", extra: new[] { "--allow", "127.0.0.3/32", "--toolchain", "gcc" });
         var spoof = dir.Write("spoof.hocon", "akka.remote.dot-netty.tcp.public-hostname = \"127.0.0.3\"\n");
         using var coordinator = new NodeProcess("coordinator", dir.Path, "coordinator", new[] { worker.Address }, new[] { "--config", spoof });
-        await Eventually.True(() => Refusals(worker).GetValueOrDefault("127.0.0.1") > 0, TimeSpan.FromSeconds(60), "the worker to refuse the connection from 127.0.0.1");
+        await Eventually.True(() => Refusals(worker).GetValueOrDefault("127.0.0.1") > 0, TimeSpan.FromSeconds(120), "the worker to refuse the connection from 127.0.0.1");
 
         using (var s = Wrapper.Status(coordinator.Socket))
             Assert.Equal(0, s.RootElement.GetProperty("workers").GetArrayLength());
@@ -137,6 +137,39 @@ public sealed class TrustTests
         Assert.Equal("up", cluster.WorkerStatus(cluster.Worker(0)).GetProperty("state").GetString());
         Assert.False(cluster.Coordinator.HasExited);
         Assert.False(cluster.Worker(0).HasExited);
+    }
+
+    [Fact]
+    public async Task A_peer_without_credentials_cannot_tell_the_cluster_daemon_to_down_or_remove_a_member()
+    {
+        using var cluster = new TestCluster(1, workerArgs: new[] { "--toolchain", "gcc" }, prefix: "ac-daemon");
+        await cluster.WaitForWorkers();
+        var nodes = new[] { cluster.Coordinator, cluster.Worker(0) };
+        using (var peer = HostilePeer.Outsider())
+        {
+            foreach (var node in nodes)
+            {
+                // The daemon's path must accept selections (joining and gossip use it), so the peer can reach it.
+                var daemon = peer.System.ActorSelection($"akka.tcp://actorcompile@{node.Address}/system/cluster/core/daemon");
+                foreach (var victim in nodes)
+                {
+                    daemon.Tell(HostilePeer.ClusterCommand("Down", victim.Address));
+                    daemon.Tell(HostilePeer.ClusterCommand("Leave", victim.Address));
+                }
+            }
+            foreach (var node in nodes)
+                await Eventually.True(() => node.Log().Contains("refused a remote cluster command Leave", StringComparison.Ordinal),
+                    TimeSpan.FromSeconds(30), $"{node.Name} to refuse the commands");
+        }
+
+        using var dir = new TempDirectory("ac-daemon-build");
+        AssertCompilesRemotely(cluster.Coordinator.Socket, dir);
+        foreach (var node in nodes)
+        {
+            Assert.DoesNotContain("removed from the cluster", node.Log());
+            using var s = Wrapper.Status(node.Socket);
+            Assert.Equal(2, s.RootElement.GetProperty("members").EnumerateArray().Count(m => m.GetProperty("state").GetString() == "up"));
+        }
     }
 
     /// <summary>The actor still lives and processes its mailbox (a stopped actor answers with no subject, a suspended one not at all).</summary>

@@ -103,7 +103,7 @@ public sealed class SerializerTests : TestKit
     }
 
     [Fact]
-    public void Kill_PoisonPill_and_system_messages_other_than_death_watch_are_refused_from_the_wire()
+    public void Kill_PoisonPill_system_messages_other_than_death_watch_and_cluster_commands_are_refused_from_the_wire()
     {
         // Bytes as Akka's own serializers write them on another node (the wrappers here refuse to read them).
         var misc = new Akka.Remote.Serialization.MiscMessageSerializer((ExtendedActorSystem)Sys);
@@ -122,6 +122,15 @@ public sealed class SerializerTests : TestKit
         {
             var e = Assert.ThrowsAny<Exception>(() => Sys.Serialization.Deserialize(system.ToBinary(message), system.Identifier, message.GetType()));
             Assert.Contains("refused a remote system message", e.ToString());
+        }
+
+        var cluster = new Akka.Cluster.Serialization.ClusterMessageSerializer((ExtendedActorSystem)Sys);
+        var address = Address.Parse("akka.tcp://actorcompile@127.0.0.1:7420");
+        foreach (var name in new[] { "Down", "Leave" })
+        {
+            var command = Activator.CreateInstance(typeof(Akka.Cluster.Cluster).Assembly.GetType($"Akka.Cluster.ClusterUserAction+{name}", true)!, address)!;
+            var e = Assert.ThrowsAny<Exception>(() => Sys.Serialization.Deserialize(cluster.ToBinary(command), cluster.Identifier, cluster.Manifest(command)));
+            Assert.Contains($"refused a remote cluster command {name}", e.ToString());
         }
     }
 
