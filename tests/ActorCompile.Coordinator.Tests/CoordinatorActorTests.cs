@@ -101,7 +101,7 @@ public sealed class CoordinatorActorTests : TestKit
     {
         var coordinator = StartCoordinator();
         var worker = CreateTestProbe();
-        coordinator.Tell(Capabilities(worker.Ref, Gcc, Other));
+        coordinator.Tell(Capabilities(worker.Ref, Gcc, Other), worker.Ref);
 
         // The other user's wrapper names the same compiler key and include key, with another toolchain and its own directories.
         var attacker = CreateTestProbe();
@@ -136,8 +136,8 @@ public sealed class CoordinatorActorTests : TestKit
         var coordinator = StartCoordinator();
         var small = CreateTestProbe();
         var large = CreateTestProbe();
-        coordinator.Tell(Capabilities(small.Ref, Source.Length - 1, Gcc));
-        coordinator.Tell(Capabilities(large.Ref, Source.Length, Gcc));
+        coordinator.Tell(Capabilities(small.Ref, Source.Length - 1, Gcc), small.Ref);
+        coordinator.Tell(Capabilities(large.Ref, Source.Length, Gcc), large.Ref);
         var session = CreateTestProbe();
         Submit(coordinator, session);
 
@@ -152,7 +152,7 @@ public sealed class CoordinatorActorTests : TestKit
     {
         var coordinator = StartCoordinator();
         var small = CreateTestProbe();
-        coordinator.Tell(Capabilities(small.Ref, 16, Gcc));
+        coordinator.Tell(Capabilities(small.Ref, 16, Gcc), small.Ref);
         var session = CreateTestProbe();
         Submit(coordinator, session);
 
