@@ -10,17 +10,19 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging;
 
+using var signals = StopSignals.Watch();
 try
 {
     // --help, --version and usage errors (exit code 2, the option named) are answered by the parser.
     if (new NodeCommandLine().Parse(args, out var exitCode) is not { } options) return exitCode;
     var config = NodeConfiguration.Load(options);
+    var rejoin = RejoinPlan.FromEnvironment();
     var toolchains = config.IsWorker ? await ToolchainDiscovery.DiscoverAsync(config.Toolchains) : new();
     if (config.IsWorker && toolchains.Count == 0)
         throw new ConfigurationException("this worker has no compiler to offer: install gcc or clang, or name one with --toolchain");
     var workerSettings = config.IsWorker
         ? new WorkerSettings(config.WorkerSlots, Environment.ProcessorCount, toolchains, config.WorkDirectory, config.BlobCacheBytes,
-            config.WorkerJobTimeout, config.Allow, config.JobMemoryBytes, config.Sandbox, config.MaxJobBytes)
+            config.WorkerJobTimeout, config.JobMemoryBytes, config.Sandbox, config.MaxJobBytes)
         : null;
     // Probed before the actor system starts: it runs bwrap, which must not happen on an actor's thread.
     var confinement = workerSettings is null ? null : await JobConfinement.ProbeAsync(workerSettings.Sandbox, workerSettings.Resources);
@@ -33,12 +35,13 @@ try
     if (SystemdHelpers.IsSystemdService()) builder.Logging.AddSystemdConsole(o => o.IncludeScopes = false);
     else builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
     var blobs = new BlobStore(config.BlobStoreBytes);
+    var membership = new MembershipRecord();
     builder.Services.AddSingleton(config);
     builder.Services.AddSingleton(blobs);
     builder.Services.AddAkka(NodeConfiguration.SystemName, akka =>
     {
         if (config.TlsEnabled) akka.AddSetup(ClusterTls.Setup(config));
-        akka.AddHocon(config.AkkaConfig(), HoconAddMode.Prepend)
+        akka.AddHocon(config.AkkaConfig(rejoin), HoconAddMode.Prepend)
             .ConfigureLoggers(l => { l.ClearLoggers(); l.AddLoggerFactory(); })
             .WithStatusHub();
         if (workerSettings is not null)
@@ -46,7 +49,8 @@ try
         if (config.IsCoordinator)
             akka.WithCoordinator(new CoordinatorSettings(config.LocalSlots, config.MaxAttempts, config.CoordinatorJobTimeout, config.BlobStoreBytes,
                 config.BackoffAfterFailures, config.Backoff, config.HelpAfter, config.MaxJobBytes), blobs);
-        akka.JoinCluster(config);
+        akka.WithMembershipWatch(membership);
+        akka.JoinCluster(config, rejoin);
     });
     builder.Services.AddHostedService<LocalSocketServer>();
     builder.Services.AddHostedService<JoinService>();
@@ -55,7 +59,7 @@ try
         host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ActorCompile.Node")
             .LogWarning("insecure: TLS is off and this node listens beyond loopback ({Host}): any host that reaches port {Port} may join the cluster and send it work", config.Host, config.Port);
     await host.RunAsync();
-    return 0;
+    return NodeExit.AfterStop(signals, membership);
 }
 catch (ConfigurationException e)
 {

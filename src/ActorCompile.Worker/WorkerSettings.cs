@@ -1,4 +1,3 @@
-using System.Net;
 using ActorCompile.Worker.Execution;
 
 namespace ActorCompile.Worker;
@@ -10,7 +9,6 @@ namespace ActorCompile.Worker;
 /// <param name="WorkDirectory">Private directory for job mirrors (jobs/) and the blob cache (blobs/).</param>
 /// <param name="BlobCacheBytes">Size limit of the blob cache.</param>
 /// <param name="JobTimeout">Longest a compile may run.</param>
-/// <param name="Allowed">Networks whose coordinators this worker serves (default: loopback only).</param>
 /// <param name="JobMemoryBytes">Memory a compiler may allocate (RLIMIT_DATA through prlimit); 0: no limit.</param>
 /// <param name="Sandbox">How compilers are confined (bubblewrap).</param>
 /// <param name="MaxJobBytes">The largest job (actorcompile.max-job-size): caps the bytes a job's mirror and its compile may write.</param>
@@ -21,15 +19,10 @@ public sealed record WorkerSettings(
     string WorkDirectory,
     long BlobCacheBytes,
     TimeSpan JobTimeout,
-    IReadOnlyList<IPNetwork>? Allowed = null,
     long JobMemoryBytes = 0,
     SandboxMode Sandbox = SandboxMode.Required,
     long MaxJobBytes = 128L * 1024 * 1024)
 {
-    public static readonly IReadOnlyList<IPNetwork> Loopback = new[] { IPNetwork.Parse("127.0.0.0/8"), IPNetwork.Parse("::1/128") };
-
-    public IReadOnlyList<IPNetwork> AllowedNetworks => Allowed ?? Loopback;
-
     public string JobsDirectory => Path.Combine(WorkDirectory, "jobs");
     public string BlobsDirectory => Path.Combine(WorkDirectory, "blobs");
     public string ToolchainsDirectory => Path.Combine(WorkDirectory, "toolchains");

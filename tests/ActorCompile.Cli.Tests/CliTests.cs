@@ -10,9 +10,10 @@ public class CliTests
 {
     private static ClusterStatus Sample() => new("127.0.0.1:7420", DateTimeOffset.UnixEpoch,
         new[] { new MemberStatus("127.0.0.1:7420", new[] { "coordinator" }, "up"), new MemberStatus("127.0.0.1:7421", new[] { "worker" }, "up") },
-        new[] { new WorkerStatus("127.0.0.1:7421", "up", 4, 1, 3, 10, 2, 0, 8, 0.5, 0.25, new[] { new ToolchainStatus("gcc,cc", "12.2.0", "x86_64-linux-gnu", "c77f85fcc2ec" + new string('0', 52)) }, new[] { "127.0.0.2:7420: 127.0.0.2 is not in the allowed networks" }, "sandboxed (bubblewrap, sealed roots)") },
+        new[] { new WorkerStatus("127.0.0.1:7421", "up", 4, 1, 3, 10, 2, 0, 8, 0.5, 0.25, new[] { new ToolchainStatus("gcc,cc", "12.2.0", "x86_64-linux-gnu", "c77f85fcc2ec" + new string('0', 52)) }, Array.Empty<string>(), "sandboxed (bubblewrap, sealed roots)") },
         new[] { new CoordinatorStatus("127.0.0.1:7420", 3, 2, 2, 1, 100, 7, new[] { new UnservedToolchainStatus("gcc", "13.2.0", "x86_64-linux-gnu", new string('e', 64), 5) }) },
-        new[] { new JobStatus("j1", "127.0.0.1:7420", "src/calc.c", "compiling", "127.0.0.1:7421", 1.5) });
+        new[] { new JobStatus("j1", "127.0.0.1:7420", "src/calc.c", "compiling", "127.0.0.1:7421", 1.5) },
+        new[] { new RefusedConnectionStatus("127.0.0.1:7421", "127.0.0.2", 3, "127.0.0.2 is not in the allowed networks") });
 
     /// <summary>The status view of a known cluster, compared with a snapshot (Snapshots/status.txt).</summary>
     [Fact]
@@ -37,8 +38,28 @@ public class CliTests
         Assert.Contains("gcc,cc 12.2.0 c77f85fcc2ec", text);
         Assert.Contains("src/calc.c", text);
         Assert.Contains("compiling", text);
-        Assert.Contains("127.0.0.1:7421 refuses coordinator 127.0.0.2:7420", text);
+        Assert.Contains("127.0.0.1:7421 refused 3 connection(s) with 127.0.0.2: 127.0.0.2 is not in the allowed networks", text);
         Assert.Contains("No worker offers gcc 13.2.0 (x86_64-linux-gnu, eeeeeeeeeeee): 5 compile(s)", text);
+    }
+
+    [Fact]
+    public void A_worker_that_serves_no_job_or_runs_unsandboxed_is_named()
+    {
+        var s = Sample();
+        var w = s.Workers[0];
+        s = s with { Workers = new[] { w with { Sandbox = "unavailable: bubblewrap does not work here" }, w with { Address = "127.0.0.1:7422", Sandbox = "unsandboxed (actorcompile.worker.sandbox = off)" } } };
+        var console = new TestConsole().Width(150);
+        console.Write(StatusView.Build(s));
+        Assert.Contains("127.0.0.1:7421 serves no job: sandbox unavailable: bubblewrap does not work here", console.Output.Replace("\n", " "));
+        Assert.Contains("127.0.0.1:7422 compiles unsandboxed (actorcompile.worker.sandbox = off)", console.Output.Replace("\n", " "));
+        Assert.DoesNotContain("serves no job", Render(Sample()));
+    }
+
+    private static string Render(ClusterStatus s)
+    {
+        var console = new TestConsole().Width(150);
+        console.Write(StatusView.Build(s));
+        return console.Output;
     }
 
     [Fact]

@@ -34,9 +34,12 @@ public sealed class CoordinatorActorTests : TestKit
 
     public CoordinatorActorTests() : base(ClusterTestConfig.Create()) { }
 
-    /// <summary>A coordinator; the target helps with the queue only when a test asks for it (helpAfter).</summary>
+    /// <summary>
+    /// A coordinator whose workers are this test's probes (they register by sending their capabilities
+    /// themselves); the target helps with the queue only when a test asks for it (helpAfter).
+    /// </summary>
     private IActorRef StartCoordinator(int localSlots = 2, int maxAttempts = 3, int backoffAfter = 3, TimeSpan? helpAfter = null) =>
-        Sys.ActorOf(CoordinatorActor.Props(new CoordinatorSettings(localSlots, maxAttempts, TimeSpan.FromSeconds(30), 1L << 30,
+        Sys.ActorOf(CoordinatorActor.PropsWithLocalProbesAsWorkers(new CoordinatorSettings(localSlots, maxAttempts, TimeSpan.FromSeconds(30), 1L << 30,
             backoffAfter, TimeSpan.FromMinutes(1), helpAfter ?? TimeSpan.FromHours(1)), _blobs));
 
     private static WorkerCapabilities Capabilities(IActorRef worker, params ToolchainIdentity[] toolchains) => Capabilities(worker, 1L << 30, toolchains);
@@ -98,7 +101,7 @@ public sealed class CoordinatorActorTests : TestKit
     {
         var coordinator = StartCoordinator();
         var worker = CreateTestProbe();
-        coordinator.Tell(Capabilities(worker.Ref, Gcc, Other));
+        coordinator.Tell(Capabilities(worker.Ref, Gcc, Other), worker.Ref);
 
         // The other user's wrapper names the same compiler key and include key, with another toolchain and its own directories.
         var attacker = CreateTestProbe();
@@ -133,8 +136,8 @@ public sealed class CoordinatorActorTests : TestKit
         var coordinator = StartCoordinator();
         var small = CreateTestProbe();
         var large = CreateTestProbe();
-        coordinator.Tell(Capabilities(small.Ref, Source.Length - 1, Gcc));
-        coordinator.Tell(Capabilities(large.Ref, Source.Length, Gcc));
+        coordinator.Tell(Capabilities(small.Ref, Source.Length - 1, Gcc), small.Ref);
+        coordinator.Tell(Capabilities(large.Ref, Source.Length, Gcc), large.Ref);
         var session = CreateTestProbe();
         Submit(coordinator, session);
 
@@ -149,7 +152,7 @@ public sealed class CoordinatorActorTests : TestKit
     {
         var coordinator = StartCoordinator();
         var small = CreateTestProbe();
-        coordinator.Tell(Capabilities(small.Ref, 16, Gcc));
+        coordinator.Tell(Capabilities(small.Ref, 16, Gcc), small.Ref);
         var session = CreateTestProbe();
         Submit(coordinator, session);
 
@@ -165,7 +168,7 @@ public sealed class CoordinatorActorTests : TestKit
     {
         var coordinator = StartCoordinator();
         var worker = CreateTestProbe();
-        coordinator.Tell(Capabilities(worker.Ref, Other));
+        coordinator.Tell(Capabilities(worker.Ref, Other), worker.Ref);
         var session = CreateTestProbe();
         coordinator.Tell(new OpenJob(session.Ref, User, Request(), "a.c"), session.Ref);
         session.ExpectMsg<AskToolchain>();
@@ -180,7 +183,7 @@ public sealed class CoordinatorActorTests : TestKit
     {
         var coordinator = StartCoordinator();
         var worker = CreateTestProbe();
-        coordinator.Tell(Capabilities(worker.Ref, Gcc));
+        coordinator.Tell(Capabilities(worker.Ref, Gcc), worker.Ref);
         var session = CreateTestProbe();
         Submit(coordinator, session);
 
@@ -204,7 +207,7 @@ public sealed class CoordinatorActorTests : TestKit
     {
         var coordinator = StartCoordinator();
         var worker = CreateTestProbe();
-        coordinator.Tell(Capabilities(worker.Ref, Gcc));
+        coordinator.Tell(Capabilities(worker.Ref, Gcc), worker.Ref);
         for (int i = 0; i < 2; i++)
         {
             var session = CreateTestProbe();
@@ -222,7 +225,7 @@ public sealed class CoordinatorActorTests : TestKit
     {
         var coordinator = StartCoordinator();
         var worker = CreateTestProbe();
-        coordinator.Tell(Capabilities(worker.Ref, Gcc));
+        coordinator.Tell(Capabilities(worker.Ref, Gcc), worker.Ref);
         coordinator.Tell(new RequestWork(worker.Ref, 1), worker.Ref);
         Assert.Equal(1, Next<NoWork>(worker).RequestId);
         Submit(coordinator, CreateTestProbe());
@@ -235,8 +238,8 @@ public sealed class CoordinatorActorTests : TestKit
         var coordinator = StartCoordinator(maxAttempts: 2);
         var first = CreateTestProbe();
         var second = CreateTestProbe();
-        coordinator.Tell(Capabilities(first.Ref, Gcc));
-        coordinator.Tell(Capabilities(second.Ref, Gcc));
+        coordinator.Tell(Capabilities(first.Ref, Gcc), first.Ref);
+        coordinator.Tell(Capabilities(second.Ref, Gcc), second.Ref);
         var session = CreateTestProbe();
         Submit(coordinator, session);
 
@@ -261,8 +264,8 @@ public sealed class CoordinatorActorTests : TestKit
         var coordinator = StartCoordinator();
         var first = CreateTestProbe();
         var second = CreateTestProbe();
-        coordinator.Tell(Capabilities(first.Ref, Gcc));
-        coordinator.Tell(Capabilities(second.Ref, Gcc));
+        coordinator.Tell(Capabilities(first.Ref, Gcc), first.Ref);
+        coordinator.Tell(Capabilities(second.Ref, Gcc), second.Ref);
         var session = CreateTestProbe();
         Submit(coordinator, session);
         coordinator.Tell(new RequestWork(first.Ref, 1), first.Ref);
@@ -280,7 +283,7 @@ public sealed class CoordinatorActorTests : TestKit
     {
         var coordinator = StartCoordinator();
         var worker = CreateTestProbe();
-        coordinator.Tell(Capabilities(worker.Ref, Gcc));
+        coordinator.Tell(Capabilities(worker.Ref, Gcc), worker.Ref);
         var session = CreateTestProbe();
         Submit(coordinator, session);
         coordinator.Tell(new RequestWork(worker.Ref, 1), worker.Ref);
@@ -294,7 +297,7 @@ public sealed class CoordinatorActorTests : TestKit
     {
         var coordinator = StartCoordinator();
         var worker = CreateTestProbe();
-        coordinator.Tell(Capabilities(worker.Ref, Gcc));
+        coordinator.Tell(Capabilities(worker.Ref, Gcc), worker.Ref);
         var session = CreateTestProbe();
         Submit(coordinator, session);
         coordinator.Tell(new RequestWork(worker.Ref, 1), worker.Ref);
@@ -328,7 +331,7 @@ public sealed class CoordinatorActorTests : TestKit
     {
         var coordinator = StartCoordinator(localSlots: 1, helpAfter: TimeSpan.FromMilliseconds(100));
         var worker = CreateTestProbe(); // offers the toolchain but never asks for work: busy
-        coordinator.Tell(Capabilities(worker.Ref, Gcc));
+        coordinator.Tell(Capabilities(worker.Ref, Gcc), worker.Ref);
         var session = CreateTestProbe();
         Submit(coordinator, session);
         var local = session.ExpectMsg<LocalGranted>(TimeSpan.FromSeconds(5));
@@ -344,7 +347,7 @@ public sealed class CoordinatorActorTests : TestKit
     {
         var coordinator = StartCoordinator(maxAttempts: 1, backoffAfter: 2);
         var worker = CreateTestProbe();
-        coordinator.Tell(Capabilities(worker.Ref, Gcc));
+        coordinator.Tell(Capabilities(worker.Ref, Gcc), worker.Ref);
         for (int i = 0; i < 2; i++)
         {
             var session = CreateTestProbe();
@@ -375,7 +378,7 @@ public sealed class CoordinatorActorTests : TestKit
     {
         var coordinator = StartCoordinator();
         var worker = CreateTestProbe();
-        coordinator.Tell(Capabilities(worker.Ref, Gcc));
+        coordinator.Tell(Capabilities(worker.Ref, Gcc), worker.Ref);
         var session = CreateTestProbe();
         Submit(coordinator, session);
         coordinator.Tell(new RequestWork(worker.Ref, 1), worker.Ref);
@@ -393,8 +396,8 @@ public sealed class CoordinatorActorTests : TestKit
         var coordinator = StartCoordinator();
         var first = CreateTestProbe();
         var second = CreateTestProbe();
-        coordinator.Tell(Capabilities(first.Ref, Gcc));
-        coordinator.Tell(Capabilities(second.Ref, Gcc));
+        coordinator.Tell(Capabilities(first.Ref, Gcc), first.Ref);
+        coordinator.Tell(Capabilities(second.Ref, Gcc), second.Ref);
         var session = CreateTestProbe();
         Submit(coordinator, session);
         coordinator.Tell(new RequestWork(first.Ref, 1), first.Ref);
@@ -406,5 +409,47 @@ public sealed class CoordinatorActorTests : TestKit
         session.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
         again.Supervisor.Tell(Completed(again, 0), second.Ref);
         session.ExpectMsg<JobResultReady>();
+    }
+
+    [Fact]
+    public void Only_the_worker_a_job_is_assigned_to_can_ask_for_its_contents_or_answer_for_it()
+    {
+        var coordinator = StartCoordinator();
+        var worker = CreateTestProbe();
+        var stranger = CreateTestProbe(); // never registered: a peer that learnt the supervisor's address
+        coordinator.Tell(Capabilities(worker.Ref, Gcc), worker.Ref);
+        var session = CreateTestProbe();
+        Submit(coordinator, session);
+        coordinator.Tell(new RequestWork(worker.Ref, 1), worker.Ref);
+        var job = Next<CompileJob>(worker);
+
+        job.Supervisor.Tell(new NeedJobBlobs(job.JobId, new[] { SourceHash }), stranger.Ref);
+        job.Supervisor.Tell(Completed(job, 0), stranger.Ref);
+        job.Supervisor.Tell(new JobFailed(job.JobId, "refused", Refused: true), stranger.Ref);
+        stranger.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+        session.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+
+        // The assigned worker is still heard, and the job was never requeued by the stranger's failure.
+        job.Supervisor.Tell(new NeedJobBlobs(job.JobId, new[] { SourceHash }), worker.Ref);
+        Assert.Equal(SourceHash, Next<JobBlobs>(worker).Blobs.Single().Hash);
+        job.Supervisor.Tell(Completed(job, 0), worker.Ref);
+        Assert.Equal("OBJECT", Text.Of(session.ExpectMsg<JobResultReady>().Result.Outputs.Single().Value));
+    }
+
+    [Fact]
+    public void A_request_for_work_that_names_another_worker_gets_nothing()
+    {
+        var coordinator = StartCoordinator();
+        var worker = CreateTestProbe();
+        var stranger = CreateTestProbe();
+        coordinator.Tell(Capabilities(worker.Ref, Gcc), worker.Ref);
+        // Capabilities that name another actor than their sender change nothing (here: would take gcc away).
+        coordinator.Tell(Capabilities(worker.Ref, Other), stranger.Ref);
+        Submit(coordinator, CreateTestProbe());
+        coordinator.Tell(new RequestWork(worker.Ref, 1), stranger.Ref);
+        stranger.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+        // The job is still queued for the worker that asks for itself.
+        coordinator.Tell(new RequestWork(worker.Ref, 2), worker.Ref);
+        Assert.Equal(2, Next<CompileJob>(worker).RequestId);
     }
 }

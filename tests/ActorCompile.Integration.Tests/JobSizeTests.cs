@@ -62,7 +62,7 @@ public sealed class JobSizeTests
             var over = Project(dir, "over", (2L << 20) + (1 << 10));
             r = Compile(over, coordinator.Socket);
             Assert.True(r.ExitCode == 0, r.Stderr);
-            var reason = Assert.Single(r.Stderr.TrimEnd('\n').Split('\n'), l => !l.Contains(" compiled locally in ", StringComparison.Ordinal));
+            var reason = Assert.Single(r.Stderr.TrimEnd('\n').Split('\n'), l => !l.Contains(" compiled locally (", StringComparison.Ordinal));
             Assert.Contains("exceed the node's max-job-size (2 MiB); compiling locally", reason);
             AssertLocalObject(over);
 
@@ -88,7 +88,7 @@ public sealed class JobSizeTests
             File.Delete(Path.Combine(middle, "a.o"));
             r = Compile(middle, coordinator.Socket);
             Assert.True(r.ExitCode == 0, r.Stderr);
-            reason = Assert.Single(r.Stderr.TrimEnd('\n').Split('\n'), l => !l.Contains(" compiled locally in ", StringComparison.Ordinal));
+            reason = Assert.Single(r.Stderr.TrimEnd('\n').Split('\n'), l => !l.Contains(" compiled locally (", StringComparison.Ordinal));
             Assert.Contains("exceed the max-job-size of every worker offering its toolchain (largest 1 MiB); compiling locally", reason);
             AssertLocalObject(middle);
         }

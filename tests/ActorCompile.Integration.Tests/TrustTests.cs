@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Akka.Actor;
 using ActorCompile.LocalProtocol;
 using ActorCompile.Tests;
 using Xunit;
@@ -28,32 +29,162 @@ public sealed class TrustTests
         Assert.Contains("compiled on 127.0.0.1:", r.Stderr);
     }
 
+    /// <summary>The refusals a node reports about itself: remote address to count.</summary>
+    private static Dictionary<string, long> Refusals(NodeProcess node)
+    {
+        using var s = Wrapper.Status(node.Socket);
+        return s.RootElement.GetProperty("refusedConnections").EnumerateArray()
+            .Where(r => r.GetProperty("node").GetString() == node.Address)
+            .ToDictionary(r => r.GetProperty("address").GetString()!, r => r.GetProperty("count").GetInt64());
+    }
+
+    private static List<string> Members(NodeProcess node)
+    {
+        using var s = Wrapper.Status(node.Socket);
+        return s.RootElement.GetProperty("members").EnumerateArray().Select(m => m.GetProperty("address").GetString()!).ToList();
+    }
+
+    /// <summary>A compile through the coordinator, which must run locally for the given reason and still give its object.</summary>
+    private static void AssertCompilesLocally(NodeProcess coordinator, TempDirectory dir, string because)
+    {
+        var project = Source(dir);
+        var r = Wrapper.Run(project, coordinator.Socket, new[] { "gcc", "-O2", "-c", "a.c", "-o", "a.o" });
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains(because, r.Stderr);
+        Assert.True(File.Exists(Path.Combine(project, "a.o")));
+    }
+
     [Fact]
-    public async Task A_coordinator_from_a_network_the_worker_does_not_allow_gets_no_work_and_compiles_locally()
+    public async Task A_connection_from_a_network_the_worker_does_not_allow_is_refused_at_the_transport()
     {
         using var dir = new TempDirectory("ac-allow");
         // 127.0.0.2 is a second loopback address: the coordinator binds there, the worker allows only 127.0.0.1.
         using var coordinator = new NodeProcess("coordinator", dir.Path, "coordinator", host: "127.0.0.2");
         using var worker = new NodeProcess("worker", dir.Path, "worker", new[] { coordinator.Address }, new[] { "--allow", "127.0.0.1/32", "--toolchain", "gcc" });
-        await Eventually.True(() =>
-        {
-            using var s = Wrapper.Status(coordinator.Socket);
-            return s.RootElement.GetProperty("workers").EnumerateArray().Any(w => w.GetProperty("refusedCoordinators").GetArrayLength() == 1);
-        }, TimeSpan.FromSeconds(60), "the worker to refuse the coordinator");
+        // The worker never connects to its seed (and would drop the connection if the coordinator opened one).
+        await Eventually.True(() => Refusals(worker).GetValueOrDefault("127.0.0.2") > 0, TimeSpan.FromSeconds(120), "the worker to report the refusal");
+        Assert.Contains("refused a connection with 127.0.0.2", worker.Log());
+        Assert.Contains("not in its allowed networks (127.0.0.1/32)", worker.Log());
 
-        var project = Source(dir);
-        var r = Wrapper.Run(project, coordinator.Socket, new[] { "gcc", "-O2", "-c", "a.c", "-o", "a.o" });
-        Assert.True(r.ExitCode == 0, r.Stderr);
-        Assert.Contains("refuses this coordinator", r.Stderr);
-        Assert.Contains("not in the allowed networks", r.Stderr);
-        Assert.True(File.Exists(Path.Combine(project, "a.o")));
+        Assert.DoesNotContain(worker.Address, Members(coordinator));
+        AssertCompilesLocally(coordinator, dir, "no worker in the cluster");
+        Assert.DoesNotContain(worker.Address, Members(coordinator));
+    }
+
+    [Fact]
+    public async Task A_coordinator_that_declares_an_allowed_address_but_connects_from_another_is_refused()
+    {
+        using var dir = new TempDirectory("ac-spoof");
+        // The worker serves 127.0.0.3 only; the coordinator connects from 127.0.0.1 and claims to be 127.0.0.3.
+        using var worker = new NodeProcess("worker", dir.Path, "worker", extra: new[] { "--allow", "127.0.0.3/32", "--toolchain", "gcc" });
+        var spoof = dir.Write("spoof.hocon", "akka.remote.dot-netty.tcp.public-hostname = \"127.0.0.3\"\n");
+        using var coordinator = new NodeProcess("coordinator", dir.Path, "coordinator", new[] { worker.Address }, new[] { "--config", spoof });
+        await Eventually.True(() => Refusals(worker).GetValueOrDefault("127.0.0.1") > 0, TimeSpan.FromSeconds(120), "the worker to refuse the connection from 127.0.0.1");
+
         using (var s = Wrapper.Status(coordinator.Socket))
+            Assert.Equal(0, s.RootElement.GetProperty("workers").GetArrayLength());
+        AssertCompilesLocally(coordinator, dir, "no worker in the cluster");
+        using (var s = Wrapper.Status(worker.Socket))
+            Assert.DoesNotContain(s.RootElement.GetProperty("members").EnumerateArray(), m => m.GetProperty("address").GetString()!.StartsWith("127.0.0.3", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_peer_without_credentials_cannot_stop_restart_or_suspend_the_worker_or_the_coordinator()
+    {
+        using var cluster = new TestCluster(1, workerArgs: new[] { "--toolchain", "gcc" }, prefix: "ac-control");
+        await cluster.WaitForWorkers();
+        var nodes = new[] { (Node: cluster.Worker(0), Path: "/user/worker"), (Node: cluster.Coordinator, Path: "/user/coordinator") };
+
+        using (var peer = HostilePeer.Remote())
         {
-            var w = s.RootElement.GetProperty("workers").EnumerateArray().Single();
-            Assert.Equal(0, w.GetProperty("completed").GetInt64());
-            Assert.Contains(coordinator.Address, w.GetProperty("refusedCoordinators")[0].GetString());
+            // The worker's path is one the protocol must accept selections to: the peer can look it up.
+            var selected = await peer.System.ActorSelection($"akka.tcp://actorcompile@{cluster.Worker(0).Address}/user/worker").ResolveOne(TimeSpan.FromSeconds(30));
+            Assert.Equal("/user/worker", selected.Path.ToStringWithoutAddress());
+            foreach (var (node, path) in nodes)
+            {
+                var target = peer.Actor(node.Address, path);
+                target.Tell(PoisonPill.Instance);
+                target.Tell(Kill.Instance);
+                peer.System.ActorSelection($"akka.tcp://actorcompile@{node.Address}{path}").Tell(PoisonPill.Instance);
+                peer.System.ActorSelection($"akka.tcp://actorcompile@{node.Address}{path}").Tell(Kill.Instance);
+            }
+            // Messages from one sender arrive in order: once these are answered, the attacks above were handled.
+            foreach (var (node, path) in nodes)
+                await AssertAnswers(peer, node, path, cluster);
         }
-        Assert.Contains("refusing coordinator", worker.Log());
+
+        // System messages: refusing one costs the sender its connection, so the check comes from a new peer.
+        using (var peer = HostilePeer.Remote())
+        {
+            foreach (var (node, path) in nodes)
+            {
+                var target = (IInternalActorRef)peer.Actor(node.Address, path);
+                target.SendSystemMessage(new Akka.Dispatch.SysMsg.Suspend());
+                target.SendSystemMessage(new Akka.Dispatch.SysMsg.Terminate());
+            }
+            foreach (var (node, _) in nodes)
+                await Eventually.True(() => node.Log().Contains("refused a remote system message Suspend", StringComparison.Ordinal),
+                    TimeSpan.FromSeconds(30), $"{node.Name} to refuse the remote Suspend");
+        }
+        using (var peer = HostilePeer.Remote())
+        {
+            foreach (var (node, path) in nodes)
+                await AssertAnswers(peer, node, path, cluster);
+        }
+
+        using var dir = new TempDirectory("ac-control-build");
+        AssertCompilesRemotely(cluster.Coordinator.Socket, dir);
+        Assert.Equal("up", cluster.WorkerStatus(cluster.Worker(0)).GetProperty("state").GetString());
+        Assert.False(cluster.Coordinator.HasExited);
+        Assert.False(cluster.Worker(0).HasExited);
+    }
+
+    [Fact]
+    public async Task A_peer_without_credentials_cannot_tell_the_cluster_daemon_to_down_or_remove_a_member()
+    {
+        using var cluster = new TestCluster(1, workerArgs: new[] { "--toolchain", "gcc" }, prefix: "ac-daemon");
+        await cluster.WaitForWorkers();
+        var nodes = new[] { cluster.Coordinator, cluster.Worker(0) };
+        using (var peer = HostilePeer.Outsider())
+        {
+            foreach (var node in nodes)
+            {
+                // The daemon's path must accept selections (joining and gossip use it), so the peer can reach it.
+                var daemon = peer.System.ActorSelection($"akka.tcp://actorcompile@{node.Address}/system/cluster/core/daemon");
+                foreach (var victim in nodes)
+                {
+                    daemon.Tell(HostilePeer.ClusterCommand("Down", victim.Address));
+                    daemon.Tell(HostilePeer.ClusterCommand("Leave", victim.Address));
+                }
+            }
+            foreach (var node in nodes)
+                await Eventually.True(() => node.Log().Contains("refused a remote cluster command Leave", StringComparison.Ordinal),
+                    TimeSpan.FromSeconds(30), $"{node.Name} to refuse the commands");
+        }
+
+        using var dir = new TempDirectory("ac-daemon-build");
+        AssertCompilesRemotely(cluster.Coordinator.Socket, dir);
+        foreach (var node in nodes)
+        {
+            Assert.DoesNotContain("removed from the cluster", node.Log());
+            using var s = Wrapper.Status(node.Socket);
+            Assert.Equal(2, s.RootElement.GetProperty("members").EnumerateArray().Count(m => m.GetProperty("state").GetString() == "up"));
+        }
+    }
+
+    /// <summary>The actor still lives and processes its mailbox (a stopped actor answers with no subject, a suspended one not at all).</summary>
+    private static async Task AssertAnswers(HostilePeer peer, NodeProcess node, string path, TestCluster cluster)
+    {
+        ActorIdentity identity;
+        try
+        {
+            identity = await peer.Actor(node.Address, path).Ask<ActorIdentity>(new Identify(path), TimeSpan.FromSeconds(30));
+        }
+        catch (AskTimeoutException e)
+        {
+            throw new TimeoutException($"{path} on {node.Name} did not answer after the attacks: {e.Message}\n{cluster.Logs()}");
+        }
+        Assert.True(identity.Subject is not null, $"{path} on {node.Name} is gone");
     }
 
     private static (string Trusted, string Foreign) Certificates(TempDirectory dir)

@@ -126,9 +126,10 @@ public class FramesTests
             new[] { new MemberStatus("127.0.0.1:7421", new[] { "worker" }, "up") },
             new[] { new WorkerStatus("127.0.0.1:7421", "up", 4, 1, 3, 10, 2, 0, 8, 0.5, 0.25, new[] { new ToolchainStatus("gcc", "12.2.0", "x86_64-linux-gnu", new string('f', 64)) }, new[] { "127.0.0.2:7420: not allowed" }, "sandboxed (bubblewrap, sealed roots)") },
             new[] { new CoordinatorStatus("127.0.0.1:7420", 3, 2, 2, 1, 100, 7, new[] { new UnservedToolchainStatus("gcc", "13.2.0", "x86_64-linux-gnu", new string('e', 64), 5) }) },
-            new[] { new JobStatus("j1", "127.0.0.1:7420", "a.c", "compiling", "127.0.0.1:7421", 1.5) });
+            new[] { new JobStatus("j1", "127.0.0.1:7420", "a.c", "compiling", "127.0.0.1:7421", 1.5) },
+            new[] { new RefusedConnectionStatus("127.0.0.1:7421", "127.0.0.2", 3, "127.0.0.2 is not in this worker's allowed networks") });
         var json = StatusJson.Serialize(status);
-        foreach (var name in new[] { "\"workers\"", "\"address\"", "\"slots\"", "\"running\"", "\"completed\"", "\"failed\"", "\"toolchains\"", "\"fingerprint\"", "\"coordinators\"", "\"jobs\"", "\"phase\"", "\"elapsedSeconds\"", "\"unservedToolchains\"", "\"peakRunning\"" })
+        foreach (var name in new[] { "\"workers\"", "\"address\"", "\"slots\"", "\"running\"", "\"completed\"", "\"failed\"", "\"toolchains\"", "\"fingerprint\"", "\"coordinators\"", "\"jobs\"", "\"phase\"", "\"elapsedSeconds\"", "\"unservedToolchains\"", "\"peakRunning\"", "\"refusedConnections\"", "\"node\"", "\"count\"", "\"reason\"" })
             Assert.Contains(name, json);
         Assert.Equal(json, StatusJson.Serialize(StatusJson.Deserialize(json)));
         Assert.Equal(4 + 2, status.SuggestedJobs(2));

@@ -21,14 +21,13 @@ public sealed class SerializerTests : TestKit
     {
         var blob = Payload.ToBlob(new string('c', 64), "int x;\n"u8);
         var toolchain = new OfferedToolchain("gcc,cc", new string('f', 64), "gcc", "12.2.0", "x86_64-linux-gnu", "c");
-        var worker = new WorkerReport(4, 1, 3, 10, 2, 4, 0.5, 0.2, new[] { new ToolchainReport("gcc", "12.2.0", "x86_64-linux-gnu", new string('f', 64)) }, new[] { "127.0.0.2:7420: not allowed" });
+        var worker = new WorkerReport(4, 1, 3, 10, 2, 4, 0.5, 0.2, new[] { new ToolchainReport("gcc", "12.2.0", "x86_64-linux-gnu", new string('f', 64)) }, "sandboxed (bubblewrap, sealed roots)");
         var coordinator = new CoordinatorReport(3, 2, 2, 1, 100, 7, new[] { new WorkerHealth("127.0.0.1:7421", false, 1, 0) }, new[] { new UnservedToolchain("gcc", "13.2.0", "x86_64-linux-gnu", new string('e', 64), 5) });
         return new object[]
         {
             new CoordinatorHello(Ref),
             toolchain,
             new WorkerCapabilities(Ref, "127.0.0.1:7421", 4, 8, new[] { toolchain }, 128L * 1024 * 1024),
-            new WorkerRefusal(Ref, "not from an allowed network"),
             new WorkAvailable(Ref),
             new RequestWork(Ref, 42),
             new NoWork(42),
@@ -50,8 +49,10 @@ public sealed class SerializerTests : TestKit
             coordinator.Workers[0],
             coordinator.Unserved[0],
             new JobReport("job-1", "a.c", "compiling", "127.0.0.1:7421", 1_700_000_000_000, 0),
-            new NodeReport("127.0.0.1:7420", new[] { "coordinator" }, 5, 1_700_000_000_000, worker, coordinator, Array.Empty<JobReport>()),
-            new NodeReport("127.0.0.1:7420", new[] { "worker" }, 6, 1_700_000_000_000, null, null, Array.Empty<JobReport>()),
+            new NodeReport("127.0.0.1:7420", new[] { "coordinator" }, 5, 1_700_000_000_000, worker, coordinator, Array.Empty<JobReport>(), Array.Empty<RefusedConnection>()),
+            new NodeReport("127.0.0.1:7420", new[] { "worker" }, 6, 1_700_000_000_000, null, null, Array.Empty<JobReport>(),
+                new[] { new RefusedConnection("127.0.0.2", 3, "127.0.0.2 is not in this worker's allowed networks") }),
+            new RefusedConnection("127.0.0.3", 1, "not allowed"),
         };
     }
 
@@ -99,6 +100,38 @@ public sealed class SerializerTests : TestKit
     {
         var e = Assert.ThrowsAny<Exception>(() => Sys.Serialization.Deserialize("{\"$type\":\"System.String\"}"u8.ToArray(), 1, ""));
         Assert.Contains("accepts only ActorCompile's serializer", e.ToString());
+    }
+
+    [Fact]
+    public void Kill_PoisonPill_system_messages_other_than_death_watch_and_cluster_commands_are_refused_from_the_wire()
+    {
+        // Bytes as Akka's own serializers write them on another node (the wrappers here refuse to read them).
+        var misc = new Akka.Remote.Serialization.MiscMessageSerializer((ExtendedActorSystem)Sys);
+        foreach (var message in new object[] { Kill.Instance, PoisonPill.Instance })
+        {
+            var e = Assert.ThrowsAny<Exception>(() => Sys.Serialization.Deserialize(misc.ToBinary(message), misc.Identifier, misc.Manifest(message)));
+            Assert.Contains("refused a remote", e.ToString());
+        }
+        Assert.IsType<Identify>(Sys.Serialization.Deserialize(misc.ToBinary(new Identify(1)), misc.Identifier, misc.Manifest(new Identify(1))));
+
+        var system = new Akka.Remote.Serialization.SystemMessageSerializer((ExtendedActorSystem)Sys);
+        var target = (IInternalActorRef)TestActor;
+        var watch = new Akka.Dispatch.SysMsg.Watch(target, target);
+        Assert.IsType<Akka.Dispatch.SysMsg.Watch>(Sys.Serialization.Deserialize(system.ToBinary(watch), system.Identifier, typeof(Akka.Dispatch.SysMsg.Watch)));
+        foreach (var message in new Akka.Dispatch.SysMsg.ISystemMessage[] { new Akka.Dispatch.SysMsg.Suspend(), new Akka.Dispatch.SysMsg.Resume(null!), new Akka.Dispatch.SysMsg.Terminate() })
+        {
+            var e = Assert.ThrowsAny<Exception>(() => Sys.Serialization.Deserialize(system.ToBinary(message), system.Identifier, message.GetType()));
+            Assert.Contains("refused a remote system message", e.ToString());
+        }
+
+        var cluster = new Akka.Cluster.Serialization.ClusterMessageSerializer((ExtendedActorSystem)Sys);
+        var address = Address.Parse("akka.tcp://actorcompile@127.0.0.1:7420");
+        foreach (var name in new[] { "Down", "Leave" })
+        {
+            var command = Activator.CreateInstance(typeof(Akka.Cluster.Cluster).Assembly.GetType($"Akka.Cluster.ClusterUserAction+{name}", true)!, address)!;
+            var e = Assert.ThrowsAny<Exception>(() => Sys.Serialization.Deserialize(cluster.ToBinary(command), cluster.Identifier, cluster.Manifest(command)));
+            Assert.Contains($"refused a remote cluster command {name}", e.ToString());
+        }
     }
 
     [Fact]

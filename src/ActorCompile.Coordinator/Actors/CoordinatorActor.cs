@@ -62,6 +62,12 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     private readonly Cluster _cluster = Cluster.Get(Context.System);
     private readonly Dictionary<IActorRef, WorkerEntry> _workers = new();
     private readonly HashSet<Address> _greeting = new();
+    /// <summary>Members with the worker role this coordinator has greeted: the only ones whose worker may register.</summary>
+    private readonly HashSet<Address> _greeted = new();
+    /// <summary>Senders whose refused registration was logged (bounded: a hostile peer must not fill the log or memory).</summary>
+    private readonly HashSet<Address> _refusalsLogged = new();
+    /// <summary>Actor tests play workers with local probes; a node never sets this.</summary>
+    private readonly bool _localProbesAreWorkers;
     private readonly LinkedList<QueuedJob> _queue = new();
     private readonly HashSet<IActorRef> _idleWorkers = new();
     private readonly LocalSlotPool _slots;
@@ -73,7 +79,6 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     private readonly Dictionary<string, JobInfo> _jobs = new(StringComparer.Ordinal);
     private readonly Dictionary<IActorRef, (string Source, DateTime Since, string Phase)> _sessions = new();
     private readonly Dictionary<string, (ToolchainIdentity Identity, long Compiles)> _unserved = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, string> _refusedBy = new(StringComparer.Ordinal);
     /// <summary>Jobs that finished lately, kept in the status a few seconds so that short ones are seen.</summary>
     private readonly Queue<JobReport> _finished = new();
     private static readonly TimeSpan KeepFinished = TimeSpan.FromSeconds(3);
@@ -83,9 +88,10 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public CoordinatorActor(CoordinatorSettings settings, BlobStore blobStore)
+    public CoordinatorActor(CoordinatorSettings settings, BlobStore blobStore, bool localProbesAreWorkers = false)
     {
         _settings = settings;
+        _localProbesAreWorkers = localProbesAreWorkers;
         _blobStore = blobStore;
         _slots = new LocalSlotPool(settings.LocalSlots);
 
@@ -95,12 +101,6 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         Receive<ClusterEvent.ReachableMember>(m => SetReachable(m.Member.Address, true));
         Receive<ClusterEvent.IMemberEvent>(_ => { });
         Receive<WorkerCapabilities>(OnCapabilities);
-        Receive<WorkerRefusal>(m =>
-        {
-            var address = FullAddress(m.Worker);
-            _greeting.Remove(address);
-            if (_refusedBy.TryAdd(AddressOf(address), m.Reason)) _log.Warning("worker {0} refuses this coordinator: {1}", AddressOf(address), m.Reason);
-        });
         Receive<Terminated>(OnTerminated);
         Receive<Tick>(_ => OnTick());
         Receive<HelpTick>(_ => HelpWithQueue());
@@ -168,7 +168,11 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     }
 
     public static Props Props(CoordinatorSettings settings, BlobStore blobStore) =>
-        Akka.Actor.Props.Create(() => new CoordinatorActor(settings, blobStore));
+        Akka.Actor.Props.Create(() => new CoordinatorActor(settings, blobStore, false));
+
+    /// <summary>For actor tests whose workers are local probes: any local actor that names itself may register as a worker.</summary>
+    internal static Props PropsWithLocalProbesAsWorkers(CoordinatorSettings settings, BlobStore blobStore) =>
+        Akka.Actor.Props.Create(() => new CoordinatorActor(settings, blobStore, true));
 
     protected override void PreStart()
     {
@@ -191,11 +195,19 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     {
         if (!member.HasRole("worker") || _workers.Values.Any(w => w.Node == member.Address)) return;
         _greeting.Add(member.Address);
+        _greeted.Add(member.Address);
         Context.ActorSelection(new RootActorPath(member.Address) / "user" / "worker").Tell(new CoordinatorHello(Self));
     }
 
     private void OnCapabilities(WorkerCapabilities m)
     {
+        if (!IsGreetedWorker(m))
+        {
+            var from = FullAddress(Sender);
+            if (_refusalsLogged.Count < 64 && _refusalsLogged.Add(from))
+                _log.Warning("ignored worker capabilities from {0}: not the worker actor of a member with the worker role that this coordinator greeted", Sender.Path);
+            return;
+        }
         var address = FullAddress(m.Worker);
         _greeting.Remove(address);
         if (!_workers.TryGetValue(m.Worker, out var entry))
@@ -214,10 +226,27 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         if (_queue.Count > 0) m.Worker.Tell(new WorkAvailable(Self));
     }
 
+    /// <summary>
+    /// Whether capabilities come from a worker this coordinator greeted: the sender is the worker it names,
+    /// it is the worker actor (/user/worker) of a member with the worker role, and that member was
+    /// greeted. Anyone else (a peer without the role, an actor at another path, a message naming another
+    /// actor) could otherwise register as a worker and be sent jobs, with their sources.
+    /// </summary>
+    private bool IsGreetedWorker(WorkerCapabilities m)
+    {
+        if (!Sender.Equals(m.Worker)) return false;
+        if (_localProbesAreWorkers && Sender.Path.Address.HasLocalScope) return true;
+        var node = FullAddress(Sender);
+        return Sender.Path.Elements is ["user", "worker"]
+            && _greeted.Contains(node)
+            && _cluster.State.Members.Any(x => x.Address == node && x.HasRole("worker"));
+    }
+
     private void Forget(Address address)
     {
         _greeting.Remove(address);
-        _refusedBy.Remove(AddressOf(address));
+        _greeted.Remove(address);
+        _refusalsLogged.Remove(address);
         foreach (var w in _workers.Values.Where(w => w.Node == address).ToList()) Forget(w);
     }
 
@@ -284,8 +313,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
             var offering = _workers.Values.Where(w => w.Fingerprints.Contains(toolchain.Fingerprint)).ToList();
             if (offering.Count == 0)
                 _unserved[toolchain.Fingerprint] = (toolchain, _unserved.GetValueOrDefault(toolchain.Fingerprint).Compiles + 1);
-            var why = _workers.Count == 0 && _refusedBy.Count > 0 ? $"every worker refuses this coordinator ({string.Join("; ", _refusedBy.Select(r => $"{r.Key}: {r.Value}"))})"
-                : _workers.Count == 0 ? "no worker in the cluster"
+            var why = _workers.Count == 0 ? "no worker in the cluster"
                 : offering.Count == 0 ? $"no worker offers {toolchain}"
                 : offering.All(w => !w.Reachable) ? $"every worker offering {toolchain} is unreachable"
                 : offering.All(w => w.Refusal is not null || !w.Reachable) ? $"no worker offering {toolchain} serves jobs ({offering.First(w => w.Refusal is not null).Address}: {offering.First(w => w.Refusal is not null).Refusal})"
@@ -405,6 +433,8 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
 
     private void OnRequestWork(RequestWork m)
     {
+        // A worker asks for itself: a request naming another actor could steer a job there, so it gets no answer.
+        if (!Sender.Equals(m.Worker)) return;
         if (!_workers.TryGetValue(m.Worker, out var worker) || !worker.Reachable || worker.BackedOff(DateTime.UtcNow))
         {
             m.Worker.Tell(new NoWork(m.RequestId));

@@ -94,8 +94,11 @@ public sealed class JobSupervisor : ReceiveActor, IWithTimers
 
     private void Assigned()
     {
-        Receive<JobStarted>(m => m.JobId == _spec.JobId, _ => Phase("compiling"));
-        Receive<NeedJobBlobs>(m => m.JobId == _spec.JobId, m =>
+        // Every answer counts only from the worker the job is on now: anyone else asking for the job's
+        // contents or sending a result for it is ignored (and a late answer from a worker it was taken from).
+        Receive<JobStarted>(m => m.JobId == _spec.JobId && Sender.Equals(_worker), _ => Phase("compiling"));
+        // The worker's job runner (a child of the worker actor) asks for missing contents itself.
+        Receive<NeedJobBlobs>(m => m.JobId == _spec.JobId && (Sender.Equals(_worker) || Sender.Path.Parent.Equals(_worker?.Path)), m =>
         {
             var blobs = m.Hashes.Select(h => _blobs.Get(h)).ToList();
             if (blobs.Any(b => b is null))
@@ -106,7 +109,6 @@ public sealed class JobSupervisor : ReceiveActor, IWithTimers
             }
             Sender.Tell(new JobBlobs(_spec.JobId, blobs.ToArray()!));
         });
-        // Only from the worker the job is on now: a late answer from one it was taken from is dropped.
         Receive<JobCompleted>(m => m.JobId == _spec.JobId && Sender.Equals(_worker), OnCompleted);
         Receive<JobFailed>(m => m.JobId == _spec.JobId && Sender.Equals(_worker), m => Retry(m.Reason, m.Refused));
         Receive<Timeout>(_ =>

@@ -13,7 +13,8 @@ public sealed record ClusterStatus(
     IReadOnlyList<MemberStatus> Members,
     IReadOnlyList<WorkerStatus> Workers,
     IReadOnlyList<CoordinatorStatus> Coordinators,
-    IReadOnlyList<JobStatus> Jobs)
+    IReadOnlyList<JobStatus> Jobs,
+    IReadOnlyList<RefusedConnectionStatus>? RefusedConnections = null)
 {
     /// <summary>The slots of reachable workers that are not backed off, plus the given local slots: what to give make -j.</summary>
     public int SuggestedJobs(int localSlots) =>
@@ -31,7 +32,8 @@ public sealed record MemberStatus(string Address, IReadOnlyList<string> Roles, s
 /// <param name="Completed">Jobs it finished (any exit code).</param>
 /// <param name="Failed">Jobs that failed for a reason other than the compiler's verdict (crash, timeout, missing input, refusal).</param>
 /// <param name="MeanCompileSeconds">Mean time of its recent jobs.</param>
-/// <param name="RefusedCoordinators">Coordinators it refused to serve, with the reason (not in its allowed networks).</param>
+/// <param name="RefusedCoordinators">Kept for compatibility and empty: workers now refuse coordinators outside their
+/// allowed networks at the transport, before any message; see <see cref="ClusterStatus.RefusedConnections"/>.</param>
 /// <param name="Sandbox">How it confines compiles: "sandboxed (...)", "unsandboxed (...)" (sandbox = off), or "unavailable: why" (it serves no job).</param>
 public sealed record WorkerStatus(
     string Address,
@@ -48,6 +50,13 @@ public sealed record WorkerStatus(
     IReadOnlyList<ToolchainStatus> Toolchains,
     IReadOnlyList<string> RefusedCoordinators,
     string Sandbox);
+
+/// <summary>
+/// Connections a node's transport refused with one remote address (outside the node's allowed networks,
+/// judged by the socket's address): the node that refused (this one even before it has joined a
+/// cluster), the address, how many times, and why.
+/// </summary>
+public sealed record RefusedConnectionStatus(string Node, string Address, long Count, string Reason);
 
 /// <summary>A toolchain a worker offers: its name(s) on that worker, version, target and fingerprint.</summary>
 public sealed record ToolchainStatus(string Name, string Version, string Target, string Fingerprint);

@@ -39,7 +39,7 @@ public sealed class NodeCommandLine
     private readonly Option<int?> _slots = OptionKinds.Slots("--slots", "a worker's job slots, 1 to 4096 (default: the number of cores)");
     private readonly Option<int?> _localSlots = OptionKinds.LocalSlots("--local-slots", "a coordinator's local slots, what make -l limits, 1 to 4096 (default: the number of cores)");
     private readonly Option<string[]> _toolchains = OptionKinds.Strings("--toolchain", "a compiler to offer, by path or name on PATH; repeatable (default: gcc, g++, cc, c++, clang, clang++ found on PATH)", "PATH");
-    private readonly Option<System.Net.IPNetwork[]> _allow = OptionKinds.Networks("--allow", "a network whose coordinators this worker serves; repeatable (default: 127.0.0.0/8 and ::1, this machine only)");
+    private readonly Option<System.Net.IPNetwork[]> _allow = OptionKinds.Networks("--allow", "a network this worker talks to, judged by the connection's own address; repeatable (default: 127.0.0.0/8 and ::1, this machine only)");
     private readonly Option<string[]> _configs = OptionKinds.Strings("--config", "a HOCON file layered over the shipped configuration; repeatable", "FILE");
     private readonly Option<bool> _insecure = new("--insecure")
     {
@@ -117,9 +117,10 @@ public sealed class NodeCommandLine
         compile on their target) and removes the socket. Under systemd the node reports readiness (Type=notify) and logs to the
         journal with levels.
 
-        Exit status: 0 after a clean stop; 2 for a bad option or configuration value (the message names
-        the option, or the file, the key and what is allowed; such a node is not restarted by its
-        service); 1 otherwise.
+        Exit status: 0 after a clean stop (SIGTERM or SIGINT) only; 2 for a bad option or configuration
+        value (the message names the option, or the file, the key and what is allowed; such a node is not
+        restarted by its service); 1 otherwise. A node the cluster removed starts itself again (same
+        process id) and rejoins the members it knew; it exits with 1 only if it cannot.
 
         Examples:
           actorcompile-node --roles worker --host 127.0.0.1 --allow 127.0.0.0/8

@@ -59,6 +59,8 @@ public sealed class NodeConfiguration
     public int BackoffAfterFailures { get; }
     public TimeSpan Backoff { get; }
     public TimeSpan HelpAfter { get; }
+    public TimeSpan DownUnreachableAfter { get; }
+    public TimeSpan RejoinPatience { get; }
     public IReadOnlyList<string> Files => _layers.Select(l => l.Origin).ToList();
 
     private NodeConfiguration(List<(string, Config)> layers)
@@ -165,6 +167,10 @@ public sealed class NodeConfiguration
         BackoffAfterFailures = ReadValue<int>("actorcompile.coordinator.backoff-after-failures", "a whole number from 1 to 100", k => merged.GetInt(k) is var n and >= 1 and <= 100 ? n : (int?)null);
         Backoff = ReadValue<TimeSpan>("actorcompile.coordinator.backoff", "a duration such as 60s", k => merged.GetTimeSpan(k) is var t && t >= TimeSpan.Zero ? t : (TimeSpan?)null);
         HelpAfter = ReadValue<TimeSpan>("actorcompile.coordinator.help-after", "a duration such as 150ms", k => merged.GetTimeSpan(k) is var t && t >= TimeSpan.Zero ? t : (TimeSpan?)null);
+        DownUnreachableAfter = ReadValue<TimeSpan>("actorcompile.cluster.down-unreachable-after", "a duration from 1s to 10m, such as 7s",
+            k => merged.GetTimeSpan(k) is var t && t >= TimeSpan.FromSeconds(1) && t <= TimeSpan.FromMinutes(10) ? t : (TimeSpan?)null);
+        RejoinPatience = ReadValue<TimeSpan>("actorcompile.cluster.rejoin-patience", "a duration from 10s to 7d, such as 10m",
+            k => merged.GetTimeSpan(k) is var t && t >= TimeSpan.FromSeconds(10) && t <= TimeSpan.FromDays(7) ? t : (TimeSpan?)null);
     }
 
     /// <summary>Reads a key; any problem becomes a message naming the file that set it, the key and what is allowed.</summary>
@@ -353,18 +359,39 @@ public sealed class NodeConfiguration
         Math.Max(SocketBufferPerUserBytes > 0 ? SocketBufferPerUserBytes : 2L * FrameBytes, FrameBytes),
         SocketIdleTimeout);
 
-    /// <summary>The akka.* settings derived from the actorcompile.* ones, over everything else.</summary>
-    public Config AkkaConfig()
+    /// <summary>
+    /// The akka.* settings derived from the actorcompile.* ones, over everything else. After a removal
+    /// from the cluster (<paramref name="rejoin"/>) the node comes back on the same port and also joins
+    /// the members it knew; a node without seeds lists itself first and waits up to rejoin-patience for
+    /// them (Akka's first-seed rule) instead of starting a second cluster at once.
+    /// </summary>
+    public Config AkkaConfig(ActorCompile.Node.Hosting.RejoinPlan? rejoin = null)
     {
         var scheme = TlsEnabled ? "akka.ssl.tcp" : "akka.tcp";
-        var seeds = Seeds.Select(s => NodeOptions.Quote($"{scheme}://{SystemName}@{s}"));
+        var seeds = Seeds.Select(s => $"{scheme}://{SystemName}@{s.Host}:{s.Port}").ToList();
+        var port = Port;
+        var seedTimeout = "";
+        if (rejoin is not null)
+        {
+            if (Port == 0 && rejoin.Self.Port is { } previous) port = previous;
+            var known = rejoin.Members.Select(a => a.ToString()).Where(a => !seeds.Contains(a)).ToList();
+            if (Seeds.Count == 0 && known.Count > 0)
+            {
+                seeds.Add(rejoin.Self.ToString());
+                seedTimeout = $"akka.cluster.seed-node-timeout = {(long)RejoinPatience.TotalMilliseconds}ms";
+            }
+            seeds.AddRange(known);
+        }
         var text = $"""
             akka.remote.dot-netty.tcp.enable-ssl = {(TlsEnabled ? "on" : "off")}
             akka.remote.dot-netty.tcp.hostname = {NodeOptions.Quote(Host)}
-            akka.remote.dot-netty.tcp.port = {Port}
+            akka.remote.dot-netty.tcp.port = {port}
             akka.remote.dot-netty.tcp.maximum-frame-size = {FrameBytes}b
+            {(IsWorker ? "akka.remote.dot-netty.tcp.applied-adapters = [admission]" : "")}
             akka.cluster.roles = [{string.Join(", ", Roles.Select(NodeOptions.Quote))}]
-            akka.cluster.seed-nodes = [{string.Join(", ", seeds)}]
+            akka.cluster.seed-nodes = [{string.Join(", ", seeds.Select(NodeOptions.Quote))}]
+            akka.cluster.split-brain-resolver.stable-after = {(long)DownUnreachableAfter.TotalMilliseconds}ms
+            {seedTimeout}
             """;
         return ConfigurationFactory.ParseString(text).WithFallback(Merged);
     }

@@ -26,11 +26,28 @@ public static class NodeHosting
     public static AkkaConfigurationBuilder WithCoordinator(this AkkaConfigurationBuilder builder, CoordinatorSettings settings, BlobStore blobs) =>
         builder.WithActors((system, registry) => registry.Register<CoordinatorActor>(system.ActorOf(CoordinatorActor.Props(settings, blobs), CoordinatorActor.Name)));
 
-    /// <summary>Joins the configured seeds, or, without any, starts a new cluster with this node as its first member.</summary>
-    public static AkkaConfigurationBuilder JoinCluster(this AkkaConfigurationBuilder builder, NodeConfiguration configuration) =>
+    /// <summary>
+    /// Keeps the membership record current and stops the node when a role actor stops on its own
+    /// (/user/membership); register it after the roles.
+    /// </summary>
+    public static AkkaConfigurationBuilder WithMembershipWatch(this AkkaConfigurationBuilder builder, MembershipRecord record) =>
+        builder.WithActors((system, registry) =>
+        {
+            var roles = new Dictionary<string, IActorRef> { ["status"] = registry.Get<StatusHub>() };
+            if (registry.TryGet<WorkerActor>(out var worker)) roles["worker"] = worker;
+            if (registry.TryGet<CoordinatorActor>(out var coordinator)) roles["coordinator"] = coordinator;
+            system.ActorOf(MembershipWatch.Props(record, roles), "membership");
+        });
+
+    /// <summary>
+    /// Joins the configured seeds (akka.cluster.seed-nodes, which Akka joins by itself; after a removal
+    /// also the members this node knew, see <see cref="RejoinPlan"/>), or, without any, starts a new
+    /// cluster with this node as its first member.
+    /// </summary>
+    public static AkkaConfigurationBuilder JoinCluster(this AkkaConfigurationBuilder builder, NodeConfiguration configuration, RejoinPlan? rejoin) =>
         builder.AddStartup((system, _) =>
         {
-            if (configuration.Seeds.Count == 0)
+            if (configuration.Seeds.Count == 0 && (rejoin is null || rejoin.Members.Count == 0))
             {
                 var cluster = Cluster.Get(system);
                 cluster.Join(cluster.SelfAddress);

@@ -3,6 +3,7 @@ using Akka.Cluster;
 using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Event;
 using ActorCompile.Coordinator;
+using ActorCompile.Protocol.Cluster;
 using ActorCompile.LocalProtocol.Status;
 using MemberStatus = ActorCompile.LocalProtocol.Status.MemberStatus;
 using ActorCompile.Protocol.Messages;
@@ -73,7 +74,8 @@ public sealed class StatusHub : ReceiveActor, IWithTimers
         DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
         _worker,
         _coordinator?.Report,
-        _coordinator?.Jobs ?? Array.Empty<JobReport>());
+        _coordinator?.Jobs ?? Array.Empty<JobReport>(),
+        ConnectionRefusals.Get(Context.System).Snapshot().Select(r => new RefusedConnection(r.Address, r.Count, r.Reason)).ToArray());
 
     private void PublishReport()
     {
@@ -104,8 +106,12 @@ public sealed class StatusHub : ReceiveActor, IWithTimers
         var workers = new List<WorkerStatus>();
         var coordinators = new List<CoordinatorStatus>();
         var jobs = new List<JobStatus>();
+        var refused = new List<RefusedConnectionStatus>();
         foreach (var (address, (report, _)) in _reports.OrderBy(r => r.Key, StringComparer.Ordinal))
         {
+            // This node's refusals show even before it has joined: a worker whose seed it refuses never joins.
+            if (memberState.ContainsKey(address) || address == _self)
+                refused.AddRange(report.RefusedConnections.Select(r => new RefusedConnectionStatus(address, r.Address, r.Count, r.Reason)));
             if (!memberState.TryGetValue(address, out var mstate)) continue;
             if (report.Worker is { } w)
             {
@@ -114,7 +120,7 @@ public sealed class StatusHub : ReceiveActor, IWithTimers
                 workers.Add(new WorkerStatus(address, shown, w.Slots, w.Running, w.PeakRunning, w.Completed, w.Failed, h.Discrepancies, w.Cores,
                     w.LoadAverage, w.MeanCompileSeconds,
                     w.Toolchains.Select(t => new ToolchainStatus(t.Name, t.Version, t.Target, t.Fingerprint)).ToArray(),
-                    w.RefusedCoordinators, w.Sandbox));
+                    Array.Empty<string>(), w.Sandbox));
             }
             if (report.Coordinator is { } c)
                 coordinators.Add(new CoordinatorStatus(address, c.Queued, c.InFlight, c.LocalSlots, c.LocalSlotsBusy, c.Distributed, c.Local,
@@ -123,6 +129,6 @@ public sealed class StatusHub : ReceiveActor, IWithTimers
                 jobs.Add(new JobStatus(j.Id, address, j.Source, j.Phase, j.Worker,
                     Math.Max(0, ((j.FinishedUnixMilliseconds > 0 ? j.FinishedUnixMilliseconds : now) - j.StartedUnixMilliseconds) / 1000.0)));
         }
-        return new ClusterStatus(_self, DateTimeOffset.UtcNow, members, workers, coordinators, jobs);
+        return new ClusterStatus(_self, DateTimeOffset.UtcNow, members, workers, coordinators, jobs, refused);
     }
 }

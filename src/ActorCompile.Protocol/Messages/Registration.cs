@@ -4,7 +4,8 @@ namespace ActorCompile.Protocol.Messages;
 
 // Coordinator <-> worker: how a coordinator learns what a worker offers.
 // The coordinator sees the worker's member come up and greets its worker actor; the worker answers with
-// its capabilities (or, when the coordinator is not from an allowed network, with a refusal).
+// its capabilities. (A worker's transport refuses coordinators outside its allowed networks before any
+// message: see ActorCompile.Protocol.Cluster.AdmittingTransport.)
 
 /// <summary>A coordinator introduces itself to a worker (sent to /user/worker of a member with role worker).</summary>
 public sealed record CoordinatorHello(IActorRef Coordinator) : IClusterMessage;
@@ -29,6 +30,3 @@ public sealed record WorkerCapabilities(
     OfferedToolchain[] Toolchains,
     long MaxJobBytes,
     string? Refusal = null) : IClusterMessage;
-
-/// <summary>A worker will not serve this coordinator.</summary>
-public sealed record WorkerRefusal(IActorRef Worker, string Reason) : IClusterMessage;

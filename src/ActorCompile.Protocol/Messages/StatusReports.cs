@@ -17,8 +17,7 @@ public sealed record WorkerReport(
     double LoadAverage,
     double MeanCompileSeconds,
     ToolchainReport[] Toolchains,
-    string[] RefusedCoordinators,
-    string Sandbox = "") : IClusterMessage;
+    string Sandbox) : IClusterMessage;
 
 /// <summary>A coordinator's view, including what it knows about each worker (backed off, discrepancies) and the toolchains its wrappers asked for that no worker offers.</summary>
 public sealed record CoordinatorReport(
@@ -40,6 +39,9 @@ public sealed record WorkerHealth(string Address, bool BackedOff, long Discrepan
 /// <summary>A job in flight, or one that finished in the last seconds (phase "done", with the time it finished).</summary>
 public sealed record JobReport(string Id, string Source, string Phase, string? Worker, long StartedUnixMilliseconds, long FinishedUnixMilliseconds) : IClusterMessage;
 
+/// <summary>Connections a node's transport refused from (or to) one address: outside its allowed networks.</summary>
+public sealed record RefusedConnection(string Address, long Count, string Reason) : IClusterMessage;
+
 public sealed record NodeReport(
     string Address,
     string[] Roles,
@@ -47,4 +49,5 @@ public sealed record NodeReport(
     long SentUnixMilliseconds,
     WorkerReport? Worker,
     CoordinatorReport? Coordinator,
-    JobReport[] Jobs) : IClusterMessage;
+    JobReport[] Jobs,
+    RefusedConnection[] RefusedConnections) : IClusterMessage;

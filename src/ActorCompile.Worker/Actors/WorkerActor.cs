@@ -39,7 +39,6 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
     private readonly List<Address> _order = new();
     private readonly Dictionary<long, (Address Coordinator, DateTime Sent)> _outstanding = new();
     private readonly Dictionary<string, IActorRef> _running = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, string> _refused = new(StringComparer.Ordinal);
     private readonly Queue<double> _recentSeconds = new();
     private long _nextRequest;
     private int _roundRobin;
@@ -61,13 +60,10 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
 
         Receive<CoordinatorHello>(hello =>
         {
+            // Admission happened at the transport (AdmittingTransport): a hello reaches this actor only over
+            // a connection from an allowed network, judged by the socket's address. The address a
+            // coordinator declares is a claim, so it is not checked again here.
             var address = FullAddress(hello.Coordinator);
-            if (!Admission.Allows(address.Host ?? "", _settings.AllowedNetworks, out var why))
-            {
-                if (_refused.TryAdd(AddressOf(address), why)) _log.Warning("refusing coordinator {0}: {1}", address, why);
-                hello.Coordinator.Tell(new WorkerRefusal(Self, why));
-                return;
-            }
             if (!_coordinators.ContainsKey(address))
             {
                 _coordinators[address] = new CoordinatorState(hello.Coordinator);
@@ -252,7 +248,6 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         LoadAverage(),
         _recentSeconds.Count == 0 ? 0 : _recentSeconds.Average(),
         _settings.Toolchains.Select(t => new ToolchainReport(string.Join(",", t.Names), t.Identity.Version, t.Identity.Target, t.Identity.Fingerprint)).ToArray(),
-        _refused.Select(r => $"{r.Key}: {r.Value}").ToArray(),
         _confinement.Description);
 
     private static double LoadAverage()

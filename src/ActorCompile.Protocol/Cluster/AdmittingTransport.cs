@@ -1,0 +1,138 @@
+using System.Net;
+using System.Net.Sockets;
+using Akka.Actor;
+using Akka.Event;
+using Akka.Remote.Transport;
+
+namespace ActorCompile.Protocol.Cluster;
+
+/// <summary>
+/// Akka.Remote transport adapter (akka.remote.adapters.admission, applied to dot-netty.tcp on nodes with
+/// the worker role) that admits connections by the address of the socket, not by what a peer declares:
+/// an inbound connection from outside actorcompile.worker.allow is closed before Akka reads a byte of it,
+/// and an outbound one to such an address is never opened. Both directions matter: Akka sends to a peer
+/// over the connection that peer opened, and reads from the connections this node opens.
+/// </summary>
+public sealed class AdmissionTransportProvider : ITransportAdapterProvider
+{
+    public Transport Create(Transport wrappedTransport, ExtendedActorSystem system) =>
+        new AdmittingTransport(wrappedTransport, system, AllowedNetworks.FromConfig(system.Settings.Config), ConnectionRefusals.Get(system));
+}
+
+/// <summary>
+/// The transport behind <see cref="AdmissionTransportProvider"/>. It keeps the wrapped transport's scheme
+/// (akka.tcp or akka.ssl.tcp), so addresses and seeds do not change when it is applied.
+/// </summary>
+public sealed class AdmittingTransport : Transport
+{
+    private readonly Transport _wrapped;
+    private readonly AllowedNetworks _allowed;
+    private readonly ConnectionRefusals _refusals;
+    private readonly ILoggingAdapter _log;
+
+    public AdmittingTransport(Transport wrapped, ActorSystem system, AllowedNetworks allowed, ConnectionRefusals refusals)
+    {
+        _wrapped = wrapped;
+        _allowed = allowed;
+        _refusals = refusals;
+        _log = Logging.GetLogger(system, typeof(AdmittingTransport));
+        System = system;
+        Config = wrapped.Config;
+    }
+
+    public override string SchemeIdentifier
+    {
+        get => _wrapped.SchemeIdentifier;
+        protected set { }
+    }
+
+    public override long MaximumPayloadBytes
+    {
+        get => _wrapped.MaximumPayloadBytes;
+        protected set { }
+    }
+
+    public override async Task<(Address, TaskCompletionSource<IAssociationEventListener>)> Listen()
+    {
+        var (address, wrappedListener) = await _wrapped.Listen().ConfigureAwait(false);
+        var upstream = new TaskCompletionSource<IAssociationEventListener>(TaskCreationOptions.RunContinuationsAsynchronously);
+        wrappedListener.TrySetResult(new Gate(this, upstream.Task));
+        _log.Info("admitting connections from {0} only", _allowed);
+        return (address, upstream);
+    }
+
+    public override bool IsResponsibleFor(Address remote) => _wrapped.IsResponsibleFor(remote);
+
+    public override async Task<AssociationHandle> Associate(Address remoteAddress)
+    {
+        var refusal = await OutboundRefusal(remoteAddress.Host).ConfigureAwait(false);
+        if (refusal is not null)
+        {
+            _refusals.Record(remoteAddress.Host ?? "?", refusal);
+            throw new InvalidAssociationException($"refused to connect to {remoteAddress}: {refusal}", null!);
+        }
+        return await _wrapped.Associate(remoteAddress).ConfigureAwait(false);
+    }
+
+    public override Task<bool> Shutdown() => _wrapped.Shutdown();
+
+    public override Task<bool> ManagementCommand(object message) => _wrapped.ManagementCommand(message);
+
+    /// <summary>
+    /// Why this node must not connect to a host, or null. A name must resolve only to allowed addresses
+    /// (resolved here, on the transport's task, never on an actor's thread).
+    /// </summary>
+    private async Task<string?> OutboundRefusal(string? host)
+    {
+        if (AllowedNetworks.ParseHost(host) is { } ip)
+            return _allowed.Contains(ip) ? null : NotAllowed(ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip, "connect to");
+        IPAddress[] addresses;
+        try
+        {
+            addresses = await Dns.GetHostAddressesAsync(host ?? "").ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is SocketException or ArgumentException)
+        {
+            return $"its host name {host} does not resolve ({e.Message})";
+        }
+        if (addresses.Length == 0) return $"its host name {host} resolves to no address";
+        var outside = addresses.FirstOrDefault(a => !_allowed.Contains(a));
+        return outside is null ? null : NotAllowed(outside, $"connect to {host} at");
+    }
+
+    private string NotAllowed(IPAddress ip, string what) =>
+        $"this worker does not {what} {ip}: not in its allowed networks ({_allowed}); open them with --allow CIDR";
+
+    /// <summary>Stands between the wrapped transport and Akka's protocol layer for inbound connections.</summary>
+    private sealed class Gate(AdmittingTransport transport, Task<IAssociationEventListener> upstream) : IAssociationEventListener
+    {
+        public void Notify(IAssociationEvent ev)
+        {
+            if (ev is InboundAssociation inbound && transport.InboundRefusal(inbound.Association, out var remote) is { } why)
+            {
+                transport._refusals.Record(remote, why);
+                inbound.Association.Disassociate($"refused: {why}", transport._log);
+                return;
+            }
+            if (upstream.IsCompletedSuccessfully) upstream.Result.Notify(ev);
+            else upstream.ContinueWith(t => t.Result.Notify(ev), TaskContinuationOptions.OnlyOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously);
+        }
+    }
+
+    /// <summary>
+    /// Why an inbound connection is refused, or null; <paramref name="remote"/> is the connection's address
+    /// as shown (an IPv4 address seen through an IPv6 socket as IPv4). It is the socket's, never a name.
+    /// </summary>
+    private string? InboundRefusal(AssociationHandle handle, out string remote)
+    {
+        var ip = AllowedNetworks.ParseHost(handle.RemoteAddress.Host);
+        if (ip is null)
+        {
+            remote = handle.RemoteAddress.Host ?? "?";
+            return $"its address {remote} is not an IP address";
+        }
+        var plain = ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip;
+        remote = plain.ToString();
+        return _allowed.Contains(plain) ? null : $"{plain} is not in this worker's allowed networks ({_allowed}); open them with --allow CIDR";
+    }
+}

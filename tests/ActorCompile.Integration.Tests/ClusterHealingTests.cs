@@ -1,0 +1,108 @@
+using ActorCompile.Tests;
+using Akka.Cluster;
+using Xunit;
+
+namespace ActorCompile.Integration.Tests;
+
+/// <summary>
+/// A node the cluster removed comes back on its own: after a pause (SIGSTOP/SIGCONT) long enough for
+/// the others to remove it, and after a peer without credentials downed it. It never exits with code 0
+/// (which a service manager would not restart), and the cluster distributes again.
+/// </summary>
+public sealed class ClusterHealingTests
+{
+    private static readonly Dictionary<string, string> Strict = new() { ["ACTORCOMPILE_FALLBACK"] = "0", ["ACTORCOMPILE_VERBOSE"] = "1" };
+
+    private static List<(string Address, string State)> Members(NodeProcess node)
+    {
+        using var s = Wrapper.Status(node.Socket);
+        return s.RootElement.GetProperty("members").EnumerateArray()
+            .Select(m => (m.GetProperty("address").GetString()!, m.GetProperty("state").GetString()!)).ToList();
+    }
+
+    /// <summary>Every node sees every other one up, and the coordinator sees every worker up with its toolchains.</summary>
+    private static bool OneClusterOf(TestCluster cluster)
+    {
+        var nodes = new[] { cluster.Coordinator }.Concat(cluster.Workers).ToList();
+        foreach (var node in nodes)
+        {
+            var members = Members(node);
+            if (nodes.Any(n => !members.Contains((n.Address, "up")))) return false;
+        }
+        using var s = Wrapper.Status(cluster.Coordinator.Socket);
+        return s.RootElement.GetProperty("workers").EnumerateArray()
+            .Count(w => w.GetProperty("state").GetString() == "up" && w.GetProperty("toolchains").GetArrayLength() > 0) == cluster.Workers.Count;
+    }
+
+    private static void AssertCompilesRemotely(TestCluster cluster, string name)
+    {
+        using var dir = new TempDirectory(name);
+        dir.Write("p/a.c", "#include <stdio.h>\nint main(void) { return puts(\"healed\") < 0; }\n");
+        var r = Wrapper.Run(dir.Combine("p"), cluster.Coordinator.Socket, new[] { "gcc", "-O2", "-c", "a.c", "-o", "a.o" }, Strict);
+        Assert.True(r.ExitCode == 0, r.Stderr + cluster.Logs());
+        Assert.Contains("compiled on 127.0.0.1:", r.Stderr);
+    }
+
+    [Fact]
+    public async Task A_coordinator_paused_until_the_workers_removed_it_is_back_in_one_cluster_soon_after_it_resumes()
+    {
+        using var cluster = new TestCluster(2, workerArgs: new[] { "--toolchain", "gcc" }, prefix: "ac-pause");
+        await cluster.WaitForWorkers();
+        var coordinator = cluster.Coordinator;
+
+        coordinator.Signal("STOP");
+        try
+        {
+            // The pause lasts until both workers have removed the coordinator (about 12 s: unreachable, then stable).
+            await Eventually.True(() => cluster.Workers.All(w => Members(w).All(m => m.Address != coordinator.Address)),
+                TimeSpan.FromSeconds(90), "the workers to remove the paused coordinator");
+        }
+        finally
+        {
+            coordinator.Signal("CONT");
+        }
+
+        try
+        {
+            // About 15 s on an idle machine (SBR decides after 7 s of stable reachability, then the node starts
+            // again and rejoins); the bound is wider because this machine runs other suites at the same time.
+            await Eventually.True(() => OneClusterOf(cluster), TimeSpan.FromSeconds(60), "one cluster again after SIGCONT");
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException(e.Message + "\n" + cluster.Logs());
+        }
+        Assert.False(coordinator.HasExited);
+        Assert.Contains("removed from the cluster; starting again", coordinator.Log());
+        AssertCompilesRemotely(cluster, "ac-pause-build");
+    }
+
+    [Fact]
+    public async Task A_coordinator_downed_by_a_peer_without_credentials_comes_back_and_distributes_again()
+    {
+        using var cluster = new TestCluster(1, workerArgs: new[] { "--toolchain", "gcc" }, prefix: "ac-downed");
+        await cluster.WaitForWorkers();
+        var coordinator = cluster.Coordinator;
+        using (var peer = HostilePeer.Member(coordinator.Address))
+        {
+            await Eventually.True(() => peer.IsUp, TimeSpan.FromSeconds(60), "the peer to join the cluster");
+            var target = Cluster.Get(peer.System).State.Members.Single(m => $"{m.Address.Host}:{m.Address.Port}" == coordinator.Address);
+            Cluster.Get(peer.System).Down(target.Address);
+            await Eventually.True(() => coordinator.Log().Contains("removed from the cluster; starting again", StringComparison.Ordinal),
+                TimeSpan.FromSeconds(60), "the coordinator to notice that it was removed");
+        }
+
+        // Never an exit with code 0: the same process starts again and rejoins.
+        Assert.True(!coordinator.HasExited || coordinator.ExitCode != 0, "the downed coordinator exited with code 0");
+        try
+        {
+            await Eventually.True(() => OneClusterOf(cluster), TimeSpan.FromSeconds(60), "the coordinator to rejoin and see the worker");
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException(e.Message + "\n" + cluster.Logs());
+        }
+        Assert.False(coordinator.HasExited);
+        AssertCompilesRemotely(cluster, "ac-downed-build");
+    }
+}
