@@ -73,7 +73,8 @@ public sealed record JobResultReady(CompileResult Result) : INoSerializationVeri
 
 // Supervisor <-> coordinator.
 
-public sealed record Assign(IActorRef Worker, string WorkerId, string WorkerAddress, long RequestId, IReadOnlyList<string> BlobsToSend) : INoSerializationVerificationNeeded;
+/// <param name="Ship">The target's toolchain, when the worker does not offer it itself.</param>
+public sealed record Assign(IActorRef Worker, string WorkerId, string WorkerAddress, long RequestId, IReadOnlyList<string> BlobsToSend, ShippableToolchain? Ship = null) : INoSerializationVerificationNeeded;
 
 public sealed record Requeue(string JobId, IActorRef Supervisor, string Fingerprint, IReadOnlyCollection<string> ExcludedWorkers) : INoSerializationVerificationNeeded;
 

@@ -18,11 +18,12 @@ try
     var config = NodeConfiguration.Load(options);
     var rejoin = RejoinPlan.FromEnvironment();
     var toolchains = config.IsWorker ? await ToolchainDiscovery.DiscoverAsync(config.Toolchains) : new();
-    if (config.IsWorker && toolchains.Count == 0)
-        throw new ConfigurationException("this worker has no compiler to offer: install gcc or clang, or name one with --toolchain");
+    // A helper that runs the toolchains its targets ship needs no compiler of its own.
+    if (config.IsWorker && toolchains.Count == 0 && !config.ShippedToolchains)
+        throw new ConfigurationException("this worker has no compiler to offer and takes no shipped toolchain (actorcompile.worker.shipped-toolchains = off): install gcc or clang, name one with --toolchain, or turn shipped toolchains on");
     var workerSettings = config.IsWorker
         ? new WorkerSettings(config.WorkerSlots, Environment.ProcessorCount, toolchains, config.WorkDirectory, config.BlobCacheBytes,
-            config.WorkerJobTimeout, config.JobMemoryBytes, config.Sandbox, config.MaxJobBytes)
+            config.WorkerJobTimeout, config.JobMemoryBytes, config.Sandbox, config.MaxJobBytes, config.ShippedToolchains, config.ToolchainCacheBytes)
         : null;
     // Probed before the actor system starts: it runs bwrap, which must not happen on an actor's thread.
     var confinement = workerSettings is null ? null : await JobConfinement.ProbeAsync(workerSettings.Sandbox, workerSettings.Resources);
@@ -48,7 +49,7 @@ try
             akka.WithWorker(workerSettings, confinement!);
         if (config.IsCoordinator)
             akka.WithCoordinator(new CoordinatorSettings(config.LocalSlots, config.MaxAttempts, config.CoordinatorJobTimeout, config.BlobStoreBytes,
-                config.BackoffAfterFailures, config.Backoff, config.HelpAfter, config.MaxJobBytes), blobs);
+                config.BackoffAfterFailures, config.Backoff, config.HelpAfter, config.MaxJobBytes), blobs, new ToolchainShipping());
         akka.WithMembershipWatch(membership);
         akka.JoinCluster(config, rejoin);
     });

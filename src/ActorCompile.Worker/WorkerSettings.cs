@@ -12,6 +12,8 @@ namespace ActorCompile.Worker;
 /// <param name="JobMemoryBytes">Memory a compiler may allocate (RLIMIT_DATA through prlimit); 0: no limit.</param>
 /// <param name="Sandbox">How compilers are confined (bubblewrap).</param>
 /// <param name="MaxJobBytes">The largest job (actorcompile.max-job-size): caps the bytes a job's mirror and its compile may write.</param>
+/// <param name="ShippedToolchains">Whether it runs toolchains its targets ship (actorcompile.worker.shipped-toolchains).</param>
+/// <param name="ToolchainCacheBytes">Size limit of the shipped toolchains it keeps (actorcompile.worker.toolchain-cache-size).</param>
 public sealed record WorkerSettings(
     int Slots,
     int Cores,
@@ -21,7 +23,9 @@ public sealed record WorkerSettings(
     TimeSpan JobTimeout,
     long JobMemoryBytes = 0,
     SandboxMode Sandbox = SandboxMode.Required,
-    long MaxJobBytes = 128L * 1024 * 1024)
+    long MaxJobBytes = 128L * 1024 * 1024,
+    bool ShippedToolchains = true,
+    long ToolchainCacheBytes = 2L << 30)
 {
     public string JobsDirectory => Path.Combine(WorkDirectory, "jobs");
     public string BlobsDirectory => Path.Combine(WorkDirectory, "blobs");

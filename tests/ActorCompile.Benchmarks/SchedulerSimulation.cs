@@ -45,7 +45,7 @@ public static class SchedulerSimulation
         var blobs = new BlobStore(1L << 30);
         var shared = Enumerable.Range(0, 20).Select(i => AddBlob(blobs, $"/* shared header {i} */\n" + new string('x', 2000))).ToArray();
         // The target helps with the queue only after an hour: every job goes to a simulated worker.
-        var coordinator = system.ActorOf(CoordinatorActor.Props(new CoordinatorSettings(2, 3, TimeSpan.FromMinutes(5), 1L << 30, 3, TimeSpan.FromMinutes(1), TimeSpan.FromHours(1)), blobs), "coordinator");
+        var coordinator = system.ActorOf(CoordinatorActor.Props(new CoordinatorSettings(2, 3, TimeSpan.FromMinutes(5), 1L << 30, 3, TimeSpan.FromMinutes(1), TimeSpan.FromHours(1)), blobs, new ToolchainShipping()), "coordinator");
 
         var stats = new SlotStats();
         for (int w = 0; w < workers; w++)

@@ -68,7 +68,7 @@ public sealed class WorkerRegistrationTests : TestKit
     {
         var blobs = new BlobStore(1L << 30);
         Cluster.Get(Sys).Join(Cluster.Get(Sys).SelfAddress);
-        var coordinator = Sys.ActorOf(CoordinatorActor.Props(new CoordinatorSettings(2, 3, TimeSpan.FromSeconds(30), 1L << 30, 3, TimeSpan.FromMinutes(1), TimeSpan.FromHours(1)), blobs), "coordinator");
+        var coordinator = Sys.ActorOf(CoordinatorActor.Props(new CoordinatorSettings(2, 3, TimeSpan.FromSeconds(30), 1L << 30, 3, TimeSpan.FromMinutes(1), TimeSpan.FromHours(1)), blobs, new ToolchainShipping()), "coordinator");
 
         var worker = CreateTestProbe();
         var impostor = CreateTestProbe();

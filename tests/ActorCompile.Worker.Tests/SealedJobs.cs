@@ -78,7 +78,8 @@ public sealed class SealedJobs
     public async Task<CompileOutcome> Run(CompileJob job, WorkerToolchain toolchain, JobConfinement? confinement = null, JobWorkspace? workspace = null, long maxJobBytes = 128L << 20)
     {
         confinement ??= Sandbox;
-        var root = confinement.Sandboxed ? await Store.RootAsync(toolchain.Manifest!, f => f.Path) : null;
+        var root = !confinement.Sandboxed ? null
+            : toolchain.Shipped ? await Store.ShippedRootAsync(toolchain.Manifest!) : await Store.NativeRootAsync(toolchain.Manifest!);
         var owned = workspace is null;
         workspace ??= JobWorkspace.Create(Jobs, job.JobId, confinement.Sandboxed);
         try

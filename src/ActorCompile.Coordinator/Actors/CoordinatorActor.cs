@@ -41,14 +41,30 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         public long Discrepancies { get; set; }
         /// <summary>Why the worker serves no job at all (its sandbox does not work there), or null.</summary>
         public string? Refusal { get; set; }
+        /// <summary>The architectures of the toolchains it runs when shipped (x86_64, i386); empty: it runs none.</summary>
+        public HashSet<string> ShippedArchitectures { get; set; } = new(StringComparer.Ordinal);
         public bool BackedOff(DateTime now) => now < BackedOffUntil;
     }
 
     /// <param name="Bytes">What the job's mirror holds: only a worker whose max-job-size fits it may take it.</param>
-    private sealed record QueuedJob(string JobId, IActorRef Supervisor, string Fingerprint, long Bytes, IReadOnlyCollection<string> Excluded, IReadOnlyCollection<string> Blobs, DateTime Since)
+    /// <param name="Ship">The target's toolchain, for workers that do not offer it (null: it cannot be shipped).</param>
+    private sealed record QueuedJob(string JobId, IActorRef Supervisor, string Fingerprint, long Bytes, IReadOnlyCollection<string> Excluded, IReadOnlyCollection<string> Blobs, DateTime Since, ShippableToolchain? Ship)
     {
-        public bool FitsOn(WorkerEntry w) => w.Fingerprints.Contains(Fingerprint) && Bytes <= w.MaxJobBytes && !Excluded.Contains(w.Id);
+        public bool Native(WorkerEntry w) => w.Fingerprints.Contains(Fingerprint);
+
+        /// <summary>The worker runs the job with its own toolchain, or with the one shipped to it.</summary>
+        public bool FitsOn(WorkerEntry w) =>
+            (Native(w) || (Ship is { } ship && w.ShippedArchitectures.Contains(ToolchainIdentity.ArchitectureOf(ship.Toolchain.Target))))
+            && Bytes <= w.MaxJobBytes && !Excluded.Contains(w.Id);
     }
+
+    /// <summary>
+    /// How long a job waits for a worker with its own toolchain before one that needs it shipped may take
+    /// it: a native worker is preferred (nothing to ship), but a busy cluster does not leave helpers idle.
+    /// </summary>
+    private static readonly TimeSpan PreferNativeFor = TimeSpan.FromMilliseconds(500);
+
+    private sealed record ShippingPrepared(OpenJob Open, ToolchainIdentity Toolchain, Shippable Result) : INoSerializationVerificationNeeded;
 
     private sealed record JobInfo(string Source, DateTime Started, IActorRef Supervisor, IActorRef Session, long Bytes, IReadOnlyCollection<string> Blobs)
     {
@@ -58,6 +74,9 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
 
     private readonly CoordinatorSettings _settings;
     private readonly BlobStore _blobStore;
+    private readonly ToolchainShipping _shipping;
+    /// <summary>Toolchains this node found shippable, by fingerprint (only root's compilers; see ToolchainShipping).</summary>
+    private readonly Dictionary<string, ShippableToolchain> _shippable = new(StringComparer.Ordinal);
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Cluster _cluster = Cluster.Get(Context.System);
     private readonly Dictionary<IActorRef, WorkerEntry> _workers = new();
@@ -88,9 +107,10 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public CoordinatorActor(CoordinatorSettings settings, BlobStore blobStore, bool localProbesAreWorkers = false)
+    public CoordinatorActor(CoordinatorSettings settings, BlobStore blobStore, ToolchainShipping shipping, bool localProbesAreWorkers = false)
     {
         _settings = settings;
+        _shipping = shipping;
         _localProbesAreWorkers = localProbesAreWorkers;
         _blobStore = blobStore;
         _slots = new LocalSlotPool(settings.LocalSlots);
@@ -105,7 +125,14 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         Receive<Tick>(_ => OnTick());
         Receive<HelpTick>(_ => HelpWithQueue());
 
-        Receive<OpenJob>(Decide);
+        Receive<OpenJob>(m => Decide(m));
+        Receive<ShippingPrepared>(m =>
+        {
+            if (!_sessions.ContainsKey(m.Open.Session)) return; // the wrapper went away meanwhile
+            if (m.Result.Toolchain is { } ship) _shippable.TryAdd(m.Toolchain.Fingerprint, ship);
+            else _log.Info("{0} is not shipped: {1}", m.Toolchain, m.Result.Reason);
+            Decide(m.Open, m.Result);
+        });
         Receive<ToolchainLearned>(m =>
         {
             _toolchains.Set(m.CallerUid, m.CompilerKey, m.Identity);
@@ -134,7 +161,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         Receive<Requeue>(m =>
         {
             if (!_jobs.TryGetValue(m.JobId, out var job)) return;
-            Enqueue(new QueuedJob(m.JobId, m.Supervisor, m.Fingerprint, job.Bytes, m.ExcludedWorkers, job.Blobs, DateTime.UtcNow));
+            Enqueue(new QueuedJob(m.JobId, m.Supervisor, m.Fingerprint, job.Bytes, m.ExcludedWorkers, job.Blobs, DateTime.UtcNow, _shippable.GetValueOrDefault(m.Fingerprint)));
             DropJobsWithoutWorkers();
         });
         Receive<JobPhase>(m =>
@@ -167,12 +194,12 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         });
     }
 
-    public static Props Props(CoordinatorSettings settings, BlobStore blobStore) =>
-        Akka.Actor.Props.Create(() => new CoordinatorActor(settings, blobStore, false));
+    public static Props Props(CoordinatorSettings settings, BlobStore blobStore, ToolchainShipping shipping) =>
+        Akka.Actor.Props.Create(() => new CoordinatorActor(settings, blobStore, shipping, false));
 
     /// <summary>For actor tests whose workers are local probes: any local actor that names itself may register as a worker.</summary>
-    internal static Props PropsWithLocalProbesAsWorkers(CoordinatorSettings settings, BlobStore blobStore) =>
-        Akka.Actor.Props.Create(() => new CoordinatorActor(settings, blobStore, true));
+    internal static Props PropsWithLocalProbesAsWorkers(CoordinatorSettings settings, BlobStore blobStore, ToolchainShipping? shipping = null) =>
+        Akka.Actor.Props.Create(() => new CoordinatorActor(settings, blobStore, shipping ?? new ToolchainShipping(), true));
 
     protected override void PreStart()
     {
@@ -223,6 +250,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         entry.Fingerprints = m.Toolchains.Select(t => t.Fingerprint).ToHashSet(StringComparer.Ordinal);
         if (m.Refusal is not null && entry.Refusal is null) _log.Warning("worker {0} serves no job: {1}", entry.Address, m.Refusal);
         entry.Refusal = m.Refusal;
+        entry.ShippedArchitectures = (m.ShippedArchitectures ?? Array.Empty<string>()).ToHashSet(StringComparer.Ordinal);
         if (_queue.Count > 0) m.Worker.Tell(new WorkAvailable(Self));
     }
 
@@ -288,16 +316,23 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         Context.System.EventStream.Publish(Snapshot());
     }
 
-    /// <summary>The workers that may take jobs of this toolchain now: reachable and not backed off.</summary>
-    private IEnumerable<WorkerEntry> Available(string fingerprint)
+    /// <summary>The workers that may take jobs now: reachable, serving, and not backed off.</summary>
+    private IEnumerable<WorkerEntry> Serving()
     {
         var now = DateTime.UtcNow;
-        return _workers.Values.Where(w => w.Reachable && w.Refusal is null && !w.BackedOff(now) && w.Fingerprints.Contains(fingerprint));
+        return _workers.Values.Where(w => w.Reachable && w.Refusal is null && !w.BackedOff(now));
     }
+
+    /// <summary>The workers that may take jobs of this toolchain now with their own compiler.</summary>
+    private IEnumerable<WorkerEntry> Available(string fingerprint) => Serving().Where(w => w.Fingerprints.Contains(fingerprint));
+
+    /// <summary>The workers that may take jobs of this toolchain now if it is shipped to them.</summary>
+    private IEnumerable<WorkerEntry> Shipping(ToolchainIdentity toolchain) => Serving().Where(w => w.ShippedArchitectures.Contains(toolchain.Architecture));
 
     // ---- wrapper requests ----
 
-    private void Decide(OpenJob open)
+    /// <param name="shipping">The answer to "can the node ship this compiler", once it is known.</param>
+    private void Decide(OpenJob open, Shippable? shipping = null)
     {
         var request = open.Request;
         Context.Watch(open.Session);
@@ -308,13 +343,28 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
             open.Session.Tell(AskToolchain.Instance);
             return;
         }
-        if (!Available(toolchain.Fingerprint).Any())
+        if (!Available(toolchain.Fingerprint).Any() && Shipping(toolchain).Any() && !_shippable.ContainsKey(toolchain.Fingerprint))
+        {
+            // Helpers would take it shipped: the node finds the compiler's files first (once per compiler).
+            if (shipping is null)
+            {
+                _shipping.PrepareAsync(request.CompilerPath, toolchain)
+                    .PipeTo(Self, success: r => new ShippingPrepared(open, toolchain, r), failure: e => new ShippingPrepared(open, toolchain, new Shippable(null, e.Message)));
+                return;
+            }
+        }
+        if (!Available(toolchain.Fingerprint).Any() && !(Shipping(toolchain).Any() && _shippable.ContainsKey(toolchain.Fingerprint)))
         {
             var offering = _workers.Values.Where(w => w.Fingerprints.Contains(toolchain.Fingerprint)).ToList();
             if (offering.Count == 0)
                 _unserved[toolchain.Fingerprint] = (toolchain, _unserved.GetValueOrDefault(toolchain.Fingerprint).Compiles + 1);
+            var shippedTo = _workers.Values.Where(w => w.ShippedArchitectures.Count > 0).ToList();
             var why = _workers.Count == 0 ? "no worker in the cluster"
-                : offering.Count == 0 ? $"no worker offers {toolchain}"
+                : offering.Count == 0 && shipping?.Reason is { } notShipped ? $"no worker offers {toolchain}, and it cannot be shipped: {notShipped}"
+                : offering.Count == 0 && shippedTo.Count > 0 && !shippedTo.Any(w => w.ShippedArchitectures.Contains(toolchain.Architecture))
+                    ? $"no worker offers {toolchain}, and no helper runs {toolchain.Architecture} toolchains (they run {string.Join(", ", shippedTo.SelectMany(w => w.ShippedArchitectures).Distinct())})"
+                : offering.Count == 0 && shippedTo.Count > 0 ? $"no worker offers {toolchain}, and every helper that takes shipped toolchains is unavailable"
+                : offering.Count == 0 ? $"no worker offers {toolchain}, and none takes shipped toolchains"
                 : offering.All(w => !w.Reachable) ? $"every worker offering {toolchain} is unreachable"
                 : offering.All(w => w.Refusal is not null || !w.Reachable) ? $"no worker offering {toolchain} serves jobs ({offering.First(w => w.Refusal is not null).Address}: {offering.First(w => w.Refusal is not null).Refusal})"
                 : $"every worker offering {toolchain} is backed off after repeated failures";
@@ -354,10 +404,11 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     {
         ReleaseSlot(spec.Session);
         var id = $"{spec.JobId}-{++_nextJob}";
-        var supervisor = Context.ActorOf(JobSupervisor.Props(spec with { JobId = id }, _settings, _blobStore), "job-" + id);
+        var supervisor = Context.ActorOf(JobSupervisor.Props(spec with { JobId = id }, _settings, _blobStore, _shipping), "job-" + id);
         var blobs = spec.BlobHashes.ToArray();
         _jobs[id] = new JobInfo(spec.Source, DateTime.UtcNow, supervisor, spec.Session, spec.InputBytes, blobs);
-        var job = new QueuedJob(id, supervisor, spec.Toolchain.Fingerprint, spec.InputBytes, Array.Empty<string>(), blobs, DateTime.UtcNow);
+        var job = new QueuedJob(id, supervisor, spec.Toolchain.Fingerprint, spec.InputBytes, Array.Empty<string>(), blobs, DateTime.UtcNow,
+            _shippable.GetValueOrDefault(spec.Toolchain.Fingerprint));
         // A job that no worker can take compiles locally now, not after a timeout.
         if (NoWorkerFor(job) is { } why) supervisor.Tell(new NoEligibleWorker(why));
         else Enqueue(job);
@@ -396,11 +447,13 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     /// <summary>Why no available worker may take this job any more, or null when one may.</summary>
     private string? NoWorkerFor(QueuedJob job)
     {
-        var candidates = Available(job.Fingerprint).Where(w => !job.Excluded.Contains(w.Id)).ToList();
-        if (candidates.Any(job.FitsOn)) return null;
-        if (candidates.Count > 0)
-            return $"the job's inputs ({ActorCompile.LocalProtocol.Sizes.Format(job.Bytes)}) exceed the max-job-size of every worker offering its toolchain"
-                + $" (largest {ActorCompile.LocalProtocol.Sizes.Format(candidates.Max(w => w.MaxJobBytes))})";
+        var serving = Serving().Where(w => !job.Excluded.Contains(w.Id)).ToList();
+        if (serving.Any(job.FitsOn)) return null;
+        // Workers that would run its toolchain (their own, or shipped) but take no job this big.
+        var bySize = serving.Where(w => (job with { Bytes = 0 }).FitsOn(w)).ToList();
+        if (bySize.Count > 0)
+            return $"the job's inputs ({ActorCompile.LocalProtocol.Sizes.Format(job.Bytes)}) exceed the max-job-size of every worker that could take it"
+                + $" (largest {ActorCompile.LocalProtocol.Sizes.Format(bySize.Max(w => w.MaxJobBytes))})";
         var failed = _workers.Values.Where(w => job.Excluded.Contains(w.Id)).Select(w => w.Address).Distinct().ToList();
         return failed.Count == 0
             ? "no worker offering its toolchain is available"
@@ -440,14 +493,18 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
             m.Worker.Tell(new NoWork(m.RequestId));
             return;
         }
+        var now = DateTime.UtcNow;
         for (var node = _queue.First; node is not null; node = node.Next)
         {
             var job = node.Value;
             if (!job.FitsOn(worker)) continue;
+            bool native = job.Native(worker);
+            // A worker that needs the toolchain shipped waits its turn behind one that has it.
+            if (!native && now - job.Since < PreferNativeFor && Available(job.Fingerprint).Any(w => !job.Excluded.Contains(w.Id) && job.FitsOn(w))) continue;
             _queue.Remove(node);
             var toSend = job.Blobs.Where(h => !worker.KnownBlobs.Contains(h)).ToList();
             foreach (var h in toSend) worker.KnownBlobs.Add(h);
-            job.Supervisor.Tell(new Assign(m.Worker, worker.Id, worker.Address, m.RequestId, toSend));
+            job.Supervisor.Tell(new Assign(m.Worker, worker.Id, worker.Address, m.RequestId, toSend, native ? null : job.Ship));
             return;
         }
         _idleWorkers.Add(m.Worker);
@@ -468,7 +525,8 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
             _local,
             _workers.Values.Select(w => new WorkerHealth(w.Address, w.BackedOff(now), w.Discrepancies, w.Failures)).ToArray(),
             _unserved.Values.Where(u => !_workers.Values.Any(w => w.Fingerprints.Contains(u.Identity.Fingerprint)))
-                .Select(u => new UnservedToolchain(u.Identity.DriverName, u.Identity.Version, u.Identity.Target, u.Identity.Fingerprint, u.Compiles)).ToArray());
+                .Select(u => new UnservedToolchain(u.Identity.DriverName, u.Identity.Version, u.Identity.Target, u.Identity.Fingerprint, u.Compiles)).ToArray(),
+            _shipping.BytesSent);
         var cutoff = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - (long)KeepFinished.TotalMilliseconds;
         while (_finished.TryPeek(out var old) && old.FinishedUnixMilliseconds < cutoff) _finished.Dequeue();
         var jobs = _jobs.Select(j => new JobReport(j.Key, j.Value.Source, j.Value.Phase, j.Value.Worker, new DateTimeOffset(j.Value.Started).ToUnixTimeMilliseconds(), 0))

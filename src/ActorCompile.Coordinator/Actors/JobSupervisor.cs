@@ -17,10 +17,20 @@ public sealed class JobSupervisor : ReceiveActor, IWithTimers
 {
     private sealed class Timeout : INoSerializationVerificationNeeded { public static readonly Timeout Instance = new(); }
 
+    /// <summary>A batch of the toolchain's files read for the worker; <paramref name="Next"/> is where the next one starts.</summary>
+    private sealed record ToolchainBatchRead(Blob[] Batch, int Next) : INoSerializationVerificationNeeded;
+    private sealed record ToolchainReadFailed(string Reason) : INoSerializationVerificationNeeded;
+
     private readonly JobSpec _spec;
     private readonly CoordinatorSettings _settings;
     private readonly BlobStore _blobs;
+    private readonly ToolchainShipping _shipping;
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    /// <summary>The toolchain shipped with the job to its current worker, or null when that worker has its own.</summary>
+    private ShippableToolchain? _ship;
+    /// <summary>Who asked for the toolchain's files (the worker's job runner), and which.</summary>
+    private IActorRef? _shipTo;
+    private string[] _shipHashes = Array.Empty<string>();
     private readonly HashSet<string> _excluded = new(StringComparer.Ordinal);
     private IActorRef? _worker;
     private string? _workerAddress;
@@ -32,17 +42,18 @@ public sealed class JobSupervisor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public JobSupervisor(JobSpec spec, CoordinatorSettings settings, BlobStore blobs)
+    public JobSupervisor(JobSpec spec, CoordinatorSettings settings, BlobStore blobs, ToolchainShipping shipping)
     {
         _spec = spec;
         _settings = settings;
         _blobs = blobs;
+        _shipping = shipping;
         Context.Watch(spec.Session);
         Become(Queued);
     }
 
-    public static Props Props(JobSpec spec, CoordinatorSettings settings, BlobStore blobs) =>
-        Akka.Actor.Props.Create(() => new JobSupervisor(spec, settings, blobs));
+    public static Props Props(JobSpec spec, CoordinatorSettings settings, BlobStore blobs, ToolchainShipping shipping) =>
+        Akka.Actor.Props.Create(() => new JobSupervisor(spec, settings, blobs, shipping));
 
     private void Queued()
     {
@@ -70,6 +81,7 @@ public sealed class JobSupervisor : ReceiveActor, IWithTimers
         _worker = m.Worker;
         _workerAddress = m.WorkerAddress;
         _workerId = m.WorkerId;
+        _ship = m.Ship;
         _attempts++;
         _assignedAt = DateTime.UtcNow;
         Context.Watch(m.Worker);
@@ -86,7 +98,8 @@ public sealed class JobSupervisor : ReceiveActor, IWithTimers
             _spec.Environment,
             _spec.ColorDiagnostics,
             blobs.ToArray(),
-            (long)_settings.JobTimeout.TotalMilliseconds));
+            (long)_settings.JobTimeout.TotalMilliseconds,
+            m.Ship?.Toolchain));
         Phase("sending");
         Timers.StartSingleTimer("timeout", Timeout.Instance, _settings.JobTimeout + TimeSpan.FromSeconds(30));
         Become(Assigned);
@@ -108,6 +121,34 @@ public sealed class JobSupervisor : ReceiveActor, IWithTimers
                 return;
             }
             Sender.Tell(new JobBlobs(_spec.JobId, blobs.ToArray()!));
+        });
+        // The worker's job runner asks for the files of a shipped toolchain it lacks: they go in batches
+        // that fit the cluster's frame, each read (and checked) off this actor's thread.
+        Receive<NeedToolchainFiles>(m => m.JobId == _spec.JobId && (Sender.Equals(_worker) || Sender.Path.Parent.Equals(_worker?.Path)), m =>
+        {
+            if (_ship is null || m.Hashes.Any(h => !_ship.Sources.ContainsKey(h)))
+            {
+                Sender.Tell(new CancelJob(_spec.JobId));
+                Retry("the worker asked for files that are not the job's toolchain's", refused: false);
+                return;
+            }
+            _shipTo = Sender;
+            _shipHashes = m.Hashes.Distinct().ToArray();
+            Phase("shipping toolchain");
+            ReadToolchainBatch(0);
+        });
+        Receive<ToolchainBatchRead>(m =>
+        {
+            if (_shipTo is null) return;
+            bool last = m.Next >= _shipHashes.Length;
+            _shipTo.Tell(new ToolchainFileBatch(_spec.JobId, m.Batch, last));
+            if (last) Phase("sending");
+            else ReadToolchainBatch(m.Next);
+        });
+        Receive<ToolchainReadFailed>(m =>
+        {
+            _worker?.Tell(new CancelJob(_spec.JobId));
+            ToLocal($"the toolchain could not be shipped: {m.Reason}");
         });
         Receive<JobCompleted>(m => m.JobId == _spec.JobId && Sender.Equals(_worker), OnCompleted);
         Receive<JobFailed>(m => m.JobId == _spec.JobId && Sender.Equals(_worker), m => Retry(m.Reason, m.Refused));
@@ -135,6 +176,14 @@ public sealed class JobSupervisor : ReceiveActor, IWithTimers
         });
         Receive<MemberUnreachable>(_ => { });
         Receive<CompileHere>(_ => { });
+    }
+
+    private void ReadToolchainBatch(int from)
+    {
+        // Half a frame per message: the batch travels with its envelope, and nothing else of the job shares it.
+        var budget = Math.Max(1L << 20, ActorCompile.Toolchain.Jobs.JobLimits.FrameBytes(_settings.MaxJobBytes) / 2);
+        _shipping.ReadBatchAsync(_ship!, _shipHashes, from, budget)
+            .PipeTo(Self, success: r => new ToolchainBatchRead(r.Batch, r.Next), failure: e => new ToolchainReadFailed(e.GetBaseException().Message));
     }
 
     private Akka.Actor.Address WorkerNode() =>

@@ -34,6 +34,8 @@ public sealed record MemberStatus(string Address, IReadOnlyList<string> Roles, s
 /// <param name="MeanCompileSeconds">Mean time of its recent jobs.</param>
 /// <param name="RefusedCoordinators">Kept for compatibility and empty: workers now refuse coordinators outside their
 /// allowed networks at the transport, before any message; see <see cref="ClusterStatus.RefusedConnections"/>.</param>
+/// <param name="Shipping">Whether it runs toolchains its targets ship: "on (x86_64, i386)", "off (...)", "unavailable: why".</param>
+/// <param name="ShippedToolchains">The shipped toolchains it holds, and those whose files are on their way.</param>
 /// <param name="Sandbox">How it confines compiles: "sandboxed (...)", "unsandboxed (...)" (sandbox = off), or "unavailable: why" (it serves no job).</param>
 public sealed record WorkerStatus(
     string Address,
@@ -49,7 +51,9 @@ public sealed record WorkerStatus(
     double MeanCompileSeconds,
     IReadOnlyList<ToolchainStatus> Toolchains,
     IReadOnlyList<string> RefusedCoordinators,
-    string Sandbox);
+    string Sandbox,
+    string Shipping = "",
+    IReadOnlyList<ShippedToolchainStatus>? ShippedToolchains = null);
 
 /// <summary>
 /// Connections a node's transport refused with one remote address (outside the node's allowed networks,
@@ -70,7 +74,11 @@ public sealed record CoordinatorStatus(
     int LocalSlotsBusy,
     long Distributed,
     long Local,
-    IReadOnlyList<UnservedToolchainStatus> UnservedToolchains);
+    IReadOnlyList<UnservedToolchainStatus> UnservedToolchains,
+    long ToolchainBytesShipped = 0);
+
+/// <summary>A toolchain a target shipped to a worker: state "held" (its root is kept there) or "transferring".</summary>
+public sealed record ShippedToolchainStatus(string Id, string Fingerprint, long Bytes, string State);
 
 /// <summary>A toolchain this coordinator's wrappers use that no worker offers: its compiles ran locally.</summary>
 public sealed record UnservedToolchainStatus(string Name, string Version, string Target, string Fingerprint, long Compiles);

@@ -43,6 +43,8 @@ public sealed class NodeConfiguration
     public long SocketBufferPerUserBytes { get; }
     public IReadOnlyList<System.Net.IPNetwork> Allow { get; }
     public long JobMemoryBytes { get; }
+    public bool ShippedToolchains { get; }
+    public long ToolchainCacheBytes { get; }
     public ActorCompile.Worker.SandboxMode Sandbox { get; }
     public long MaxJobBytes { get; }
     public bool TlsEnabled { get; }
@@ -121,6 +123,8 @@ public sealed class NodeConfiguration
             return list;
         });
         JobMemoryBytes = ReadValue<long>("actorcompile.worker.job-memory", "a size such as 4GiB, or 0 for no limit", k => merged.GetByteSize(k) is >= 0 and var b ? b : null);
+        ShippedToolchains = ReadValue<bool>("actorcompile.worker.shipped-toolchains", "on or off", k => merged.GetBoolean(k));
+        ToolchainCacheBytes = ReadValue<long>("actorcompile.worker.toolchain-cache-size", "a size such as 2GiB (at least 64MiB)", k => merged.GetByteSize(k) is >= 64L << 20 and var b ? b : null);
         Sandbox = ReadValue<ActorCompile.Worker.SandboxMode>("actorcompile.worker.sandbox", "required or off", k => merged.GetString(k) switch
         {
             "required" => ActorCompile.Worker.SandboxMode.Required,

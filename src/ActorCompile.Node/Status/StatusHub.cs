@@ -120,11 +120,12 @@ public sealed class StatusHub : ReceiveActor, IWithTimers
                 workers.Add(new WorkerStatus(address, shown, w.Slots, w.Running, w.PeakRunning, w.Completed, w.Failed, h.Discrepancies, w.Cores,
                     w.LoadAverage, w.MeanCompileSeconds,
                     w.Toolchains.Select(t => new ToolchainStatus(t.Name, t.Version, t.Target, t.Fingerprint)).ToArray(),
-                    Array.Empty<string>(), w.Sandbox));
+                    Array.Empty<string>(), w.Sandbox, w.Shipping,
+                    (w.Shipped ?? Array.Empty<ShippedToolchainReport>()).Select(t => new ShippedToolchainStatus(t.Id, t.Fingerprint, t.Bytes, t.State)).ToArray()));
             }
             if (report.Coordinator is { } c)
                 coordinators.Add(new CoordinatorStatus(address, c.Queued, c.InFlight, c.LocalSlots, c.LocalSlotsBusy, c.Distributed, c.Local,
-                    c.Unserved.Select(u => new UnservedToolchainStatus(u.Name, u.Version, u.Target, u.Fingerprint, u.Compiles)).ToArray()));
+                    c.Unserved.Select(u => new UnservedToolchainStatus(u.Name, u.Version, u.Target, u.Fingerprint, u.Compiles)).ToArray(), c.ToolchainBytesShipped));
             foreach (var j in report.Jobs)
                 jobs.Add(new JobStatus(j.Id, address, j.Source, j.Phase, j.Worker,
                     Math.Max(0, ((j.FinishedUnixMilliseconds > 0 ? j.FinishedUnixMilliseconds : now) - j.StartedUnixMilliseconds) / 1000.0)));

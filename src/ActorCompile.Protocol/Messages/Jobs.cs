@@ -17,6 +17,8 @@ public sealed record EnvironmentVariable(string Name, string Value) : IClusterMe
 /// A job for a worker, in answer to its RequestWork. The worker runs the compiler whose fingerprint
 /// this names (never a path) with <paramref name="Args"/> in its mirror of the target's paths.
 /// <paramref name="Blobs"/> holds the contents the coordinator believes the worker lacks.
+/// <paramref name="Toolchain"/> is set when the job is sent to a worker that does not offer the toolchain
+/// itself: the target's toolchain travels with it.
 /// </summary>
 public sealed record CompileJob(
     long RequestId,
@@ -31,7 +33,8 @@ public sealed record CompileJob(
     EnvironmentVariable[] Environment,
     bool ColorDiagnostics,
     Blob[] Blobs,
-    long TimeoutMilliseconds) : IClusterMessage;
+    long TimeoutMilliseconds,
+    ShippedToolchain? Toolchain = null) : IClusterMessage;
 
 /// <summary>The worker is missing contents it needs (evicted from its cache, or the coordinator's guess was wrong).</summary>
 public sealed record NeedJobBlobs(string JobId, string[] Hashes) : IClusterMessage;

@@ -22,6 +22,7 @@ public sealed record OfferedToolchain(
 /// <summary>A worker's answer to <see cref="CoordinatorHello"/> (and again whenever what it offers changes).</summary>
 /// <param name="MaxJobBytes">The largest job it takes (its actorcompile.max-job-size): a coordinator sends it no bigger one.</param>
 /// <param name="Refusal">Why this worker serves no job at all (its sandbox does not work), or null.</param>
+/// <param name="ShippedArchitectures">The architectures of the toolchains it runs when a target ships them (x86_64, i386); empty when it runs none.</param>
 public sealed record WorkerCapabilities(
     IActorRef Worker,
     string Address,
@@ -29,4 +30,5 @@ public sealed record WorkerCapabilities(
     int Cores,
     OfferedToolchain[] Toolchains,
     long MaxJobBytes,
-    string? Refusal = null) : IClusterMessage;
+    string? Refusal = null,
+    string[]? ShippedArchitectures = null) : IClusterMessage;

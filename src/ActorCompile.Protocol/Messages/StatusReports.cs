@@ -17,7 +17,12 @@ public sealed record WorkerReport(
     double LoadAverage,
     double MeanCompileSeconds,
     ToolchainReport[] Toolchains,
-    string Sandbox) : IClusterMessage;
+    string Sandbox,
+    string Shipping = "",
+    ShippedToolchainReport[]? Shipped = null) : IClusterMessage;
+
+/// <summary>A toolchain a target shipped to this worker: held (its root is built and kept) or transferring (its files are on their way).</summary>
+public sealed record ShippedToolchainReport(string Id, string Fingerprint, long Bytes, string State) : IClusterMessage;
 
 /// <summary>A coordinator's view, including what it knows about each worker (backed off, discrepancies) and the toolchains its wrappers asked for that no worker offers.</summary>
 public sealed record CoordinatorReport(
@@ -28,7 +33,8 @@ public sealed record CoordinatorReport(
     long Distributed,
     long Local,
     WorkerHealth[] Workers,
-    UnservedToolchain[] Unserved) : IClusterMessage;
+    UnservedToolchain[] Unserved,
+    long ToolchainBytesShipped = 0) : IClusterMessage;
 
 /// <summary>A toolchain wrappers asked for that no worker offers, and how many compiles therefore ran locally.</summary>
 public sealed record UnservedToolchain(string Name, string Version, string Target, string Fingerprint, long Compiles) : IClusterMessage;

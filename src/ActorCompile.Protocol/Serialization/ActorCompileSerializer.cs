@@ -23,6 +23,9 @@ public sealed class ActorCompileSerializer : AkkaSerializer
     public static readonly IReadOnlyList<Type> AllowedTypes = typeof(IClusterMessage).Assembly.GetTypes()
         .Where(t => t.Namespace == typeof(IClusterMessage).Namespace && !t.IsInterface && !t.IsAbstract)
         .Append(typeof(ActorRefSurrogate))
+        // The records of other assemblies that cluster messages carry.
+        .Append(typeof(ActorCompile.Toolchain.Identity.ToolchainFile))
+        .Append(typeof(ActorCompile.Toolchain.Identity.ToolchainFileKind))
         .ToArray();
 
     private static readonly HashSet<Type> AllowedSet = new(AllowedTypes);

@@ -53,6 +53,22 @@ public sealed class PinnedLru<TValue>
         }
     }
 
+    /// <summary>The value under a key, leaving its place in the order of use as it is.</summary>
+    public bool TryPeek(string key, out TValue value)
+    {
+        lock (_gate)
+        {
+            var found = _entries.TryGetValue(key, out var e);
+            value = found ? e!.Value : default!;
+            return found;
+        }
+    }
+
+    public bool IsPinned(string key)
+    {
+        lock (_gate) return _entries.TryGetValue(key, out var e) && e.Pins > 0;
+    }
+
     /// <summary>The size recorded for a key, or null when it is not here.</summary>
     public long? SizeOf(string key)
     {

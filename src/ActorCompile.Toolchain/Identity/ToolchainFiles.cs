@@ -27,6 +27,27 @@ public sealed record ToolchainFile(ToolchainFileKind Kind, string Path, string? 
 public sealed record ToolchainManifest(string Fingerprint, string Driver, IReadOnlyList<ToolchainFile> Files)
 {
     public long TotalBytes => Files.Where(f => f.Kind == ToolchainFileKind.File).Sum(f => f.Size);
+
+    /// <summary>
+    /// What the toolchain is, byte for byte: a SHA-256 over every path with its kind, content hash,
+    /// executable bit and link target, and the driver. Two roots with the same id are the same files;
+    /// a helper keys the roots it was sent by this, never by the fingerprint a job claims.
+    /// Only defined once every file is hashed.
+    /// </summary>
+    public string ContentId => ContentIdOf(Driver, Files);
+
+    public static string ContentIdOf(string driver, IEnumerable<ToolchainFile> files)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        void Add(string s) => hash.AppendData(System.Text.Encoding.UTF8.GetBytes(s));
+        Add("driver\t" + driver + "\n");
+        foreach (var f in files.OrderBy(f => f.Path, StringComparer.Ordinal))
+        {
+            if (f.Kind == ToolchainFileKind.File && f.Hash is null) throw new InvalidOperationException($"{f.Path} is not hashed");
+            Add($"{(byte)f.Kind}\t{f.Path}\t{f.Hash}\t{(f.Executable ? 1 : 0)}\t{f.LinkTarget}\n");
+        }
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
 }
 
 /// <summary>

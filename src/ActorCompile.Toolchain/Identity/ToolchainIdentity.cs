@@ -22,6 +22,19 @@ public sealed record ToolchainIdentity(string Fingerprint, string Family, string
         _ => Family,
     };
 
+    /// <summary>The machine its objects are for, as a helper names what it can run: x86_64, i386 (any i?86), or the triple's first part.</summary>
+    public string Architecture => ArchitectureOf(Target);
+
+    public static string ArchitectureOf(string targetTriple)
+    {
+        var parts = targetTriple.Split('-');
+        var cpu = parts[0];
+        if (cpu is "i386" or "i486" or "i586" or "i686") return "i386";
+        // The x32 ABI runs x86_64 code with 32-bit pointers: a kernel of its own kind, not assumed.
+        if (cpu == "x86_64" && parts[^1].EndsWith("x32", StringComparison.Ordinal)) return "x32";
+        return cpu;
+    }
+
     /// <summary>For people: "gcc 12.2.0 (x86_64-linux-gnu, 3f2a9c81d0e4)".</summary>
     public override string ToString() => $"{DriverName} {Version} ({Target}, {ShortFingerprint})";
 }

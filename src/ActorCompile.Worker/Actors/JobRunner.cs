@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Event;
 using ActorCompile.Protocol;
 using ActorCompile.Protocol.Messages;
+using ActorCompile.Toolchain.Identity;
 using ActorCompile.Toolchain.Jobs;
 using ActorCompile.Worker.Execution;
 using ActorCompile.Worker.Toolchains;
@@ -26,6 +27,17 @@ public sealed class JobRunner : ReceiveActor, IWithTimers
     private sealed record Crashed(Exception Error) : INoSerializationVerificationNeeded;
     /// <summary>Contents taken in: null, or why the job is refused.</summary>
     private sealed record TakenIn(string? Refusal) : INoSerializationVerificationNeeded;
+    /// <summary>The files of a shipped toolchain the store lacks (empty: its root can be built).</summary>
+    private sealed record ToolchainMissing(List<string> Hashes) : INoSerializationVerificationNeeded;
+    /// <summary>A batch of toolchain files taken in: null, or why the job is refused.</summary>
+    private sealed record ToolchainTakenIn(string? Refusal, bool Last) : INoSerializationVerificationNeeded;
+    private sealed class ToolchainTimeout : INoSerializationVerificationNeeded { public static readonly ToolchainTimeout Instance = new(); }
+
+    /// <summary>Tells the worker that this job fetches (or stopped fetching) a shipped toolchain, for status.</summary>
+    public sealed record Transferring(string ToolchainId, bool Active) : INoSerializationVerificationNeeded;
+
+    /// <summary>Longest a toolchain's files may take to arrive (a first job on a fresh helper moves hundreds of MB).</summary>
+    private static readonly TimeSpan ToolchainTransferTimeout = TimeSpan.FromMinutes(5);
     private sealed class BlobsTimeout : INoSerializationVerificationNeeded { public static readonly BlobsTimeout Instance = new(); }
 
     private readonly CompileJob _job;
@@ -38,6 +50,7 @@ public sealed class JobRunner : ReceiveActor, IWithTimers
     private JobWorkspace? _workspace;
     private bool _reported;
     private bool _askedForBlobs;
+    private bool _askedForToolchain;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -95,7 +108,7 @@ public sealed class JobRunner : ReceiveActor, IWithTimers
         {
             if (t.Refusal is { } refusal) { Fail($"refused: {refusal}", refused: true); return; }
             var missing = MissingBlobs();
-            if (missing.Count == 0) { Start(); return; }
+            if (missing.Count == 0) { Prepare(); return; }
             if (_askedForBlobs) { Fail($"inputs still missing after they were sent: {string.Join(", ", missing.Take(3))}", refused: false); return; }
             _askedForBlobs = true;
             _job.Supervisor.Tell(new NeedJobBlobs(_job.JobId, missing.ToArray()), Self);
@@ -109,6 +122,74 @@ public sealed class JobRunner : ReceiveActor, IWithTimers
         Receive<BlobsTimeout>(_ => Fail("the job's inputs did not arrive within 60 s", refused: false));
         Receive<Crashed>(c => Fail($"the worker could not store the job's inputs: {c.Error.Message}", refused: false));
         Cancellation();
+    }
+
+    /// <summary>With a shipped toolchain, its files come next (those the store lacks); then the compile.</summary>
+    private void Prepare()
+    {
+        if (!_toolchain.Shipped) { Start(); return; }
+        _tools.Store.MissingAsync(_toolchain.Manifest!).PipeTo(Self, success: m => new ToolchainMissing(m), failure: e => new Crashed(e));
+        Become(FetchingToolchain);
+    }
+
+    private void FetchingToolchain()
+    {
+        Receive<ToolchainMissing>(m =>
+        {
+            if (m.Hashes.Count == 0) { Transfer(false); Start(); return; }
+            if (_askedForToolchain) { Fail($"the toolchain's files are still missing after they were sent ({m.Hashes.Count})", refused: false); return; }
+            _askedForToolchain = true;
+            Transfer(true);
+            _job.Supervisor.Tell(new NeedToolchainFiles(_job.JobId, m.Hashes.ToArray()), Self);
+            Timers.StartSingleTimer("toolchain", ToolchainTimeout.Instance, ToolchainTransferTimeout);
+        });
+        Receive<ToolchainFileBatch>(b => _askedForToolchain && b.JobId == _job.JobId, b =>
+        {
+            var store = _tools.Store;
+            var executables = _toolchain.Manifest!.Files.Where(f => f.Kind == ToolchainFileKind.File)
+                .GroupBy(f => f.Hash!).ToDictionary(g => g.Key, g => g.Select(f => f.Executable).Distinct().ToArray());
+            var limit = _tools.Settings.MaxJobBytes;
+            Task.Run(() => StoreToolchainFiles(b.Blobs, store, executables, limit))
+                .PipeTo(Self, success: r => new ToolchainTakenIn(r, b.Last), failure: e => new Crashed(e));
+        });
+        Receive<ToolchainTakenIn>(t =>
+        {
+            if (t.Refusal is { } refusal) { Fail($"refused: {refusal}", refused: true); return; }
+            if (!t.Last) return;
+            Timers.Cancel("toolchain");
+            _tools.Store.MissingAsync(_toolchain.Manifest!).PipeTo(Self, success: m => new ToolchainMissing(m), failure: e => new Crashed(e));
+        });
+        Receive<ToolchainTimeout>(_ => Fail($"the toolchain's files did not arrive within {ToolchainTransferTimeout.TotalMinutes:0} min", refused: false));
+        Receive<Crashed>(c => Fail($"the worker could not store the toolchain's files: {c.Error.Message}", refused: false));
+        Cancellation();
+    }
+
+    /// <summary>Decompresses and stores toolchain files (off the actor's thread), each checked against its hash.</summary>
+    private static string? StoreToolchainFiles(IReadOnlyList<Blob> blobs, ToolchainStore store, Dictionary<string, bool[]> executables, long limit)
+    {
+        foreach (var blob in blobs)
+        {
+            if (!executables.TryGetValue(blob.Hash, out var modes)) return $"file {blob.Hash} is not one of the toolchain's";
+            // A toolchain's file may be larger than a job (libLLVM is), but not beyond reason.
+            if (blob.Length > Math.Max(limit, 1L << 30)) return $"file {blob.Hash} is larger than any toolchain file may be";
+            byte[] content;
+            try
+            {
+                content = Payload.Decompress(blob.Compressed, blob.Length);
+            }
+            catch (InvalidDataException e)
+            {
+                return $"file {blob.Hash} is malformed: {e.Message}";
+            }
+            foreach (var executable in modes)
+                if (!store.Add(blob.Hash, content, executable)) return $"file sent as {blob.Hash} does not have that SHA-256";
+        }
+        return null;
+    }
+
+    private void Transfer(bool active)
+    {
+        if (_toolchain.Shipped) Context.Parent.Tell(new Transferring(_toolchain.Manifest!.ContentId, active));
     }
 
     private List<string> MissingBlobs() =>
@@ -137,12 +218,13 @@ public sealed class JobRunner : ReceiveActor, IWithTimers
     private async Task<CompileOutcome> Execute(JobWorkspace workspace, TimeSpan timeout, CancellationToken cancellationToken)
     {
         SealedRoot? root = null;
+        using var use = _toolchain.Shipped ? _tools.Store.Use(_toolchain.Manifest!.ContentId) : null;
         if (_tools.Confinement.Sandboxed)
         {
             if (_toolchain.Manifest is not { } manifest) return new FailedOutcome("the toolchain's files are not known on this worker", Refused: false);
             try
             {
-                root = await _tools.Store.RootAsync(manifest, file => file.Path);
+                root = _toolchain.Shipped ? await _tools.Store.ShippedRootAsync(manifest) : await _tools.Store.NativeRootAsync(manifest);
             }
             catch (ToolchainStoreException e)
             {
@@ -211,6 +293,7 @@ public sealed class JobRunner : ReceiveActor, IWithTimers
 
     protected override void PostStop()
     {
+        if (_askedForToolchain) Transfer(false);
         _cancel.Cancel();
         _pin?.Dispose();
         _workspace?.Dispose();

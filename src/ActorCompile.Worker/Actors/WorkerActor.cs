@@ -33,6 +33,11 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
     private readonly BlobCache _blobs;
     private readonly ToolchainStore _store;
     private readonly JobConfinement _confinement;
+    private readonly ShippingPolicy _shipping;
+    /// <summary>Shipped toolchains whose files are on their way, with how many jobs fetch them.</summary>
+    private readonly Dictionary<string, (string Fingerprint, long Bytes, int Jobs)> _transferring = new(StringComparer.Ordinal);
+    /// <summary>The shipped toolchain of each running job runner that has one.</summary>
+    private readonly Dictionary<IActorRef, ShippedToolchain> _jobToolchains = new();
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly string _address;
     private readonly Dictionary<Address, CoordinatorState> _coordinators = new();
@@ -54,8 +59,9 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         _settings = settings;
         PrivateDirectory.Create(settings.WorkDirectory);
         _blobs = new BlobCache(settings.BlobsDirectory, settings.BlobCacheBytes);
-        _store = new ToolchainStore(settings.ToolchainsDirectory);
+        _store = new ToolchainStore(settings.ToolchainsDirectory, settings.ToolchainCacheBytes);
         _confinement = confinement;
+        _shipping = ShippingPolicy.Decide(settings.ShippedToolchains, confinement, settings.ToolchainCacheBytes);
         _address = AddressOf(Cluster.Get(Context.System).SelfAddress);
 
         Receive<CoordinatorHello>(hello =>
@@ -91,7 +97,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         });
         Receive<JobRunner.Finished>(f =>
         {
-            _running.Remove(f.JobId);
+            if (_running.Remove(f.JobId, out var finished)) _jobToolchains.Remove(finished);
             if (f.Succeeded)
             {
                 _completed++;
@@ -112,6 +118,15 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
                 Pull();
             }
         });
+        Receive<JobRunner.Transferring>(t =>
+        {
+            var known = _transferring.GetValueOrDefault(t.ToolchainId);
+            var jobs = known.Jobs + (t.Active ? 1 : -1);
+            if (jobs <= 0) _transferring.Remove(t.ToolchainId);
+            else if (t.Active && known.Jobs == 0 && Sender is var runner && _jobToolchains.TryGetValue(runner, out var shipped))
+                _transferring[t.ToolchainId] = (shipped.Fingerprint, shipped.Manifest.TotalBytes, jobs);
+            else _transferring[t.ToolchainId] = known with { Jobs = jobs };
+        });
         Receive<Tick>(_ => OnTick());
         Receive<GetReport>(_ => Sender.Tell(Report()));
     }
@@ -129,6 +144,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         PrivateDirectory.Create(_settings.JobsDirectory);
         Timers.StartPeriodicTimer("tick", Tick.Instance, TimeSpan.FromSeconds(1));
         _log.Info("compilers run {0}", _confinement.Description);
+        _log.Info("shipped toolchains: {0}", _shipping.Description);
         if (_confinement.Refusal is not null) _log.Error("this worker serves no job: {0}", _confinement.Refusal);
         _log.Info("worker ready: {0} slots, toolchains {1}", _settings.Slots,
             string.Join("; ", _settings.Toolchains.Select(t => $"{string.Join('/', t.Names)} = {t.Identity}")));
@@ -152,7 +168,8 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         _settings.Toolchains.Select(t => new OfferedToolchain(string.Join(",", t.Names), t.Identity.Fingerprint, t.Identity.Family,
             t.Identity.Version, t.Identity.Target, t.Identity.DriverLanguage)).ToArray(),
         _settings.MaxJobBytes,
-        _confinement.Refusal);
+        _confinement.Refusal,
+        _shipping.Architectures.ToArray());
 
     private int Free => _settings.Slots - _running.Count - _outstanding.Count;
 
@@ -204,7 +221,18 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
             job.Supervisor.Tell(new JobFailed(job.JobId, "the worker has no free slot", Refused: false));
             return;
         }
+        // Its own toolchain of that fingerprint first (nothing to ship); else the one the job brings.
         var toolchain = _settings.Toolchains.FirstOrDefault(t => t.Identity.Fingerprint == job.Fingerprint);
+        if (toolchain is null && job.Toolchain is { } shipped)
+        {
+            if (_shipping.Refusal(shipped, job.Fingerprint) is { } why)
+            {
+                job.Supervisor.Tell(new JobFailed(job.JobId, $"refused: {why}", Refused: true));
+                Pull();
+                return;
+            }
+            toolchain = new WorkerToolchain(new[] { shipped.Identity.DriverName }, shipped.Driver, shipped.Identity, shipped.Manifest, Shipped: true);
+        }
         if (toolchain is null)
         {
             job.Supervisor.Tell(new JobFailed(job.JobId, $"refused: this worker offers no toolchain with fingerprint {job.Fingerprint}", Refused: true));
@@ -212,6 +240,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
             return;
         }
         var runner = Context.ActorOf(JobRunner.Props(job, toolchain, new JobRunner.Tools(_settings, _blobs, _store, _confinement)));
+        if (toolchain.Shipped) _jobToolchains[runner] = job.Toolchain!;
         _running[job.JobId] = runner;
         _peakRunning = Math.Max(_peakRunning, _running.Count);
         Pull();
@@ -248,7 +277,11 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         LoadAverage(),
         _recentSeconds.Count == 0 ? 0 : _recentSeconds.Average(),
         _settings.Toolchains.Select(t => new ToolchainReport(string.Join(",", t.Names), t.Identity.Version, t.Identity.Target, t.Identity.Fingerprint)).ToArray(),
-        _confinement.Description);
+        _confinement.Description,
+        _shipping.Description,
+        _store.Held().Select(h => new ShippedToolchainReport(h.Id, h.Fingerprint, h.Bytes, "held"))
+            .Concat(_transferring.Select(t => new ShippedToolchainReport(t.Key, t.Value.Fingerprint, t.Value.Bytes, "transferring")))
+            .ToArray());
 
     private static double LoadAverage()
     {

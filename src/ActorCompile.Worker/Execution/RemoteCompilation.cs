@@ -15,7 +15,8 @@ namespace ActorCompile.Worker.Execution;
 /// A toolchain this worker offers: the names it answers to, the path it is run by here, its identity,
 /// and its files (from which its sealed root is built on first use).
 /// </summary>
-public sealed record WorkerToolchain(IReadOnlyList<string> Names, string Path, ToolchainIdentity Identity, ToolchainManifest? Manifest = null);
+/// <param name="Shipped">The toolchain came with the job from its target (its files are in the worker's store, not installed here).</param>
+public sealed record WorkerToolchain(IReadOnlyList<string> Names, string Path, ToolchainIdentity Identity, ToolchainManifest? Manifest = null, bool Shipped = false);
 
 public abstract record CompileOutcome;
 

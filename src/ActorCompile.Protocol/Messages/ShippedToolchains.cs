@@ -1,0 +1,33 @@
+using ActorCompile.Toolchain.Identity;
+
+namespace ActorCompile.Protocol.Messages;
+
+// Coordinator <-> worker: the target's toolchain travels with a job to a worker that does not offer it.
+// The job carries the toolchain's manifest; the worker asks for the files it lacks (by content hash)
+// and builds a sealed root from them once, kept by the manifest's content id.
+
+/// <summary>
+/// A toolchain of the target, as its node found it: the identity the job's fingerprint names, and
+/// every file of its sealed root (path, kind, SHA-256, executable bit, link target).
+/// <paramref name="Id"/> is the manifest's content id (<see cref="ToolchainManifest.ContentId"/>); the
+/// worker computes it again and refuses a manifest that does not match.
+/// </summary>
+public sealed record ShippedToolchain(
+    string Id,
+    string Fingerprint,
+    string Family,
+    string Version,
+    string Target,
+    string DriverLanguage,
+    string Driver,
+    ToolchainFile[] Files) : IClusterMessage
+{
+    public ToolchainManifest Manifest => new(Fingerprint, Driver, Files);
+    public ToolchainIdentity Identity => new(Fingerprint, Family, Version, Target, DriverLanguage);
+}
+
+/// <summary>The worker lacks these files of the job's toolchain (by content hash).</summary>
+public sealed record NeedToolchainFiles(string JobId, string[] Hashes) : IClusterMessage;
+
+/// <summary>Files of a job's toolchain, LZ4-compressed like any blob, in batches that fit a frame; <paramref name="Last"/> ends the answer.</summary>
+public sealed record ToolchainFileBatch(string JobId, Blob[] Blobs, bool Last) : IClusterMessage;

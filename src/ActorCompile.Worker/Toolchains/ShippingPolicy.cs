@@ -1,0 +1,64 @@
+using System.Runtime.InteropServices;
+using ActorCompile.Protocol.Messages;
+using ActorCompile.Toolchain.Identity;
+using ActorCompile.Worker.Execution;
+
+namespace ActorCompile.Worker.Toolchains;
+
+/// <summary>
+/// Whether this worker runs toolchains its targets ship (actorcompile.worker.shipped-toolchains), and for
+/// which architectures: x86_64 on an x86_64 machine, and i386 too where the kernel runs 32-bit programs.
+/// A shipped toolchain runs only sealed, so a worker without a working sandbox takes none.
+/// </summary>
+public sealed class ShippingPolicy
+{
+    /// <summary>The architectures of the toolchains this worker runs when shipped; empty when it runs none.</summary>
+    public IReadOnlyList<string> Architectures { get; }
+
+    /// <summary>For the log and status: "on (x86_64, i386)", "off (...)", or "unavailable: why".</summary>
+    public string Description { get; }
+
+    private readonly long _cacheBytes;
+
+    private ShippingPolicy(IReadOnlyList<string> architectures, string description, long cacheBytes)
+    {
+        Architectures = architectures;
+        Description = description;
+        _cacheBytes = cacheBytes;
+    }
+
+    public static ShippingPolicy Decide(bool enabled, JobConfinement confinement, long cacheBytes)
+    {
+        if (!enabled) return new(Array.Empty<string>(), "off (actorcompile.worker.shipped-toolchains = off)", cacheBytes);
+        if (!confinement.Sandboxed)
+            return new(Array.Empty<string>(), $"unavailable: a shipped toolchain runs only in the sandbox, and compiles here are {confinement.Description}", cacheBytes);
+        if (RuntimeInformation.OSArchitecture != Architecture.X64)
+            return new(Array.Empty<string>(), $"unavailable: this helper is {RuntimeInformation.OSArchitecture}; shipped toolchains run on x86_64 helpers", cacheBytes);
+        // The kernel runs 32-bit x86 programs when it has IA32 emulation, whose vsyscall32 setting then exists.
+        var architectures = File.Exists("/proc/sys/abi/vsyscall32") ? new[] { "x86_64", "i386" } : new[] { "x86_64" };
+        return new(architectures, $"on ({string.Join(", ", architectures)})", cacheBytes);
+    }
+
+    /// <summary>Why a shipped toolchain will not run here, or null when it will.</summary>
+    public string? Refusal(ShippedToolchain toolchain, string jobFingerprint)
+    {
+        if (Architectures.Count == 0) return $"this worker takes no shipped toolchain ({Description})";
+        if (toolchain.Fingerprint != jobFingerprint) return "the shipped toolchain is not the one the job names";
+        var architecture = ToolchainIdentity.ArchitectureOf(toolchain.Target);
+        if (!Architectures.Contains(architecture))
+            return $"a toolchain for {architecture} ({toolchain.Target}) does not run on this {string.Join("/", Architectures)} helper";
+        try
+        {
+            ToolchainStore.Validate(toolchain.Manifest);
+            if (toolchain.Files.Any(f => f.Kind == ToolchainFileKind.File && f.Hash is null)) return "the shipped toolchain lists a file without its hash";
+            if (toolchain.Manifest.ContentId != toolchain.Id) return "the shipped toolchain's id does not match its files";
+        }
+        catch (ToolchainStoreException e)
+        {
+            return e.Message;
+        }
+        if (toolchain.Manifest.TotalBytes > _cacheBytes)
+            return $"the shipped toolchain ({toolchain.Manifest.TotalBytes >> 20} MiB) is larger than this worker's toolchain cache ({_cacheBytes >> 20} MiB)";
+        return null;
+    }
+}
