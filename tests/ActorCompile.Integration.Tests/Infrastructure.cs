@@ -59,7 +59,10 @@ public sealed class NodeProcess : IDisposable
     public int Pid => _process.Id;
 
     /// <param name="port">The cluster port; default a free one.</param>
-    public NodeProcess(string name, string directory, string roles, IEnumerable<string>? seeds = null, IEnumerable<string>? extra = null, IDictionary<string, string>? env = null, string host = "127.0.0.1", int? port = null)
+    /// <param name="launcher">A program (with its arguments) that sets up the node's world and then executes
+    /// the node in the same process (exec "$@"), such as unshare and a script that hides the compilers.</param>
+    public NodeProcess(string name, string directory, string roles, IEnumerable<string>? seeds = null, IEnumerable<string>? extra = null, IDictionary<string, string>? env = null, string host = "127.0.0.1", int? port = null,
+        IReadOnlyList<string>? launcher = null)
     {
         Name = name;
         Host = host;
@@ -69,13 +72,18 @@ public sealed class NodeProcess : IDisposable
         var args = new List<string> { "--roles", roles, "--host", host, "--port", Port.ToString(), "--socket", Socket };
         foreach (var s in seeds ?? Array.Empty<string>()) { args.Add("--seed"); args.Add(s); }
         args.AddRange(extra ?? Array.Empty<string>());
-        var psi = new ProcessStartInfo(Dist.Node)
+        var psi = new ProcessStartInfo(launcher?[0] ?? Dist.Node)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
             WorkingDirectory = directory,
         };
+        if (launcher is not null)
+        {
+            foreach (var a in launcher.Skip(1)) psi.ArgumentList.Add(a);
+            psi.ArgumentList.Add(Dist.Node);
+        }
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment["ACTORCOMPILE_CONFIG_DIR"] = Path.Combine(directory, "no-etc");
         psi.Environment["TMPDIR"] = directory;
