@@ -1,4 +1,5 @@
 using System.Globalization;
+using ActorCompile.LocalProtocol;
 using ActorCompile.LocalProtocol.Status;
 using Spectre.Console;
 using Spectre.Console.Rendering;
@@ -72,7 +73,9 @@ public static class StatusView
         foreach (var c in new[] { 2, 3, 4, 5, 6, 7, 8 }) t.Columns[c].RightAligned();
         foreach (var w in s.Workers)
         {
-            var toolchains = string.Join("\n", w.Toolchains.Select(tc => $"{tc.Name} {tc.Version} {Short(tc.Fingerprint)}"));
+            // Its own toolchains, then the ones targets shipped to it (held, or on their way).
+            var toolchains = string.Join("\n", w.Toolchains.Select(tc => $"{tc.Name} {tc.Version} {Short(tc.Fingerprint)}")
+                .Concat((w.ShippedToolchains ?? Array.Empty<ShippedToolchainStatus>()).Select(st => $"shipped {Short(st.Fingerprint)} {Sizes.Format(st.Bytes)} {st.State}")));
             t.AddRow(
                 Markup.Escape(w.Address),
                 StateMarkup(w.State),
@@ -90,11 +93,11 @@ public static class StatusView
 
     private static Table Coordinators(ClusterStatus s)
     {
-        var t = NewTable("Coordinators", "Address", "Queued", "In flight", "Local slots", "Distributed", "Local");
-        foreach (var c in new[] { 1, 2, 3, 4, 5 }) t.Columns[c].RightAligned();
+        var t = NewTable("Coordinators", "Address", "Queued", "In flight", "Local slots", "Distributed", "Local", "Toolchains shipped");
+        foreach (var c in new[] { 1, 2, 3, 4, 5, 6 }) t.Columns[c].RightAligned();
         foreach (var c in s.Coordinators)
             t.AddRow(Markup.Escape(c.Address), c.Queued.ToString(Inv), c.InFlight.ToString(Inv),
-                string.Create(Inv, $"{c.LocalSlotsBusy}/{c.LocalSlots}"), c.Distributed.ToString(Inv), c.Local.ToString(Inv));
+                string.Create(Inv, $"{c.LocalSlotsBusy}/{c.LocalSlots}"), c.Distributed.ToString(Inv), c.Local.ToString(Inv), Sizes.Format(c.ToolchainBytesShipped));
         return t;
     }
 

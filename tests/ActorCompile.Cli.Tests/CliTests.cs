@@ -10,8 +10,9 @@ public class CliTests
 {
     private static ClusterStatus Sample() => new("127.0.0.1:7420", DateTimeOffset.UnixEpoch,
         new[] { new MemberStatus("127.0.0.1:7420", new[] { "coordinator" }, "up"), new MemberStatus("127.0.0.1:7421", new[] { "worker" }, "up") },
-        new[] { new WorkerStatus("127.0.0.1:7421", "up", 4, 1, 3, 10, 2, 0, 8, 0.5, 0.25, new[] { new ToolchainStatus("gcc,cc", "12.2.0", "x86_64-linux-gnu", "c77f85fcc2ec" + new string('0', 52)) }, Array.Empty<string>(), "sandboxed (bubblewrap, sealed roots)") },
-        new[] { new CoordinatorStatus("127.0.0.1:7420", 3, 2, 2, 1, 100, 7, new[] { new UnservedToolchainStatus("gcc", "13.2.0", "x86_64-linux-gnu", new string('e', 64), 5) }) },
+        new[] { new WorkerStatus("127.0.0.1:7421", "up", 4, 1, 3, 10, 2, 0, 8, 0.5, 0.25, new[] { new ToolchainStatus("gcc,cc", "12.2.0", "x86_64-linux-gnu", "c77f85fcc2ec" + new string('0', 52)) }, Array.Empty<string>(), "sandboxed (bubblewrap, sealed roots)",
+            "on (x86_64, i386)", new[] { new ShippedToolchainStatus(new string('a', 64), new string('d', 64), 83L << 20, "held") }) },
+        new[] { new CoordinatorStatus("127.0.0.1:7420", 3, 2, 2, 1, 100, 7, new[] { new UnservedToolchainStatus("gcc", "13.2.0", "x86_64-linux-gnu", new string('e', 64), 5) }, 31L << 20) },
         new[] { new JobStatus("j1", "127.0.0.1:7420", "src/calc.c", "compiling", "127.0.0.1:7421", 1.5) },
         new[] { new RefusedConnectionStatus("127.0.0.1:7421", "127.0.0.2", 3, "127.0.0.2 is not in the allowed networks") });
 
@@ -36,6 +37,8 @@ public class CliTests
         var text = console.Output;
         Assert.Contains("127.0.0.1:7421", text);
         Assert.Contains("gcc,cc 12.2.0 c77f85fcc2ec", text);
+        Assert.Contains("shipped dddddddddddd 83 MiB held", text);
+        Assert.Contains("31 MiB", text);
         Assert.Contains("src/calc.c", text);
         Assert.Contains("compiling", text);
         Assert.Contains("127.0.0.1:7421 refused 3 connection(s) with 127.0.0.2: 127.0.0.2 is not in the allowed networks", text);
