@@ -1,5 +1,10 @@
+using System.Security.Cryptography;
 using System.Text;
+using ActorCompile.LocalProtocol;
 using ActorCompile.Tests;
+using ActorCompile.Toolchain.Arguments;
+using ActorCompile.Toolchain.Identity;
+using ActorCompile.Toolchain.Jobs;
 using Xunit;
 
 namespace ActorCompile.Integration.Tests;
@@ -131,5 +136,46 @@ public sealed class SealedWorkerTests
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Contains("compiled on 127.0.0.1:", r.Stderr);
         AssertSameAsLocal(project, "gcc", "-O2", "-g", "-c", "a.c", "-o", "a.o");
+    }
+
+    [Fact]
+    public async Task A_manifest_that_names_one_big_content_many_times_is_measured_by_its_real_bytes()
+    {
+        // Row 10: 40 entries that declare size 0 but all point at one content of 1 MiB. The node measures
+        // the job by what the contents really take (40 MiB here, over the 4 MiB limit of this cluster),
+        // so the job compiles locally at once; the worker (which counts the same way) never sees it.
+        using var dir = new TempDirectory("ac-row10");
+        var small = dir.Write("small.hocon", "actorcompile.max-job-size = 4MiB\n");
+        using var cluster = new TestCluster(1, coordinatorArgs: new[] { "--config", small }, workerArgs: new[] { "--toolchain", "gcc", "--config", small }, prefix: "ac-row10-cluster");
+        await cluster.WaitForWorkers();
+        var args = new[] { "-c", "a.c", "-o", "a.o" };
+        var gcc = (await ToolchainProbe.ProbeAsync("/usr/bin/gcc")).Identity;
+        var content = new byte[1 << 20];
+        new Random(10).NextBytes(content);
+        var hash = Convert.ToHexStringLower(SHA256.HashData(content));
+        var entries = new List<ManifestEntry> { new((byte)MirrorEntryKind.Directory, "/tmp/row10", null, 0, 0), new((byte)MirrorEntryKind.File, "/tmp/row10/a.c", hash, 0, 0) };
+        for (int i = 0; i < 40; i++) entries.Add(new((byte)MirrorEntryKind.File, $"/tmp/row10/h{i}.h", hash, 0, 0));
+
+        using var node = NodeClient.Connect(cluster.Coordinator.Socket);
+        node.ReceiveTimeout = TimeSpan.FromSeconds(60);
+        var key = CompilerKey.Of("/usr/bin/gcc")!;
+        node.Send(new CompileRequest("/usr/bin/gcc", key, args, "/tmp/row10", null, key + "\u001e" + CommandRewriter.ForSystemIncludeQuery(CompileCommand.Parse(args)).CacheKey,
+            Array.Empty<KeyValuePair<string, string>>(), false));
+        var reply = node.Receive();
+        if (reply is NeedToolchain)
+        {
+            node.Send(new ToolchainInfo(gcc.Fingerprint, gcc.Family, gcc.Version, gcc.Target, gcc.DriverLanguage));
+            reply = node.Receive();
+        }
+        Assert.IsType<Preprocess>(reply);
+        node.Send(new JobManifest(new[] { "/usr/include" }, false, entries));
+        var need = Assert.IsType<NeedBlobs>(node.Receive());
+        Assert.Equal(new[] { hash }, need.Hashes);
+        node.Send(new Blobs(new[] { new KeyValuePair<string, byte[]>(hash, content) }));
+        var local = Assert.IsType<RunLocally>(node.Receive());
+        Assert.Contains("the job's inputs (41 MiB) exceed the node's max-job-size (4 MiB)", local.Reason);
+        node.Send(new LocalDone(0, 1));
+        await Eventually.True(() => cluster.WorkerStatus(cluster.Worker(0)) is var w && w.GetProperty("completed").GetInt64() == 0 && w.GetProperty("failed").GetInt64() == 0,
+            TimeSpan.FromSeconds(10), "the worker's counters");
     }
 }

@@ -131,5 +131,32 @@ public sealed class TrustTests : IDisposable
         Assert.True(Contains(open.Outputs.Single().Data, "the worker's private key"u8.ToArray()), "unsandboxed, the object holds the file");
     }
 
+    [Fact]
+    public async Task A_mirror_that_would_take_more_than_the_largest_job_on_disk_is_refused_before_a_byte_is_written()
+    {
+        // Row 10 on the worker: 40 entries of one 512 KiB content take 20 MiB on disk, whatever sizes the
+        // job declares; with a 4 MiB largest job the worker refuses it before it writes the mirror.
+        var (job, _) = TargetSide.Prepare("gcc", _project, new[] { "-c", "a.c", "-o", "a.o" }, "j-disk");
+        _worker.TakeIn(job);
+        var content = new byte[512 << 10];
+        new Random(10).NextBytes(content);
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(content));
+        Assert.True(_worker.Blobs.Add(hash, content));
+        var copies = Enumerable.Range(0, 40).Select(i => new ActorCompile.Protocol.Messages.MirrorPath(1, $"{_project}/copy{i}.h", hash, 0));
+        var workspace = JobWorkspace.Create(_worker.Jobs, job.JobId, sandboxed: true);
+        try
+        {
+            var outcome = Assert.IsType<FailedOutcome>(await _worker.Run(job with { Mirror = job.Mirror.Concat(copies).ToArray() }, await SealedJobs.Toolchain("gcc"),
+                workspace: workspace, maxJobBytes: 4L << 20));
+            Assert.True(outcome.Refused);
+            Assert.Contains("would take more than the largest job (4 MiB) on disk", outcome.Reason);
+            Assert.Empty(Directory.EnumerateFiles(workspace.Root, "*", SearchOption.AllDirectories));
+        }
+        finally
+        {
+            workspace.Dispose();
+        }
+    }
+
     private static bool Contains(byte[] haystack, byte[] needle) => haystack.AsSpan().IndexOf(needle) >= 0;
 }
