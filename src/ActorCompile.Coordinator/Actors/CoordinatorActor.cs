@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
+using ActorCompile.Protocol.Cluster;
 using ActorCompile.Protocol.Messages;
 using ActorCompile.Toolchain.Identity;
 
@@ -26,7 +27,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         public IActorRef Ref { get; } = worker;
         /// <summary>The worker's node; several entries share one only in tests, where probes play workers.</summary>
         public Address Node { get; } = node;
-        public string Address { get; } = AddressOf(node);
+        public string Address { get; } = node.HostPort();
         /// <summary>Unique per worker actor: what a job's exclusions name.</summary>
         public string Id { get; } = worker.Path.ToStringWithAddress(node);
         public int Slots { get; set; }
@@ -184,10 +185,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
 
     protected override void PostStop() => _cluster.Unsubscribe(Self);
 
-    private static string AddressOf(Address a) => $"{a.Host}:{a.Port}";
-
-    /// <summary>An actor's address with host and port, also for actors of this node (whose paths carry none).</summary>
-    private Address FullAddress(IActorRef actor) => actor.Path.Address.HasLocalScope ? _cluster.SelfAddress : actor.Path.Address;
+    private Address FullAddress(IActorRef actor) => _cluster.NodeOf(actor);
 
     // ---- workers ----
 

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Event;
 using ActorCompile.LocalProtocol;
 using ActorCompile.Protocol;
+using ActorCompile.Protocol.Cluster;
 using ActorCompile.Protocol.Messages;
 
 namespace ActorCompile.Coordinator.Actors;
@@ -137,8 +138,7 @@ public sealed class JobSupervisor : ReceiveActor, IWithTimers
         Receive<CompileHere>(_ => { });
     }
 
-    private Akka.Actor.Address WorkerNode() =>
-        _worker!.Path.Address.HasLocalScope ? Akka.Cluster.Cluster.Get(Context.System).SelfAddress : _worker.Path.Address;
+    private Akka.Actor.Address WorkerNode() => Akka.Cluster.Cluster.Get(Context.System).NodeOf(_worker!);
 
     private void OnCompleted(JobCompleted m)
     {

@@ -33,7 +33,7 @@ public sealed class StatusHub : ReceiveActor, IWithTimers
 
     public StatusHub()
     {
-        _self = AddressOf(_cluster.SelfAddress);
+        _self = _cluster.SelfAddress.HostPort();
         Receive<WorkerReport>(r => _worker = r);
         Receive<CoordinatorSnapshot>(s => _coordinator = s);
         Receive<NodeReport>(r =>
@@ -42,15 +42,13 @@ public sealed class StatusHub : ReceiveActor, IWithTimers
                 _reports[r.Address] = (r, DateTime.UtcNow);
         });
         Receive<Publish>(_ => PublishReport());
-        Receive<ClusterEvent.MemberRemoved>(m => _reports.Remove(AddressOf(m.Member.Address)));
+        Receive<ClusterEvent.MemberRemoved>(m => _reports.Remove(m.Member.Address.HostPort()));
         Receive<ClusterEvent.IClusterDomainEvent>(_ => { });
         Receive<SubscribeAck>(_ => { });
         Receive<GetClusterStatus>(_ => Sender.Tell(Build()));
     }
 
     public static Props Props() => Akka.Actor.Props.Create(() => new StatusHub());
-
-    private static string AddressOf(Address a) => $"{a.Host}:{a.Port}";
 
     protected override void PreStart()
     {
@@ -89,10 +87,10 @@ public sealed class StatusHub : ReceiveActor, IWithTimers
         // This node's own part is always fresh.
         _reports[_self] = (Own(), DateTime.UtcNow);
         var state = _cluster.State;
-        var unreachable = state.Unreachable.Select(m => AddressOf(m.Address)).ToHashSet();
+        var unreachable = state.Unreachable.Select(m => m.Address.HostPort()).ToHashSet();
         var members = state.Members
-            .Select(m => new MemberStatus(AddressOf(m.Address), m.Roles.OrderBy(r => r, StringComparer.Ordinal).ToArray(),
-                unreachable.Contains(AddressOf(m.Address)) ? "unreachable" : m.Status.ToString().ToLowerInvariant()))
+            .Select(m => new MemberStatus(m.Address.HostPort(), m.Roles.OrderBy(r => r, StringComparer.Ordinal).ToArray(),
+                unreachable.Contains(m.Address.HostPort()) ? "unreachable" : m.Status.ToString().ToLowerInvariant()))
             .OrderBy(m => m.Address, StringComparer.Ordinal)
             .ToList();
         var memberState = members.ToDictionary(m => m.Address, m => m.State);

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
+using ActorCompile.Protocol.Cluster;
 using ActorCompile.Protocol.Messages;
 using ActorCompile.Worker.Execution;
 using ActorCompile.Worker.Toolchains;
@@ -56,7 +57,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         _blobs = new BlobCache(settings.BlobsDirectory, settings.BlobCacheBytes);
         _store = new ToolchainStore(settings.ToolchainsDirectory);
         _confinement = confinement;
-        _address = AddressOf(Cluster.Get(Context.System).SelfAddress);
+        _address = Cluster.Get(Context.System).SelfAddress.HostPort();
 
         Receive<CoordinatorHello>(hello =>
         {
@@ -118,10 +119,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
 
     public static Props Props(WorkerSettings settings, JobConfinement confinement) => Akka.Actor.Props.Create(() => new WorkerActor(settings, confinement));
 
-    public static string AddressOf(Address a) => $"{a.Host}:{a.Port}";
-
-    /// <summary>An actor's address with host and port, also for actors of this node (whose paths carry none).</summary>
-    private Address FullAddress(IActorRef actor) => actor.Path.Address.HasLocalScope ? Cluster.Get(Context.System).SelfAddress : actor.Path.Address;
+    private Address FullAddress(IActorRef actor) => Cluster.Get(Context.System).NodeOf(actor);
 
     protected override void PreStart()
     {
