@@ -151,7 +151,7 @@ public sealed class Wrapper
                     node.Send(new JobManifest(
                         preprocess.SystemIncludeDirectories is null ? scan.SystemDirectories : null,
                         scan.Inputs.PreincludeStdcPredef,
-                        scan.Inputs.Entries.Select(e => new ManifestEntry((byte)e.Kind, e.Path, e.Hash, e.Size, e.ModifiedUnixMilliseconds)).ToList()));
+                        scan.Inputs.Entries));
                     Mark("manifest sent");
                     break;
 

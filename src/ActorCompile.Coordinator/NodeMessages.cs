@@ -2,6 +2,7 @@ using Akka.Actor;
 using ActorCompile.LocalProtocol;
 using ActorCompile.Protocol.Messages;
 using ActorCompile.Toolchain.Identity;
+using ActorCompile.Toolchain.Jobs;
 
 namespace ActorCompile.Coordinator;
 
@@ -56,14 +57,14 @@ public sealed record JobSpec(
     ToolchainIdentity Toolchain,
     string[] Args,
     string WorkingDirectory,
-    MirrorPath[] Mirror,
+    MirrorEntry[] Mirror,
     string[] SystemIncludeDirectories,
     bool PreincludeStdcPredef,
     EnvironmentVariable[] Environment,
     bool ColorDiagnostics,
     long InputBytes) : INoSerializationVerificationNeeded
 {
-    public IEnumerable<string> BlobHashes => Mirror.Where(m => m.Kind == 1 && m.Hash is not null).Select(m => m.Hash!).Distinct();
+    public IEnumerable<string> BlobHashes => Mirror.Where(m => m.Kind == MirrorEntryKind.File && m.Hash is not null).Select(m => m.Hash!).Distinct();
 }
 
 public sealed record SubmitJob(JobSpec Spec) : INoSerializationVerificationNeeded;

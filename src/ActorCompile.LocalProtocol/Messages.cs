@@ -1,3 +1,5 @@
+using ActorCompile.Toolchain.Jobs;
+
 namespace ActorCompile.LocalProtocol;
 
 /// <summary>
@@ -112,15 +114,12 @@ public sealed record ToolchainInfo(string Fingerprint, string Family, string Ver
         new(r.String("fingerprint"), r.String("family"), r.String("version"), r.String("target"), r.String("driver language"));
 }
 
-/// <summary>One path of the mirror (see <c>MirrorEntry</c>).</summary>
-public sealed record ManifestEntry(byte Kind, string Path, string? Hash, long Size, long ModifiedUnixMilliseconds);
-
 /// <summary>What the compile reads, after the dependency scan.</summary>
 /// <param name="SystemIncludeDirectories">The compiler's default header directories, when the node did not know them.</param>
 public sealed record JobManifest(
     IReadOnlyList<string>? SystemIncludeDirectories,
     bool PreincludeStdcPredef,
-    IReadOnlyList<ManifestEntry> Entries) : LocalMessage
+    IReadOnlyList<MirrorEntry> Entries) : LocalMessage
 {
     public override MessageType Type => MessageType.JobManifest;
 
@@ -131,7 +130,7 @@ public sealed record JobManifest(
         w.Int32(Entries.Count);
         foreach (var e in Entries)
         {
-            w.Byte(e.Kind);
+            w.Byte((byte)e.Kind);
             w.String(e.Path);
             w.String(e.Hash);
             w.Int64(e.Size);
@@ -144,11 +143,14 @@ public sealed record JobManifest(
         var dirs = r.NullableStrings("system include directories");
         var pre = r.Bool("pre-include flag");
         int n = r.Count("manifest", 25);
-        var entries = new List<ManifestEntry>(n);
+        var entries = new List<MirrorEntry>(n);
         for (int i = 0; i < n; i++)
-            entries.Add(new ManifestEntry(r.Byte("entry kind"), r.String("entry path"), r.NullableString("entry hash"), r.Int64("entry size"), r.Int64("entry time")));
+            entries.Add(new MirrorEntry(EntryKind(r.Byte("entry kind")), r.String("entry path"), r.NullableString("entry hash"), r.Int64("entry size"), r.Int64("entry time")));
         return new JobManifest(dirs, pre, entries);
     }
+
+    private static MirrorEntryKind EntryKind(byte kind) =>
+        Enum.IsDefined((MirrorEntryKind)kind) ? (MirrorEntryKind)kind : throw new ProtocolException($"unknown entry kind {kind}");
 }
 
 /// <summary>File contents by SHA-256.</summary>

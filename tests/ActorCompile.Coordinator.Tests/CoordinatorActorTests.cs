@@ -9,6 +9,7 @@ using ActorCompile.Protocol;
 using ActorCompile.Protocol.Messages;
 using ActorCompile.Tests;
 using ActorCompile.Toolchain.Identity;
+using ActorCompile.Toolchain.Jobs;
 using Xunit;
 
 namespace ActorCompile.Coordinator.Tests;
@@ -54,7 +55,7 @@ public sealed class CoordinatorActorTests : TestKit
     {
         Assert.True(_blobs.Add(SourceHash, Source));
         return new JobSpec("job", session, "a.c", Gcc, new[] { "-c", "a.c", "-o", "a.o" }, "/home/u/p",
-            new[] { new MirrorPath(2, "/home/u/p", null, 0), new MirrorPath(1, "/home/u/p/a.c", SourceHash, 0) },
+            new[] { new MirrorEntry(MirrorEntryKind.Directory, "/home/u/p", null, 0, 0), new MirrorEntry(MirrorEntryKind.File, "/home/u/p/a.c", SourceHash, Source.Length, 0) },
             new[] { "/usr/include" }, true, Array.Empty<EnvironmentVariable>(), false, Source.Length);
     }
 

@@ -8,6 +8,7 @@ using ActorCompile.LocalProtocol;
 using ActorCompile.Protocol.Messages;
 using ActorCompile.Tests;
 using ActorCompile.Toolchain.Identity;
+using ActorCompile.Toolchain.Jobs;
 using Xunit;
 
 namespace ActorCompile.Coordinator.Tests;
@@ -120,7 +121,7 @@ public sealed class WorkerRegistrationTests : TestKit
         }, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(200));
         Assert.True(blobs.Add(SourceHash, Source));
         coordinator.Tell(new SubmitJob(new JobSpec("job", session.Ref, "a.c", Gcc, new[] { "-c", "a.c", "-o", "a.o" }, "/home/u/p",
-            new[] { new MirrorPath(2, "/home/u/p", null, 0), new MirrorPath(1, "/home/u/p/a.c", SourceHash, 0) },
+            new[] { new MirrorEntry(MirrorEntryKind.Directory, "/home/u/p", null, 0, 0), new MirrorEntry(MirrorEntryKind.File, "/home/u/p/a.c", SourceHash, Source.Length, 0) },
             new[] { "/usr/include" }, true, Array.Empty<EnvironmentVariable>(), false, Source.Length)));
     }
 }

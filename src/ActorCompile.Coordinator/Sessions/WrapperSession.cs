@@ -159,7 +159,7 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
                 Refuse(problem);
                 return;
             }
-            var size = manifest.Entries.Where(e => e.Kind == (byte)MirrorEntryKind.File).Sum(e => Math.Max(0, e.Size));
+            var size = manifest.Entries.Where(e => e.Kind == MirrorEntryKind.File).Sum(e => Math.Max(0, e.Size));
             if (size > _maxJobBytes)
             {
                 _coordinator.Tell(new RequestLocalSlot(Self,
@@ -211,7 +211,7 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
     }
 
     private IEnumerable<string> FileHashes() =>
-        _manifest!.Entries.Where(e => e.Kind == (byte)MirrorEntryKind.File).Select(e => e.Hash!);
+        _manifest!.Entries.Where(e => e.Kind == MirrorEntryKind.File).Select(e => e.Hash!);
 
     private void Submit()
     {
@@ -245,7 +245,7 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
             Toolchain: _preprocess!.Toolchain,
             Args: request.Args.ToArray(),
             WorkingDirectory: request.WorkingDirectory,
-            Mirror: _manifest!.Entries.Select(e => new MirrorPath(e.Kind, e.Path, e.Hash, e.ModifiedUnixMilliseconds)).ToArray(),
+            Mirror: _manifest!.Entries.ToArray(),
             SystemIncludeDirectories: (_systemDirectories ?? Array.Empty<string>()).ToArray(),
             PreincludeStdcPredef: _manifest.PreincludeStdcPredef,
             Environment: request.Environment.Select(v => new EnvironmentVariable(v.Key, v.Value)).ToArray(),
@@ -257,7 +257,7 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
 
     /// <summary>What the job's mirror holds: the real length of every file entry's contents (entries that share contents count each time).</summary>
     private long InputBytes() =>
-        _manifest!.Entries.Where(e => e.Kind == (byte)MirrorEntryKind.File).Sum(e => (long)(_blobs.Get(e.Hash!)?.Length ?? 0));
+        _manifest!.Entries.Where(e => e.Kind == MirrorEntryKind.File).Sum(e => (long)(_blobs.Get(e.Hash!)?.Length ?? 0));
 
     private void Waiting()
     {
@@ -305,9 +305,9 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
             return $"the system include directories must be at most {MaximumSystemDirectories} absolute paths"; // clang's are not normalised (/usr/bin/../lib/...)
         foreach (var e in manifest.Entries)
         {
-            if (e.Kind is < 1 or > 3) return $"unknown entry kind {e.Kind}";
+            // Unknown kinds never get here: the frame's decoder refuses them.
             if (!MirrorPaths.IsSafeMirrorPath(e.Path)) return $"path {e.Path} is not absolute and normalised";
-            if (e.Kind == (byte)MirrorEntryKind.File && (e.Hash is null || e.Hash.Length != 64 || !e.Hash.All(char.IsAsciiHexDigitLower)))
+            if (e.Kind == MirrorEntryKind.File && (e.Hash is null || e.Hash.Length != 64 || !e.Hash.All(char.IsAsciiHexDigitLower)))
                 return $"file {e.Path} lacks a SHA-256";
         }
         return null;
