@@ -1,17 +1,20 @@
 using Akka.Actor;
-using ActorCompile.LocalProtocol;
 using ActorCompile.Protocol.Messages;
 using ActorCompile.Toolchain.Identity;
 using ActorCompile.Toolchain.Jobs;
 
 namespace ActorCompile.Coordinator;
 
-// Messages between the actors of one node (wrapper sessions, the coordinator, job supervisors). They never
-// cross the network, so they are not IClusterMessage and have no serializer.
+// Messages between the actors of one node (the node's wrapper sessions, the coordinator, job supervisors).
+// They never cross the network, so they are not IClusterMessage and have no serializer. They speak of
+// compiles in the coordinator's terms: the session (ActorCompile.Node.Sessions) maps the socket's messages
+// to these and back.
 
 /// <summary>A wrapper asks to compile: the coordinator decides between distributing it and a local compile.</summary>
 /// <param name="CallerUid">The user the wrapper runs as (peer credentials): whose answers about compilers count for it.</param>
-public sealed record OpenJob(IActorRef Session, uint CallerUid, CompileRequest Request, string Source) : INoSerializationVerificationNeeded;
+/// <param name="CompilerKey">What the wrapper's compiler is known by (path, canonical path, size, modification time).</param>
+/// <param name="SystemIncludeKey">What the compiler's default header directories for this command are known by, if it asked.</param>
+public sealed record OpenJob(IActorRef Session, uint CallerUid, string CompilerKey, string? SystemIncludeKey, string Source) : INoSerializationVerificationNeeded;
 
 /// <summary>The coordinator needs the identity of the wrapper's compiler.</summary>
 public sealed class AskToolchain : INoSerializationVerificationNeeded { public static readonly AskToolchain Instance = new(); }
@@ -69,8 +72,19 @@ public sealed record JobSpec(
 
 public sealed record SubmitJob(JobSpec Spec) : INoSerializationVerificationNeeded;
 
-/// <summary>The remote result for the wrapper.</summary>
-public sealed record JobResultReady(CompileResult Result) : INoSerializationVerificationNeeded;
+/// <summary>Where a remote compile's time went, in milliseconds.</summary>
+/// <param name="Queue">From submission to a worker taking the job.</param>
+/// <param name="Remote">From a worker taking the job to its result arriving here.</param>
+/// <param name="Worker">On the worker: from receiving the job to sending the result.</param>
+/// <param name="Mirror">On the worker: building the mirror.</param>
+/// <param name="Compiler">On the worker: the compiler's own run.</param>
+public sealed record JobTimes(long Queue, long Remote, long Worker, long Mirror, long Compiler);
+
+/// <summary>A remote compile's result: exit code, what the compiler printed, the files it wrote (by their paths in the command), where and how long.</summary>
+public sealed record JobResult(int ExitCode, byte[] Stdout, byte[] Stderr, IReadOnlyList<KeyValuePair<string, byte[]>> Outputs, string Worker, long ElapsedMilliseconds, JobTimes Times);
+
+/// <summary>The remote result for the wrapper (its session maps it to the socket's message).</summary>
+public sealed record JobResultReady(JobResult Result) : INoSerializationVerificationNeeded;
 
 // Supervisor <-> coordinator.
 
@@ -91,6 +105,3 @@ public sealed record CoordinatorSnapshot(CoordinatorReport Report, JobReport[] J
 
 /// <summary>No worker that may take this job is left (all offering workers left or failed it): compile locally.</summary>
 public sealed record NoEligibleWorker(string Reason) : INoSerializationVerificationNeeded;
-
-/// <summary>Asks the node's status view for the whole cluster (answered with a LocalProtocol ClusterStatus).</summary>
-public sealed class GetClusterStatus : INoSerializationVerificationNeeded { public static readonly GetClusterStatus Instance = new(); }

@@ -4,7 +4,6 @@ using Akka.TestKit;
 using Akka.TestKit.Xunit2;
 using ActorCompile.Coordinator;
 using ActorCompile.Coordinator.Actors;
-using ActorCompile.LocalProtocol;
 using ActorCompile.Protocol;
 using ActorCompile.Protocol.Messages;
 using ActorCompile.Tests;
@@ -48,9 +47,6 @@ public sealed class CoordinatorActorTests : TestKit
     private static WorkerCapabilities Capabilities(IActorRef worker, long maxJobBytes, params ToolchainIdentity[] toolchains) =>
         new(worker, "w", 2, 2, toolchains.Select(t => new OfferedToolchain("gcc", t.Fingerprint, t.Family, t.Version, t.Target, t.DriverLanguage)).ToArray(), maxJobBytes);
 
-    private static CompileRequest Request(string key = "gcc-key") =>
-        new("/usr/bin/gcc", key, new[] { "-c", "a.c", "-o", "a.o" }, "/home/u/p", null, "include-key", Array.Empty<KeyValuePair<string, string>>(), false);
-
     private JobSpec Spec(IActorRef session)
     {
         Assert.True(_blobs.Add(SourceHash, Source));
@@ -62,7 +58,7 @@ public sealed class CoordinatorActorTests : TestKit
     /// <summary>Walks a session through the conversation up to a submitted job.</summary>
     private void Submit(IActorRef coordinator, TestProbe session)
     {
-        coordinator.Tell(new OpenJob(session.Ref, User, Request(), "a.c"), session.Ref);
+        coordinator.Tell(new OpenJob(session.Ref, User, "gcc-key", "include-key", "a.c"), session.Ref);
         // The coordinator asks for the compiler's identity the first time it sees it.
         var reply = session.ExpectMsg<object>();
         if (reply is AskToolchain)
@@ -106,7 +102,7 @@ public sealed class CoordinatorActorTests : TestKit
 
         // The other user's wrapper names the same compiler key and include key, with another toolchain and its own directories.
         var attacker = CreateTestProbe();
-        coordinator.Tell(new OpenJob(attacker.Ref, OtherUser, Request(), "a.c"), attacker.Ref);
+        coordinator.Tell(new OpenJob(attacker.Ref, OtherUser, "gcc-key", "include-key", "a.c"), attacker.Ref);
         attacker.ExpectMsg<AskToolchain>();
         coordinator.Tell(new ToolchainLearned(attacker.Ref, OtherUser, "gcc-key", Other));
         Assert.Equal(Other, attacker.ExpectMsg<PreprocessGranted>().Toolchain);
@@ -115,7 +111,7 @@ public sealed class CoordinatorActorTests : TestKit
 
         // Its answers are learned, for that user: its next wrapper is not asked again.
         var again = CreateTestProbe();
-        coordinator.Tell(new OpenJob(again.Ref, OtherUser, Request(), "a.c"), again.Ref);
+        coordinator.Tell(new OpenJob(again.Ref, OtherUser, "gcc-key", "include-key", "a.c"), again.Ref);
         var learned = again.ExpectMsg<PreprocessGranted>();
         Assert.Equal(Other, learned.Toolchain);
         Assert.Equal(new[] { "/home/other/include" }, learned.SystemIncludeDirectories);
@@ -123,7 +119,7 @@ public sealed class CoordinatorActorTests : TestKit
 
         // This user is asked itself, and gets neither that toolchain nor those directories.
         var session = CreateTestProbe();
-        coordinator.Tell(new OpenJob(session.Ref, User, Request(), "a.c"), session.Ref);
+        coordinator.Tell(new OpenJob(session.Ref, User, "gcc-key", "include-key", "a.c"), session.Ref);
         session.ExpectMsg<AskToolchain>();
         coordinator.Tell(new ToolchainLearned(session.Ref, User, "gcc-key", Gcc));
         var granted = session.ExpectMsg<PreprocessGranted>();
@@ -171,7 +167,7 @@ public sealed class CoordinatorActorTests : TestKit
         var worker = CreateTestProbe();
         coordinator.Tell(Capabilities(worker.Ref, Other), worker.Ref);
         var session = CreateTestProbe();
-        coordinator.Tell(new OpenJob(session.Ref, User, Request(), "a.c"), session.Ref);
+        coordinator.Tell(new OpenJob(session.Ref, User, "gcc-key", "include-key", "a.c"), session.Ref);
         session.ExpectMsg<AskToolchain>();
         coordinator.Tell(new ToolchainLearned(session.Ref, User, "gcc-key", Gcc));
         var local = session.ExpectMsg<LocalGranted>();
@@ -361,7 +357,7 @@ public sealed class CoordinatorActorTests : TestKit
         }
         // Backed off: new requests go local at once, and the worker's asks are answered with nothing.
         var next = CreateTestProbe();
-        coordinator.Tell(new OpenJob(next.Ref, User, Request(), "b.c"), next.Ref);
+        coordinator.Tell(new OpenJob(next.Ref, User, "gcc-key", "include-key", "b.c"), next.Ref);
         Assert.Contains("backed off", next.ExpectMsg<LocalGranted>().Reason);
         coordinator.Tell(new RequestWork(worker.Ref, 9), worker.Ref);
         Next<NoWork>(worker, m => m.RequestId == 9);

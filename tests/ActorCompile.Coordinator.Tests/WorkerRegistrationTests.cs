@@ -4,7 +4,6 @@ using Akka.Cluster;
 using Akka.Configuration;
 using Akka.TestKit.Xunit2;
 using ActorCompile.Coordinator.Actors;
-using ActorCompile.LocalProtocol;
 using ActorCompile.Protocol.Messages;
 using ActorCompile.Tests;
 using ActorCompile.Toolchain.Identity;
@@ -104,12 +103,10 @@ public sealed class WorkerRegistrationTests : TestKit
     /// <summary>Opens a job until the coordinator grants preprocessing (a worker with gcc is known), then submits it.</summary>
     private void SubmitWhenAWorkerIsKnown(IActorRef coordinator, Akka.TestKit.TestProbe session, BlobStore blobs)
     {
-        var request = new CompileRequest("/usr/bin/gcc", "gcc-key", new[] { "-c", "a.c", "-o", "a.o" }, "/home/u/p", null, "include-key",
-            Array.Empty<KeyValuePair<string, string>>(), false);
         AwaitAssert(() =>
         {
             var attempt = CreateTestProbe();
-            coordinator.Tell(new OpenJob(attempt.Ref, User, request, "a.c"), attempt.Ref);
+            coordinator.Tell(new OpenJob(attempt.Ref, User, "gcc-key", "include-key", "a.c"), attempt.Ref);
             var reply = attempt.ExpectMsg<object>(TimeSpan.FromSeconds(3));
             if (reply is AskToolchain)
             {

@@ -4,6 +4,7 @@ using Akka.Event;
 using ActorCompile.Protocol.Cluster;
 using ActorCompile.Protocol.Messages;
 using ActorCompile.Toolchain.Identity;
+using ActorCompile.Toolchain.Jobs;
 
 namespace ActorCompile.Coordinator.Actors;
 
@@ -213,7 +214,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
             entry = new WorkerEntry(m.Worker, address);
             _workers[m.Worker] = entry;
             Context.Watch(m.Worker);
-            _log.Info("worker {0} offers {1} slots for jobs up to {2}: {3}", entry.Address, m.Slots, ActorCompile.LocalProtocol.Sizes.Format(m.MaxJobBytes),
+            _log.Info("worker {0} offers {1} slots for jobs up to {2}: {3}", entry.Address, m.Slots, Sizes.Format(m.MaxJobBytes),
                 string.Join("; ", m.Toolchains.Select(t => $"{t.Names} {t.Version} {t.Target} {t.Fingerprint[..12]}")));
         }
         entry.Slots = m.Slots;
@@ -297,10 +298,9 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
 
     private void Decide(OpenJob open)
     {
-        var request = open.Request;
-        Context.Watch(open.Session);
+                Context.Watch(open.Session);
         _sessions[open.Session] = (open.Source, DateTime.UtcNow, "waiting");
-        if (_toolchains.Get(open.CallerUid, request.CompilerKey) is not { } toolchain)
+        if (_toolchains.Get(open.CallerUid, open.CompilerKey) is not { } toolchain)
         {
             _awaitingToolchain[open.Session] = open;
             open.Session.Tell(AskToolchain.Instance);
@@ -319,7 +319,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
             GrantLocal(open.Session, new LocalGranted(why, Quiet: false));
             return;
         }
-        var dirs = request.SystemIncludeKey is { } key ? _systemIncludes.Get(open.CallerUid, key) : null;
+        var dirs = open.SystemIncludeKey is { } key ? _systemIncludes.Get(open.CallerUid, key) : null;
         GrantLocal(open.Session, new PreprocessGranted(dirs, toolchain));
     }
 
@@ -397,8 +397,8 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         var candidates = Available(job.Fingerprint).Where(w => !job.Excluded.Contains(w.Id)).ToList();
         if (candidates.Any(job.FitsOn)) return null;
         if (candidates.Count > 0)
-            return $"the job's inputs ({ActorCompile.LocalProtocol.Sizes.Format(job.Bytes)}) exceed the max-job-size of every worker offering its toolchain"
-                + $" (largest {ActorCompile.LocalProtocol.Sizes.Format(candidates.Max(w => w.MaxJobBytes))})";
+            return $"the job's inputs ({Sizes.Format(job.Bytes)}) exceed the max-job-size of every worker offering its toolchain"
+                + $" (largest {Sizes.Format(candidates.Max(w => w.MaxJobBytes))})";
         var failed = _workers.Values.Where(w => job.Excluded.Contains(w.Id)).Select(w => w.Address).Distinct().ToList();
         return failed.Count == 0
             ? "no worker offering its toolchain is available"

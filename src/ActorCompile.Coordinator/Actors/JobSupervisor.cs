@@ -1,6 +1,5 @@
 using Akka.Actor;
 using Akka.Event;
-using ActorCompile.LocalProtocol;
 using ActorCompile.Protocol;
 using ActorCompile.Protocol.Cluster;
 using ActorCompile.Protocol.Messages;
@@ -162,8 +161,8 @@ public sealed class JobSupervisor : ReceiveActor, IWithTimers
             return;
         }
         var elapsed = (long)(DateTime.UtcNow - _assignedAt).TotalMilliseconds;
-        var timing = new JobTiming((long)(_assignedAt - _submittedAt).TotalMilliseconds, elapsed, m.WorkerMilliseconds, m.MirrorMilliseconds, m.CompileMilliseconds);
-        _spec.Session.Tell(new JobResultReady(new CompileResult(m.ExitCode, m.Stdout, m.Stderr, outputs, _workerAddress ?? "?", elapsed, timing)));
+        var times = new JobTimes((long)(_assignedAt - _submittedAt).TotalMilliseconds, elapsed, m.WorkerMilliseconds, m.MirrorMilliseconds, m.CompileMilliseconds);
+        _spec.Session.Tell(new JobResultReady(new JobResult(m.ExitCode, m.Stdout, m.Stderr, outputs, _workerAddress ?? "?", elapsed, times)));
         End(remote: true);
     }
 

@@ -10,6 +10,9 @@ using ActorCompile.Protocol.Messages;
 
 namespace ActorCompile.Node.Status;
 
+/// <summary>Asks the node's status view for the whole cluster (answered with a LocalProtocol ClusterStatus).</summary>
+public sealed class GetClusterStatus : INoSerializationVerificationNeeded { public static readonly GetClusterStatus Instance = new(); }
+
 /// <summary>
 /// Every node's view of the whole cluster. It publishes this node's report (worker and coordinator
 /// state, jobs in flight) on a DistributedPubSub topic about once a second, keeps the latest report of

@@ -1,14 +1,16 @@
 using Akka.Actor;
 using Akka.Event;
 using ActorCompile.LocalProtocol;
+using ActorCompile.Coordinator;
 using ActorCompile.LocalProtocol.Status;
+using ActorCompile.Node.Status;
 using ActorCompile.Protocol.Messages;
 using ActorCompile.Toolchain.Arguments;
 using ActorCompile.Toolchain.Identity;
 using ActorCompile.Toolchain.Jobs;
 using ActorCompile.Toolchain.Paths;
 
-namespace ActorCompile.Coordinator.Sessions;
+namespace ActorCompile.Node.Sessions;
 
 /// <summary>
 /// One connection from a wrapper or the status CLI, as a state machine that follows the conversation in
@@ -115,7 +117,7 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
         else if (!command.IsDistributable)
             _coordinator.Tell(new RequestLocalSlot(Self, command.LocalReason!, Quiet: false, _source));
         else
-            _coordinator.Tell(new OpenJob(Self, _caller.Uid, request, _source));
+            _coordinator.Tell(new OpenJob(Self, _caller.Uid, request.CompilerKey, request.SystemIncludeKey, _source));
         Become(AwaitingGrant);
     }
 
@@ -263,12 +265,17 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
     {
         Receive<JobResultReady>(r =>
         {
-            _connection.Send(r.Result);
+            _connection.Send(ToSocket(r.Result));
             Finish();
         });
         Receive<LocalGranted>(RunLocallyGranted);
         Common();
     }
+
+    /// <summary>The coordinator's result as the wrapper's protocol has it.</summary>
+    private static CompileResult ToSocket(JobResult r) =>
+        new(r.ExitCode, r.Stdout, r.Stderr, r.Outputs, r.Worker, r.ElapsedMilliseconds,
+            new JobTiming(r.Times.Queue, r.Times.Remote, r.Times.Worker, r.Times.Mirror, r.Times.Compiler));
 
     private void RunLocallyGranted(LocalGranted g)
     {
