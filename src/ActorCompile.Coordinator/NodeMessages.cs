@@ -45,8 +45,8 @@ public sealed record PreprocessGranted(IReadOnlyList<string>? SystemIncludeDirec
 
 public sealed record ReleaseLocalSlot(IActorRef Session) : INoSerializationVerificationNeeded;
 
-/// <summary>A local compile finished (for the counts).</summary>
-public sealed record LocalFinished(IActorRef Session, int ExitCode, long Milliseconds) : INoSerializationVerificationNeeded;
+/// <summary>A local compile finished: its slot is free, and it counts as a local compile (its exit code and time decide nothing here).</summary>
+public sealed record LocalFinished(IActorRef Session) : INoSerializationVerificationNeeded;
 
 /// <summary>A wrapper of user <paramref name="CallerUid"/> reported its compiler's default header directories: learned for that user only.</summary>
 public sealed record SystemIncludesLearned(uint CallerUid, string Key, IReadOnlyList<string> Directories) : INoSerializationVerificationNeeded;
@@ -94,8 +94,8 @@ public sealed record Requeue(string JobId, IActorRef Supervisor, string Fingerpr
 
 public sealed record JobPhase(string JobId, string Phase, string? Worker) : INoSerializationVerificationNeeded;
 
-/// <summary>A job ended: on a worker (with its verdict) or handed to a local compile.</summary>
-public sealed record JobEnded(string JobId, string? WorkerId, bool Remote, long Milliseconds) : INoSerializationVerificationNeeded;
+/// <summary>A job ended: on a worker (with its verdict) or handed to a local compile. Its duration is the coordinator's own (JobInfo.Started).</summary>
+public sealed record JobEnded(string JobId, string? WorkerId, bool Remote) : INoSerializationVerificationNeeded;
 
 /// <summary>A worker failed a job for a reason other than the compiler's verdict.</summary>
 public sealed record WorkerFailed(string WorkerId, string Reason) : INoSerializationVerificationNeeded;

@@ -38,9 +38,9 @@ public sealed class CoordinatorActorTests : TestKit
     /// A coordinator whose workers are this test's probes (they register by sending their capabilities
     /// themselves); the target helps with the queue only when a test asks for it (helpAfter).
     /// </summary>
-    private IActorRef StartCoordinator(int localSlots = 2, int maxAttempts = 3, int backoffAfter = 3, TimeSpan? helpAfter = null) =>
+    private IActorRef StartCoordinator(int localSlots = 2, int maxAttempts = 3, int backoffAfter = 3, TimeSpan? helpAfter = null, long maxJobBytes = 128L << 20) =>
         Sys.ActorOf(CoordinatorActor.PropsWithLocalProbesAsWorkers(new CoordinatorSettings(localSlots, maxAttempts, TimeSpan.FromSeconds(30), 1L << 30,
-            backoffAfter, TimeSpan.FromMinutes(1), helpAfter ?? TimeSpan.FromHours(1)), _blobs));
+            backoffAfter, TimeSpan.FromMinutes(1), helpAfter ?? TimeSpan.FromHours(1), maxJobBytes), _blobs));
 
     private static WorkerCapabilities Capabilities(IActorRef worker, params ToolchainIdentity[] toolchains) => Capabilities(worker, 1L << 30, toolchains);
 
@@ -313,7 +313,7 @@ public sealed class CoordinatorActorTests : TestKit
         a.ExpectMsg<LocalGranted>();
         coordinator.Tell(new RequestLocalSlot(b.Ref, "linking", true, "b.o"));
         b.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
-        coordinator.Tell(new LocalFinished(a.Ref, 0, 10));
+        coordinator.Tell(new LocalFinished(a.Ref));
         b.ExpectMsg<LocalGranted>();
         // A holder that goes away frees its slot too.
         var c = CreateTestProbe();
@@ -353,7 +353,7 @@ public sealed class CoordinatorActorTests : TestKit
             var job = Next<CompileJob>(worker);
             job.Supervisor.Tell(new JobFailed(job.JobId, "crashed", Refused: false), worker.Ref);
             session.ExpectMsg<LocalGranted>();
-            coordinator.Tell(new LocalFinished(session.Ref, 0, 1));
+            coordinator.Tell(new LocalFinished(session.Ref));
         }
         // Backed off: new requests go local at once, and the worker's asks are answered with nothing.
         var next = CreateTestProbe();
@@ -448,5 +448,46 @@ public sealed class CoordinatorActorTests : TestKit
         // The job is still queued for the worker that asks for itself.
         coordinator.Tell(new RequestWork(worker.Ref, 2), worker.Ref);
         Assert.Equal(2, Next<CompileJob>(worker).RequestId);
+    }
+
+    /// <summary>
+    /// What a worker's result declares is bounded before anything is decompressed: these outputs are real
+    /// LZ4 payloads that would decompress, but declare more than this coordinator's max-job-size (1 KiB),
+    /// one alone or two together. The job is then a failure of that worker, and (one attempt) compiles locally.
+    /// </summary>
+    [Theory]
+    [InlineData(2048, 0, "the output a.o declares 2048 bytes, beyond this coordinator's max-job-size (1 KiB)")]
+    [InlineData(600, 600, "its outputs declare 1.2 KiB, beyond this coordinator's max-job-size (1 KiB)")]
+    public void A_result_whose_outputs_declare_more_than_the_max_job_size_is_not_taken(int objectBytes, int dependencyBytes, string reason)
+    {
+        var coordinator = StartCoordinator(maxAttempts: 1, maxJobBytes: 1024);
+        var worker = CreateTestProbe();
+        coordinator.Tell(Capabilities(worker.Ref, Gcc), worker.Ref);
+        var session = CreateTestProbe();
+        Submit(coordinator, session);
+        coordinator.Tell(new RequestWork(worker.Ref, 1), worker.Ref);
+        var job = Next<CompileJob>(worker);
+        var outputs = new[] { Payload.ToOutput("a.o", new byte[objectBytes]), Payload.ToOutput("a.d", new byte[dependencyBytes]) };
+        job.Supervisor.Tell(new JobCompleted(job.JobId, 0, Array.Empty<byte>(), Array.Empty<byte>(), outputs, 1), worker.Ref);
+
+        var local = session.ExpectMsg<LocalGranted>();
+        Assert.False(local.Quiet);
+        Assert.Contains($"malformed result: {reason}", local.Reason);
+    }
+
+    [Fact]
+    public void A_result_that_does_not_decompress_as_it_declares_is_a_failure_of_its_worker()
+    {
+        var coordinator = StartCoordinator(maxAttempts: 1);
+        var worker = CreateTestProbe();
+        coordinator.Tell(Capabilities(worker.Ref, Gcc), worker.Ref);
+        var session = CreateTestProbe();
+        Submit(coordinator, session);
+        coordinator.Tell(new RequestWork(worker.Ref, 1), worker.Ref);
+        var job = Next<CompileJob>(worker);
+        var garbage = new JobOutput("a.o", new byte[] { 1, 2, 3 }, 3);
+        job.Supervisor.Tell(new JobCompleted(job.JobId, 0, Array.Empty<byte>(), Array.Empty<byte>(), new[] { garbage }, 1), worker.Ref);
+
+        Assert.Contains("malformed result: malformed compressed payload", session.ExpectMsg<LocalGranted>().Reason);
     }
 }

@@ -32,6 +32,9 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
 
     private sealed record StatusAnswer(LocalMessage Reply) : INoSerializationVerificationNeeded;
 
+    /// <summary>The upload was stored (hashed and compressed off this actor's thread), or why not.</summary>
+    private sealed record Stored(string? Problem) : INoSerializationVerificationNeeded;
+
     private readonly ISessionConnection _connection;
     private readonly PeerCredentials _caller;
     private readonly IActorRef? _coordinator;
@@ -193,13 +196,34 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
     {
         Receive<FrameReceived>(f => f.Message is Blobs, f =>
         {
-            foreach (var (hash, content) in ((Blobs)f.Message).Items)
+            // SHA-256 and LZ4 over up to max-job-size bytes: on the thread pool, so that a big upload never
+            // holds this session's dispatcher thread (and the coordinator's and other sessions' with it).
+            // The wrapper sends nothing before it is answered, so no frame arrives meanwhile.
+            var items = ((Blobs)f.Message).Items;
+            var blobs = _blobs;
+            Task.Run(() => Store(items, blobs)).PipeTo(Self, success: problem => new Stored(problem),
+                failure: e => new Stored($"the node could not store the contents: {e.Message}"));
+            Become(Storing);
+        });
+        Common();
+    }
+
+    /// <summary>Stores each content whose SHA-256 is its name; stops at the first that is not, and says which.</summary>
+    private static string? Store(IReadOnlyList<KeyValuePair<string, byte[]>> items, BlobStore blobs)
+    {
+        foreach (var (hash, content) in items)
+            if (!blobs.Add(hash, content)) return $"content sent as {hash} does not have that SHA-256";
+        return null;
+    }
+
+    private void Storing()
+    {
+        Receive<Stored>(s =>
+        {
+            if (s.Problem is { } problem)
             {
-                if (!_blobs.Add(hash, content))
-                {
-                    Refuse($"content sent as {hash} does not have that SHA-256");
-                    return;
-                }
+                Refuse(problem);
+                return;
             }
             var missing = _blobs.Missing(FileHashes());
             if (missing.Count > 0)
@@ -289,7 +313,7 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
         Receive<FrameReceived>(f => f.Message is LocalDone, f =>
         {
             var done = (LocalDone)f.Message;
-            _coordinator?.Tell(new LocalFinished(Self, done.ExitCode, done.ElapsedMilliseconds));
+            _coordinator?.Tell(new LocalFinished(Self));
             if (_confirming is { } remote && (done.ExitCode != remote.ExitCode || (done.StderrHash is not null && done.StderrHash != remote.StderrHash)))
             {
                 var details = done.ExitCode != remote.ExitCode
