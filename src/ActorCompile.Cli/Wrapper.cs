@@ -110,7 +110,7 @@ public sealed class Wrapper
         var compilerKey = CompilerKey.Of(_compiler) ?? _compiler;
         string? includeKey = null;
         if (localReason is null) includeKey = compilerKey + "\u001e" + CommandRewriter.ForSystemIncludeQuery(_command).CacheKey;
-        node.Send(new CompileRequest(_compiler, compilerKey, _remoteArgs, _cwd, localReason, includeKey, ForwardedEnvironment(), ColorDiagnostics()));
+        node.Send(new CompileRequest(compilerKey, _remoteArgs, _cwd, localReason, includeKey, ForwardedEnvironment(), ColorDiagnostics()));
 
         Dictionary<string, byte[]>? contents = null;
         while (true)
@@ -299,11 +299,7 @@ public sealed class Wrapper
             Console.Error.WriteLine($"actorcompile: {e.Message}");
             exit = ExitCodes.CompilerNotFound;
         }
-        if (node is not null)
-        {
-            try { node.Send(new LocalDone(exit, started.ElapsedMilliseconds)); }
-            catch (NodeUnavailableException) { }
-        }
+        if (node is not null) TellDone(node, new LocalDone(exit));
         if (_verbose && _command.Source is not null)
             Console.Error.WriteLine($"actorcompile: {_command.Source} compiled locally{(_whyLocal is null ? "" : $" ({_whyLocal})")} in {started.ElapsedMilliseconds} ms");
         if (_timing) { Mark("compiler ran"); Console.Error.WriteLine($"actorcompile timing: {Phases()}; local"); }
@@ -317,7 +313,6 @@ public sealed class Wrapper
     /// </summary>
     private int ConfirmLocally(NodeClient node)
     {
-        var started = Stopwatch.StartNew();
         var args = ColorDiagnostics() ? _args.Append("-fdiagnostics-color=always").ToList() : _args.ToList();
         int exit;
         string? hash = null;
@@ -332,9 +327,25 @@ public sealed class Wrapper
             Console.Error.WriteLine($"actorcompile: {e.Message}");
             exit = ExitCodes.CompilerNotFound;
         }
-        try { node.Send(new LocalDone(exit, started.ElapsedMilliseconds, hash)); }
-        catch (NodeUnavailableException) { }
+        TellDone(node, new LocalDone(exit, hash));
         return exit;
+    }
+
+    /// <summary>
+    /// Tells the node that the local compile finished. A node that went away meanwhile changes nothing for
+    /// this compile, whose result stands; the node frees the slot when the connection closes anyway. Said
+    /// on stderr only with ACTORCOMPILE_VERBOSE, since the build itself is fine.
+    /// </summary>
+    private void TellDone(NodeClient node, LocalDone done)
+    {
+        try
+        {
+            node.Send(done);
+        }
+        catch (NodeUnavailableException e)
+        {
+            if (_verbose) Console.Error.WriteLine($"actorcompile: {e.Message} (after the local compile, which stands)");
+        }
     }
 
     private static List<KeyValuePair<string, string>> ForwardedEnvironment()

@@ -46,8 +46,7 @@ public enum MessageType : byte
     Error = 108,
 }
 
-/// <summary>A compile the wrapper was asked to run.</summary>
-/// <param name="CompilerPath">The real compiler, as found by the wrapper.</param>
+/// <summary>A compile the wrapper was asked to run. (The compiler's path is in its key; the node never runs it.)</summary>
 /// <param name="CompilerKey">The compiler's cache key (path, canonical path, size, modification time).</param>
 /// <param name="Args">The arguments after the compiler's name.</param>
 /// <param name="WorkingDirectory">The logical working directory.</param>
@@ -56,7 +55,6 @@ public enum MessageType : byte
 /// <param name="Environment">The variables in <c>CompileEnvironment.Forwarded</c> that are set.</param>
 /// <param name="ColorDiagnostics">The wrapper's stderr is a colour terminal: the worker asks gcc for colours.</param>
 public sealed record CompileRequest(
-    string CompilerPath,
     string CompilerKey,
     IReadOnlyList<string> Args,
     string WorkingDirectory,
@@ -69,7 +67,6 @@ public sealed record CompileRequest(
 
     public override void Write(WireWriter w)
     {
-        w.String(CompilerPath);
         w.String(CompilerKey);
         w.Strings(Args);
         w.String(WorkingDirectory);
@@ -82,7 +79,6 @@ public sealed record CompileRequest(
 
     internal static CompileRequest Read(ref WireReader r)
     {
-        var compiler = r.String("compiler path");
         var key = r.String("compiler key");
         var args = r.Strings("arguments");
         var cwd = r.String("working directory");
@@ -92,7 +88,7 @@ public sealed record CompileRequest(
         var env = new List<KeyValuePair<string, string>>(n);
         for (int i = 0; i < n; i++) env.Add(new(r.String("variable name"), r.String("variable value")));
         var color = r.Bool("colour flag");
-        return new CompileRequest(compiler, key, args, cwd, reason, includeKey, env, color);
+        return new CompileRequest(key, args, cwd, reason, includeKey, env, color);
     }
 }
 
@@ -174,11 +170,11 @@ public sealed record Blobs(IReadOnlyList<KeyValuePair<string, byte[]>> Items) : 
 }
 
 /// <summary>A local compile (granted by RunLocally) has finished. <paramref name="StderrHash"/>: SHA-256 of what it printed on stderr, for a compile that confirms a worker's verdict.</summary>
-public sealed record LocalDone(int ExitCode, long ElapsedMilliseconds, string? StderrHash = null) : LocalMessage
+public sealed record LocalDone(int ExitCode, string? StderrHash = null) : LocalMessage
 {
     public override MessageType Type => MessageType.LocalDone;
-    public override void Write(WireWriter w) { w.Int32(ExitCode); w.Int64(ElapsedMilliseconds); w.String(StderrHash); }
-    internal static LocalDone Read(ref WireReader r) => new(r.Int32("exit code"), r.Int64("elapsed"), r.NullableString("stderr hash"));
+    public override void Write(WireWriter w) { w.Int32(ExitCode); w.String(StderrHash); }
+    internal static LocalDone Read(ref WireReader r) => new(r.Int32("exit code"), r.NullableString("stderr hash"));
 }
 
 public sealed record StatusRequest : LocalMessage

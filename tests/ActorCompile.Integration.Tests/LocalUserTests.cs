@@ -57,7 +57,7 @@ public sealed class LocalUserTests
         using (var relay = System.Diagnostics.Process.Start(attacker.StartInfo(SocketRelay.Program, new[] { "connect", cluster.Coordinator.Socket }))!)
         using (var node = new FrameChannel(relay.StandardOutput.BaseStream, relay.StandardInput.BaseStream))
         {
-            node.Send(new CompileRequest("/usr/bin/gcc", compilerKey, Compile, "/tmp", null, includeKey, Array.Empty<KeyValuePair<string, string>>(), false));
+            node.Send(new CompileRequest(compilerKey, Compile, "/tmp", null, includeKey, Array.Empty<KeyValuePair<string, string>>(), false));
             await node.ExpectAsync<NeedToolchain>();
             node.Send(new ToolchainInfo(clang.Fingerprint, clang.Family, clang.Version, clang.Target, clang.DriverLanguage));
             await node.ExpectAsync<Preprocess>();
@@ -144,7 +144,7 @@ public sealed class LocalUserTests
     }
 
     private static CompileRequest Held(string key) =>
-        new("/usr/bin/gcc", key, new[] { "-c", "a.c", "-o", "a.o" }, "/tmp", null, null, Array.Empty<KeyValuePair<string, string>>(), false);
+        new(key, new[] { "-c", "a.c", "-o", "a.o" }, "/tmp", null, null, Array.Empty<KeyValuePair<string, string>>(), false);
 
     /// <summary>Walks a conversation as far as the node's request for contents.</summary>
     private static async Task<FrameChannel> UpToNeedBlobs(string socket, ToolchainIdentity gcc)

@@ -10,13 +10,14 @@ public class FramesTests
 {
     public static IEnumerable<object[]> Messages() => new LocalMessage[]
     {
-        new CompileRequest("/usr/bin/gcc", "key", new[] { "-c", "a.c", "-o", "a.o" }, "/home/u", null, "inc", new[] { new KeyValuePair<string, string>("LANG", "C.UTF-8") }, true),
-        new CompileRequest("/usr/bin/gcc", "key", Array.Empty<string>(), "/", "linking", null, Array.Empty<KeyValuePair<string, string>>(), false),
+        new CompileRequest("key", new[] { "-c", "a.c", "-o", "a.o" }, "/home/u", null, "inc", new[] { new KeyValuePair<string, string>("LANG", "C.UTF-8") }, true),
+        new CompileRequest("key", Array.Empty<string>(), "/", "linking", null, Array.Empty<KeyValuePair<string, string>>(), false),
         new ToolchainInfo(new string('a', 64), "gcc", "12.2.0", "x86_64-linux-gnu", "c"),
         new JobManifest(new[] { "/usr/include" }, true, new[] { new MirrorEntry(MirrorEntryKind.File, "/a.c", new string('b', 64), 10, 123), new MirrorEntry(MirrorEntryKind.Directory, "/", null, 0, 0), new MirrorEntry(MirrorEntryKind.Placeholder, "/b.h", null, 0, 7) }),
         new JobManifest(null, false, Array.Empty<MirrorEntry>()),
         new Blobs(new[] { new KeyValuePair<string, byte[]>(new string('b', 64), new byte[] { 0, 1, 2, 255 }) }),
-        new LocalDone(1, 1234),
+        new LocalDone(1),
+        new LocalDone(1, new string('d', 64)),
         new StatusRequest(),
         new NeedToolchain(),
         new RunLocally("no worker offers gcc", false),
@@ -61,7 +62,7 @@ public class FramesTests
         unknown[5] = 77;
         Assert.Throws<ProtocolException>(() => Frames.Decode(unknown.AsSpan(4)));
 
-        var trailing = Frames.Encode(new LocalDone(0, 1)).Concat(new byte[] { 1 }).ToArray();
+        var trailing = Frames.Encode(new LocalDone(0)).Concat(new byte[] { 1 }).ToArray();
         Assert.Throws<ProtocolException>(() => Frames.Decode(trailing.AsSpan(4)));
 
         var full = Frames.Encode(new RunLocally("reason", true));

@@ -257,7 +257,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         }
         catch (Exception e) when (e is IOException or FormatException or UnauthorizedAccessException)
         {
-            return 0;
+            return 0; // no /proc here: status shows a load of 0, and nothing decides by it
         }
     }
 }

@@ -111,12 +111,10 @@ public sealed class JobWorkspace : IDisposable
         {
             if (System.IO.Directory.Exists(Directory)) System.IO.Directory.Delete(Directory, recursive: true);
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            // A compiler that is still being killed may hold a file; the sweep at start-up and shutdown removes it.
-        }
-        catch (UnauthorizedAccessException)
-        {
+            // A compiler that is still being killed may hold a file, or one made a directory unwritable: the
+            // worker sweeps its jobs directory at start-up and shutdown and says there what it could not remove.
         }
     }
 }
