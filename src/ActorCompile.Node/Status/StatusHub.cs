@@ -90,46 +90,9 @@ public sealed class StatusHub : ReceiveActor, IWithTimers
         // This node's own part is always fresh.
         _reports[_self] = (Own(), DateTime.UtcNow);
         var state = _cluster.State;
-        var unreachable = state.Unreachable.Select(m => m.Address.HostPort()).ToHashSet();
-        var members = state.Members
-            .Select(m => new MemberStatus(m.Address.HostPort(), m.Roles.OrderBy(r => r, StringComparer.Ordinal).ToArray(),
-                unreachable.Contains(m.Address.HostPort()) ? "unreachable" : m.Status.ToString().ToLowerInvariant()))
-            .OrderBy(m => m.Address, StringComparer.Ordinal)
-            .ToList();
-        var memberState = members.ToDictionary(m => m.Address, m => m.State);
-        var health = _reports.Values
-            .Where(r => r.Report.Coordinator is not null)
-            .SelectMany(r => r.Report.Coordinator!.Workers)
-            .GroupBy(h => h.Address)
-            .ToDictionary(g => g.Key, g => (BackedOff: g.Any(h => h.BackedOff), Discrepancies: g.Sum(h => h.Discrepancies)));
-        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-
-        var workers = new List<WorkerStatus>();
-        var coordinators = new List<CoordinatorStatus>();
-        var jobs = new List<JobStatus>();
-        var refused = new List<RefusedConnectionStatus>();
-        foreach (var (address, (report, _)) in _reports.OrderBy(r => r.Key, StringComparer.Ordinal))
-        {
-            // This node's refusals show even before it has joined: a worker whose seed it refuses never joins.
-            if (memberState.ContainsKey(address) || address == _self)
-                refused.AddRange(report.RefusedConnections.Select(r => new RefusedConnectionStatus(address, r.Address, r.Count, r.Reason)));
-            if (!memberState.TryGetValue(address, out var mstate)) continue;
-            if (report.Worker is { } w)
-            {
-                var h = health.GetValueOrDefault(address);
-                var shown = mstate == "up" && h.BackedOff ? "backed-off" : mstate;
-                workers.Add(new WorkerStatus(address, shown, w.Slots, w.Running, w.PeakRunning, w.Completed, w.Failed, h.Discrepancies, w.Cores,
-                    w.LoadAverage, w.MeanCompileSeconds,
-                    w.Toolchains.Select(t => new ToolchainStatus(t.Name, t.Version, t.Target, t.Fingerprint)).ToArray(),
-                    Array.Empty<string>(), w.Sandbox));
-            }
-            if (report.Coordinator is { } c)
-                coordinators.Add(new CoordinatorStatus(address, c.Queued, c.InFlight, c.LocalSlots, c.LocalSlotsBusy, c.Distributed, c.Local,
-                    c.Unserved.Select(u => new UnservedToolchainStatus(u.Name, u.Version, u.Target, u.Fingerprint, u.Compiles)).ToArray()));
-            foreach (var j in report.Jobs)
-                jobs.Add(new JobStatus(j.Id, address, j.Source, j.Phase, j.Worker,
-                    Math.Max(0, ((j.FinishedUnixMilliseconds > 0 ? j.FinishedUnixMilliseconds : now) - j.StartedUnixMilliseconds) / 1000.0)));
-        }
-        return new ClusterStatus(_self, DateTimeOffset.UtcNow, members, workers, coordinators, jobs, refused);
+        var unreachable = state.Unreachable.Select(m => m.Address).ToHashSet();
+        var members = state.Members.Select(m => new MemberStatus(m.Address.HostPort(), m.Roles.ToArray(),
+            unreachable.Contains(m.Address) ? "unreachable" : m.Status.ToString().ToLowerInvariant()));
+        return ClusterStatusView.Build(_self, DateTimeOffset.UtcNow, members, _reports.Values.Select(r => r.Report));
     }
 }
