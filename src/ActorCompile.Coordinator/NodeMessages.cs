@@ -51,7 +51,12 @@ public sealed record LocalFinished(IActorRef Session) : INoSerializationVerifica
 /// <summary>A wrapper of user <paramref name="CallerUid"/> reported its compiler's default header directories: learned for that user only.</summary>
 public sealed record SystemIncludesLearned(uint CallerUid, string Key, IReadOnlyList<string> Directories) : INoSerializationVerificationNeeded;
 
-/// <summary>Everything a job needs, once its contents are in the blob store.</summary>
+/// <summary>
+/// Everything a job needs, once its contents are in the blob store. Its command, mirror and environment
+/// are CompileJob's fields again, copied in one place (JobSupervisor.OnAssign): kept apart for now because
+/// CompileJob is the wire message to workers, which the shipped-toolchains work reshapes; one record for
+/// "what a job compiles" inside both is the step after that.
+/// </summary>
 /// <param name="InputBytes">The bytes its mirror holds (every file entry's contents): what a worker's max-job-size must fit.</param>
 public sealed record JobSpec(
     string JobId,
