@@ -1,6 +1,7 @@
 using System.Globalization;
 using ActorCompile.LocalProtocol;
 using ActorCompile.LocalProtocol.Status;
+using ActorCompile.Toolchain.Jobs;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 

@@ -151,7 +151,7 @@ public sealed class Wrapper
                     node.Send(new JobManifest(
                         preprocess.SystemIncludeDirectories is null ? scan.SystemDirectories : null,
                         scan.Inputs.PreincludeStdcPredef,
-                        scan.Inputs.Entries.Select(e => new ManifestEntry((byte)e.Kind, e.Path, e.Hash, e.Size, e.ModifiedUnixMilliseconds)).ToList()));
+                        scan.Inputs.Entries));
                     Mark("manifest sent");
                     break;
 
@@ -299,11 +299,7 @@ public sealed class Wrapper
             Console.Error.WriteLine($"actorcompile: {e.Message}");
             exit = ExitCodes.CompilerNotFound;
         }
-        if (node is not null)
-        {
-            try { node.Send(new LocalDone(exit, started.ElapsedMilliseconds)); }
-            catch (NodeUnavailableException) { }
-        }
+        if (node is not null) TellDone(node, new LocalDone(exit));
         if (_verbose && _command.Source is not null)
             Console.Error.WriteLine($"actorcompile: {_command.Source} compiled locally{(_whyLocal is null ? "" : $" ({_whyLocal})")} in {started.ElapsedMilliseconds} ms");
         if (_timing) { Mark("compiler ran"); Console.Error.WriteLine($"actorcompile timing: {Phases()}; local"); }
@@ -317,7 +313,6 @@ public sealed class Wrapper
     /// </summary>
     private int ConfirmLocally(NodeClient node)
     {
-        var started = Stopwatch.StartNew();
         var args = ColorDiagnostics() ? _args.Append("-fdiagnostics-color=always").ToList() : _args.ToList();
         int exit;
         string? hash = null;
@@ -332,9 +327,25 @@ public sealed class Wrapper
             Console.Error.WriteLine($"actorcompile: {e.Message}");
             exit = ExitCodes.CompilerNotFound;
         }
-        try { node.Send(new LocalDone(exit, started.ElapsedMilliseconds, hash)); }
-        catch (NodeUnavailableException) { }
+        TellDone(node, new LocalDone(exit, hash));
         return exit;
+    }
+
+    /// <summary>
+    /// Tells the node that the local compile finished. A node that went away meanwhile changes nothing for
+    /// this compile, whose result stands; the node frees the slot when the connection closes anyway. Said
+    /// on stderr only with ACTORCOMPILE_VERBOSE, since the build itself is fine.
+    /// </summary>
+    private void TellDone(NodeClient node, LocalDone done)
+    {
+        try
+        {
+            node.Send(done);
+        }
+        catch (NodeUnavailableException e)
+        {
+            if (_verbose) Console.Error.WriteLine($"actorcompile: {e.Message} (after the local compile, which stands)");
+        }
     }
 
     private static List<KeyValuePair<string, string>> ForwardedEnvironment()

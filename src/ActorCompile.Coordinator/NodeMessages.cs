@@ -1,16 +1,21 @@
 using Akka.Actor;
-using ActorCompile.LocalProtocol;
 using ActorCompile.Protocol.Messages;
 using ActorCompile.Toolchain.Identity;
+using ActorCompile.Toolchain.Jobs;
 
 namespace ActorCompile.Coordinator;
 
-// Messages between the actors of one node (wrapper sessions, the coordinator, job supervisors). They never
-// cross the network, so they are not IClusterMessage and have no serializer.
+// Messages between the actors of one node (the node's wrapper sessions, the coordinator, job supervisors).
+// They never cross the network, so they are not IClusterMessage and have no serializer. They speak of
+// compiles in the coordinator's terms: the session (ActorCompile.Node.Sessions) maps the socket's messages
+// to these and back.
 
 /// <summary>A wrapper asks to compile: the coordinator decides between distributing it and a local compile.</summary>
 /// <param name="CallerUid">The user the wrapper runs as (peer credentials): whose answers about compilers count for it.</param>
-public sealed record OpenJob(IActorRef Session, uint CallerUid, CompileRequest Request, string Source) : INoSerializationVerificationNeeded;
+/// <param name="CompilerPath">The wrapper's compiler, for shipping its files to helpers that lack it.</param>
+/// <param name="CompilerKey">What the wrapper's compiler is known by (path, canonical path, size, modification time).</param>
+/// <param name="SystemIncludeKey">What the compiler's default header directories for this command are known by, if it asked.</param>
+public sealed record OpenJob(IActorRef Session, uint CallerUid, string CompilerPath, string CompilerKey, string? SystemIncludeKey, string Source) : INoSerializationVerificationNeeded;
 
 /// <summary>The coordinator needs the identity of the wrapper's compiler.</summary>
 public sealed class AskToolchain : INoSerializationVerificationNeeded { public static readonly AskToolchain Instance = new(); }
@@ -41,13 +46,18 @@ public sealed record PreprocessGranted(IReadOnlyList<string>? SystemIncludeDirec
 
 public sealed record ReleaseLocalSlot(IActorRef Session) : INoSerializationVerificationNeeded;
 
-/// <summary>A local compile finished (for the counts).</summary>
-public sealed record LocalFinished(IActorRef Session, int ExitCode, long Milliseconds) : INoSerializationVerificationNeeded;
+/// <summary>A local compile finished: its slot is free, and it counts as a local compile (its exit code and time decide nothing here).</summary>
+public sealed record LocalFinished(IActorRef Session) : INoSerializationVerificationNeeded;
 
 /// <summary>A wrapper of user <paramref name="CallerUid"/> reported its compiler's default header directories: learned for that user only.</summary>
 public sealed record SystemIncludesLearned(uint CallerUid, string Key, IReadOnlyList<string> Directories) : INoSerializationVerificationNeeded;
 
-/// <summary>Everything a job needs, once its contents are in the blob store.</summary>
+/// <summary>
+/// Everything a job needs, once its contents are in the blob store. Its command, mirror and environment
+/// are CompileJob's fields again, copied in one place (JobSupervisor.OnAssign): kept apart for now because
+/// CompileJob is the wire message to workers, which the shipped-toolchains work reshapes; one record for
+/// "what a job compiles" inside both is the step after that.
+/// </summary>
 /// <param name="InputBytes">The bytes its mirror holds (every file entry's contents): what a worker's max-job-size must fit.</param>
 public sealed record JobSpec(
     string JobId,
@@ -56,20 +66,31 @@ public sealed record JobSpec(
     ToolchainIdentity Toolchain,
     string[] Args,
     string WorkingDirectory,
-    MirrorPath[] Mirror,
+    MirrorEntry[] Mirror,
     string[] SystemIncludeDirectories,
     bool PreincludeStdcPredef,
     EnvironmentVariable[] Environment,
     bool ColorDiagnostics,
     long InputBytes) : INoSerializationVerificationNeeded
 {
-    public IEnumerable<string> BlobHashes => Mirror.Where(m => m.Kind == 1 && m.Hash is not null).Select(m => m.Hash!).Distinct();
+    public IEnumerable<string> BlobHashes => Mirror.Where(m => m.Kind == MirrorEntryKind.File && m.Hash is not null).Select(m => m.Hash!).Distinct();
 }
 
 public sealed record SubmitJob(JobSpec Spec) : INoSerializationVerificationNeeded;
 
-/// <summary>The remote result for the wrapper.</summary>
-public sealed record JobResultReady(CompileResult Result) : INoSerializationVerificationNeeded;
+/// <summary>Where a remote compile's time went, in milliseconds.</summary>
+/// <param name="Queue">From submission to a worker taking the job.</param>
+/// <param name="Remote">From a worker taking the job to its result arriving here.</param>
+/// <param name="Worker">On the worker: from receiving the job to sending the result.</param>
+/// <param name="Mirror">On the worker: building the mirror.</param>
+/// <param name="Compiler">On the worker: the compiler's own run.</param>
+public sealed record JobTimes(long Queue, long Remote, long Worker, long Mirror, long Compiler);
+
+/// <summary>A remote compile's result: exit code, what the compiler printed, the files it wrote (by their paths in the command), where and how long.</summary>
+public sealed record JobResult(int ExitCode, byte[] Stdout, byte[] Stderr, IReadOnlyList<KeyValuePair<string, byte[]>> Outputs, string Worker, long ElapsedMilliseconds, JobTimes Times);
+
+/// <summary>The remote result for the wrapper (its session maps it to the socket's message).</summary>
+public sealed record JobResultReady(JobResult Result) : INoSerializationVerificationNeeded;
 
 // Supervisor <-> coordinator.
 
@@ -80,8 +101,8 @@ public sealed record Requeue(string JobId, IActorRef Supervisor, string Fingerpr
 
 public sealed record JobPhase(string JobId, string Phase, string? Worker) : INoSerializationVerificationNeeded;
 
-/// <summary>A job ended: on a worker (with its verdict) or handed to a local compile.</summary>
-public sealed record JobEnded(string JobId, string? WorkerId, bool Remote, long Milliseconds) : INoSerializationVerificationNeeded;
+/// <summary>A job ended: on a worker (with its verdict) or handed to a local compile. Its duration is the coordinator's own (JobInfo.Started).</summary>
+public sealed record JobEnded(string JobId, string? WorkerId, bool Remote) : INoSerializationVerificationNeeded;
 
 /// <summary>A worker failed a job for a reason other than the compiler's verdict.</summary>
 public sealed record WorkerFailed(string WorkerId, string Reason) : INoSerializationVerificationNeeded;
@@ -91,6 +112,3 @@ public sealed record CoordinatorSnapshot(CoordinatorReport Report, JobReport[] J
 
 /// <summary>No worker that may take this job is left (all offering workers left or failed it): compile locally.</summary>
 public sealed record NoEligibleWorker(string Reason) : INoSerializationVerificationNeeded;
-
-/// <summary>Asks the node's status view for the whole cluster (answered with a LocalProtocol ClusterStatus).</summary>
-public sealed class GetClusterStatus : INoSerializationVerificationNeeded { public static readonly GetClusterStatus Instance = new(); }

@@ -9,7 +9,11 @@ namespace ActorCompile.LocalProtocol;
 /// </summary>
 public static class Frames
 {
-    public const byte Version = 1;
+    /// <summary>
+    /// The protocol's version; the wrapper and the node ship together and refuse another. 2: the compile
+    /// request no longer names the compiler's path, nor LocalDone the compile's time (the node used neither).
+    /// </summary>
+    public const byte Version = 2;
 
     /// <summary>
     /// The limit on one frame where nothing better is known (the status CLI). The node derives its

@@ -1,3 +1,5 @@
+using ActorCompile.Toolchain.Jobs;
+
 namespace ActorCompile.LocalProtocol;
 
 /// <summary>
@@ -45,7 +47,8 @@ public enum MessageType : byte
 }
 
 /// <summary>A compile the wrapper was asked to run.</summary>
-/// <param name="CompilerPath">The real compiler, as found by the wrapper.</param>
+/// <param name="CompilerPath">The real compiler, as found by the wrapper: the node takes its files apart when it ships the toolchain
+/// (it never runs it for the wrapper, and re-probes it itself, so a wrong path only ships nothing).</param>
 /// <param name="CompilerKey">The compiler's cache key (path, canonical path, size, modification time).</param>
 /// <param name="Args">The arguments after the compiler's name.</param>
 /// <param name="WorkingDirectory">The logical working directory.</param>
@@ -112,15 +115,12 @@ public sealed record ToolchainInfo(string Fingerprint, string Family, string Ver
         new(r.String("fingerprint"), r.String("family"), r.String("version"), r.String("target"), r.String("driver language"));
 }
 
-/// <summary>One path of the mirror (see <c>MirrorEntry</c>).</summary>
-public sealed record ManifestEntry(byte Kind, string Path, string? Hash, long Size, long ModifiedUnixMilliseconds);
-
 /// <summary>What the compile reads, after the dependency scan.</summary>
 /// <param name="SystemIncludeDirectories">The compiler's default header directories, when the node did not know them.</param>
 public sealed record JobManifest(
     IReadOnlyList<string>? SystemIncludeDirectories,
     bool PreincludeStdcPredef,
-    IReadOnlyList<ManifestEntry> Entries) : LocalMessage
+    IReadOnlyList<MirrorEntry> Entries) : LocalMessage
 {
     public override MessageType Type => MessageType.JobManifest;
 
@@ -131,7 +131,7 @@ public sealed record JobManifest(
         w.Int32(Entries.Count);
         foreach (var e in Entries)
         {
-            w.Byte(e.Kind);
+            w.Byte((byte)e.Kind);
             w.String(e.Path);
             w.String(e.Hash);
             w.Int64(e.Size);
@@ -144,11 +144,14 @@ public sealed record JobManifest(
         var dirs = r.NullableStrings("system include directories");
         var pre = r.Bool("pre-include flag");
         int n = r.Count("manifest", 25);
-        var entries = new List<ManifestEntry>(n);
+        var entries = new List<MirrorEntry>(n);
         for (int i = 0; i < n; i++)
-            entries.Add(new ManifestEntry(r.Byte("entry kind"), r.String("entry path"), r.NullableString("entry hash"), r.Int64("entry size"), r.Int64("entry time")));
+            entries.Add(new MirrorEntry(EntryKind(r.Byte("entry kind")), r.String("entry path"), r.NullableString("entry hash"), r.Int64("entry size"), r.Int64("entry time")));
         return new JobManifest(dirs, pre, entries);
     }
+
+    private static MirrorEntryKind EntryKind(byte kind) =>
+        Enum.IsDefined((MirrorEntryKind)kind) ? (MirrorEntryKind)kind : throw new ProtocolException($"unknown entry kind {kind}");
 }
 
 /// <summary>File contents by SHA-256.</summary>
@@ -172,11 +175,11 @@ public sealed record Blobs(IReadOnlyList<KeyValuePair<string, byte[]>> Items) : 
 }
 
 /// <summary>A local compile (granted by RunLocally) has finished. <paramref name="StderrHash"/>: SHA-256 of what it printed on stderr, for a compile that confirms a worker's verdict.</summary>
-public sealed record LocalDone(int ExitCode, long ElapsedMilliseconds, string? StderrHash = null) : LocalMessage
+public sealed record LocalDone(int ExitCode, string? StderrHash = null) : LocalMessage
 {
     public override MessageType Type => MessageType.LocalDone;
-    public override void Write(WireWriter w) { w.Int32(ExitCode); w.Int64(ElapsedMilliseconds); w.String(StderrHash); }
-    internal static LocalDone Read(ref WireReader r) => new(r.Int32("exit code"), r.Int64("elapsed"), r.NullableString("stderr hash"));
+    public override void Write(WireWriter w) { w.Int32(ExitCode); w.String(StderrHash); }
+    internal static LocalDone Read(ref WireReader r) => new(r.Int32("exit code"), r.NullableString("stderr hash"));
 }
 
 public sealed record StatusRequest : LocalMessage

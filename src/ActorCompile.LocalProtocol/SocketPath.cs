@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using ActorCompile.Toolchain.Processes;
 
 namespace ActorCompile.LocalProtocol;
 
@@ -6,19 +6,16 @@ namespace ActorCompile.LocalProtocol;
 /// Where the node listens: $ACTORCOMPILE_SOCKET, else $XDG_RUNTIME_DIR/actorcompile/node.sock, else
 /// /tmp/actorcompile-$UID/node.sock. Clients also find the system service's socket, <see cref="Service"/>.
 /// </summary>
-public static partial class SocketPath
+public static class SocketPath
 {
     public const string EnvironmentVariable = "ACTORCOMPILE_SOCKET";
-
-    [LibraryImport("libc", EntryPoint = "getuid")]
-    private static partial uint getuid();
 
     public static string Default(Func<string, string?>? getVariable = null)
     {
         getVariable ??= Environment.GetEnvironmentVariable;
         if (getVariable(EnvironmentVariable) is { Length: > 0 } explicitPath) return explicitPath;
         if (getVariable("XDG_RUNTIME_DIR") is { Length: > 0 } runtime) return Path.Combine(runtime, "actorcompile", "node.sock");
-        return $"/tmp/actorcompile-{getuid()}/node.sock";
+        return $"/tmp/actorcompile-{Native.UserId()}/node.sock";
     }
 
     /// <summary>The socket of the node installed as a system service (its unit and init script say so).</summary>

@@ -1,5 +1,5 @@
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
+using ActorCompile.Toolchain.Processes;
 
 namespace ActorCompile.LocalProtocol;
 
@@ -15,57 +15,23 @@ namespace ActorCompile.LocalProtocol;
 /// connection, the process that listens must be one of those users too: a socket that looks right but
 /// is served by someone else is refused as well.
 /// </summary>
-public static partial class SocketTrust
+public static class SocketTrust
 {
     /// <summary>The user the node runs as when installed as a service (src/packaging).</summary>
     public const string ServiceUser = "actorcompile";
 
-    [LibraryImport("libc", EntryPoint = "getuid")]
-    private static partial uint getuid();
-
-    [LibraryImport("libc", EntryPoint = "getpwnam", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial IntPtr getpwnam(string name);
-
-    [LibraryImport("libc", EntryPoint = "realpath", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial IntPtr realpath(string path, IntPtr resolved);
-
-    [LibraryImport("libc", EntryPoint = "free")]
-    private static partial void free(IntPtr p);
-
-    /// <summary>struct statx: the same layout on every Linux architecture.</summary>
-    [StructLayout(LayoutKind.Sequential)]
-    private unsafe struct Statx
-    {
-        public uint Mask, BlockSize;
-        public ulong Attributes;
-        public uint Links, Uid, Gid;
-        public ushort Mode, Spare0;
-        public fixed byte Rest[256 - 32];
-    }
-
-    [LibraryImport("libc", EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-    private static partial int statx(int dirfd, string path, int flags, uint mask, ref Statx buffer);
-
-    private const int AtFdCwd = -100, AtSymlinkNoFollow = 0x100;
-    private const uint StatxType = 0x1, StatxMode = 0x2, StatxUid = 0x8;
-    private const uint TypeMask = 0xf000, TypeSocket = 0xc000;
     private const uint GroupOrOthersWrite = 0x12, Sticky = 0x200;
 
     /// <summary>The uids whose nodes this process may use: itself, root and the service user (when it exists).</summary>
     public static IReadOnlySet<uint> TrustedOwners()
     {
-        var owners = new HashSet<uint> { getuid(), 0 };
+        var owners = new HashSet<uint> { Native.UserId(), 0 };
         if (ServiceUserId() is { } service) owners.Add(service);
         return owners;
     }
 
     /// <summary>The uid of <see cref="ServiceUser"/>, or null when there is no such user here.</summary>
-    public static uint? ServiceUserId()
-    {
-        var entry = getpwnam(ServiceUser);
-        // struct passwd { char *pw_name; char *pw_passwd; uid_t pw_uid; ... }
-        return entry == IntPtr.Zero ? null : (uint)Marshal.ReadInt32(entry, 2 * IntPtr.Size);
-    }
+    public static uint? ServiceUserId() => Native.UserIds(ServiceUser)?.Uid;
 
     /// <summary>
     /// The canonical path of the socket at <paramref name="path"/> when it, its directory and the
@@ -74,7 +40,7 @@ public static partial class SocketTrust
     public static string? Check(string path, IReadOnlySet<uint> trusted, out string? problem)
     {
         problem = null;
-        var directory = RealPath(Path.GetDirectoryName(Path.GetFullPath(path)) ?? "/");
+        var directory = Native.RealPath(Path.GetDirectoryName(Path.GetFullPath(path)) ?? "/");
         if (directory is null)
         {
             problem = $"cannot resolve the directory of {path}";
@@ -82,7 +48,7 @@ public static partial class SocketTrust
         }
         var socket = Path.Combine(directory, Path.GetFileName(path));
         if (Describe(socket, trusted, "the socket") is { } bad) { problem = bad; return null; }
-        if (Kind(socket) != TypeSocket) { problem = $"{socket} is not a socket"; return null; }
+        if (Kind(socket) != Native.SocketFileType) { problem = $"{socket} is not a socket"; return null; }
         var writable = Mode(directory) & GroupOrOthersWrite;
         if (Describe(directory, trusted, "its directory") is { } badDirectory) { problem = badDirectory; return null; }
         if (writable != 0)
@@ -127,22 +93,9 @@ public static partial class SocketTrust
         return trusted.Contains(info.Value.Uid) ? null : $"{what} {path} belongs to uid {info.Value.Uid}, {Owners(trusted)}";
     }
 
-    private static (uint Uid, uint Mode)? Stat(string path)
-    {
-        var buffer = new Statx();
-        if (statx(AtFdCwd, path, AtSymlinkNoFollow, StatxType | StatxMode | StatxUid, ref buffer) != 0) return null;
-        return (buffer.Uid, buffer.Mode);
-    }
+    private static (uint Uid, uint Mode)? Stat(string path) => Native.OwnerAndMode(path);
 
     private static uint Mode(string path) => Stat(path)?.Mode ?? 0;
 
-    private static uint Kind(string path) => Mode(path) & TypeMask;
-
-    private static string? RealPath(string path)
-    {
-        var p = realpath(path, IntPtr.Zero);
-        if (p == IntPtr.Zero) return null;
-        try { return Marshal.PtrToStringUTF8(p); }
-        finally { free(p); }
-    }
+    private static uint Kind(string path) => Mode(path) & Native.FileTypeMask;
 }

@@ -42,7 +42,7 @@ try
     builder.Services.AddAkka(NodeConfiguration.SystemName, akka =>
     {
         if (config.TlsEnabled) akka.AddSetup(ClusterTls.Setup(config));
-        akka.AddHocon(config.AkkaConfig(rejoin), HoconAddMode.Prepend)
+        akka.AddHocon(AkkaSettings.For(config, rejoin), HoconAddMode.Prepend)
             .ConfigureLoggers(l => { l.ClearLoggers(); l.AddLoggerFactory(); })
             .WithStatusHub();
         if (workerSettings is not null)

@@ -7,6 +7,7 @@ using ActorCompile.Coordinator.Actors;
 using ActorCompile.Protocol;
 using ActorCompile.Protocol.Messages;
 using ActorCompile.Toolchain.Identity;
+using ActorCompile.Toolchain.Jobs;
 
 namespace ActorCompile.Benchmarks;
 
@@ -213,9 +214,9 @@ public static class SchedulerSimulation
             _lastSubmission = _clock.Elapsed.TotalMilliseconds;
             var session = Context.ActorOf(Props.Create(() => new Session(Self)));
             var source = AddBlob(_blobs, $"int f{n}(void) {{ return {n}; }}\n");
-            var mirror = _shared.Select((h, i) => new MirrorPath(1, $"/usr/include/h{i}.h", h, 0))
-                .Append(new MirrorPath(1, $"/home/u/p/src/f{n}.c", source, 0))
-                .Append(new MirrorPath(2, "/home/u/p", null, 0))
+            var mirror = _shared.Select((h, i) => new MirrorEntry(MirrorEntryKind.File, $"/usr/include/h{i}.h", h, 0, 0))
+                .Append(new MirrorEntry(MirrorEntryKind.File, $"/home/u/p/src/f{n}.c", source, 0, 0))
+                .Append(new MirrorEntry(MirrorEntryKind.Directory, "/home/u/p", null, 0, 0))
                 .ToArray();
             _coordinator.Tell(new SubmitJob(new JobSpec($"sim{n}", session, $"src/f{n}.c", Toolchain, new[] { "-O2", "-c", $"src/f{n}.c" },
                 "/home/u/p", mirror, new[] { "/usr/include" }, true, Array.Empty<EnvironmentVariable>(), false, 0)));

@@ -4,11 +4,11 @@ using Akka.TestKit;
 using Akka.TestKit.Xunit2;
 using ActorCompile.Coordinator;
 using ActorCompile.Coordinator.Actors;
-using ActorCompile.LocalProtocol;
 using ActorCompile.Protocol;
 using ActorCompile.Protocol.Messages;
 using ActorCompile.Tests;
 using ActorCompile.Toolchain.Identity;
+using ActorCompile.Toolchain.Jobs;
 using Xunit;
 
 namespace ActorCompile.Coordinator.Tests;
@@ -38,30 +38,27 @@ public sealed class CoordinatorActorTests : TestKit
     /// A coordinator whose workers are this test's probes (they register by sending their capabilities
     /// themselves); the target helps with the queue only when a test asks for it (helpAfter).
     /// </summary>
-    private IActorRef StartCoordinator(int localSlots = 2, int maxAttempts = 3, int backoffAfter = 3, TimeSpan? helpAfter = null) =>
+    private IActorRef StartCoordinator(int localSlots = 2, int maxAttempts = 3, int backoffAfter = 3, TimeSpan? helpAfter = null, long maxJobBytes = 128L << 20) =>
         Sys.ActorOf(CoordinatorActor.PropsWithLocalProbesAsWorkers(new CoordinatorSettings(localSlots, maxAttempts, TimeSpan.FromSeconds(30), 1L << 30,
-            backoffAfter, TimeSpan.FromMinutes(1), helpAfter ?? TimeSpan.FromHours(1)), _blobs));
+            backoffAfter, TimeSpan.FromMinutes(1), helpAfter ?? TimeSpan.FromHours(1), maxJobBytes), _blobs));
 
     private static WorkerCapabilities Capabilities(IActorRef worker, params ToolchainIdentity[] toolchains) => Capabilities(worker, 1L << 30, toolchains);
 
     private static WorkerCapabilities Capabilities(IActorRef worker, long maxJobBytes, params ToolchainIdentity[] toolchains) =>
         new(worker, "w", 2, 2, toolchains.Select(t => new OfferedToolchain("gcc", t.Fingerprint, t.Family, t.Version, t.Target, t.DriverLanguage)).ToArray(), maxJobBytes);
 
-    private static CompileRequest Request(string key = "gcc-key") =>
-        new("/usr/bin/gcc", key, new[] { "-c", "a.c", "-o", "a.o" }, "/home/u/p", null, "include-key", Array.Empty<KeyValuePair<string, string>>(), false);
-
     private JobSpec Spec(IActorRef session)
     {
         Assert.True(_blobs.Add(SourceHash, Source));
         return new JobSpec("job", session, "a.c", Gcc, new[] { "-c", "a.c", "-o", "a.o" }, "/home/u/p",
-            new[] { new MirrorPath(2, "/home/u/p", null, 0), new MirrorPath(1, "/home/u/p/a.c", SourceHash, 0) },
+            new[] { new MirrorEntry(MirrorEntryKind.Directory, "/home/u/p", null, 0, 0), new MirrorEntry(MirrorEntryKind.File, "/home/u/p/a.c", SourceHash, Source.Length, 0) },
             new[] { "/usr/include" }, true, Array.Empty<EnvironmentVariable>(), false, Source.Length);
     }
 
     /// <summary>Walks a session through the conversation up to a submitted job.</summary>
     private void Submit(IActorRef coordinator, TestProbe session)
     {
-        coordinator.Tell(new OpenJob(session.Ref, User, Request(), "a.c"), session.Ref);
+        coordinator.Tell(new OpenJob(session.Ref, User, "/usr/bin/gcc", "gcc-key", "include-key", "a.c"), session.Ref);
         // The coordinator asks for the compiler's identity the first time it sees it.
         var reply = session.ExpectMsg<object>();
         if (reply is AskToolchain)
@@ -105,7 +102,7 @@ public sealed class CoordinatorActorTests : TestKit
 
         // The other user's wrapper names the same compiler key and include key, with another toolchain and its own directories.
         var attacker = CreateTestProbe();
-        coordinator.Tell(new OpenJob(attacker.Ref, OtherUser, Request(), "a.c"), attacker.Ref);
+        coordinator.Tell(new OpenJob(attacker.Ref, OtherUser, "/usr/bin/gcc", "gcc-key", "include-key", "a.c"), attacker.Ref);
         attacker.ExpectMsg<AskToolchain>();
         coordinator.Tell(new ToolchainLearned(attacker.Ref, OtherUser, "gcc-key", Other));
         Assert.Equal(Other, attacker.ExpectMsg<PreprocessGranted>().Toolchain);
@@ -114,7 +111,7 @@ public sealed class CoordinatorActorTests : TestKit
 
         // Its answers are learned, for that user: its next wrapper is not asked again.
         var again = CreateTestProbe();
-        coordinator.Tell(new OpenJob(again.Ref, OtherUser, Request(), "a.c"), again.Ref);
+        coordinator.Tell(new OpenJob(again.Ref, OtherUser, "/usr/bin/gcc", "gcc-key", "include-key", "a.c"), again.Ref);
         var learned = again.ExpectMsg<PreprocessGranted>();
         Assert.Equal(Other, learned.Toolchain);
         Assert.Equal(new[] { "/home/other/include" }, learned.SystemIncludeDirectories);
@@ -122,7 +119,7 @@ public sealed class CoordinatorActorTests : TestKit
 
         // This user is asked itself, and gets neither that toolchain nor those directories.
         var session = CreateTestProbe();
-        coordinator.Tell(new OpenJob(session.Ref, User, Request(), "a.c"), session.Ref);
+        coordinator.Tell(new OpenJob(session.Ref, User, "/usr/bin/gcc", "gcc-key", "include-key", "a.c"), session.Ref);
         session.ExpectMsg<AskToolchain>();
         coordinator.Tell(new ToolchainLearned(session.Ref, User, "gcc-key", Gcc));
         var granted = session.ExpectMsg<PreprocessGranted>();
@@ -170,7 +167,7 @@ public sealed class CoordinatorActorTests : TestKit
         var worker = CreateTestProbe();
         coordinator.Tell(Capabilities(worker.Ref, Other), worker.Ref);
         var session = CreateTestProbe();
-        coordinator.Tell(new OpenJob(session.Ref, User, Request(), "a.c"), session.Ref);
+        coordinator.Tell(new OpenJob(session.Ref, User, "/usr/bin/gcc", "gcc-key", "include-key", "a.c"), session.Ref);
         session.ExpectMsg<AskToolchain>();
         coordinator.Tell(new ToolchainLearned(session.Ref, User, "gcc-key", Gcc));
         var local = session.ExpectMsg<LocalGranted>();
@@ -316,7 +313,7 @@ public sealed class CoordinatorActorTests : TestKit
         a.ExpectMsg<LocalGranted>();
         coordinator.Tell(new RequestLocalSlot(b.Ref, "linking", true, "b.o"));
         b.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
-        coordinator.Tell(new LocalFinished(a.Ref, 0, 10));
+        coordinator.Tell(new LocalFinished(a.Ref));
         b.ExpectMsg<LocalGranted>();
         // A holder that goes away frees its slot too.
         var c = CreateTestProbe();
@@ -356,11 +353,11 @@ public sealed class CoordinatorActorTests : TestKit
             var job = Next<CompileJob>(worker);
             job.Supervisor.Tell(new JobFailed(job.JobId, "crashed", Refused: false), worker.Ref);
             session.ExpectMsg<LocalGranted>();
-            coordinator.Tell(new LocalFinished(session.Ref, 0, 1));
+            coordinator.Tell(new LocalFinished(session.Ref));
         }
         // Backed off: new requests go local at once, and the worker's asks are answered with nothing.
         var next = CreateTestProbe();
-        coordinator.Tell(new OpenJob(next.Ref, User, Request(), "b.c"), next.Ref);
+        coordinator.Tell(new OpenJob(next.Ref, User, "/usr/bin/gcc", "gcc-key", "include-key", "b.c"), next.Ref);
         Assert.Contains("backed off", next.ExpectMsg<LocalGranted>().Reason);
         coordinator.Tell(new RequestWork(worker.Ref, 9), worker.Ref);
         Next<NoWork>(worker, m => m.RequestId == 9);
@@ -451,5 +448,46 @@ public sealed class CoordinatorActorTests : TestKit
         // The job is still queued for the worker that asks for itself.
         coordinator.Tell(new RequestWork(worker.Ref, 2), worker.Ref);
         Assert.Equal(2, Next<CompileJob>(worker).RequestId);
+    }
+
+    /// <summary>
+    /// What a worker's result declares is bounded before anything is decompressed: these outputs are real
+    /// LZ4 payloads that would decompress, but declare more than this coordinator's max-job-size (1 KiB),
+    /// one alone or two together. The job is then a failure of that worker, and (one attempt) compiles locally.
+    /// </summary>
+    [Theory]
+    [InlineData(2048, 0, "the output a.o declares 2048 bytes, beyond this coordinator's max-job-size (1 KiB)")]
+    [InlineData(600, 600, "its outputs declare 1.2 KiB, beyond this coordinator's max-job-size (1 KiB)")]
+    public void A_result_whose_outputs_declare_more_than_the_max_job_size_is_not_taken(int objectBytes, int dependencyBytes, string reason)
+    {
+        var coordinator = StartCoordinator(maxAttempts: 1, maxJobBytes: 1024);
+        var worker = CreateTestProbe();
+        coordinator.Tell(Capabilities(worker.Ref, Gcc), worker.Ref);
+        var session = CreateTestProbe();
+        Submit(coordinator, session);
+        coordinator.Tell(new RequestWork(worker.Ref, 1), worker.Ref);
+        var job = Next<CompileJob>(worker);
+        var outputs = new[] { Payload.ToOutput("a.o", new byte[objectBytes]), Payload.ToOutput("a.d", new byte[dependencyBytes]) };
+        job.Supervisor.Tell(new JobCompleted(job.JobId, 0, Array.Empty<byte>(), Array.Empty<byte>(), outputs, 1), worker.Ref);
+
+        var local = session.ExpectMsg<LocalGranted>();
+        Assert.False(local.Quiet);
+        Assert.Contains($"malformed result: {reason}", local.Reason);
+    }
+
+    [Fact]
+    public void A_result_that_does_not_decompress_as_it_declares_is_a_failure_of_its_worker()
+    {
+        var coordinator = StartCoordinator(maxAttempts: 1);
+        var worker = CreateTestProbe();
+        coordinator.Tell(Capabilities(worker.Ref, Gcc), worker.Ref);
+        var session = CreateTestProbe();
+        Submit(coordinator, session);
+        coordinator.Tell(new RequestWork(worker.Ref, 1), worker.Ref);
+        var job = Next<CompileJob>(worker);
+        var garbage = new JobOutput("a.o", new byte[] { 1, 2, 3 }, 3);
+        job.Supervisor.Tell(new JobCompleted(job.JobId, 0, Array.Empty<byte>(), Array.Empty<byte>(), new[] { garbage }, 1), worker.Ref);
+
+        Assert.Contains("malformed result: malformed compressed payload", session.ExpectMsg<LocalGranted>().Reason);
     }
 }

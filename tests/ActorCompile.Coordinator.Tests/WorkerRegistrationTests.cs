@@ -4,10 +4,10 @@ using Akka.Cluster;
 using Akka.Configuration;
 using Akka.TestKit.Xunit2;
 using ActorCompile.Coordinator.Actors;
-using ActorCompile.LocalProtocol;
 using ActorCompile.Protocol.Messages;
 using ActorCompile.Tests;
 using ActorCompile.Toolchain.Identity;
+using ActorCompile.Toolchain.Jobs;
 using Xunit;
 
 namespace ActorCompile.Coordinator.Tests;
@@ -103,12 +103,10 @@ public sealed class WorkerRegistrationTests : TestKit
     /// <summary>Opens a job until the coordinator grants preprocessing (a worker with gcc is known), then submits it.</summary>
     private void SubmitWhenAWorkerIsKnown(IActorRef coordinator, Akka.TestKit.TestProbe session, BlobStore blobs)
     {
-        var request = new CompileRequest("/usr/bin/gcc", "gcc-key", new[] { "-c", "a.c", "-o", "a.o" }, "/home/u/p", null, "include-key",
-            Array.Empty<KeyValuePair<string, string>>(), false);
         AwaitAssert(() =>
         {
             var attempt = CreateTestProbe();
-            coordinator.Tell(new OpenJob(attempt.Ref, User, request, "a.c"), attempt.Ref);
+            coordinator.Tell(new OpenJob(attempt.Ref, User, "/usr/bin/gcc", "gcc-key", "include-key", "a.c"), attempt.Ref);
             var reply = attempt.ExpectMsg<object>(TimeSpan.FromSeconds(3));
             if (reply is AskToolchain)
             {
@@ -120,7 +118,7 @@ public sealed class WorkerRegistrationTests : TestKit
         }, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(200));
         Assert.True(blobs.Add(SourceHash, Source));
         coordinator.Tell(new SubmitJob(new JobSpec("job", session.Ref, "a.c", Gcc, new[] { "-c", "a.c", "-o", "a.o" }, "/home/u/p",
-            new[] { new MirrorPath(2, "/home/u/p", null, 0), new MirrorPath(1, "/home/u/p/a.c", SourceHash, 0) },
+            new[] { new MirrorEntry(MirrorEntryKind.Directory, "/home/u/p", null, 0, 0), new MirrorEntry(MirrorEntryKind.File, "/home/u/p/a.c", SourceHash, Source.Length, 0) },
             new[] { "/usr/include" }, true, Array.Empty<EnvironmentVariable>(), false, Source.Length)));
     }
 }

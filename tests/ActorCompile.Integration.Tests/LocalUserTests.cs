@@ -62,7 +62,7 @@ public sealed class LocalUserTests
             node.Send(new ToolchainInfo(clang.Fingerprint, clang.Family, clang.Version, clang.Target, clang.DriverLanguage));
             await node.ExpectAsync<Preprocess>();
             var fake = Convert.ToHexStringLower(SHA256.HashData(Guid.NewGuid().ToByteArray()));
-            node.Send(new JobManifest(new[] { "/tmp/attacker-include" }, true, new[] { new ManifestEntry((byte)MirrorEntryKind.File, "/tmp/attacker/a.c", fake, 10, 0) }));
+            node.Send(new JobManifest(new[] { "/tmp/attacker-include" }, true, new[] { new MirrorEntry(MirrorEntryKind.File, "/tmp/attacker/a.c", fake, 10, 0) }));
             await node.ExpectAsync<NeedBlobs>(); // the node has taken in the directories by now
         }
 
@@ -159,7 +159,7 @@ public sealed class LocalUserTests
         }
         Assert.IsType<Preprocess>(m);
         var hash = Convert.ToHexStringLower(SHA256.HashData(Guid.NewGuid().ToByteArray()));
-        node.Send(new JobManifest(new[] { "/usr/include" }, true, new[] { new ManifestEntry((byte)MirrorEntryKind.File, "/tmp/held/a.c", hash, 1 << 20, 0) }));
+        node.Send(new JobManifest(new[] { "/usr/include" }, true, new[] { new MirrorEntry(MirrorEntryKind.File, "/tmp/held/a.c", hash, 1 << 20, 0) }));
         await node.ExpectAsync<NeedBlobs>();
         return node;
     }

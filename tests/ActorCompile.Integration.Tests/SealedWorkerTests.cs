@@ -153,8 +153,8 @@ public sealed class SealedWorkerTests
         var content = new byte[1 << 20];
         new Random(10).NextBytes(content);
         var hash = Convert.ToHexStringLower(SHA256.HashData(content));
-        var entries = new List<ManifestEntry> { new((byte)MirrorEntryKind.Directory, "/tmp/row10", null, 0, 0), new((byte)MirrorEntryKind.File, "/tmp/row10/a.c", hash, 0, 0) };
-        for (int i = 0; i < 40; i++) entries.Add(new((byte)MirrorEntryKind.File, $"/tmp/row10/h{i}.h", hash, 0, 0));
+        var entries = new List<MirrorEntry> { new(MirrorEntryKind.Directory, "/tmp/row10", null, 0, 0), new(MirrorEntryKind.File, "/tmp/row10/a.c", hash, 0, 0) };
+        for (int i = 0; i < 40; i++) entries.Add(new(MirrorEntryKind.File, $"/tmp/row10/h{i}.h", hash, 0, 0));
 
         using var node = NodeClient.Connect(cluster.Coordinator.Socket);
         node.ReceiveTimeout = TimeSpan.FromSeconds(60);
@@ -174,7 +174,7 @@ public sealed class SealedWorkerTests
         node.Send(new Blobs(new[] { new KeyValuePair<string, byte[]>(hash, content) }));
         var local = Assert.IsType<RunLocally>(node.Receive());
         Assert.Contains("the job's inputs (41 MiB) exceed the node's max-job-size (4 MiB)", local.Reason);
-        node.Send(new LocalDone(0, 1));
+        node.Send(new LocalDone(0));
         await Eventually.True(() => cluster.WorkerStatus(cluster.Worker(0)) is var w && w.GetProperty("completed").GetInt64() == 0 && w.GetProperty("failed").GetInt64() == 0,
             TimeSpan.FromSeconds(10), "the worker's counters");
     }

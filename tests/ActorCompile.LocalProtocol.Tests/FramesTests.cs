@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using ActorCompile.LocalProtocol;
 using ActorCompile.LocalProtocol.Status;
+using ActorCompile.Toolchain.Jobs;
 using Xunit;
 
 namespace ActorCompile.LocalProtocol.Tests;
@@ -12,10 +13,11 @@ public class FramesTests
         new CompileRequest("/usr/bin/gcc", "key", new[] { "-c", "a.c", "-o", "a.o" }, "/home/u", null, "inc", new[] { new KeyValuePair<string, string>("LANG", "C.UTF-8") }, true),
         new CompileRequest("/usr/bin/gcc", "key", Array.Empty<string>(), "/", "linking", null, Array.Empty<KeyValuePair<string, string>>(), false),
         new ToolchainInfo(new string('a', 64), "gcc", "12.2.0", "x86_64-linux-gnu", "c"),
-        new JobManifest(new[] { "/usr/include" }, true, new[] { new ManifestEntry(1, "/a.c", new string('b', 64), 10, 123), new ManifestEntry(2, "/", null, 0, 0) }),
-        new JobManifest(null, false, Array.Empty<ManifestEntry>()),
+        new JobManifest(new[] { "/usr/include" }, true, new[] { new MirrorEntry(MirrorEntryKind.File, "/a.c", new string('b', 64), 10, 123), new MirrorEntry(MirrorEntryKind.Directory, "/", null, 0, 0), new MirrorEntry(MirrorEntryKind.Placeholder, "/b.h", null, 0, 7) }),
+        new JobManifest(null, false, Array.Empty<MirrorEntry>()),
         new Blobs(new[] { new KeyValuePair<string, byte[]>(new string('b', 64), new byte[] { 0, 1, 2, 255 }) }),
-        new LocalDone(1, 1234),
+        new LocalDone(1),
+        new LocalDone(1, new string('d', 64)),
         new StatusRequest(),
         new NeedToolchain(),
         new RunLocally("no worker offers gcc", false),
@@ -60,12 +62,20 @@ public class FramesTests
         unknown[5] = 77;
         Assert.Throws<ProtocolException>(() => Frames.Decode(unknown.AsSpan(4)));
 
-        var trailing = Frames.Encode(new LocalDone(0, 1)).Concat(new byte[] { 1 }).ToArray();
+        var trailing = Frames.Encode(new LocalDone(0)).Concat(new byte[] { 1 }).ToArray();
         Assert.Throws<ProtocolException>(() => Frames.Decode(trailing.AsSpan(4)));
 
         var full = Frames.Encode(new RunLocally("reason", true));
         for (int cut = 6; cut < full.Length; cut++)
             Assert.Throws<ProtocolException>(() => Frames.Decode(full.AsSpan(4, cut - 4)));
+    }
+
+    [Fact]
+    public void A_manifest_entry_of_a_kind_the_protocol_does_not_name_is_refused()
+    {
+        var manifest = new JobManifest(null, false, new[] { new MirrorEntry((MirrorEntryKind)9, "/a.c", null, 0, 0) });
+        var e = Assert.Throws<ProtocolException>(() => Frames.Decode(Frames.Encode(manifest).AsSpan(4)));
+        Assert.Equal("unknown entry kind 9", e.Message);
     }
 
     [Fact]

@@ -6,6 +6,7 @@ using ActorCompile.Protocol;
 using ActorCompile.Protocol.Messages;
 using ActorCompile.Protocol.Serialization;
 using ActorCompile.Tests;
+using ActorCompile.Toolchain.Jobs;
 using Xunit;
 
 namespace ActorCompile.Protocol.Tests;
@@ -32,9 +33,13 @@ public sealed class SerializerTests : TestKit
             new RequestWork(Ref, 42),
             new NoWork(42),
             blob,
-            new MirrorPath(1, "/usr/include/stdio.h", new string('c', 64), 1_700_000_000_000),
             new EnvironmentVariable("LANG", "C.UTF-8"),
-            new CompileJob(1, "job-1", Ref, new string('f', 64), new[] { "-c", "a.c" }, "/home/u", new[] { new MirrorPath(2, "/home/u", null, 0) },
+            new CompileJob(1, "job-1", Ref, new string('f', 64), new[] { "-c", "a.c" }, "/home/u", new[]
+                {
+                    new MirrorEntry(MirrorEntryKind.Directory, "/home/u", null, 0, 0),
+                    new MirrorEntry(MirrorEntryKind.File, "/usr/include/stdio.h", new string('c', 64), 7, 1_700_000_000_000),
+                    new MirrorEntry(MirrorEntryKind.Placeholder, "/home/u/config.h", null, 0, 1_700_000_000_001),
+                },
                 new[] { "/usr/include" }, true, new[] { new EnvironmentVariable("LANG", "C") }, false, new[] { blob }, 60_000),
             new NeedJobBlobs("job-1", new[] { new string('c', 64) }),
             new JobBlobs("job-1", new[] { blob }),
@@ -56,10 +61,12 @@ public sealed class SerializerTests : TestKit
         };
     }
 
+    /// <summary>Every allowed type is a sample or travels inside one (a job's mirror entries and their kinds).</summary>
     [Fact]
     public void Every_cluster_message_type_has_a_sample_here()
     {
-        var covered = Samples().Select(s => s.GetType()).ToHashSet();
+        var covered = new HashSet<Type>();
+        foreach (var sample in Samples()) TypesIn(sample, covered);
         var missing = ActorCompileSerializer.AllowedTypes.Where(t => t != typeof(ActorRefSurrogate) && !covered.Contains(t)).Select(t => t.Name).ToList();
         Assert.Empty(missing);
     }
@@ -145,6 +152,20 @@ public sealed class SerializerTests : TestKit
         Assert.Throws<InvalidDataException>(() => Payload.Decompress(new byte[] { 1, 2, 3 }, 3));
     }
 
+    private static void TypesIn(object? value, HashSet<Type> types)
+    {
+        if (value is null or string or byte[] or IActorRef) return;
+        types.Add(value.GetType());
+        if (value is IEnumerable items)
+        {
+            foreach (var item in items) TypesIn(item, types);
+            return;
+        }
+        if (value.GetType().IsPrimitive || value is Enum) return;
+        foreach (var p in value.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.GetIndexParameters().Length == 0 && p.Name != "EqualityContract"))
+            TypesIn(p.GetValue(value), types);
+    }
+
     public sealed class Smuggled(string value)
     {
         public string Value { get; } = value;
@@ -159,7 +180,7 @@ public sealed class SerializerTests : TestKit
             case IActorRef r:
                 Assert.Equal(r.Path.ToString(), ((IActorRef)actual!).Path.ToString());
                 return;
-            case string or bool or int or long or double or byte:
+            case string or bool or int or long or double or byte or Enum:
                 Assert.Equal(expected, actual);
                 return;
             case byte[] bytes:

@@ -39,7 +39,7 @@ public static class TargetSide
             Fingerprint: "test",
             Args: args.ToArray(),
             WorkingDirectory: cwd,
-            Mirror: inputs.Entries.Select(e => new MirrorPath((byte)e.Kind, e.Path, e.Hash, e.ModifiedUnixMilliseconds)).ToArray(),
+            Mirror: inputs.Entries.ToArray(),
             SystemIncludeDirectories: system.ToArray(),
             PreincludeStdcPredef: inputs.PreincludeStdcPredef,
             Environment: CompileEnvironment.Capture(Environment.GetEnvironmentVariable).Select(v => new EnvironmentVariable(v.Key, v.Value)).ToArray(),

@@ -1,6 +1,7 @@
 using ActorCompile.Protocol;
 using ActorCompile.Tests;
 using ActorCompile.Toolchain.Identity;
+using ActorCompile.Toolchain.Jobs;
 using ActorCompile.Worker.Execution;
 using Xunit;
 
@@ -142,7 +143,7 @@ public sealed class TrustTests : IDisposable
         new Random(10).NextBytes(content);
         var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(content));
         Assert.True(_worker.Blobs.Add(hash, content));
-        var copies = Enumerable.Range(0, 40).Select(i => new ActorCompile.Protocol.Messages.MirrorPath(1, $"{_project}/copy{i}.h", hash, 0));
+        var copies = Enumerable.Range(0, 40).Select(i => new MirrorEntry(MirrorEntryKind.File, $"{_project}/copy{i}.h", hash, 0, 0));
         var workspace = JobWorkspace.Create(_worker.Jobs, job.JobId, sandboxed: true);
         try
         {

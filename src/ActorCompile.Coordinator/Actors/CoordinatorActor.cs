@@ -1,8 +1,10 @@
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
+using ActorCompile.Protocol.Cluster;
 using ActorCompile.Protocol.Messages;
 using ActorCompile.Toolchain.Identity;
+using ActorCompile.Toolchain.Jobs;
 
 namespace ActorCompile.Coordinator.Actors;
 
@@ -26,7 +28,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         public IActorRef Ref { get; } = worker;
         /// <summary>The worker's node; several entries share one only in tests, where probes play workers.</summary>
         public Address Node { get; } = node;
-        public string Address { get; } = AddressOf(node);
+        public string Address { get; } = node.HostPort();
         /// <summary>Unique per worker actor: what a job's exclusions name.</summary>
         public string Id { get; } = worker.Path.ToStringWithAddress(node);
         public int Slots { get; set; }
@@ -211,10 +213,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
 
     protected override void PostStop() => _cluster.Unsubscribe(Self);
 
-    private static string AddressOf(Address a) => $"{a.Host}:{a.Port}";
-
-    /// <summary>An actor's address with host and port, also for actors of this node (whose paths carry none).</summary>
-    private Address FullAddress(IActorRef actor) => actor.Path.Address.HasLocalScope ? _cluster.SelfAddress : actor.Path.Address;
+    private Address FullAddress(IActorRef actor) => _cluster.NodeOf(actor);
 
     // ---- workers ----
 
@@ -242,7 +241,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
             entry = new WorkerEntry(m.Worker, address);
             _workers[m.Worker] = entry;
             Context.Watch(m.Worker);
-            _log.Info("worker {0} offers {1} slots for jobs up to {2}: {3}", entry.Address, m.Slots, ActorCompile.LocalProtocol.Sizes.Format(m.MaxJobBytes),
+            _log.Info("worker {0} offers {1} slots for jobs up to {2}: {3}", entry.Address, m.Slots, Sizes.Format(m.MaxJobBytes),
                 string.Join("; ", m.Toolchains.Select(t => $"{t.Names} {t.Version} {t.Target} {t.Fingerprint[..12]}")));
         }
         entry.Slots = m.Slots;
@@ -334,10 +333,9 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     /// <param name="shipping">The answer to "can the node ship this compiler", once it is known.</param>
     private void Decide(OpenJob open, Shippable? shipping = null)
     {
-        var request = open.Request;
         Context.Watch(open.Session);
         _sessions[open.Session] = (open.Source, DateTime.UtcNow, "waiting");
-        if (_toolchains.Get(open.CallerUid, request.CompilerKey) is not { } toolchain)
+        if (_toolchains.Get(open.CallerUid, open.CompilerKey) is not { } toolchain)
         {
             _awaitingToolchain[open.Session] = open;
             open.Session.Tell(AskToolchain.Instance);
@@ -348,7 +346,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
             // Helpers would take it shipped: the node finds the compiler's files first (once per compiler).
             if (shipping is null)
             {
-                _shipping.PrepareAsync(request.CompilerPath, toolchain)
+                _shipping.PrepareAsync(open.CompilerPath, toolchain)
                     .PipeTo(Self, success: r => new ShippingPrepared(open, toolchain, r), failure: e => new ShippingPrepared(open, toolchain, new Shippable(null, e.Message)));
                 return;
             }
@@ -371,7 +369,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
             GrantLocal(open.Session, new LocalGranted(why, Quiet: false));
             return;
         }
-        var dirs = request.SystemIncludeKey is { } key ? _systemIncludes.Get(open.CallerUid, key) : null;
+        var dirs = open.SystemIncludeKey is { } key ? _systemIncludes.Get(open.CallerUid, key) : null;
         GrantLocal(open.Session, new PreprocessGranted(dirs, toolchain));
     }
 
@@ -452,8 +450,8 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         // Workers that would run its toolchain (their own, or shipped) but take no job this big.
         var bySize = serving.Where(w => (job with { Bytes = 0 }).FitsOn(w)).ToList();
         if (bySize.Count > 0)
-            return $"the job's inputs ({ActorCompile.LocalProtocol.Sizes.Format(job.Bytes)}) exceed the max-job-size of every worker that could take it"
-                + $" (largest {ActorCompile.LocalProtocol.Sizes.Format(bySize.Max(w => w.MaxJobBytes))})";
+            return $"the job's inputs ({Sizes.Format(job.Bytes)}) exceed the max-job-size of every worker that could take it"
+                + $" (largest {Sizes.Format(bySize.Max(w => w.MaxJobBytes))})";
         var failed = _workers.Values.Where(w => job.Excluded.Contains(w.Id)).Select(w => w.Address).Distinct().ToList();
         return failed.Count == 0
             ? "no worker offering its toolchain is available"

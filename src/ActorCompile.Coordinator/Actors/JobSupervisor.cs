@@ -1,8 +1,9 @@
 using Akka.Actor;
 using Akka.Event;
-using ActorCompile.LocalProtocol;
 using ActorCompile.Protocol;
+using ActorCompile.Protocol.Cluster;
 using ActorCompile.Protocol.Messages;
+using ActorCompile.Toolchain.Jobs;
 
 namespace ActorCompile.Coordinator.Actors;
 
@@ -20,6 +21,12 @@ public sealed class JobSupervisor : ReceiveActor, IWithTimers
     /// <summary>A batch of the toolchain's files read for the worker; <paramref name="Next"/> is where the next one starts.</summary>
     private sealed record ToolchainBatchRead(Blob[] Batch, int Next) : INoSerializationVerificationNeeded;
     private sealed record ToolchainReadFailed(string Reason) : INoSerializationVerificationNeeded;
+
+    /// <summary>A worker's result, decompressed off this actor's thread, with the SHA-256 of what the compiler printed on stderr.</summary>
+    private sealed record Unpacked(JobCompleted Result, IReadOnlyList<KeyValuePair<string, byte[]>> Outputs, string StderrHash) : INoSerializationVerificationNeeded;
+
+    /// <summary>A worker's result that cannot be taken (it does not decompress as it says).</summary>
+    private sealed record Malformed(string Reason) : INoSerializationVerificationNeeded;
 
     private readonly JobSpec _spec;
     private readonly CoordinatorSettings _settings;
@@ -186,33 +193,72 @@ public sealed class JobSupervisor : ReceiveActor, IWithTimers
             .PipeTo(Self, success: r => new ToolchainBatchRead(r.Batch, r.Next), failure: e => new ToolchainReadFailed(e.GetBaseException().Message));
     }
 
-    private Akka.Actor.Address WorkerNode() =>
-        _worker!.Path.Address.HasLocalScope ? Akka.Cluster.Cluster.Get(Context.System).SelfAddress : _worker.Path.Address;
+    private Akka.Actor.Address WorkerNode() => Akka.Cluster.Cluster.Get(Context.System).NodeOf(_worker!);
 
     private void OnCompleted(JobCompleted m)
     {
         Phase("returning");
-        var outputs = new List<KeyValuePair<string, byte[]>>(m.Outputs.Length);
-        try
+        Timers.Cancel("timeout");
+        if (Unacceptable(m, _settings.MaxJobBytes) is { } problem)
         {
-            foreach (var o in m.Outputs) outputs.Add(new(o.Path, Payload.Decompress(o.Compressed, o.Length)));
-        }
-        catch (InvalidDataException e)
-        {
-            Retry($"malformed result: {e.Message}", refused: false);
+            Retry($"malformed result: {problem}", refused: false);
             return;
         }
+        // Decompressing up to max-job-size of outputs, and hashing up to 16 MiB of diagnostics, on the thread
+        // pool: a big result never holds the dispatcher thread the coordinator and the other jobs share.
+        Task.Run(() => Unpack(m)).PipeTo(Self, success: u => u, failure: e => new Malformed($"malformed result: {e.Message}"));
+        Become(Returning);
+    }
+
+    /// <summary>
+    /// Why a result cannot be taken, judged by what it declares before anything is decompressed (a declared
+    /// length is what decompression allocates): every output, and all of them together, within this
+    /// coordinator's max-job-size, as a job's inputs are.
+    /// </summary>
+    internal static string? Unacceptable(JobCompleted m, long maxJobBytes)
+    {
+        if (m.Outputs is null || m.Stdout is null || m.Stderr is null) return "it lacks its outputs or diagnostics";
+        long total = 0;
+        foreach (var o in m.Outputs)
+        {
+            if (o is null || o.Path is null || o.Compressed is null) return "an output lacks its path or content";
+            if (o.Length < 0 || o.Length > maxJobBytes)
+                return $"the output {o.Path} declares {o.Length} bytes, beyond this coordinator's max-job-size ({Sizes.Format(maxJobBytes)})";
+            total += o.Length;
+        }
+        return total > maxJobBytes ? $"its outputs declare {Sizes.Format(total)}, beyond this coordinator's max-job-size ({Sizes.Format(maxJobBytes)})" : null;
+    }
+
+    private static Unpacked Unpack(JobCompleted m) => new(
+        m,
+        m.Outputs.Select(o => new KeyValuePair<string, byte[]>(o.Path, Payload.Decompress(o.Compressed, o.Length))).ToList(),
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(m.Stderr)));
+
+    /// <summary>The worker's answer is in: only the wrapper leaving changes anything now.</summary>
+    private void Returning()
+    {
+        Receive<Unpacked>(Deliver);
+        Receive<Malformed>(m => Retry(m.Reason, refused: false));
+        Receive<Terminated>(t => t.ActorRef.Equals(_spec.Session), _ => End(remote: false));
+        Receive<Terminated>(_ => { });
+        Receive<MemberUnreachable>(_ => { });
+        Receive<CompileHere>(_ => { });
+    }
+
+    private void Deliver(Unpacked u)
+    {
+        var m = u.Result;
         if (m.ExitCode != 0)
         {
             // distcc's rule: a compiler error from a helper is confirmed by a local compile, whose result the user gets.
-            var verdict = new RemoteVerdict(_workerId!, _workerAddress!, m.ExitCode, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(m.Stderr)));
+            var verdict = new RemoteVerdict(_workerId!, _workerAddress!, m.ExitCode, u.StderrHash);
             Context.Parent.Tell(new RequestLocalSlot(_spec.Session, $"the compile failed on {_workerAddress}; compiling locally to confirm", Quiet: true, _spec.Source, verdict));
             End(remote: true);
             return;
         }
         var elapsed = (long)(DateTime.UtcNow - _assignedAt).TotalMilliseconds;
-        var timing = new JobTiming((long)(_assignedAt - _submittedAt).TotalMilliseconds, elapsed, m.WorkerMilliseconds, m.MirrorMilliseconds, m.CompileMilliseconds);
-        _spec.Session.Tell(new JobResultReady(new CompileResult(m.ExitCode, m.Stdout, m.Stderr, outputs, _workerAddress ?? "?", elapsed, timing)));
+        var times = new JobTimes((long)(_assignedAt - _submittedAt).TotalMilliseconds, elapsed, m.WorkerMilliseconds, m.MirrorMilliseconds, m.CompileMilliseconds);
+        _spec.Session.Tell(new JobResultReady(new JobResult(m.ExitCode, m.Stdout, m.Stderr, u.Outputs, _workerAddress ?? "?", elapsed, times)));
         End(remote: true);
     }
 
@@ -248,7 +294,7 @@ public sealed class JobSupervisor : ReceiveActor, IWithTimers
 
     private void End(bool remote)
     {
-        Context.Parent.Tell(new JobEnded(_spec.JobId, _workerId, remote, (long)(DateTime.UtcNow - _assignedAt).TotalMilliseconds));
+        Context.Parent.Tell(new JobEnded(_spec.JobId, _workerId, remote));
         Context.Stop(Self);
     }
 }

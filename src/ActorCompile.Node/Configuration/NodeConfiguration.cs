@@ -7,8 +7,10 @@ using ActorCompile.Toolchain.Jobs;
 namespace ActorCompile.Node.Configuration;
 
 /// <summary>
-/// The node's configuration, read from its layers (shipped file, /etc/actorcompile/*.hocon, --config
-/// files, flags) and checked: a bad value stops the node with the file, the key and what is allowed.
+/// The node's settings, read from its layers (shipped file, /etc/actorcompile/*.hocon, --config files,
+/// flags) and checked: a bad value stops the node with the file, the key and what is allowed. Beside it:
+/// <see cref="HoconParsing"/> reads a layer, <see cref="KnownSettings"/> refuses unknown keys, and
+/// <see cref="AkkaSettings"/> renders the akka.* settings derived from these.
 /// </summary>
 public sealed class NodeConfiguration
 {
@@ -68,7 +70,7 @@ public sealed class NodeConfiguration
     private NodeConfiguration(List<(string, Config)> layers)
     {
         _layers = layers;
-        CheckKeys(layers);
+        KnownSettings.Check(layers);
         Config merged = ConfigurationFactory.Empty;
         foreach (var (_, c) in layers) merged = merged.WithFallback(c);
         Merged = merged;
@@ -235,116 +237,23 @@ public sealed class NodeConfiguration
     {
         var layers = new List<(string, Config)>();
         var flags = options.ToHocon();
-        if (flags.Length > 0) layers.Add(("command line", Parse("command line", flags)));
+        if (flags.Length > 0) layers.Add(("command line", HoconParsing.Parse("command line", flags)));
         foreach (var file in options.ConfigFiles.AsEnumerable().Reverse())
         {
             if (!File.Exists(file)) throw new ConfigurationException($"--config {file}: no such file");
-            layers.Add((file, Parse(file, File.ReadAllText(file))));
+            layers.Add((file, HoconParsing.Parse(file, File.ReadAllText(file))));
         }
         configDirectory ??= Environment.GetEnvironmentVariable(ConfigDirectoryVariable) is { Length: > 0 } d ? d : "/etc/actorcompile";
         if (Directory.Exists(configDirectory))
         {
             foreach (var file in Directory.GetFiles(configDirectory, "*.hocon").OrderDescending(StringComparer.Ordinal))
-                layers.Add((file, Parse(file, File.ReadAllText(file))));
+                layers.Add((file, HoconParsing.Parse(file, File.ReadAllText(file))));
         }
         shippedFile ??= Path.Combine(AppContext.BaseDirectory, "hocon", "actorcompile.hocon");
         if (!File.Exists(shippedFile))
             throw new ConfigurationException($"the shipped configuration {shippedFile} is missing; reinstall actorcompile (it belongs next to the binary)");
-        layers.Add((shippedFile, Parse(shippedFile, File.ReadAllText(shippedFile))));
+        layers.Add((shippedFile, HoconParsing.Parse(shippedFile, File.ReadAllText(shippedFile))));
         return new NodeConfiguration(layers);
-    }
-
-    /// <summary>
-    /// Every actorcompile.* key a file or flag sets must be one the shipped file defines: a misspelt key
-    /// would otherwise be ignored without a word, and the node would run with the default.
-    /// </summary>
-    private static void CheckKeys(List<(string Origin, Config Config)> layers)
-    {
-        var shipped = layers[^1].Config;
-        foreach (var (origin, config) in layers.Take(layers.Count - 1))
-        {
-            if (!config.HasPath("actorcompile")) continue;
-            foreach (var key in LeafPaths(config.GetValue("actorcompile"), "actorcompile"))
-            {
-                if (shipped.HasPath(key) || key.StartsWith("actorcompile.akka.", StringComparison.Ordinal)) continue;
-                var near = LeafPaths(shipped.GetValue("actorcompile"), "actorcompile")
-                    .OrderBy(k => Distance(k, key)).First();
-                throw new ConfigurationException($"{origin}: {key} is not a setting; did you mean {near}? (every setting is in the shipped hocon/actorcompile.hocon)");
-            }
-        }
-
-        static IEnumerable<string> LeafPaths(Akka.Configuration.Hocon.HoconValue value, string path)
-        {
-            if (!value.IsObject()) { yield return path; yield break; }
-            foreach (var (name, child) in value.GetObject().Items)
-                foreach (var leaf in LeafPaths(child, path + "." + name)) yield return leaf;
-        }
-
-        static int Distance(string a, string b)
-        {
-            var d = new int[a.Length + 1, b.Length + 1];
-            for (int i = 0; i <= a.Length; i++) d[i, 0] = i;
-            for (int j = 0; j <= b.Length; j++) d[0, j] = j;
-            for (int i = 1; i <= a.Length; i++)
-                for (int j = 1; j <= b.Length; j++)
-                    d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
-            return d[a.Length, b.Length];
-        }
-    }
-
-    /// <summary>
-    /// The place where a brace or bracket is left open: the HOCON parser accepts the end of the file as
-    /// closing it, which would silently take the rest of a file as part of that object.
-    /// </summary>
-    internal static string? UnclosedBracket(string text)
-    {
-        var open = new Stack<(char Bracket, int Line)>();
-        int line = 1;
-        for (int i = 0; i < text.Length; i++)
-        {
-            char c = text[i];
-            if (c == '\n') { line++; continue; }
-            if (c == '#' || (c == '/' && i + 1 < text.Length && text[i + 1] == '/'))
-            {
-                while (i + 1 < text.Length && text[i + 1] != '\n') i++;
-                continue;
-            }
-            if (c == '"')
-            {
-                bool triple = i + 2 < text.Length && text[i + 1] == '"' && text[i + 2] == '"';
-                if (triple)
-                {
-                    int end = text.IndexOf("\"\"\"", i + 3, StringComparison.Ordinal);
-                    if (end < 0) return $"line {line}: a \"\"\" string is not closed";
-                    line += text.AsSpan(i, end - i).Count('\n');
-                    i = end + 2;
-                    continue;
-                }
-                for (i++; i < text.Length && text[i] != '"' && text[i] != '\n'; i++)
-                    if (text[i] == '\\') i++;
-                if (i >= text.Length || text[i] == '\n') return $"line {line}: a string is not closed";
-                continue;
-            }
-            if (c is '{' or '[') open.Push((c, line));
-            else if (c is '}' or ']')
-            {
-                if (open.Count == 0 || open.Pop().Bracket != (c == '}' ? '{' : '[')) return $"line {line}: '{c}' closes nothing";
-            }
-        }
-        return open.Count > 0 ? $"line {open.Peek().Line}: '{open.Peek().Bracket}' is never closed" : null;
-    }
-
-    private static Config Parse(string origin, string text)
-    {
-        if (UnclosedBracket(text) is { } problem) throw new ConfigurationException($"{origin}: not valid HOCON: {problem}");
-        try
-        {
-            return ConfigurationFactory.ParseString(text);
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            throw new ConfigurationException($"{origin}: not valid HOCON: {e.Message}");
-        }
     }
 
     /// <summary>The longest message between nodes and frame on the socket: the largest job with its envelope (<see cref="JobLimits.FrameBytes"/>).</summary>
@@ -362,41 +271,4 @@ public sealed class NodeConfiguration
         (int)(JobLimits.EnvelopeBytes / 2),
         Math.Max(SocketBufferPerUserBytes > 0 ? SocketBufferPerUserBytes : 2L * FrameBytes, FrameBytes),
         SocketIdleTimeout);
-
-    /// <summary>
-    /// The akka.* settings derived from the actorcompile.* ones, over everything else. After a removal
-    /// from the cluster (<paramref name="rejoin"/>) the node comes back on the same port and also joins
-    /// the members it knew; a node without seeds lists itself first and waits up to rejoin-patience for
-    /// them (Akka's first-seed rule) instead of starting a second cluster at once.
-    /// </summary>
-    public Config AkkaConfig(ActorCompile.Node.Hosting.RejoinPlan? rejoin = null)
-    {
-        var scheme = TlsEnabled ? "akka.ssl.tcp" : "akka.tcp";
-        var seeds = Seeds.Select(s => $"{scheme}://{SystemName}@{s.Host}:{s.Port}").ToList();
-        var port = Port;
-        var seedTimeout = "";
-        if (rejoin is not null)
-        {
-            if (Port == 0 && rejoin.Self.Port is { } previous) port = previous;
-            var known = rejoin.Members.Select(a => a.ToString()).Where(a => !seeds.Contains(a)).ToList();
-            if (Seeds.Count == 0 && known.Count > 0)
-            {
-                seeds.Add(rejoin.Self.ToString());
-                seedTimeout = $"akka.cluster.seed-node-timeout = {(long)RejoinPatience.TotalMilliseconds}ms";
-            }
-            seeds.AddRange(known);
-        }
-        var text = $"""
-            akka.remote.dot-netty.tcp.enable-ssl = {(TlsEnabled ? "on" : "off")}
-            akka.remote.dot-netty.tcp.hostname = {NodeOptions.Quote(Host)}
-            akka.remote.dot-netty.tcp.port = {port}
-            akka.remote.dot-netty.tcp.maximum-frame-size = {FrameBytes}b
-            {(IsWorker ? "akka.remote.dot-netty.tcp.applied-adapters = [admission]" : "")}
-            akka.cluster.roles = [{string.Join(", ", Roles.Select(NodeOptions.Quote))}]
-            akka.cluster.seed-nodes = [{string.Join(", ", seeds.Select(NodeOptions.Quote))}]
-            akka.cluster.split-brain-resolver.stable-after = {(long)DownUnreachableAfter.TotalMilliseconds}ms
-            {seedTimeout}
-            """;
-        return ConfigurationFactory.ParseString(text).WithFallback(Merged);
-    }
 }

@@ -138,6 +138,7 @@ public sealed class JoinService(NodeConfiguration configuration, ILogger<JoinSer
         }
         catch (OperationCanceledException)
         {
+            // The node is stopping (the only other cancellation, the deadline, is the clause above): the client is closed below.
         }
         finally
         {

@@ -3,9 +3,9 @@ using Akka.Actor;
 using Akka.Hosting;
 using ActorCompile.Coordinator;
 using ActorCompile.Coordinator.Actors;
-using ActorCompile.Coordinator.Sessions;
 using ActorCompile.LocalProtocol;
 using ActorCompile.Node.Configuration;
+using ActorCompile.Node.Sessions;
 using ActorCompile.Node.Status;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -174,7 +174,15 @@ public sealed class LocalSocketServer(
         _stopping.Cancel();
         _listener?.Dispose();
         if (_acceptLoop is not null) await _acceptLoop.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        try { File.Delete(configuration.SocketPath); } catch (IOException) { }
-        log.LogInformation("removed {Socket}", configuration.SocketPath);
+        try
+        {
+            File.Delete(configuration.SocketPath);
+            log.LogInformation("removed {Socket}", configuration.SocketPath);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The next node on this path finds it, sees nobody listening and removes it (StartAsync).
+            log.LogWarning("could not remove {Socket}: {Message}", configuration.SocketPath, e.Message);
+        }
     }
 }

@@ -1,8 +1,8 @@
 using System.Net.Sockets;
 using System.Threading.Channels;
 using Akka.Actor;
-using ActorCompile.Coordinator.Sessions;
 using ActorCompile.LocalProtocol;
+using ActorCompile.Node.Sessions;
 
 namespace ActorCompile.Node.Hosting;
 

@@ -10,6 +10,9 @@ using ActorCompile.Protocol.Messages;
 
 namespace ActorCompile.Node.Status;
 
+/// <summary>Asks the node's status view for the whole cluster (answered with a LocalProtocol ClusterStatus).</summary>
+public sealed class GetClusterStatus : INoSerializationVerificationNeeded { public static readonly GetClusterStatus Instance = new(); }
+
 /// <summary>
 /// Every node's view of the whole cluster. It publishes this node's report (worker and coordinator
 /// state, jobs in flight) on a DistributedPubSub topic about once a second, keeps the latest report of
@@ -33,7 +36,7 @@ public sealed class StatusHub : ReceiveActor, IWithTimers
 
     public StatusHub()
     {
-        _self = AddressOf(_cluster.SelfAddress);
+        _self = _cluster.SelfAddress.HostPort();
         Receive<WorkerReport>(r => _worker = r);
         Receive<CoordinatorSnapshot>(s => _coordinator = s);
         Receive<NodeReport>(r =>
@@ -42,15 +45,13 @@ public sealed class StatusHub : ReceiveActor, IWithTimers
                 _reports[r.Address] = (r, DateTime.UtcNow);
         });
         Receive<Publish>(_ => PublishReport());
-        Receive<ClusterEvent.MemberRemoved>(m => _reports.Remove(AddressOf(m.Member.Address)));
+        Receive<ClusterEvent.MemberRemoved>(m => _reports.Remove(m.Member.Address.HostPort()));
         Receive<ClusterEvent.IClusterDomainEvent>(_ => { });
         Receive<SubscribeAck>(_ => { });
         Receive<GetClusterStatus>(_ => Sender.Tell(Build()));
     }
 
     public static Props Props() => Akka.Actor.Props.Create(() => new StatusHub());
-
-    private static string AddressOf(Address a) => $"{a.Host}:{a.Port}";
 
     protected override void PreStart()
     {
@@ -89,47 +90,9 @@ public sealed class StatusHub : ReceiveActor, IWithTimers
         // This node's own part is always fresh.
         _reports[_self] = (Own(), DateTime.UtcNow);
         var state = _cluster.State;
-        var unreachable = state.Unreachable.Select(m => AddressOf(m.Address)).ToHashSet();
-        var members = state.Members
-            .Select(m => new MemberStatus(AddressOf(m.Address), m.Roles.OrderBy(r => r, StringComparer.Ordinal).ToArray(),
-                unreachable.Contains(AddressOf(m.Address)) ? "unreachable" : m.Status.ToString().ToLowerInvariant()))
-            .OrderBy(m => m.Address, StringComparer.Ordinal)
-            .ToList();
-        var memberState = members.ToDictionary(m => m.Address, m => m.State);
-        var health = _reports.Values
-            .Where(r => r.Report.Coordinator is not null)
-            .SelectMany(r => r.Report.Coordinator!.Workers)
-            .GroupBy(h => h.Address)
-            .ToDictionary(g => g.Key, g => (BackedOff: g.Any(h => h.BackedOff), Discrepancies: g.Sum(h => h.Discrepancies)));
-        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-
-        var workers = new List<WorkerStatus>();
-        var coordinators = new List<CoordinatorStatus>();
-        var jobs = new List<JobStatus>();
-        var refused = new List<RefusedConnectionStatus>();
-        foreach (var (address, (report, _)) in _reports.OrderBy(r => r.Key, StringComparer.Ordinal))
-        {
-            // This node's refusals show even before it has joined: a worker whose seed it refuses never joins.
-            if (memberState.ContainsKey(address) || address == _self)
-                refused.AddRange(report.RefusedConnections.Select(r => new RefusedConnectionStatus(address, r.Address, r.Count, r.Reason)));
-            if (!memberState.TryGetValue(address, out var mstate)) continue;
-            if (report.Worker is { } w)
-            {
-                var h = health.GetValueOrDefault(address);
-                var shown = mstate == "up" && h.BackedOff ? "backed-off" : mstate;
-                workers.Add(new WorkerStatus(address, shown, w.Slots, w.Running, w.PeakRunning, w.Completed, w.Failed, h.Discrepancies, w.Cores,
-                    w.LoadAverage, w.MeanCompileSeconds,
-                    w.Toolchains.Select(t => new ToolchainStatus(t.Name, t.Version, t.Target, t.Fingerprint)).ToArray(),
-                    Array.Empty<string>(), w.Sandbox, w.Shipping,
-                    (w.Shipped ?? Array.Empty<ShippedToolchainReport>()).Select(t => new ShippedToolchainStatus(t.Id, t.Fingerprint, t.Bytes, t.State)).ToArray()));
-            }
-            if (report.Coordinator is { } c)
-                coordinators.Add(new CoordinatorStatus(address, c.Queued, c.InFlight, c.LocalSlots, c.LocalSlotsBusy, c.Distributed, c.Local,
-                    c.Unserved.Select(u => new UnservedToolchainStatus(u.Name, u.Version, u.Target, u.Fingerprint, u.Compiles)).ToArray(), c.ToolchainBytesShipped));
-            foreach (var j in report.Jobs)
-                jobs.Add(new JobStatus(j.Id, address, j.Source, j.Phase, j.Worker,
-                    Math.Max(0, ((j.FinishedUnixMilliseconds > 0 ? j.FinishedUnixMilliseconds : now) - j.StartedUnixMilliseconds) / 1000.0)));
-        }
-        return new ClusterStatus(_self, DateTimeOffset.UtcNow, members, workers, coordinators, jobs, refused);
+        var unreachable = state.Unreachable.Select(m => m.Address).ToHashSet();
+        var members = state.Members.Select(m => new MemberStatus(m.Address.HostPort(), m.Roles.ToArray(),
+            unreachable.Contains(m.Address) ? "unreachable" : m.Status.ToString().ToLowerInvariant()));
+        return ClusterStatusView.Build(_self, DateTimeOffset.UtcNow, members, _reports.Values.Select(r => r.Report));
     }
 }

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using ActorCompile.Toolchain.Jobs;
 
 namespace ActorCompile.Protocol.Messages;
 
@@ -7,15 +8,13 @@ namespace ActorCompile.Protocol.Messages;
 /// <summary>A file's content, LZ4-compressed, named by the SHA-256 of the uncompressed bytes.</summary>
 public sealed record Blob(string Hash, byte[] Compressed, int Length) : IClusterMessage;
 
-/// <summary>One path of the target's mirror (see MirrorEntry): kind 1 file, 2 directory, 3 placeholder.</summary>
-public sealed record MirrorPath(byte Kind, string Path, string? Hash, long ModifiedUnixMilliseconds) : IClusterMessage;
-
 /// <summary>An environment variable for the worker's compiler (only those in CompileEnvironment.Forwarded).</summary>
 public sealed record EnvironmentVariable(string Name, string Value) : IClusterMessage;
 
 /// <summary>
 /// A job for a worker, in answer to its RequestWork. The worker runs the compiler whose fingerprint
-/// this names (never a path) with <paramref name="Args"/> in its mirror of the target's paths.
+/// this names (never a path) with <paramref name="Args"/> in its mirror of the target's paths
+/// (<paramref name="Mirror"/>: Toolchain's MirrorEntry, in the serializer's allow list).
 /// <paramref name="Blobs"/> holds the contents the coordinator believes the worker lacks.
 /// <paramref name="Toolchain"/> is set when the job is sent to a worker that does not offer the toolchain
 /// itself: the target's toolchain travels with it.
@@ -27,7 +26,7 @@ public sealed record CompileJob(
     string Fingerprint,
     string[] Args,
     string WorkingDirectory,
-    MirrorPath[] Mirror,
+    MirrorEntry[] Mirror,
     string[] SystemIncludeDirectories,
     bool PreincludeStdcPredef,
     EnvironmentVariable[] Environment,

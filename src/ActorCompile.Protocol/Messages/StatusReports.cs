@@ -2,7 +2,9 @@ namespace ActorCompile.Protocol.Messages;
 
 // Every node -> DistributedPubSub topic "actorcompile-status": what it is doing, about once a second and
 // on every change of a job's phase. Every node keeps the latest report of every member, so that the
-// status CLI on any machine shows the whole cluster.
+// status CLI on any machine shows the whole cluster. These are not the status CLI's schema
+// (LocalProtocol's ClusterStatus): the node's ClusterStatusView maps one to the other, in one place, and
+// says why there are two.
 
 public sealed record ToolchainReport(string Name, string Version, string Target, string Fingerprint) : IClusterMessage;
 

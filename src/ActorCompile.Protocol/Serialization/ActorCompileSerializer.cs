@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Serialization;
 using ActorCompile.Protocol.Messages;
+using ActorCompile.Toolchain.Jobs;
 using Hyperion;
 using AkkaSerializer = Akka.Serialization.Serializer;
 
@@ -11,7 +12,8 @@ public sealed record ActorRefSurrogate(string Path);
 
 /// <summary>
 /// The one serializer for ActorCompile's messages between nodes: Hyperion, restricted to the types of
-/// <see cref="IClusterMessage"/>'s namespace (and <see cref="ActorRefSurrogate"/>), with unsafe types
+/// <see cref="IClusterMessage"/>'s namespace, the few parts they carry from elsewhere (<see cref="AllowedTypes"/>)
+/// and <see cref="ActorRefSurrogate"/>, with unsafe types
 /// refused, ISerializable ignored and no object references. A message of any other type is refused on
 /// both sides: on serialization with an exception, on deserialization by Hyperion's type filter.
 /// </summary>
@@ -22,11 +24,18 @@ public sealed class ActorCompileSerializer : AkkaSerializer
 
     public static readonly IReadOnlyList<Type> AllowedTypes = typeof(IClusterMessage).Assembly.GetTypes()
         .Where(t => t.Namespace == typeof(IClusterMessage).Namespace && !t.IsInterface && !t.IsAbstract)
+        .Concat(PartsFromOtherNamespaces)
         .Append(typeof(ActorRefSurrogate))
         // The records of other assemblies that cluster messages carry.
         .Append(typeof(ActorCompile.Toolchain.Identity.ToolchainFile))
         .Append(typeof(ActorCompile.Toolchain.Identity.ToolchainFileKind))
         .ToArray();
+
+    /// <summary>
+    /// Types of other projects that travel inside cluster messages, named one by one: only what a message
+    /// needs (a job's mirror entries, the same type the wrapper's manifest and the coordinator use).
+    /// </summary>
+    private static Type[] PartsFromOtherNamespaces => new[] { typeof(MirrorEntry), typeof(MirrorEntryKind) };
 
     private static readonly HashSet<Type> AllowedSet = new(AllowedTypes);
 

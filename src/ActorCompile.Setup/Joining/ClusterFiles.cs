@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
+using ActorCompile.Toolchain.Processes;
 
 namespace ActorCompile.Setup.Joining;
 
@@ -9,7 +10,7 @@ namespace ActorCompile.Setup.Joining;
 /// tokens (on the machine that makes tokens). Each is written with mode 0600 from the moment it exists,
 /// and owned by the service user when setup runs as root and that user exists.
 /// </summary>
-public sealed partial class ClusterFiles(string directory)
+public sealed class ClusterFiles(string directory)
 {
     public const string ConfigDirectoryVariable = "ACTORCOMPILE_CONFIG_DIR";
     /// <summary>The user the installed service runs as; another name for a package that uses another (and for tests).</summary>
@@ -91,26 +92,11 @@ public sealed partial class ClusterFiles(string directory)
     /// </summary>
     private static void GiveToServiceUser(string path)
     {
-        if (geteuid() != 0 || ServiceUserIds() is not { } ids) return;
-        if (chown(path, ids.Uid, ids.Gid) != 0)
+        if (Native.EffectiveUserId() != 0 || ServiceUserIds() is not { } ids) return;
+        if (!Native.ChangeOwner(path, ids.Uid, ids.Gid))
             throw new IOException($"cannot give {path} to the user {ServiceUser} (errno {Marshal.GetLastPInvokeError()})");
     }
 
     /// <summary>The service user's uid and gid, or null when there is no such user.</summary>
-    public static (uint Uid, uint Gid)? ServiceUserIds()
-    {
-        var entry = getpwnam(ServiceUser);
-        if (entry == IntPtr.Zero) return null;
-        // struct passwd { char *pw_name; char *pw_passwd; uid_t pw_uid; gid_t pw_gid; ... }
-        return ((uint)Marshal.ReadInt32(entry, 2 * IntPtr.Size), (uint)Marshal.ReadInt32(entry, 2 * IntPtr.Size + 4));
-    }
-
-    [LibraryImport("libc", EntryPoint = "geteuid")]
-    private static partial uint geteuid();
-
-    [LibraryImport("libc", EntryPoint = "getpwnam", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial IntPtr getpwnam(string name);
-
-    [LibraryImport("libc", EntryPoint = "chown", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-    private static partial int chown(string path, uint owner, uint group);
+    public static (uint Uid, uint Gid)? ServiceUserIds() => Native.UserIds(ServiceUser);
 }

@@ -10,7 +10,14 @@ public enum MirrorEntryKind : byte
     Placeholder = 3,
 }
 
-/// <summary>One path of the target that the worker's mirror reproduces. Paths are absolute and lexically normalised.</summary>
+/// <summary>
+/// One path of the target that the worker's mirror reproduces: what the wrapper's manifest lists, what a
+/// job carries to its worker (the same type on the socket, in the coordinator and between nodes).
+/// Paths are absolute and lexically normalised.
+/// </summary>
+/// <param name="Hash">The SHA-256 of a file's content (lowercase hex); null for directories and placeholders.</param>
+/// <param name="Size">The size the target declared; every side that stores or writes contents counts their real bytes instead.</param>
+/// <param name="ModifiedUnixMilliseconds">The target's modification time, which the mirror reproduces (gcc compares them for #pragma once).</param>
 public sealed record MirrorEntry(MirrorEntryKind Kind, string Path, string? Hash, long Size, long ModifiedUnixMilliseconds);
 
 /// <summary>The files, directories and probes a compile needs, with the contents of the files by hash.</summary>

@@ -2,7 +2,10 @@ using System.Runtime.InteropServices;
 
 namespace ActorCompile.Toolchain.Processes;
 
-/// <summary>The few libc calls .NET does not expose. Source-generated imports, so they work under Native AOT.</summary>
+/// <summary>
+/// The few libc calls .NET does not expose, for every program of ActorCompile (the wrapper, the node, setup):
+/// the one place for them. Source-generated imports, so they work under Native AOT.
+/// </summary>
 public static partial class Native
 {
     [LibraryImport("libc", EntryPoint = "realpath", StringMarshalling = StringMarshalling.Utf8)]
@@ -25,6 +28,12 @@ public static partial class Native
 
     [LibraryImport("libc", EntryPoint = "getuid")]
     private static partial uint getuid();
+
+    [LibraryImport("libc", EntryPoint = "geteuid")]
+    private static partial uint geteuid();
+
+    [LibraryImport("libc", EntryPoint = "getpwnam", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial IntPtr getpwnam(string name);
 
     [LibraryImport("libc", EntryPoint = "chmod", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int chmod(string path, uint mode);
@@ -55,14 +64,29 @@ public static partial class Native
     private static partial int chown(string path, int owner, int group);
 
     private const int AT_FDCWD = -100, AT_SYMLINK_NOFOLLOW = 0x100;
-    private const uint STATX_MODE = 0x2, STATX_UID = 0x8;
+    private const uint STATX_TYPE = 0x1, STATX_MODE = 0x2, STATX_UID = 0x8;
 
-    /// <summary>The owner (uid) and mode of a path, not following a final symlink; null when it does not exist.</summary>
+    /// <summary>The mask of the file type in a mode (S_IFMT), and the type of a socket (S_IFSOCK).</summary>
+    public const uint FileTypeMask = 0xf000, SocketFileType = 0xc000;
+
+    /// <summary>
+    /// The owner (uid) and mode of a path, not following a final symlink; null when it does not exist.
+    /// The mode holds the file type too (<see cref="FileTypeMask"/>).
+    /// </summary>
     public static (uint Uid, uint Mode)? OwnerAndMode(string path)
     {
         var buffer = new Statx();
-        if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_MODE | STATX_UID, ref buffer) != 0) return null;
+        if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_TYPE | STATX_MODE | STATX_UID, ref buffer) != 0) return null;
         return (buffer.Uid, buffer.Mode);
+    }
+
+    /// <summary>The uid and gid of a user by name, or null when there is no such user here.</summary>
+    public static (uint Uid, uint Gid)? UserIds(string name)
+    {
+        var entry = getpwnam(name);
+        if (entry == IntPtr.Zero) return null;
+        // struct passwd { char *pw_name; char *pw_passwd; uid_t pw_uid; gid_t pw_gid; ... }
+        return ((uint)Marshal.ReadInt32(entry, 2 * IntPtr.Size), (uint)Marshal.ReadInt32(entry, 2 * IntPtr.Size + 4));
     }
 
     /// <summary>The numeric id of a group, or null when there is no such group.</summary>
@@ -76,6 +100,9 @@ public static partial class Native
 
     /// <summary>Changes a file's group (its owner stays); false on failure.</summary>
     public static bool ChangeGroup(string path, int group) => chown(path, -1, group) == 0;
+
+    /// <summary>chown(2): gives a file to a user and group; false (with errno in Marshal.GetLastPInvokeError) on failure.</summary>
+    public static bool ChangeOwner(string path, uint owner, uint group) => chown(path, unchecked((int)owner), unchecked((int)group)) == 0;
 
     /// <summary>The canonical absolute path (every symlink resolved), or null when it does not exist.</summary>
     public static string? RealPath(string path)
@@ -96,6 +123,8 @@ public static partial class Native
     }
 
     public static uint UserId() => getuid();
+
+    public static uint EffectiveUserId() => geteuid();
 
     /// <summary>link(2): a hard link; false when it cannot be made (another file system, not permitted).</summary>
     public static bool HardLink(string existing, string created) => link(existing, created) == 0;

@@ -193,11 +193,11 @@ public sealed class JobRunner : ReceiveActor, IWithTimers
     }
 
     private List<string> MissingBlobs() =>
-        _tools.Blobs.Missing(_job.Mirror.Where(e => e.Kind == (byte)MirrorEntryKind.File && e.Hash is not null).Select(e => e.Hash!));
+        _tools.Blobs.Missing(_job.Mirror.Where(e => e.Kind == MirrorEntryKind.File && e.Hash is not null).Select(e => e.Hash!));
 
     private void Start()
     {
-        var hashes = _job.Mirror.Where(e => e.Kind == (byte)MirrorEntryKind.File && e.Hash is not null).Select(e => e.Hash!).Distinct().ToList();
+        var hashes = _job.Mirror.Where(e => e.Kind == MirrorEntryKind.File && e.Hash is not null).Select(e => e.Hash!).Distinct().ToList();
         _pin = _tools.Blobs.Pin(hashes);
         if (_pin is null) { Fail("inputs were evicted from the cache before the job started", refused: false); return; }
         try

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
+using ActorCompile.Protocol.Cluster;
 using ActorCompile.Protocol.Messages;
 using ActorCompile.Worker.Execution;
 using ActorCompile.Worker.Toolchains;
@@ -62,7 +63,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         _store = new ToolchainStore(settings.ToolchainsDirectory, settings.ToolchainCacheBytes);
         _confinement = confinement;
         _shipping = ShippingPolicy.Decide(settings.ShippedToolchains, confinement, settings.ToolchainCacheBytes);
-        _address = AddressOf(Cluster.Get(Context.System).SelfAddress);
+        _address = Cluster.Get(Context.System).SelfAddress.HostPort();
 
         Receive<CoordinatorHello>(hello =>
         {
@@ -133,10 +134,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
 
     public static Props Props(WorkerSettings settings, JobConfinement confinement) => Akka.Actor.Props.Create(() => new WorkerActor(settings, confinement));
 
-    public static string AddressOf(Address a) => $"{a.Host}:{a.Port}";
-
-    /// <summary>An actor's address with host and port, also for actors of this node (whose paths carry none).</summary>
-    private Address FullAddress(IActorRef actor) => actor.Path.Address.HasLocalScope ? Cluster.Get(Context.System).SelfAddress : actor.Path.Address;
+    private Address FullAddress(IActorRef actor) => Cluster.Get(Context.System).NodeOf(actor);
 
     protected override void PreStart()
     {
@@ -292,7 +290,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         }
         catch (Exception e) when (e is IOException or FormatException or UnauthorizedAccessException)
         {
-            return 0;
+            return 0; // no /proc here: status shows a load of 0, and nothing decides by it
         }
     }
 }

@@ -60,15 +60,16 @@ public sealed class JobWorkspace : IDisposable
     /// </summary>
     /// <param name="maxBytes">The most bytes the mirror may take on disk: every file counted as often as it
     /// appears, by the size of its content here (never by the size a job declares).</param>
-    public void Materialize(IReadOnlyList<MirrorPath> entries, BlobCache blobs, long maxBytes)
+    public void Materialize(IReadOnlyList<MirrorEntry> entries, BlobCache blobs, long maxBytes)
     {
         if (entries.Count > MaximumEntries) throw new MirrorException($"the job has {entries.Count} mirror entries, more than {MaximumEntries}");
         long bytes = 0;
         foreach (var e in entries)
         {
             if (!MirrorPaths.IsSafeMirrorPath(e.Path)) throw new MirrorException($"unsafe path in the job: {e.Path}");
-            if (!Enum.IsDefined((MirrorEntryKind)e.Kind)) throw new MirrorException($"unknown mirror entry kind {e.Kind} for {e.Path}");
-            if (e.Kind != (byte)MirrorEntryKind.File) continue;
+            // The serializer takes any number for an enum: a kind this worker does not know is refused here.
+            if (!Enum.IsDefined(e.Kind)) throw new MirrorException($"unknown mirror entry kind {(byte)e.Kind} for {e.Path}");
+            if (e.Kind != MirrorEntryKind.File) continue;
             if (e.Hash is null || !BlobCache.IsHash(e.Hash)) throw new MirrorException($"file {e.Path} has no valid hash");
             bytes += blobs.SizeOf(e.Hash) ?? throw new MirrorException($"the content of {e.Path} is not on this worker");
             if (bytes > maxBytes)
@@ -76,14 +77,14 @@ public sealed class JobWorkspace : IDisposable
         }
         try
         {
-            foreach (var e in entries.Where(e => e.Kind == (byte)MirrorEntryKind.Directory))
+            foreach (var e in entries.Where(e => e.Kind == MirrorEntryKind.Directory))
                 System.IO.Directory.CreateDirectory(MirrorPaths.Under(Root, e.Path));
-            foreach (var e in entries.Where(e => e.Kind != (byte)MirrorEntryKind.Directory))
+            foreach (var e in entries.Where(e => e.Kind != MirrorEntryKind.Directory))
             {
                 var target = MirrorPaths.Under(Root, e.Path);
                 if (e.Path == "/") throw new MirrorException("the root cannot be a file");
                 System.IO.Directory.CreateDirectory(System.IO.Path.GetDirectoryName(target)!);
-                if (e.Kind == (byte)MirrorEntryKind.File)
+                if (e.Kind == MirrorEntryKind.File)
                 {
                     File.Copy(blobs.PathOf(e.Hash!), target, overwrite: false);
                 }
@@ -110,12 +111,10 @@ public sealed class JobWorkspace : IDisposable
         {
             if (System.IO.Directory.Exists(Directory)) System.IO.Directory.Delete(Directory, recursive: true);
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            // A compiler that is still being killed may hold a file; the sweep at start-up and shutdown removes it.
-        }
-        catch (UnauthorizedAccessException)
-        {
+            // A compiler that is still being killed may hold a file, or one made a directory unwritable: the
+            // worker sweeps its jobs directory at start-up and shutdown and says there what it could not remove.
         }
     }
 }

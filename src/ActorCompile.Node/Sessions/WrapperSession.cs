@@ -1,14 +1,16 @@
 using Akka.Actor;
 using Akka.Event;
 using ActorCompile.LocalProtocol;
+using ActorCompile.Coordinator;
 using ActorCompile.LocalProtocol.Status;
+using ActorCompile.Node.Status;
 using ActorCompile.Protocol.Messages;
 using ActorCompile.Toolchain.Arguments;
 using ActorCompile.Toolchain.Identity;
 using ActorCompile.Toolchain.Jobs;
 using ActorCompile.Toolchain.Paths;
 
-namespace ActorCompile.Coordinator.Sessions;
+namespace ActorCompile.Node.Sessions;
 
 /// <summary>
 /// One connection from a wrapper or the status CLI, as a state machine that follows the conversation in
@@ -29,6 +31,9 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
     private sealed class SendHeartbeat : INoSerializationVerificationNeeded { public static readonly SendHeartbeat Instance = new(); }
 
     private sealed record StatusAnswer(LocalMessage Reply) : INoSerializationVerificationNeeded;
+
+    /// <summary>The upload was stored (hashed and compressed off this actor's thread), or why not.</summary>
+    private sealed record Stored(string? Problem) : INoSerializationVerificationNeeded;
 
     private readonly ISessionConnection _connection;
     private readonly PeerCredentials _caller;
@@ -115,7 +120,7 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
         else if (!command.IsDistributable)
             _coordinator.Tell(new RequestLocalSlot(Self, command.LocalReason!, Quiet: false, _source));
         else
-            _coordinator.Tell(new OpenJob(Self, _caller.Uid, request, _source));
+            _coordinator.Tell(new OpenJob(Self, _caller.Uid, request.CompilerPath, request.CompilerKey, request.SystemIncludeKey, _source));
         Become(AwaitingGrant);
     }
 
@@ -159,7 +164,7 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
                 Refuse(problem);
                 return;
             }
-            var size = manifest.Entries.Where(e => e.Kind == (byte)MirrorEntryKind.File).Sum(e => Math.Max(0, e.Size));
+            var size = manifest.Entries.Where(e => e.Kind == MirrorEntryKind.File).Sum(e => Math.Max(0, e.Size));
             if (size > _maxJobBytes)
             {
                 _coordinator.Tell(new RequestLocalSlot(Self,
@@ -191,13 +196,34 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
     {
         Receive<FrameReceived>(f => f.Message is Blobs, f =>
         {
-            foreach (var (hash, content) in ((Blobs)f.Message).Items)
+            // SHA-256 and LZ4 over up to max-job-size bytes: on the thread pool, so that a big upload never
+            // holds this session's dispatcher thread (and the coordinator's and other sessions' with it).
+            // The wrapper sends nothing before it is answered, so no frame arrives meanwhile.
+            var items = ((Blobs)f.Message).Items;
+            var blobs = _blobs;
+            Task.Run(() => Store(items, blobs)).PipeTo(Self, success: problem => new Stored(problem),
+                failure: e => new Stored($"the node could not store the contents: {e.Message}"));
+            Become(Storing);
+        });
+        Common();
+    }
+
+    /// <summary>Stores each content whose SHA-256 is its name; stops at the first that is not, and says which.</summary>
+    private static string? Store(IReadOnlyList<KeyValuePair<string, byte[]>> items, BlobStore blobs)
+    {
+        foreach (var (hash, content) in items)
+            if (!blobs.Add(hash, content)) return $"content sent as {hash} does not have that SHA-256";
+        return null;
+    }
+
+    private void Storing()
+    {
+        Receive<Stored>(s =>
+        {
+            if (s.Problem is { } problem)
             {
-                if (!_blobs.Add(hash, content))
-                {
-                    Refuse($"content sent as {hash} does not have that SHA-256");
-                    return;
-                }
+                Refuse(problem);
+                return;
             }
             var missing = _blobs.Missing(FileHashes());
             if (missing.Count > 0)
@@ -211,7 +237,7 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
     }
 
     private IEnumerable<string> FileHashes() =>
-        _manifest!.Entries.Where(e => e.Kind == (byte)MirrorEntryKind.File).Select(e => e.Hash!);
+        _manifest!.Entries.Where(e => e.Kind == MirrorEntryKind.File).Select(e => e.Hash!);
 
     private void Submit()
     {
@@ -245,7 +271,7 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
             Toolchain: _preprocess!.Toolchain,
             Args: request.Args.ToArray(),
             WorkingDirectory: request.WorkingDirectory,
-            Mirror: _manifest!.Entries.Select(e => new MirrorPath(e.Kind, e.Path, e.Hash, e.ModifiedUnixMilliseconds)).ToArray(),
+            Mirror: _manifest!.Entries.ToArray(),
             SystemIncludeDirectories: (_systemDirectories ?? Array.Empty<string>()).ToArray(),
             PreincludeStdcPredef: _manifest.PreincludeStdcPredef,
             Environment: request.Environment.Select(v => new EnvironmentVariable(v.Key, v.Value)).ToArray(),
@@ -257,18 +283,23 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
 
     /// <summary>What the job's mirror holds: the real length of every file entry's contents (entries that share contents count each time).</summary>
     private long InputBytes() =>
-        _manifest!.Entries.Where(e => e.Kind == (byte)MirrorEntryKind.File).Sum(e => (long)(_blobs.Get(e.Hash!)?.Length ?? 0));
+        _manifest!.Entries.Where(e => e.Kind == MirrorEntryKind.File).Sum(e => (long)(_blobs.Get(e.Hash!)?.Length ?? 0));
 
     private void Waiting()
     {
         Receive<JobResultReady>(r =>
         {
-            _connection.Send(r.Result);
+            _connection.Send(ToSocket(r.Result));
             Finish();
         });
         Receive<LocalGranted>(RunLocallyGranted);
         Common();
     }
+
+    /// <summary>The coordinator's result as the wrapper's protocol has it.</summary>
+    private static CompileResult ToSocket(JobResult r) =>
+        new(r.ExitCode, r.Stdout, r.Stderr, r.Outputs, r.Worker, r.ElapsedMilliseconds,
+            new JobTiming(r.Times.Queue, r.Times.Remote, r.Times.Worker, r.Times.Mirror, r.Times.Compiler));
 
     private void RunLocallyGranted(LocalGranted g)
     {
@@ -282,7 +313,7 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
         Receive<FrameReceived>(f => f.Message is LocalDone, f =>
         {
             var done = (LocalDone)f.Message;
-            _coordinator?.Tell(new LocalFinished(Self, done.ExitCode, done.ElapsedMilliseconds));
+            _coordinator?.Tell(new LocalFinished(Self));
             if (_confirming is { } remote && (done.ExitCode != remote.ExitCode || (done.StderrHash is not null && done.StderrHash != remote.StderrHash)))
             {
                 var details = done.ExitCode != remote.ExitCode
@@ -305,9 +336,9 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
             return $"the system include directories must be at most {MaximumSystemDirectories} absolute paths"; // clang's are not normalised (/usr/bin/../lib/...)
         foreach (var e in manifest.Entries)
         {
-            if (e.Kind is < 1 or > 3) return $"unknown entry kind {e.Kind}";
+            // Unknown kinds never get here: the frame's decoder refuses them.
             if (!MirrorPaths.IsSafeMirrorPath(e.Path)) return $"path {e.Path} is not absolute and normalised";
-            if (e.Kind == (byte)MirrorEntryKind.File && (e.Hash is null || e.Hash.Length != 64 || !e.Hash.All(char.IsAsciiHexDigitLower)))
+            if (e.Kind == MirrorEntryKind.File && (e.Hash is null || e.Hash.Length != 64 || !e.Hash.All(char.IsAsciiHexDigitLower)))
                 return $"file {e.Path} lacks a SHA-256";
         }
         return null;

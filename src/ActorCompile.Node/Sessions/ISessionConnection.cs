@@ -1,7 +1,7 @@
 using Akka.Actor;
 using ActorCompile.LocalProtocol;
 
-namespace ActorCompile.Coordinator.Sessions;
+namespace ActorCompile.Node.Sessions;
 
 /// <summary>The socket behind a wrapper session: the session sends frames through it and closes it.</summary>
 public interface ISessionConnection

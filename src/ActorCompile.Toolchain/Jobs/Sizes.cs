@@ -1,8 +1,8 @@
 using System.Globalization;
 
-namespace ActorCompile.LocalProtocol;
+namespace ActorCompile.Toolchain.Jobs;
 
-/// <summary>Sizes for people: 812 B, 3.4 KiB, 12.0 MiB, 1.5 GiB.</summary>
+/// <summary>Sizes for people: 812 B, 3.4 KiB, 12.0 MiB, 1.5 GiB (in the reasons the coordinator and the node give for a local compile, and in logs).</summary>
 public static class Sizes
 {
     public static string Format(long bytes)
