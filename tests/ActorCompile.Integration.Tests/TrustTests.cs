@@ -223,8 +223,122 @@ public sealed class TrustTests
         AssertCompilesRemotely(coordinator.Socket, dir);
     }
 
+    /// <summary>A frame as the wire carries it: length, version, type, body (the parts as given, right or wrong).</summary>
+    private static byte[] Frame(byte version, byte type, byte[] body, uint? declaredLength = null)
+    {
+        var frame = new byte[6 + body.Length];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(frame, declaredLength ?? (uint)(2 + body.Length));
+        frame[4] = version;
+        frame[5] = type;
+        body.CopyTo(frame, 6);
+        return frame;
+    }
+
+    /// <summary>The node's part of one connection: the frames it sent (heartbeats left out) until it closed the connection.</summary>
+    private sealed record Answer(List<LocalMessage> Frames, bool Closed);
+
+    /// <summary>
+    /// Sends bytes on a new connection to the node's socket, then closes its own sending side (unless the
+    /// case is about a client that stays silent), and reads what the node sends until it closes the
+    /// connection; a node that neither answers nor closes fails the read after a minute.
+    /// </summary>
+    private static Answer Exchange(string socket, byte[] bytes, bool halfClose = true)
+    {
+        using var unix = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified) { ReceiveTimeout = 60_000 };
+        unix.Connect(new UnixDomainSocketEndPoint(socket));
+        using var stream = new NetworkStream(unix);
+        if (bytes.Length > 0) unix.Send(bytes);
+        if (halfClose) unix.Shutdown(SocketShutdown.Send);
+        var frames = new List<LocalMessage>();
+        while (true)
+        {
+            LocalMessage? frame;
+            try
+            {
+                frame = Frames.Read(stream, int.MaxValue);
+            }
+            catch (IOException e)
+            {
+                return new Answer(frames, Closed: e.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionReset });
+            }
+            if (frame is null) return new Answer(frames, Closed: true);
+            if (frame is not Heartbeat) frames.Add(frame);
+        }
+    }
+
+    private static void AssertRefused(string socket, string what, byte[] bytes, string expected, bool halfClose = true)
+    {
+        var answer = Exchange(socket, bytes, halfClose);
+        var error = Assert.IsType<ErrorReply>(Assert.Single(answer.Frames));
+        Assert.True(error.Message.Contains(expected, StringComparison.Ordinal), $"{what}: the node answered \"{error.Message}\", not \"{expected}\"");
+        Assert.True(answer.Closed, $"{what}: the node did not close the connection");
+    }
+
     [Fact]
-    public async Task Garbage_at_the_cluster_port_and_the_socket_leaves_the_node_up_and_compiling()
+    public async Task Each_malformed_frame_on_the_socket_gets_its_error_and_a_closed_connection_and_the_node_serves_on()
+    {
+        using var dir = new TempDirectory("ac-frames");
+        // A short idle timeout, so that the cases of a silent or stalled client end soon.
+        var idle = dir.Write("idle.hocon", "actorcompile.socket-idle-timeout = 3s\n");
+        using var cluster = new TestCluster(1, coordinatorArgs: new[] { "--config", idle }, workerArgs: new[] { "--toolchain", "gcc" }, prefix: "ac-frames-cluster");
+        await cluster.WaitForWorkers();
+        var socket = cluster.Coordinator.Socket;
+        var utf8 = System.Text.Encoding.UTF8;
+        byte[] Int32(int v) { var b = new byte[4]; System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(b, v); return b; }
+
+        AssertRefused(socket, "a length too short for a version and a type", new byte[] { 0, 0, 0, 1, 1 }, "frame length 1 is too short for a version and a type");
+        AssertRefused(socket, "a length beyond any request", new byte[] { 0x7f, 0xff, 0xff, 0xff }, "frame of 2147483647 bytes exceeds the limit of");
+        AssertRefused(socket, "another protocol version", Frame(9, (byte)MessageType.StatusRequest, Array.Empty<byte>()), "protocol version 9 is not supported");
+        AssertRefused(socket, "an unknown message type", Frame(Frames.Version, 77, Array.Empty<byte>()), "unknown message type 77");
+        AssertRefused(socket, "a request cut short", Frame(Frames.Version, (byte)MessageType.CompileRequest, new byte[] { 1, 2, 3 }), "message truncated while reading compiler path");
+        AssertRefused(socket, "bytes after a complete message", Frame(Frames.Version, (byte)MessageType.StatusRequest, new byte[] { 0 }), "StatusRequest message has trailing bytes");
+        AssertRefused(socket, "a string that is not UTF-8", Frame(Frames.Version, (byte)MessageType.CompileRequest, Int32(2).Concat(new byte[] { 0xff, 0xfe }).ToArray()), "compiler path is not valid UTF-8");
+        AssertRefused(socket, "a required string that is missing", Frame(Frames.Version, (byte)MessageType.ToolchainInfo, Int32(-1)), "fingerprint is missing");
+        AssertRefused(socket, "a message only the node sends", Frame(Frames.Version, (byte)MessageType.Heartbeat, Array.Empty<byte>()), "unexpected Heartbeat message at this point of the conversation");
+        AssertRefused(socket, "a well-formed message out of turn", ActorCompile.LocalProtocol.Frames.Encode(new LocalDone(0, 1)), "unexpected LocalDone message at this point of the conversation");
+        AssertRefused(socket, "a connection closed inside a header", new byte[] { 0, 0 }, "connection closed inside a frame header");
+        AssertRefused(socket, "a connection closed inside a frame", Frame(Frames.Version, (byte)MessageType.CompileRequest, utf8.GetBytes("gcc"), declaredLength: 100), "connection closed inside a frame");
+        AssertRefused(socket, "a client that sends nothing", Array.Empty<byte>(), "no request within 3 s of connecting (actorcompile.socket-idle-timeout)", halfClose: false);
+        // A client that stops inside a later frame: after a link the node lets run locally, a LocalDone cut short.
+        var link = ActorCompile.LocalProtocol.Frames.Encode(new CompileRequest("/usr/bin/gcc", "gcc-key", new[] { "a.o", "-o", "a" }, "/", "linking",
+            null, Array.Empty<KeyValuePair<string, string>>(), false));
+        var stalled = Exchange(socket, link.Concat(ActorCompile.LocalProtocol.Frames.Encode(new LocalDone(0, 1))[..7]).ToArray(), halfClose: false);
+        Assert.IsType<RunLocally>(stalled.Frames.First());
+        Assert.Contains("a frame was not finished within 3 s", Assert.IsType<ErrorReply>(Assert.Single(stalled.Frames.Skip(1))).Message);
+        Assert.True(stalled.Closed, "a client that stops inside a frame: the node did not close the connection");
+
+        // Random bytes, and random frames with the right version: every one is refused with an error, on a
+        // closed connection (none of them can be a valid request: a status request would have to be empty).
+        var random = new Random(2026);
+        for (int i = 0; i < 100; i++)
+        {
+            byte[] bytes;
+            if (i % 2 == 0)
+            {
+                var body = new byte[random.Next(1, 200)];
+                random.NextBytes(body);
+                bytes = Frame(Frames.Version, (byte)random.Next(0, 256), body);
+            }
+            else
+            {
+                bytes = new byte[random.Next(1, 300)];
+                random.NextBytes(bytes);
+            }
+            var answer = Exchange(socket, bytes);
+            Assert.True(answer.Frames is [ErrorReply], $"random input {i} ({Convert.ToHexString(bytes.AsSpan(0, Math.Min(8, bytes.Length)))}...) got {string.Join(", ", answer.Frames)}");
+            Assert.True(answer.Closed, $"random input {i}: the node did not close the connection");
+        }
+        Assert.Contains("refused a malformed frame", cluster.Coordinator.Log());
+
+        // The node serves on: a status request on a new connection, and a compile on a worker.
+        Assert.False(cluster.Coordinator.HasExited);
+        var status = Exchange(socket, ActorCompile.LocalProtocol.Frames.Encode(new StatusRequest()));
+        Assert.IsType<StatusReply>(Assert.Single(status.Frames));
+        AssertCompilesRemotely(socket, dir);
+    }
+
+    [Fact]
+    public async Task Garbage_at_the_cluster_port_leaves_the_node_up_and_compiling()
     {
         using var cluster = new TestCluster(1, workerArgs: new[] { "--toolchain", "gcc" }, prefix: "ac-garbage");
         await cluster.WaitForWorkers();
@@ -237,38 +351,13 @@ public sealed class TrustTests
             await tcp.ConnectAsync("127.0.0.1", cluster.Coordinator.Port);
             var junk = new byte[random.Next(1, 70_000)];
             random.NextBytes(junk);
-            try { await tcp.GetStream().WriteAsync(junk); } catch (IOException) { }
-        }
-
-        // A few hundred random frames at the local socket: some well-framed, most not.
-        for (int i = 0; i < 300; i++)
-        {
-            using var unix = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-            await unix.ConnectAsync(new UnixDomainSocketEndPoint(cluster.Coordinator.Socket));
-            byte[] frame;
-            if (i % 3 == 0)
-            {
-                var body = new byte[random.Next(0, 200)];
-                random.NextBytes(body);
-                frame = new byte[6 + body.Length];
-                System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(frame, (uint)(2 + body.Length));
-                frame[4] = Frames.Version;
-                frame[5] = (byte)random.Next(0, 256);
-                body.CopyTo(frame, 6);
-            }
-            else
-            {
-                frame = new byte[random.Next(1, 300)];
-                random.NextBytes(frame);
-            }
-            try { await unix.SendAsync(frame); } catch (SocketException) { }
+            try { await tcp.GetStream().WriteAsync(junk); } catch (IOException) { } // the node may close first: that is its right
         }
 
         Assert.False(cluster.Coordinator.HasExited);
         await cluster.WaitForWorkers();
         using var dir = new TempDirectory("ac-garbage-build");
         AssertCompilesRemotely(cluster.Coordinator.Socket, dir);
-        Assert.Contains("refused a malformed frame", cluster.Coordinator.Log());
     }
 
     [Fact]
@@ -339,6 +428,14 @@ public sealed class TrustTests
         {
             foreach (var c in held) c.Dispose();
         }
-        await Eventually.True(() => Wrapper.Status(cluster.Coordinator.Socket) is not null, TimeSpan.FromSeconds(10), "status after the held clients left");
+        // Both places are free again once the held clients are gone: one idle client and a status request fit.
+        await Eventually.True(() =>
+        {
+            using var idle = NodeClient.Connect(cluster.Coordinator.Socket);
+            using var asking = NodeClient.Connect(cluster.Coordinator.Socket);
+            asking.ReceiveTimeout = TimeSpan.FromSeconds(5);
+            asking.Send(new StatusRequest());
+            return asking.Receive() is StatusReply;
+        }, TimeSpan.FromSeconds(10), "two places free after the held clients left");
     }
 }
