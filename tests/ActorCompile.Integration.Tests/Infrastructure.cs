@@ -112,12 +112,31 @@ public sealed class NodeProcess : IDisposable
 /// <summary>Runs the published wrapper (or a compiler) with a node's socket in the environment.</summary>
 public static class Wrapper
 {
-    public static Run.Result Run(string cwd, string socket, IEnumerable<string> args, IDictionary<string, string>? env = null)
+    /// <param name="timeout">A bound against hanging: the wrapper is killed and the test fails after it.</param>
+    public static Run.Result Run(string cwd, string socket, IEnumerable<string> args, IDictionary<string, string>? env = null, TimeSpan? timeout = null)
     {
         var e = new Dictionary<string, string> { ["ACTORCOMPILE_SOCKET"] = socket };
         if (env is not null) foreach (var (k, v) in env) e[k] = v;
-        return ActorCompile.Tests.Run.Program(Dist.Wrapper, args, cwd, e);
+        return ActorCompile.Tests.Run.Program(Dist.Wrapper, args, cwd, e, timeout);
     }
+
+    /// <summary>
+    /// Where each compile ran, from the wrapper's ACTORCOMPILE_VERBOSE=1 lines: source to the worker's
+    /// HOST:PORT, or to "locally". A source with two lines fails the test.
+    /// </summary>
+    public static Dictionary<string, string> WhereCompiled(string stderr)
+    {
+        var where = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (System.Text.RegularExpressions.Match m in VerboseLine.Matches(stderr))
+        {
+            var place = m.Groups[2].Success ? m.Groups[2].Value : "locally";
+            if (!where.TryAdd(m.Groups[1].Value, place)) throw new Xunit.Sdk.XunitException($"{m.Groups[1].Value} was reported twice:\n{stderr}");
+        }
+        return where;
+    }
+
+    private static readonly System.Text.RegularExpressions.Regex VerboseLine =
+        new(@"^actorcompile: (\S+) compiled (?:on (\S+) in|locally)", System.Text.RegularExpressions.RegexOptions.Multiline);
 
     public static JsonDocument Status(string socket)
     {
@@ -247,6 +266,24 @@ public static class FakeCompiler
           sleep {{seconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}}
           gcc "$@"; rc=$?
           echo "end $(date +%s%N) $PWD" >> '{{log}}'
+          exit $rc
+        fi
+        """);
+
+    /// <summary>
+    /// Holds every compile on a worker until the file <paramref name="release"/> exists, logging
+    /// "start|end NANOSECONDS PWD SOURCE" to <paramref name="log"/> when each starts and ends there: a test
+    /// knows exactly which jobs a worker holds when it kills something, because none of them can finish
+    /// before the test lets them.
+    /// </summary>
+    public static string Held(string directory, string log, string release) => Write(directory, "held-gcc", $$"""
+        {{Compiling}}
+        if [ $on_worker = 1 ] && [ $compiling = 1 ]; then
+          src=; for a in "$@"; do case "$a" in *.c) src=$a;; esac; done
+          echo "start $(date +%s%N) $PWD $src" >> '{{log}}'
+          while [ ! -e '{{release}}' ]; do sleep 0.05; done
+          gcc "$@"; rc=$?
+          echo "end $(date +%s%N) $PWD $src" >> '{{log}}'
           exit $rc
         fi
         """);
