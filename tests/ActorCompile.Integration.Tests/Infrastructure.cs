@@ -288,6 +288,33 @@ public static class FakeCompiler
         fi
         """);
 
+    /// <summary>
+    /// Fails the first attempt at each source, on whichever worker it runs, and compiles normally after:
+    /// a source named crash*.c dies by SIGSEGV there (a crash), one named outside*.c reads
+    /// <paramref name="outsideFile"/>, outside the job's mirror (which the worker refuses). The worker of
+    /// the failed attempt is written to <paramref name="markers"/>/SOURCE-NAME/worker as its $PWD.
+    /// </summary>
+    public static string FailingFirst(string directory, string markers, string outsideFile) => Write(directory, "failing-first-gcc", $$"""
+        {{Compiling}}
+        if [ $on_worker = 1 ] && [ $compiling = 1 ]; then
+          src=; for a in "$@"; do case "$a" in *.c) src=$a;; esac; done
+          name=$(basename "$src" .c)
+          if mkdir '{{markers}}'/"$name" 2>/dev/null; then
+            echo "$PWD" > '{{markers}}'/"$name"/worker
+            case "$name" in
+              crash*) kill -SEGV $$;;
+              outside*) exec gcc -include '{{outsideFile}}' "$@";;
+            esac
+          fi
+        fi
+        """);
+
+    /// <summary>Dies by SIGSEGV when compiling on a worker while the file <paramref name="whileExists"/> exists.</summary>
+    public static string CrashingWhile(string directory, string whileExists) => Write(directory, "crashing-while-gcc", $$"""
+        {{Compiling}}
+        if [ $on_worker = 1 ] && [ $compiling = 1 ] && [ -e '{{whileExists}}' ]; then kill -SEGV $$; fi
+        """);
+
     /// <summary>Sleeps before each compile on a worker.</summary>
     public static string Sleepy(string directory, double seconds) => Write(directory, "sleepy-gcc", $$"""
         {{Compiling}}

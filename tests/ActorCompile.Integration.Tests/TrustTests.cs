@@ -187,39 +187,50 @@ public sealed class TrustTests
         Assert.True(identity.Subject is not null, $"{path} on {node.Name} is gone");
     }
 
-    private static (string Trusted, string Foreign) Certificates(TempDirectory dir)
+    /// <summary>A self-signed certificate in a .pfx with its password file; returns the .pfx's SHA-1 thumbprint.</summary>
+    private static string Certificate(TempDirectory dir, string name)
     {
-        foreach (var name in new[] { "cluster", "foreign" })
-        {
-            var r = Run.Shell($"openssl req -x509 -newkey rsa:2048 -sha256 -days 30 -nodes -keyout {name}.key -out {name}.crt -subj /CN=actorcompile-{name} "
-                + $"&& openssl pkcs12 -export -in {name}.crt -inkey {name}.key -out {name}.pfx -passout pass:test-secret", dir.Path);
-            Assert.True(r.ExitCode == 0, r.Stderr);
-            dir.Write($"{name}-password", "test-secret\n");
-            dir.Write($"{name}.hocon", $"actorcompile.tls {{ enabled = on, certificate = \"{dir.Combine(name + ".pfx")}\", password-file = \"{dir.Combine(name + "-password")}\" }}\n");
-        }
-        return (dir.Combine("cluster.hocon"), dir.Combine("foreign.hocon"));
+        var r = Run.Shell($"openssl req -x509 -newkey rsa:2048 -sha256 -days 30 -nodes -keyout {name}.key -out {name}.crt -subj /CN=actorcompile-{name} "
+            + $"&& openssl pkcs12 -export -in {name}.crt -inkey {name}.key -out {name}.pfx -passout pass:test-secret", dir.Path);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        dir.Write($"{name}-password", "test-secret\n");
+        return System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificateFromFile(dir.Combine(name + ".crt")).Thumbprint;
     }
 
+    /// <summary>A node's TLS settings: its certificate, and the other certificates it accepts from peers.</summary>
+    private static string TlsConfig(TempDirectory dir, string certificate, params string[] trusted) =>
+        dir.Write($"{certificate}-trusting-{trusted.Length}.hocon", $"actorcompile.tls {{ enabled = on, certificate = \"{dir.Combine(certificate + ".pfx")}\", "
+            + $"password-file = \"{dir.Combine(certificate + "-password")}\", trusted-thumbprints = [{string.Join(", ", trusted.Select(t => $"\"{t}\""))}] }}\n");
+
     [Fact]
-    public async Task Only_nodes_with_the_cluster_certificate_join_a_TLS_cluster()
+    public async Task Only_nodes_with_the_cluster_certificate_or_a_listed_one_join_a_TLS_cluster()
     {
         using var dir = new TempDirectory("ac-tls");
-        var (trusted, foreign) = Certificates(dir);
-        using var coordinator = new NodeProcess("coordinator", dir.Path, "coordinator", extra: new[] { "--config", trusted });
-        using var good = new NodeProcess("good", dir.Path, "worker", new[] { coordinator.Address }, new[] { "--config", trusted, "--toolchain", "gcc" });
-        using var bad = new NodeProcess("bad", dir.Path, "worker", new[] { coordinator.Address }, new[] { "--config", foreign, "--toolchain", "gcc" });
+        var cluster = Certificate(dir, "cluster");
+        // A second certificate, listed in trusted-thumbprints (as during a change of certificate), and a foreign one, listed nowhere.
+        var second = Certificate(dir, "second");
+        Certificate(dir, "foreign");
+        var members = TlsConfig(dir, "cluster", second);
+        using var coordinator = new NodeProcess("coordinator", dir.Path, "coordinator", extra: new[] { "--config", members });
+        using var good = new NodeProcess("good", dir.Path, "worker", new[] { coordinator.Address }, new[] { "--config", members, "--toolchain", "gcc" });
+        using var listed = new NodeProcess("listed", dir.Path, "worker", new[] { coordinator.Address }, new[] { "--config", TlsConfig(dir, "second", cluster), "--toolchain", "gcc" });
+        // The foreign node accepts the cluster's certificate; the cluster does not accept its.
+        using var bad = new NodeProcess("bad", dir.Path, "worker", new[] { coordinator.Address }, new[] { "--config", TlsConfig(dir, "foreign", cluster), "--toolchain", "gcc" });
         await Eventually.True(() =>
         {
             using var s = Wrapper.Status(coordinator.Socket);
-            return s.RootElement.GetProperty("workers").GetArrayLength() == 1;
-        }, TimeSpan.FromSeconds(60), "the trusted worker to join");
+            return s.RootElement.GetProperty("workers").EnumerateArray().Count(w => w.GetProperty("state").GetString() == "up") == 2;
+        }, TimeSpan.FromSeconds(60), "the worker with the cluster certificate and the one with the listed certificate to join");
         await Eventually.True(() => coordinator.Log().Contains("Certificate pinning failed", StringComparison.Ordinal), TimeSpan.FromSeconds(30), "the foreign node to be refused");
         using (var s = Wrapper.Status(coordinator.Socket))
         {
-            var members = s.RootElement.GetProperty("members").EnumerateArray().Select(m => m.GetProperty("address").GetString()).ToList();
-            Assert.Contains(good.Address, members);
-            Assert.DoesNotContain(bad.Address, members);
+            var up = s.RootElement.GetProperty("members").EnumerateArray().Where(m => m.GetProperty("state").GetString() == "up").Select(m => m.GetProperty("address").GetString()).ToList();
+            Assert.Equal(new[] { coordinator.Address, good.Address, listed.Address }.Order(), up.Order());
+            Assert.DoesNotContain(bad.Address, s.RootElement.GetProperty("members").EnumerateArray().Select(m => m.GetProperty("address").GetString()));
         }
+        // The node with the listed certificate is a member like the others: it sees the whole cluster.
+        using (var s = Wrapper.Status(listed.Socket))
+            Assert.Equal(3, s.RootElement.GetProperty("members").EnumerateArray().Count(m => m.GetProperty("state").GetString() == "up"));
         AssertCompilesRemotely(coordinator.Socket, dir);
     }
 
