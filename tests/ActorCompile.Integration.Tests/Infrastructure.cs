@@ -315,6 +315,23 @@ public static class FakeCompiler
         if [ $on_worker = 1 ] && [ $compiling = 1 ] && [ -e '{{whileExists}}' ]; then kill -SEGV $$; fi
         """);
 
+    /// <summary>
+    /// On a worker, sleeps a second before each compile (the worker stays busy). On the target, logs
+    /// "start|end NANOSECONDS PID scan|compile" to $ACTORCOMPILE_TEST_LOG around each dependency scan (-M)
+    /// and each compile (-c): what a local slot must hold, one at a time.
+    /// </summary>
+    public static string Recording(string directory) => Write(directory, "recording-gcc", """
+        compiling=0; scanning=0; for a in "$@"; do [ "$a" = -c ] && compiling=1; [ "$a" = -M ] && scanning=1; done
+        if [ $on_worker = 1 ]; then [ $compiling = 1 ] && sleep 1; exec gcc "$@"; fi
+        kind=; [ $scanning = 1 ] && kind=scan; [ $compiling = 1 ] && kind=compile
+        if [ -n "$kind" ] && [ -n "$ACTORCOMPILE_TEST_LOG" ]; then
+          echo "start $(date +%s%N) $$ $kind" >> "$ACTORCOMPILE_TEST_LOG"
+          gcc "$@"; rc=$?
+          echo "end $(date +%s%N) $$ $kind" >> "$ACTORCOMPILE_TEST_LOG"
+          exit $rc
+        fi
+        """);
+
     /// <summary>Sleeps before each compile on a worker.</summary>
     public static string Sleepy(string directory, double seconds) => Write(directory, "sleepy-gcc", $$"""
         {{Compiling}}
