@@ -86,6 +86,24 @@ public sealed class CoordinatorActorTests : TestKit
         return job!;
     }
 
+    /// <summary>
+    /// Returns once the coordinator has handled every message sent to it before this call: an actor that
+    /// is no worker asking for work is answered at once, and only after the messages ahead of it. Whatever
+    /// those messages made the coordinator send is then already in its recipients' queues, so a test checks
+    /// that something was not sent without waiting for a while.
+    /// </summary>
+    private void AwaitHandled(IActorRef coordinator)
+    {
+        var barrier = CreateTestProbe();
+        coordinator.Tell(new RequestWork(barrier.Ref, -1), barrier.Ref);
+        barrier.ExpectMsg<NoWork>(m => m.RequestId == -1);
+    }
+
+    private static void AssertNothingReceived(TestProbe probe, string who)
+    {
+        if (probe.HasMessages) Assert.Fail($"{who} received {probe.ReceiveOne(TimeSpan.Zero)}");
+    }
+
     /// <summary>The next message of type T, skipping others (WorkAvailable, NoWork) on the way.</summary>
     private static T Next<T>(TestProbe probe, Func<T, bool>? match = null) where T : class =>
         (T)probe.FishForMessage(m => m is T t && (match is null || match(t)));
@@ -312,13 +330,15 @@ public sealed class CoordinatorActorTests : TestKit
         coordinator.Tell(new RequestLocalSlot(a.Ref, "linking", true, "a.o"));
         a.ExpectMsg<LocalGranted>();
         coordinator.Tell(new RequestLocalSlot(b.Ref, "linking", true, "b.o"));
-        b.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+        AwaitHandled(coordinator);
+        AssertNothingReceived(b, "the second wrapper, while the only slot is held,");
         coordinator.Tell(new LocalFinished(a.Ref));
         b.ExpectMsg<LocalGranted>();
         // A holder that goes away frees its slot too.
         var c = CreateTestProbe();
         coordinator.Tell(new RequestLocalSlot(c.Ref, "linking", true, "c.o"));
-        c.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        AwaitHandled(coordinator);
+        AssertNothingReceived(c, "the third wrapper, while the only slot is held,");
         Sys.Stop(b.Ref);
         c.ExpectMsg<LocalGranted>();
     }
@@ -364,7 +384,7 @@ public sealed class CoordinatorActorTests : TestKit
 
         var status = CreateTestProbe();
         Sys.EventStream.Subscribe(status.Ref, typeof(CoordinatorSnapshot));
-        var snapshot = status.ExpectMsg<CoordinatorSnapshot>(TimeSpan.FromSeconds(3));
+        var snapshot = status.ExpectMsg<CoordinatorSnapshot>();
         var health = Assert.Single(snapshot.Report.Workers);
         Assert.True(health.BackedOff);
         Assert.Equal(2, health.Failures);
@@ -401,9 +421,12 @@ public sealed class CoordinatorActorTests : TestKit
         var job = Next<CompileJob>(first);
         job.Supervisor.Tell(new JobFailed(job.JobId, "timeout", Refused: false), first.Ref);
         var again = PullUntilAssigned(coordinator, second);
-        // The first worker answers after all: not taken, the job waits for the second.
+        // The first worker answers after all: not taken, the job waits for the second. The supervisor
+        // answers the second worker's request for contents only after it has handled the late answer.
         again.Supervisor.Tell(Completed(job, 0), first.Ref);
-        session.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+        again.Supervisor.Tell(new NeedJobBlobs(again.JobId, new[] { SourceHash }), second.Ref);
+        Next<JobBlobs>(second);
+        AssertNothingReceived(session, "the wrapper, from the late answer,");
         again.Supervisor.Tell(Completed(again, 0), second.Ref);
         session.ExpectMsg<JobResultReady>();
     }
@@ -423,12 +446,13 @@ public sealed class CoordinatorActorTests : TestKit
         job.Supervisor.Tell(new NeedJobBlobs(job.JobId, new[] { SourceHash }), stranger.Ref);
         job.Supervisor.Tell(Completed(job, 0), stranger.Ref);
         job.Supervisor.Tell(new JobFailed(job.JobId, "refused", Refused: true), stranger.Ref);
-        stranger.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
-        session.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
 
-        // The assigned worker is still heard, and the job was never requeued by the stranger's failure.
+        // The assigned worker is still heard (the supervisor answers it after the stranger's messages), and
+        // the job was never requeued by the stranger's failure: a requeued job's supervisor would not answer.
         job.Supervisor.Tell(new NeedJobBlobs(job.JobId, new[] { SourceHash }), worker.Ref);
         Assert.Equal(SourceHash, Next<JobBlobs>(worker).Blobs.Single().Hash);
+        AssertNothingReceived(stranger, "the stranger");
+        AssertNothingReceived(session, "the wrapper, from the stranger's result,");
         job.Supervisor.Tell(Completed(job, 0), worker.Ref);
         Assert.Equal("OBJECT", Text.Of(session.ExpectMsg<JobResultReady>().Result.Outputs.Single().Value));
     }
@@ -444,10 +468,11 @@ public sealed class CoordinatorActorTests : TestKit
         coordinator.Tell(Capabilities(worker.Ref, Other), stranger.Ref);
         Submit(coordinator, CreateTestProbe());
         coordinator.Tell(new RequestWork(worker.Ref, 1), stranger.Ref);
-        stranger.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
         // The job is still queued for the worker that asks for itself.
         coordinator.Tell(new RequestWork(worker.Ref, 2), worker.Ref);
         Assert.Equal(2, Next<CompileJob>(worker).RequestId);
+        AwaitHandled(coordinator);
+        AssertNothingReceived(stranger, "the stranger");
     }
 
     /// <summary>

@@ -23,13 +23,39 @@ public sealed class DistributedBuildTests(ClusterFixture cluster)
     private static string CopySample(TempDirectory dir, string name)
     {
         var target = dir.Combine(name);
-        Run.Shell($"cp -r '{Path.Combine(Dist.RepositoryRoot, "tests", name)}' '{target}' && rm -rf '{target}/build'").ExitCode.Equals(0);
+        var copy = Run.Shell($"cp -r '{Path.Combine(Dist.RepositoryRoot, "tests", name)}' '{target}' && rm -rf '{target}/build'");
+        Assert.True(copy.ExitCode == 0, copy.Stderr);
         return target;
     }
 
     private static Dictionary<string, byte[]> Snapshot(string directory) =>
         Directory.GetFiles(directory, "*", SearchOption.AllDirectories)
             .ToDictionary(f => Path.GetRelativePath(directory, f), File.ReadAllBytes);
+
+    /// <summary>The fixture's workers' counters, by address: (running, completed, failed).</summary>
+    private static Dictionary<string, (int Running, long Completed, long Failed)> Counters(JsonDocument status) =>
+        status.RootElement.GetProperty("workers").EnumerateArray().ToDictionary(w => w.GetProperty("address").GetString()!,
+            w => (w.GetProperty("running").GetInt32(), w.GetProperty("completed").GetInt64(), w.GetProperty("failed").GetInt64()));
+
+    /// <summary>
+    /// The workers' counters once the jobs of the collection's previous test are in them. Reports travel
+    /// about once a second: the coordinator lists a finished job for 3 s, so once it lists none, queues
+    /// none and no worker runs one, the workers' reports it holds were sent after the last job ended.
+    /// </summary>
+    private async Task<Dictionary<string, (int Running, long Completed, long Failed)>> SettledCounters()
+    {
+        Dictionary<string, (int Running, long Completed, long Failed)>? counters = null;
+        await Eventually.True(() =>
+        {
+            using var status = Wrapper.Status(cluster.Coordinator.Socket);
+            var coordinator = status.RootElement.GetProperty("coordinators").EnumerateArray().Single();
+            counters = Counters(status);
+            return status.RootElement.GetProperty("jobs").GetArrayLength() == 0
+                && coordinator.GetProperty("queued").GetInt32() == 0 && coordinator.GetProperty("inFlight").GetInt32() == 0
+                && counters.Count == 2 && counters.Values.All(c => c.Running == 0);
+        }, TimeSpan.FromSeconds(30), "the fixture to be idle, with its workers' reports up to date");
+        return counters!;
+    }
 
     private static long Completed(JsonDocument status, string address) =>
         status.RootElement.GetProperty("workers").EnumerateArray().Single(w => w.GetProperty("address").GetString() == address).GetProperty("completed").GetInt64();
@@ -47,9 +73,8 @@ public sealed class DistributedBuildTests(ClusterFixture cluster)
         Assert.True(expected.Count > 60, $"only {expected.Count} files built locally");
         Run.Program("make", new[] { "clean" }, project);
 
-        long before;
-        using (var s = Wrapper.Status(cluster.Coordinator.Socket))
-            before = Completed(s, cluster.WorkerA.Address) + Completed(s, cluster.WorkerB.Address);
+        var settled = await SettledCounters();
+        var (beforeA, beforeB) = (settled[cluster.WorkerA.Address].Completed, settled[cluster.WorkerB.Address].Completed);
         var env = new Dictionary<string, string>(Strict) { ["ACTORCOMPILE_SOCKET"] = cluster.Coordinator.Socket };
         var remote = Run.Program("make", new[] { "-j8", "objects", $"CC={Dist.Wrapper} gcc", $"CFLAGS={cflags}" }, project, env);
         Assert.True(remote.ExitCode == 0, remote.Stderr + remote.Stdout);
@@ -60,16 +85,19 @@ public sealed class DistributedBuildTests(ClusterFixture cluster)
         foreach (var (file, bytes) in expected)
             Assert.True(bytes.AsSpan().SequenceEqual(actual[file]), $"{file} differs from the local build ({cflags})");
 
-        // Every compile ran on a worker (ACTORCOMPILE_FALLBACK=0 would have failed the build otherwise),
-        // and both workers took part. Reports travel about once a second, so wait for them to arrive.
+        // Every compile ran on a worker (ACTORCOMPILE_FALLBACK=0 would have failed the build otherwise):
+        // the workers count one job per object between them, and both took part. Reports travel about once
+        // a second, so wait for them to arrive.
+        var compiles = expected.Keys.Count(f => f.EndsWith(".o", StringComparison.Ordinal));
         long a = 0, b = 0;
         await Eventually.True(() =>
         {
             using var status = Wrapper.Status(cluster.Coordinator.Socket);
-            a = Completed(status, cluster.WorkerA.Address);
-            b = Completed(status, cluster.WorkerB.Address);
-            return a + b - before >= expected.Count / 2;
-        }, TimeSpan.FromSeconds(10), "the workers' reports to count every job");
+            a = Completed(status, cluster.WorkerA.Address) - beforeA;
+            b = Completed(status, cluster.WorkerB.Address) - beforeB;
+            return a + b >= compiles;
+        }, TimeSpan.FromSeconds(30), $"the workers' reports to count {compiles} jobs");
+        Assert.Equal(compiles, a + b);
         Assert.True(a > 0 && b > 0, $"both workers should have compiled (a: {a}, b: {b})");
     }
 
@@ -191,20 +219,51 @@ public sealed class DistributedBuildTests(ClusterFixture cluster)
         Assert.Contains("int main(void)", preprocess.Stdout);
     }
 
+
     [Fact]
-    public void Status_json_lists_the_workers_in_the_documented_schema()
+    public async Task Status_json_lists_the_workers_in_the_documented_schema_and_counts_a_compile()
     {
-        using var status = Wrapper.Status(cluster.Coordinator.Socket);
-        var workers = status.RootElement.GetProperty("workers").EnumerateArray().ToList();
-        Assert.Equal(new[] { cluster.WorkerA.Address, cluster.WorkerB.Address }.Order(), workers.Select(w => w.GetProperty("address").GetString()).Order());
-        foreach (var w in workers)
+        using (var status = Wrapper.Status(cluster.Coordinator.Socket))
         {
-            Assert.Equal(2, w.GetProperty("slots").GetInt32());
-            Assert.True(w.GetProperty("running").GetInt32() >= 0);
-            Assert.True(w.GetProperty("completed").GetInt64() >= 0);
-            Assert.True(w.GetProperty("failed").GetInt64() >= 0);
-            var toolchains = w.GetProperty("toolchains").EnumerateArray().ToList();
-            Assert.Contains(toolchains, t => t.GetProperty("name").GetString()!.Split(',').Contains("gcc") && t.GetProperty("fingerprint").GetString()!.Length == 64);
+            var workers = status.RootElement.GetProperty("workers").EnumerateArray().ToList();
+            Assert.Equal(new[] { cluster.WorkerA.Address, cluster.WorkerB.Address }.Order(), workers.Select(w => w.GetProperty("address").GetString()).Order());
+            foreach (var w in workers)
+            {
+                foreach (var field in new[] { "address", "state", "slots", "running", "peakRunning", "completed", "failed", "discrepancies",
+                             "cores", "loadAverage", "meanCompileSeconds", "toolchains", "refusedCoordinators" })
+                    Assert.True(w.TryGetProperty(field, out _), $"a worker's status lacks the documented field {field}");
+                Assert.Equal("up", w.GetProperty("state").GetString());
+                Assert.Equal(2, w.GetProperty("slots").GetInt32());
+                Assert.Equal(Environment.ProcessorCount, w.GetProperty("cores").GetInt32());
+                var toolchains = w.GetProperty("toolchains").EnumerateArray().ToList();
+                Assert.Contains(toolchains, t => t.GetProperty("name").GetString()!.Split(',').Contains("gcc") && t.GetProperty("fingerprint").GetString()!.Length == 64);
+            }
+        }
+
+        // The counters count: with no build running (tests of this collection run one at a time), nothing
+        // runs once the reports settle; one compile adds one completed job to the worker that ran it, and
+        // nothing to the other or to the failures.
+        var before = await SettledCounters();
+        using var dir = new TempDirectory("ac-count");
+        dir.Write("a.c", "int counted(void) { return 1; }\n");
+        var r = Wrapper.Run(dir.Path, cluster.Coordinator.Socket, new[] { "gcc", "-O2", "-c", "a.c", "-o", "a.o" },
+            new Dictionary<string, string>(Strict) { ["ACTORCOMPILE_VERBOSE"] = "1" });
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var ranOn = Assert.Single(before.Keys, a => r.Stderr.Contains($"a.c compiled on {a} ", StringComparison.Ordinal));
+        var expected = before.ToDictionary(kv => kv.Key, kv => kv.Key == ranOn ? kv.Value with { Completed = kv.Value.Completed + 1 } : kv.Value);
+        Dictionary<string, (int Running, long Completed, long Failed)> after = null!;
+        try
+        {
+            await Eventually.True(() =>
+            {
+                using var status = Wrapper.Status(cluster.Coordinator.Socket);
+                after = Counters(status);
+                return after.Count == expected.Count && expected.All(kv => after.GetValueOrDefault(kv.Key) == kv.Value);
+            }, TimeSpan.FromSeconds(30), "the reports to count the compile");
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}: expected {string.Join(", ", expected)}, last {string.Join(", ", after)}");
         }
     }
 

@@ -120,12 +120,31 @@ public sealed class NodeProcess : IDisposable
 /// <summary>Runs the published wrapper (or a compiler) with a node's socket in the environment.</summary>
 public static class Wrapper
 {
-    public static Run.Result Run(string cwd, string socket, IEnumerable<string> args, IDictionary<string, string>? env = null)
+    /// <param name="timeout">A bound against hanging: the wrapper is killed and the test fails after it.</param>
+    public static Run.Result Run(string cwd, string socket, IEnumerable<string> args, IDictionary<string, string>? env = null, TimeSpan? timeout = null)
     {
         var e = new Dictionary<string, string> { ["ACTORCOMPILE_SOCKET"] = socket };
         if (env is not null) foreach (var (k, v) in env) e[k] = v;
-        return ActorCompile.Tests.Run.Program(Dist.Wrapper, args, cwd, e);
+        return ActorCompile.Tests.Run.Program(Dist.Wrapper, args, cwd, e, timeout);
     }
+
+    /// <summary>
+    /// Where each compile ran, from the wrapper's ACTORCOMPILE_VERBOSE=1 lines: source to the worker's
+    /// HOST:PORT, or to "locally". A source with two lines fails the test.
+    /// </summary>
+    public static Dictionary<string, string> WhereCompiled(string stderr)
+    {
+        var where = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (System.Text.RegularExpressions.Match m in VerboseLine.Matches(stderr))
+        {
+            var place = m.Groups[2].Success ? m.Groups[2].Value : "locally";
+            if (!where.TryAdd(m.Groups[1].Value, place)) throw new Xunit.Sdk.XunitException($"{m.Groups[1].Value} was reported twice:\n{stderr}");
+        }
+        return where;
+    }
+
+    private static readonly System.Text.RegularExpressions.Regex VerboseLine =
+        new(@"^actorcompile: (\S+) compiled (?:on (\S+) in|locally)", System.Text.RegularExpressions.RegexOptions.Multiline);
 
     public static JsonDocument Status(string socket)
     {
@@ -255,6 +274,68 @@ public static class FakeCompiler
           sleep {{seconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}}
           gcc "$@"; rc=$?
           echo "end $(date +%s%N) $PWD" >> '{{log}}'
+          exit $rc
+        fi
+        """);
+
+    /// <summary>
+    /// Holds every compile on a worker until the file <paramref name="release"/> exists, logging
+    /// "start|end NANOSECONDS PWD SOURCE" to <paramref name="log"/> when each starts and ends there: a test
+    /// knows exactly which jobs a worker holds when it kills something, because none of them can finish
+    /// before the test lets them.
+    /// </summary>
+    public static string Held(string directory, string log, string release) => Write(directory, "held-gcc", $$"""
+        {{Compiling}}
+        if [ $on_worker = 1 ] && [ $compiling = 1 ]; then
+          src=; for a in "$@"; do case "$a" in *.c) src=$a;; esac; done
+          echo "start $(date +%s%N) $PWD $src" >> '{{log}}'
+          while [ ! -e '{{release}}' ]; do sleep 0.05; done
+          gcc "$@"; rc=$?
+          echo "end $(date +%s%N) $PWD $src" >> '{{log}}'
+          exit $rc
+        fi
+        """);
+
+    /// <summary>
+    /// Fails the first attempt at each source, on whichever worker it runs, and compiles normally after:
+    /// a source named crash*.c dies by SIGSEGV there (a crash), one named outside*.c reads
+    /// <paramref name="outsideFile"/>, outside the job's mirror (which the worker refuses). The worker of
+    /// the failed attempt is written to <paramref name="markers"/>/SOURCE-NAME/worker as its $PWD.
+    /// </summary>
+    public static string FailingFirst(string directory, string markers, string outsideFile) => Write(directory, "failing-first-gcc", $$"""
+        {{Compiling}}
+        if [ $on_worker = 1 ] && [ $compiling = 1 ]; then
+          src=; for a in "$@"; do case "$a" in *.c) src=$a;; esac; done
+          name=$(basename "$src" .c)
+          if mkdir '{{markers}}'/"$name" 2>/dev/null; then
+            echo "$PWD" > '{{markers}}'/"$name"/worker
+            case "$name" in
+              crash*) kill -SEGV $$;;
+              outside*) exec gcc -include '{{outsideFile}}' "$@";;
+            esac
+          fi
+        fi
+        """);
+
+    /// <summary>Dies by SIGSEGV when compiling on a worker while the file <paramref name="whileExists"/> exists.</summary>
+    public static string CrashingWhile(string directory, string whileExists) => Write(directory, "crashing-while-gcc", $$"""
+        {{Compiling}}
+        if [ $on_worker = 1 ] && [ $compiling = 1 ] && [ -e '{{whileExists}}' ]; then kill -SEGV $$; fi
+        """);
+
+    /// <summary>
+    /// On a worker, sleeps a second before each compile (the worker stays busy). On the target, logs
+    /// "start|end NANOSECONDS PID scan|compile" to $ACTORCOMPILE_TEST_LOG around each dependency scan (-M)
+    /// and each compile (-c): what a local slot must hold, one at a time.
+    /// </summary>
+    public static string Recording(string directory) => Write(directory, "recording-gcc", """
+        compiling=0; scanning=0; for a in "$@"; do [ "$a" = -c ] && compiling=1; [ "$a" = -M ] && scanning=1; done
+        if [ $on_worker = 1 ]; then [ $compiling = 1 ] && sleep 1; exec gcc "$@"; fi
+        kind=; [ $scanning = 1 ] && kind=scan; [ $compiling = 1 ] && kind=compile
+        if [ -n "$kind" ] && [ -n "$ACTORCOMPILE_TEST_LOG" ]; then
+          echo "start $(date +%s%N) $$ $kind" >> "$ACTORCOMPILE_TEST_LOG"
+          gcc "$@"; rc=$?
+          echo "end $(date +%s%N) $$ $kind" >> "$ACTORCOMPILE_TEST_LOG"
           exit $rc
         fi
         """);

@@ -69,10 +69,11 @@ public sealed class InstallTests
         foreach (var f in expected) Assert.True(File.Exists(root + f), $"{f} was not installed");
         foreach (var name in new[] { "gcc", "g++", "cc", "c++", "clang", "clang++" })
             Assert.Equal("../actorcompile", new FileInfo(root + "/usr/local/lib/actorcompile/bin/" + name).LinkTarget);
-        // The CHOST-qualified names of this machine's compilers are in the masquerade directory too.
+        // The CHOST-qualified names of this machine's compilers are in the masquerade directory too. Every
+        // gcc package this runs on (Debian's, Gentoo's) installs gcc under its CHOST-qualified name as well.
         var chost = Run.Program("gcc", new[] { "-dumpmachine" }).Stdout.Trim();
-        if (File.Exists($"/usr/bin/{chost}-gcc"))
-            Assert.Equal("../actorcompile", new FileInfo(root + $"/usr/local/lib/actorcompile/bin/{chost}-gcc").LinkTarget);
+        Assert.True(File.Exists($"/usr/bin/{chost}-gcc"), $"this machine's gcc has no CHOST-qualified twin /usr/bin/{chost}-gcc");
+        Assert.Equal("../actorcompile", new FileInfo(root + $"/usr/local/lib/actorcompile/bin/{chost}-gcc").LinkTarget);
         Assert.Equal("../lib/actorcompile/actorcompile-node", new FileInfo(root + "/usr/local/bin/actorcompile-node").LinkTarget);
         Assert.True((File.GetUnixFileMode(root + "/etc/init.d/actorcompile-node") & UnixFileMode.UserExecute) != 0);
 
@@ -157,7 +158,8 @@ public sealed class InstallTests
             // Through a shell, as make runs it: the shell finds gcc on the PATH given here (the masquerade link).
             var compile = Run.Shell("gcc -O2 -c hello.c -o hello.o", project, masquerade);
             Assert.True(compile.ExitCode == 0, compile.Stderr);
-            Assert.Contains("hello.c compiled", compile.Stderr); // the wrapper ran, through the link named gcc
+            // The wrapper ran, through the link named gcc, and the installed node's worker compiled it.
+            Assert.Contains($"actorcompile: hello.c compiled on 127.0.0.1:{port} in ", compile.Stderr);
             Assert.Equal(File.ReadAllBytes(Path.Combine(project, "local.o")), File.ReadAllBytes(Path.Combine(project, "hello.o")));
 
             var status = Run.Program(bin + "/actorcompile", new[] { "status", "--json" }, env: env);

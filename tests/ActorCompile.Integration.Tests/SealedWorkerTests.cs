@@ -178,4 +178,95 @@ public sealed class SealedWorkerTests
         await Eventually.True(() => cluster.WorkerStatus(cluster.Worker(0)) is var w && w.GetProperty("completed").GetInt64() == 0 && w.GetProperty("failed").GetInt64() == 0,
             TimeSpan.FromSeconds(10), "the worker's counters");
     }
+
+    /// <summary>
+    /// A compiler that answers the worker's and the wrapper's questions as gcc (it runs /usr/bin/gcc for
+    /// everything but a compile) and, asked to compile (-c), tries to read <paramref name="secret"/> and to
+    /// connect to 127.0.0.1:<paramref name="port"/>, prints what came of each, and writes an object and the
+    /// dependency list a compiler would. A fake, because gcc never tries either, so a real compile proves
+    /// nothing about them; a static program, so that its sealed root needs no library, and outside /tmp,
+    /// because the sandbox mounts its own /tmp (a toolchain may not live there).
+    /// </summary>
+    private static string Prober(string directory, string secret, int port)
+    {
+        var source = Path.Combine(directory, "prober.c");
+        File.WriteAllText(source, $$"""
+            #include <arpa/inet.h>
+            #include <errno.h>
+            #include <fcntl.h>
+            #include <netinet/in.h>
+            #include <stdio.h>
+            #include <string.h>
+            #include <sys/socket.h>
+            #include <unistd.h>
+            static const char *outcome(int ok) { return ok ? "ok" : strerror(errno); }
+            int main(int argc, char **argv) {
+              int compile = 0;
+              const char *out = 0, *deps = 0, *src = 0;
+              for (int i = 1; i < argc; i++) {
+                if (!strcmp(argv[i], "-c")) compile = 1;
+                else if (!strcmp(argv[i], "-M") || !strcmp(argv[i], "-MM") || !strcmp(argv[i], "-E")) { compile = 0; break; }
+                else if (!strcmp(argv[i], "-o") && i + 1 < argc) out = argv[++i];
+                else if (!strcmp(argv[i], "-MF") && i + 1 < argc) deps = argv[++i];
+                else if ((!strcmp(argv[i], "-include") || !strcmp(argv[i], "-isystem") || !strcmp(argv[i], "-MT") || !strcmp(argv[i], "-MQ")) && i + 1 < argc) i++;
+                else if (strlen(argv[i]) > 2 && !strcmp(argv[i] + strlen(argv[i]) - 2, ".c")) src = argv[i];
+              }
+              if (!compile || !out || !src) { argv[0] = "/usr/bin/gcc"; execv("/usr/bin/gcc", argv); return 127; }
+              fprintf(stderr, "prober: read {{secret}}: %s\n", outcome(open("{{secret}}", O_RDONLY) >= 0));
+              int s = socket(AF_INET, SOCK_STREAM, 0);
+              struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons({{port}}) };
+              inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+              fprintf(stderr, "prober: connect 127.0.0.1:{{port}}: %s\n", outcome(s >= 0 && connect(s, (struct sockaddr *)&a, sizeof a) == 0));
+              FILE *o = fopen(out, "w"); if (!o) return 2; fputs("PROBE-OBJECT", o); fclose(o);
+              if (deps) { FILE *d = fopen(deps, "w"); if (!d) return 3; fprintf(d, "%s: %s\n", out, src); fclose(d); }
+              return 0;
+            }
+            """);
+        var binary = Path.Combine(directory, "prober-gcc");
+        var r = Run.Program("gcc", new[] { "-static", "-O1", source, "-o", binary });
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        return binary;
+    }
+
+    [Fact]
+    public async Task A_compile_on_a_helper_cannot_read_outside_its_job_or_reach_the_network_and_says_why()
+    {
+        var programs = Directory.CreateDirectory($"/var/tmp/ac-prober-{Guid.NewGuid():N}");
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        try
+        {
+            // A file of the helper's, beside the compiler itself but not one of its files.
+            var secret = Path.Combine(programs.FullName, "secret");
+            File.WriteAllText(secret, "the helper's own");
+            var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+            var prober = Prober(programs.FullName, secret, port);
+            using var dir = new TempDirectory("ac-probe");
+            var project = Project(dir, "int probed;\n");
+
+            // The control: run here, without a sandbox, the same compile reads the file and connects.
+            var unconfined = Run.Program(prober, new[] { "-c", "a.c", "-o", "control.o" }, project);
+            Assert.True(unconfined.ExitCode == 0, unconfined.Stderr);
+            Assert.Contains($"prober: read {secret}: ok", unconfined.Stderr);
+            Assert.Contains($"prober: connect 127.0.0.1:{port}: ok", unconfined.Stderr);
+            listener.AcceptTcpClient().Dispose();
+
+            using var cluster = new TestCluster(1, workerArgs: new[] { "--toolchain", prober }, prefix: "ac-probe-cluster");
+            await cluster.WaitForWorkers();
+            var r = Wrapper.Run(project, cluster.Coordinator.Socket, new[] { prober, "-c", "a.c", "-o", "a.o" },
+                new Dictionary<string, string>(Verbose) { ["ACTORCOMPILE_FALLBACK"] = "0" });
+            Assert.True(r.ExitCode == 0, r.Stderr);
+            Assert.Equal(cluster.Worker(0).Address, Wrapper.WhereCompiled(r.Stderr)["a.c"]);
+            Assert.Equal("PROBE-OBJECT", File.ReadAllText(Path.Combine(project, "a.o")));
+            // On the helper, both attempts failed, and the compile's own messages say why.
+            Assert.Contains($"prober: read {secret}: No such file or directory", r.Stderr);
+            Assert.Contains($"prober: connect 127.0.0.1:{port}: Connection refused", r.Stderr);
+            Assert.False(listener.Pending(), "the sandboxed compile reached the target's listener");
+        }
+        finally
+        {
+            listener.Stop();
+            programs.Delete(recursive: true);
+        }
+    }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using ActorCompile.Tests;
 using Xunit;
+using static ActorCompile.Integration.Tests.Builds;
 
 namespace ActorCompile.Integration.Tests;
 
@@ -12,108 +13,82 @@ namespace ActorCompile.Integration.Tests;
 /// </summary>
 public sealed class SupervisionTests
 {
-    /// <summary>
-    /// Worker settings for fakes that report outside their job directory (a log of when compiles start
-    /// and end, a file saying the compiler started): bubblewrap would make those writes fail.
-    /// </summary>
-    private static string[] Unsandboxed(TempDirectory dir) =>
-        new[] { "--config", dir.Write("unsandboxed.hocon", "actorcompile.worker.sandbox = off\n") };
-
-    /// <summary>Settings that keep every job on the workers (the target never helps with the queue).</summary>
-    private static string NoHelpConfig(TempDirectory dir) =>
-        dir.Write("no-help.hocon", "actorcompile.coordinator.help-after = 1h\n");
-
-    private static string CopySample(TempDirectory dir, string name = "sample-project")
+    /// <summary>The sources whose compile started on this worker and has not ended (from a <see cref="FakeCompiler.Held"/> log).</summary>
+    private static HashSet<string> HeldOn(string log, NodeProcess worker)
     {
-        var target = dir.Combine(name);
-        Assert.Equal(0, Run.Shell($"cp -r '{Path.Combine(Dist.RepositoryRoot, "tests", "sample-project")}' '{target}' && rm -rf '{target}/build'").ExitCode);
-        return target;
-    }
-
-    /// <summary>A small project of tiny files with a Makefile that compiles them with $(CC).</summary>
-    private static string SmallProject(TempDirectory dir, string name, int files)
-    {
-        for (int i = 0; i < files; i++)
-            dir.Write($"{name}/src/f{i}.c", $"#include <stdio.h>\n#include \"common.h\"\nint f{i}(void) {{ return printf(\"%d\\n\", SCALE * {i}); }}\n");
-        dir.Write($"{name}/include/common.h", "#define SCALE 3\n");
-        dir.Write($"{name}/Makefile", "SRCS := $(wildcard src/*.c)\nOBJS := $(SRCS:src/%.c=build/%.o)\nall: $(OBJS)\nbuild/%.o: src/%.c\n\t@mkdir -p build\n\t$(CC) -O2 -Iinclude -c $< -o $@\n");
-        return dir.Combine(name);
-    }
-
-    private static Dictionary<string, byte[]> Objects(string directory) =>
-        Directory.GetFiles(directory, "*.o", SearchOption.AllDirectories).ToDictionary(f => Path.GetRelativePath(directory, f), File.ReadAllBytes);
-
-    private static Dictionary<string, byte[]> ReferenceBuild(string project)
-    {
-        var r = Run.Program("make", new[] { "-j4", "objects", "CC=gcc" }, project);
-        Assert.True(r.ExitCode == 0, r.Stderr);
-        var objects = Objects(Path.Combine(project, "build"));
-        Run.Program("make", new[] { "clean" }, project);
-        return objects;
-    }
-
-    private static Process StartMake(string project, string socket, string compiler, string target, int jobs, IDictionary<string, string>? env = null)
-    {
-        var psi = new ProcessStartInfo("make") { WorkingDirectory = project, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { $"-j{jobs}", target, $"CC={Dist.Wrapper} {compiler}" }) psi.ArgumentList.Add(a);
-        psi.Environment["ACTORCOMPILE_SOCKET"] = socket;
-        if (env is not null) foreach (var (k, v) in env) psi.Environment[k] = v;
-        return Process.Start(psi)!;
-    }
-
-    private static (int ExitCode, string Stderr) Finish(Process make)
-    {
-        var stderr = make.StandardError.ReadToEndAsync();
-        make.StandardOutput.ReadToEnd();
-        Assert.True(make.WaitForExit(TimeSpan.FromMinutes(5)), "make did not finish");
-        return (make.ExitCode, stderr.Result);
-    }
-
-    private static void AssertSameObjects(Dictionary<string, byte[]> expected, Dictionary<string, byte[]> actual)
-    {
-        Assert.Equal(expected.Keys.Order(), actual.Keys.Order());
-        foreach (var (file, bytes) in expected)
-            Assert.True(bytes.AsSpan().SequenceEqual(actual[file]), $"{file} differs from the local build");
+        if (!File.Exists(log)) return new HashSet<string>();
+        var lines = File.ReadAllLines(log).Select(l => l.Split(' ')).Where(p => p.Length == 4 && p[2].Contains($"/actorcompile-worker-{worker.Pid}/", StringComparison.Ordinal)).ToList();
+        var ended = lines.Where(p => p[0] == "end").Select(p => p[3]).ToHashSet();
+        return lines.Where(p => p[0] == "start" && !ended.Contains(p[3])).Select(p => p[3]).ToHashSet();
     }
 
     [Fact]
-    public async Task Killing_a_worker_in_the_middle_of_a_build_still_gives_the_local_objects()
+    public async Task Killing_a_worker_in_the_middle_of_a_build_moves_its_jobs_to_the_other_worker()
     {
         using var scratch = new TempDirectory("ac-killw");
         var project = CopySample(scratch);
         var expected = ReferenceBuild(project);
-        var fake = FakeCompiler.Slow(scratch.Path, 0.4, scratch.Combine("slow.log"));
-        using var cluster = new TestCluster(2, workerArgs: new[] { "--slots", "2", "--toolchain", fake }.Concat(Unsandboxed(scratch)));
+        var (log, release) = (scratch.Combine("held.log"), scratch.Combine("release"));
+        var fake = FakeCompiler.Held(scratch.Path, log, release);
+        // The target never helps with the queue: every job runs on a worker, and on which one is the point.
+        using var cluster = new TestCluster(2, coordinatorArgs: new[] { "--config", NoHelpConfig(scratch) },
+            workerArgs: new[] { "--slots", "2", "--toolchain", fake }.Concat(Unsandboxed(scratch)));
         await cluster.WaitForWorkers();
+        var (killed, survivor) = (cluster.Worker(0), cluster.Worker(1));
 
-        using var make = StartMake(project, cluster.Coordinator.Socket, fake, "objects", 8);
-        await Eventually.True(() => cluster.WorkerStatus(cluster.Worker(0)).GetProperty("running").GetInt32() > 0, TimeSpan.FromSeconds(30), "the first worker to be busy");
-        cluster.Worker(0).Signal("KILL");
+        using var make = StartMake(project, cluster.Coordinator.Socket, fake, "objects", 8, StrictAndVerbose);
+        await Eventually.True(() => HeldOn(log, killed).Count == 2 && HeldOn(log, survivor).Count == 2, TimeSpan.FromSeconds(60), "both workers to hold two jobs each");
+        killed.Signal("KILL");
+        Assert.True(killed.WaitForExit(TimeSpan.FromSeconds(30)), "the killed worker did not exit");
+        // No compile could finish before the release: these jobs were on the killed worker when it died.
+        var lost = HeldOn(log, killed);
+        Assert.Equal(2, lost.Count);
+        File.WriteAllText(release, "");
 
         var (exit, stderr) = Finish(make);
         Assert.True(exit == 0, stderr + cluster.Logs());
         AssertSameObjects(expected, Objects(Path.Combine(project, "build")));
-        Assert.True(cluster.WorkerStatus(cluster.Worker(1)).GetProperty("completed").GetInt64() > 0);
+        var where = Wrapper.WhereCompiled(stderr);
+        Assert.Equal(Sources(project), where.Count);
+        foreach (var source in lost)
+            Assert.True(where[source] == survivor.Address, $"{source}, lost with the killed worker, compiled {where[source]}, not on {survivor.Address}\n{stderr}");
+        // Nothing else ran on the killed worker either (it never finished a job), and nothing ran locally.
+        Assert.All(where, w => Assert.Equal(survivor.Address, w.Value));
+        await Eventually.True(() => cluster.WorkerStatus(survivor).GetProperty("completed").GetInt64() == Sources(project), TimeSpan.FromSeconds(30), "the surviving worker to count every job");
     }
 
     [Fact]
-    public async Task Killing_the_coordinator_in_the_middle_of_a_build_still_gives_the_local_objects()
+    public async Task Killing_the_coordinator_in_the_middle_of_a_build_leaves_every_wrapper_to_compile_locally()
     {
         using var scratch = new TempDirectory("ac-killc");
         var project = CopySample(scratch);
         var expected = ReferenceBuild(project);
-        var fake = FakeCompiler.Slow(scratch.Path, 0.4, scratch.Combine("slow.log"));
-        using var cluster = new TestCluster(2, workerArgs: new[] { "--slots", "2", "--toolchain", fake }.Concat(Unsandboxed(scratch)));
+        var (log, release) = (scratch.Combine("held.log"), scratch.Combine("release"));
+        var fake = FakeCompiler.Held(scratch.Path, log, release);
+        using var cluster = new TestCluster(2, coordinatorArgs: new[] { "--config", NoHelpConfig(scratch) },
+            workerArgs: new[] { "--slots", "2", "--toolchain", fake }.Concat(Unsandboxed(scratch)));
         await cluster.WaitForWorkers();
 
-        using var make = StartMake(project, cluster.Coordinator.Socket, fake, "objects", 8);
-        await Eventually.True(() => File.Exists(scratch.Combine("slow.log")), TimeSpan.FromSeconds(30), "the first remote compile");
+        var verbose = new Dictionary<string, string> { ["ACTORCOMPILE_VERBOSE"] = "1" };
+        using var make = StartMake(project, cluster.Coordinator.Socket, fake, "objects", 8, verbose);
+        await Eventually.True(() => cluster.Workers.All(w => HeldOn(log, w).Count == 2), TimeSpan.FromSeconds(60), "both workers to hold two jobs each");
         cluster.Coordinator.Signal("KILL");
+        Assert.True(cluster.Coordinator.WaitForExit(TimeSpan.FromSeconds(30)), "the killed coordinator did not exit");
+        var held = cluster.Workers.SelectMany(w => HeldOn(log, w)).ToHashSet();
+        Assert.Equal(4, held.Count);
+        File.WriteAllText(release, "");
 
         var (exit, stderr) = Finish(make);
         Assert.True(exit == 0, stderr + cluster.Logs());
-        Assert.Contains("compiling locally", stderr);
         AssertSameObjects(expected, Objects(Path.Combine(project, "build")));
+        // No job could finish before the coordinator died, and none could be placed after: every wrapper,
+        // those whose jobs the workers held among them, compiled locally and said why.
+        var where = Wrapper.WhereCompiled(stderr);
+        Assert.Equal(Sources(project), where.Count);
+        Assert.All(where, w => Assert.True(w.Value == "locally", $"{w.Key} compiled {w.Value}\n{stderr}"));
+        Assert.Subset(where.Keys.ToHashSet(), held);
+        foreach (var source in held)
+            Assert.Matches($@"(?m)^actorcompile: {System.Text.RegularExpressions.Regex.Escape(source)} compiled locally \(the node at \S+ (closed the connection|stopped answering)", stderr);
     }
 
     [Fact]
@@ -251,10 +226,9 @@ public sealed class SupervisionTests
         using var cluster = new TestCluster(1, coordinatorArgs: new[] { "--config", config }, workerArgs: new[] { "--toolchain", fake }.Concat(Unsandboxed(scratch)));
         await cluster.WaitForWorkers();
         var project = SmallProject(scratch, "p", 1);
-        var watch = Stopwatch.StartNew();
-        var r = Wrapper.Run(project, cluster.Coordinator.Socket, new[] { fake, "-O2", "-Iinclude", "-c", "src/f0.c", "-o", "f0.o" });
+        // A bound against hanging: the wrapper fails the test if it has not finished by then.
+        var r = Wrapper.Run(project, cluster.Coordinator.Socket, new[] { fake, "-O2", "-Iinclude", "-c", "src/f0.c", "-o", "f0.o" }, timeout: TimeSpan.FromMinutes(2));
         Assert.True(r.ExitCode == 0, r.Stderr);
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(60), $"took {watch.Elapsed}");
         Assert.Contains("did not finish within 3 s", r.Stderr);
         Assert.True(File.Exists(Path.Combine(project, "f0.o")));
         await Eventually.True(() => Run.Shell($"pgrep -f '^sleep {marker}'").ExitCode != 0, TimeSpan.FromSeconds(15), "the hung compiler to be killed");

@@ -187,44 +187,169 @@ public sealed class TrustTests
         Assert.True(identity.Subject is not null, $"{path} on {node.Name} is gone");
     }
 
-    private static (string Trusted, string Foreign) Certificates(TempDirectory dir)
+    /// <summary>A self-signed certificate in a .pfx with its password file; returns the .pfx's SHA-1 thumbprint.</summary>
+    private static string Certificate(TempDirectory dir, string name)
     {
-        foreach (var name in new[] { "cluster", "foreign" })
-        {
-            var r = Run.Shell($"openssl req -x509 -newkey rsa:2048 -sha256 -days 30 -nodes -keyout {name}.key -out {name}.crt -subj /CN=actorcompile-{name} "
-                + $"&& openssl pkcs12 -export -in {name}.crt -inkey {name}.key -out {name}.pfx -passout pass:test-secret", dir.Path);
-            Assert.True(r.ExitCode == 0, r.Stderr);
-            dir.Write($"{name}-password", "test-secret\n");
-            dir.Write($"{name}.hocon", $"actorcompile.tls {{ enabled = on, certificate = \"{dir.Combine(name + ".pfx")}\", password-file = \"{dir.Combine(name + "-password")}\" }}\n");
-        }
-        return (dir.Combine("cluster.hocon"), dir.Combine("foreign.hocon"));
+        var r = Run.Shell($"openssl req -x509 -newkey rsa:2048 -sha256 -days 30 -nodes -keyout {name}.key -out {name}.crt -subj /CN=actorcompile-{name} "
+            + $"&& openssl pkcs12 -export -in {name}.crt -inkey {name}.key -out {name}.pfx -passout pass:test-secret", dir.Path);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        dir.Write($"{name}-password", "test-secret\n");
+        return System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificateFromFile(dir.Combine(name + ".crt")).Thumbprint;
     }
 
+    /// <summary>A node's TLS settings: its certificate, and the other certificates it accepts from peers.</summary>
+    private static string TlsConfig(TempDirectory dir, string certificate, params string[] trusted) =>
+        dir.Write($"{certificate}-trusting-{trusted.Length}.hocon", $"actorcompile.tls {{ enabled = on, certificate = \"{dir.Combine(certificate + ".pfx")}\", "
+            + $"password-file = \"{dir.Combine(certificate + "-password")}\", trusted-thumbprints = [{string.Join(", ", trusted.Select(t => $"\"{t}\""))}] }}\n");
+
     [Fact]
-    public async Task Only_nodes_with_the_cluster_certificate_join_a_TLS_cluster()
+    public async Task Only_nodes_with_the_cluster_certificate_or_a_listed_one_join_a_TLS_cluster()
     {
         using var dir = new TempDirectory("ac-tls");
-        var (trusted, foreign) = Certificates(dir);
-        using var coordinator = new NodeProcess("coordinator", dir.Path, "coordinator", extra: new[] { "--config", trusted });
-        using var good = new NodeProcess("good", dir.Path, "worker", new[] { coordinator.Address }, new[] { "--config", trusted, "--toolchain", "gcc" });
-        using var bad = new NodeProcess("bad", dir.Path, "worker", new[] { coordinator.Address }, new[] { "--config", foreign, "--toolchain", "gcc" });
+        var cluster = Certificate(dir, "cluster");
+        // A second certificate, listed in trusted-thumbprints (as during a change of certificate), and a foreign one, listed nowhere.
+        var second = Certificate(dir, "second");
+        Certificate(dir, "foreign");
+        var members = TlsConfig(dir, "cluster", second);
+        using var coordinator = new NodeProcess("coordinator", dir.Path, "coordinator", extra: new[] { "--config", members });
+        using var good = new NodeProcess("good", dir.Path, "worker", new[] { coordinator.Address }, new[] { "--config", members, "--toolchain", "gcc" });
+        using var listed = new NodeProcess("listed", dir.Path, "worker", new[] { coordinator.Address }, new[] { "--config", TlsConfig(dir, "second", cluster), "--toolchain", "gcc" });
+        // The foreign node accepts the cluster's certificate; the cluster does not accept its.
+        using var bad = new NodeProcess("bad", dir.Path, "worker", new[] { coordinator.Address }, new[] { "--config", TlsConfig(dir, "foreign", cluster), "--toolchain", "gcc" });
         await Eventually.True(() =>
         {
             using var s = Wrapper.Status(coordinator.Socket);
-            return s.RootElement.GetProperty("workers").GetArrayLength() == 1;
-        }, TimeSpan.FromSeconds(60), "the trusted worker to join");
+            return s.RootElement.GetProperty("workers").EnumerateArray().Count(w => w.GetProperty("state").GetString() == "up") == 2;
+        }, TimeSpan.FromSeconds(60), "the worker with the cluster certificate and the one with the listed certificate to join");
         await Eventually.True(() => coordinator.Log().Contains("Certificate pinning failed", StringComparison.Ordinal), TimeSpan.FromSeconds(30), "the foreign node to be refused");
         using (var s = Wrapper.Status(coordinator.Socket))
         {
-            var members = s.RootElement.GetProperty("members").EnumerateArray().Select(m => m.GetProperty("address").GetString()).ToList();
-            Assert.Contains(good.Address, members);
-            Assert.DoesNotContain(bad.Address, members);
+            var up = s.RootElement.GetProperty("members").EnumerateArray().Where(m => m.GetProperty("state").GetString() == "up").Select(m => m.GetProperty("address").GetString()).ToList();
+            Assert.Equal(new[] { coordinator.Address, good.Address, listed.Address }.Order(), up.Order());
+            Assert.DoesNotContain(bad.Address, s.RootElement.GetProperty("members").EnumerateArray().Select(m => m.GetProperty("address").GetString()));
         }
+        // The node with the listed certificate is a member like the others: it sees the whole cluster.
+        using (var s = Wrapper.Status(listed.Socket))
+            Assert.Equal(3, s.RootElement.GetProperty("members").EnumerateArray().Count(m => m.GetProperty("state").GetString() == "up"));
         AssertCompilesRemotely(coordinator.Socket, dir);
     }
 
+    /// <summary>A frame as the wire carries it: length, version, type, body (the parts as given, right or wrong).</summary>
+    private static byte[] Frame(byte version, byte type, byte[] body, uint? declaredLength = null)
+    {
+        var frame = new byte[6 + body.Length];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(frame, declaredLength ?? (uint)(2 + body.Length));
+        frame[4] = version;
+        frame[5] = type;
+        body.CopyTo(frame, 6);
+        return frame;
+    }
+
+    /// <summary>The node's part of one connection: the frames it sent (heartbeats left out) until it closed the connection.</summary>
+    private sealed record Answer(List<LocalMessage> Frames, bool Closed);
+
+    /// <summary>
+    /// Sends bytes on a new connection to the node's socket, then closes its own sending side (unless the
+    /// case is about a client that stays silent), and reads what the node sends until it closes the
+    /// connection; a node that neither answers nor closes fails the read after a minute.
+    /// </summary>
+    private static Answer Exchange(string socket, byte[] bytes, bool halfClose = true)
+    {
+        using var unix = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified) { ReceiveTimeout = 60_000 };
+        unix.Connect(new UnixDomainSocketEndPoint(socket));
+        using var stream = new NetworkStream(unix);
+        if (bytes.Length > 0) unix.Send(bytes);
+        if (halfClose) unix.Shutdown(SocketShutdown.Send);
+        var frames = new List<LocalMessage>();
+        while (true)
+        {
+            LocalMessage? frame;
+            try
+            {
+                frame = Frames.Read(stream, int.MaxValue);
+            }
+            catch (IOException e)
+            {
+                return new Answer(frames, Closed: e.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionReset });
+            }
+            if (frame is null) return new Answer(frames, Closed: true);
+            if (frame is not Heartbeat) frames.Add(frame);
+        }
+    }
+
+    private static void AssertRefused(string socket, string what, byte[] bytes, string expected, bool halfClose = true)
+    {
+        var answer = Exchange(socket, bytes, halfClose);
+        var error = Assert.IsType<ErrorReply>(Assert.Single(answer.Frames));
+        Assert.True(error.Message.Contains(expected, StringComparison.Ordinal), $"{what}: the node answered \"{error.Message}\", not \"{expected}\"");
+        Assert.True(answer.Closed, $"{what}: the node did not close the connection");
+    }
+
     [Fact]
-    public async Task Garbage_at_the_cluster_port_and_the_socket_leaves_the_node_up_and_compiling()
+    public async Task Each_malformed_frame_on_the_socket_gets_its_error_and_a_closed_connection_and_the_node_serves_on()
+    {
+        using var dir = new TempDirectory("ac-frames");
+        // A short idle timeout, so that the cases of a silent or stalled client end soon.
+        var idle = dir.Write("idle.hocon", "actorcompile.socket-idle-timeout = 3s\n");
+        using var cluster = new TestCluster(1, coordinatorArgs: new[] { "--config", idle }, workerArgs: new[] { "--toolchain", "gcc" }, prefix: "ac-frames-cluster");
+        await cluster.WaitForWorkers();
+        var socket = cluster.Coordinator.Socket;
+        var utf8 = System.Text.Encoding.UTF8;
+        byte[] Int32(int v) { var b = new byte[4]; System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(b, v); return b; }
+
+        AssertRefused(socket, "a length too short for a version and a type", new byte[] { 0, 0, 0, 1, 1 }, "frame length 1 is too short for a version and a type");
+        AssertRefused(socket, "a length beyond any request", new byte[] { 0x7f, 0xff, 0xff, 0xff }, "frame of 2147483647 bytes exceeds the limit of");
+        AssertRefused(socket, "another protocol version", Frame(9, (byte)MessageType.StatusRequest, Array.Empty<byte>()), "protocol version 9 is not supported");
+        AssertRefused(socket, "an unknown message type", Frame(Frames.Version, 77, Array.Empty<byte>()), "unknown message type 77");
+        AssertRefused(socket, "a request cut short", Frame(Frames.Version, (byte)MessageType.CompileRequest, new byte[] { 1, 2, 3 }), "message truncated while reading compiler path");
+        AssertRefused(socket, "bytes after a complete message", Frame(Frames.Version, (byte)MessageType.StatusRequest, new byte[] { 0 }), "StatusRequest message has trailing bytes");
+        AssertRefused(socket, "a string that is not UTF-8", Frame(Frames.Version, (byte)MessageType.CompileRequest, Int32(2).Concat(new byte[] { 0xff, 0xfe }).ToArray()), "compiler path is not valid UTF-8");
+        AssertRefused(socket, "a required string that is missing", Frame(Frames.Version, (byte)MessageType.ToolchainInfo, Int32(-1)), "fingerprint is missing");
+        AssertRefused(socket, "a message only the node sends", Frame(Frames.Version, (byte)MessageType.Heartbeat, Array.Empty<byte>()), "unexpected Heartbeat message at this point of the conversation");
+        AssertRefused(socket, "a well-formed message out of turn", ActorCompile.LocalProtocol.Frames.Encode(new LocalDone(0)), "unexpected LocalDone message at this point of the conversation");
+        AssertRefused(socket, "a connection closed inside a header", new byte[] { 0, 0 }, "connection closed inside a frame header");
+        AssertRefused(socket, "a connection closed inside a frame", Frame(Frames.Version, (byte)MessageType.CompileRequest, utf8.GetBytes("gcc"), declaredLength: 100), "connection closed inside a frame");
+        AssertRefused(socket, "a client that sends nothing", Array.Empty<byte>(), "no request within 3 s of connecting (actorcompile.socket-idle-timeout)", halfClose: false);
+        // A client that stops inside a later frame: after a link the node lets run locally, a LocalDone cut short.
+        var link = ActorCompile.LocalProtocol.Frames.Encode(new CompileRequest("/usr/bin/gcc", "gcc-key", new[] { "a.o", "-o", "a" }, "/", "linking",
+            null, Array.Empty<KeyValuePair<string, string>>(), false));
+        var stalled = Exchange(socket, link.Concat(ActorCompile.LocalProtocol.Frames.Encode(new LocalDone(0))[..7]).ToArray(), halfClose: false);
+        Assert.IsType<RunLocally>(stalled.Frames.First());
+        Assert.Contains("a frame was not finished within 3 s", Assert.IsType<ErrorReply>(Assert.Single(stalled.Frames.Skip(1))).Message);
+        Assert.True(stalled.Closed, "a client that stops inside a frame: the node did not close the connection");
+
+        // Random bytes, and random frames with the right version: every one is refused with an error, on a
+        // closed connection (none of them can be a valid request: a status request would have to be empty).
+        var random = new Random(2026);
+        for (int i = 0; i < 100; i++)
+        {
+            byte[] bytes;
+            if (i % 2 == 0)
+            {
+                var body = new byte[random.Next(1, 200)];
+                random.NextBytes(body);
+                bytes = Frame(Frames.Version, (byte)random.Next(0, 256), body);
+            }
+            else
+            {
+                bytes = new byte[random.Next(1, 300)];
+                random.NextBytes(bytes);
+            }
+            var answer = Exchange(socket, bytes);
+            Assert.True(answer.Frames is [ErrorReply], $"random input {i} ({Convert.ToHexString(bytes.AsSpan(0, Math.Min(8, bytes.Length)))}...) got {string.Join(", ", answer.Frames)}");
+            Assert.True(answer.Closed, $"random input {i}: the node did not close the connection");
+        }
+        Assert.Contains("refused a malformed frame", cluster.Coordinator.Log());
+
+        // The node serves on: a status request on a new connection, and a compile on a worker.
+        Assert.False(cluster.Coordinator.HasExited);
+        var status = Exchange(socket, ActorCompile.LocalProtocol.Frames.Encode(new StatusRequest()));
+        Assert.IsType<StatusReply>(Assert.Single(status.Frames));
+        AssertCompilesRemotely(socket, dir);
+    }
+
+    [Fact]
+    public async Task Garbage_at_the_cluster_port_leaves_the_node_up_and_compiling()
     {
         using var cluster = new TestCluster(1, workerArgs: new[] { "--toolchain", "gcc" }, prefix: "ac-garbage");
         await cluster.WaitForWorkers();
@@ -237,38 +362,13 @@ public sealed class TrustTests
             await tcp.ConnectAsync("127.0.0.1", cluster.Coordinator.Port);
             var junk = new byte[random.Next(1, 70_000)];
             random.NextBytes(junk);
-            try { await tcp.GetStream().WriteAsync(junk); } catch (IOException) { }
-        }
-
-        // A few hundred random frames at the local socket: some well-framed, most not.
-        for (int i = 0; i < 300; i++)
-        {
-            using var unix = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-            await unix.ConnectAsync(new UnixDomainSocketEndPoint(cluster.Coordinator.Socket));
-            byte[] frame;
-            if (i % 3 == 0)
-            {
-                var body = new byte[random.Next(0, 200)];
-                random.NextBytes(body);
-                frame = new byte[6 + body.Length];
-                System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(frame, (uint)(2 + body.Length));
-                frame[4] = Frames.Version;
-                frame[5] = (byte)random.Next(0, 256);
-                body.CopyTo(frame, 6);
-            }
-            else
-            {
-                frame = new byte[random.Next(1, 300)];
-                random.NextBytes(frame);
-            }
-            try { await unix.SendAsync(frame); } catch (SocketException) { }
+            try { await tcp.GetStream().WriteAsync(junk); } catch (IOException) { } // the node may close first: that is its right
         }
 
         Assert.False(cluster.Coordinator.HasExited);
         await cluster.WaitForWorkers();
         using var dir = new TempDirectory("ac-garbage-build");
         AssertCompilesRemotely(cluster.Coordinator.Socket, dir);
-        Assert.Contains("refused a malformed frame", cluster.Coordinator.Log());
     }
 
     [Fact]
@@ -339,6 +439,14 @@ public sealed class TrustTests
         {
             foreach (var c in held) c.Dispose();
         }
-        await Eventually.True(() => Wrapper.Status(cluster.Coordinator.Socket) is not null, TimeSpan.FromSeconds(10), "status after the held clients left");
+        // Both places are free again once the held clients are gone: one idle client and a status request fit.
+        await Eventually.True(() =>
+        {
+            using var idle = NodeClient.Connect(cluster.Coordinator.Socket);
+            using var asking = NodeClient.Connect(cluster.Coordinator.Socket);
+            asking.ReceiveTimeout = TimeSpan.FromSeconds(5);
+            asking.Send(new StatusRequest());
+            return asking.Receive() is StatusReply;
+        }, TimeSpan.FromSeconds(10), "two places free after the held clients left");
     }
 }

@@ -62,7 +62,9 @@ public sealed class WorkerActorTests : TestKit
         Assert.Contains(capabilities.Toolchains, t => t.Fingerprint == GccFingerprint && t.Names.Split(',').Contains("gcc"));
         coordinator.ExpectMsg<RequestWork>();
         coordinator.ExpectMsg<RequestWork>();
-        coordinator.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+        // No third request: the worker answers a report after it handled the hello, and nothing comes first.
+        worker.Tell(WorkerActor.GetReport.Instance, coordinator.Ref);
+        coordinator.ExpectMsg<WorkerReport>();
     }
 
     [Fact]
