@@ -173,7 +173,7 @@ public sealed class CoordinatorActorTests : TestKit
 
         var local = session.ExpectMsg<LocalGranted>();
         Assert.False(local.Quiet);
-        Assert.Contains($"the job's inputs ({Source.Length} B) exceed the max-job-size of every worker offering its toolchain (largest 16 B)", local.Reason);
+        Assert.Contains($"the job's inputs ({Source.Length} B) exceed the max-job-size of every worker that could take it (largest 16 B)", local.Reason);
         coordinator.Tell(new RequestWork(small.Ref, 3), small.Ref);
         Next<NoWork>(small, m => m.RequestId == 3);
     }

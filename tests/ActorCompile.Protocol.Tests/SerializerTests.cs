@@ -8,6 +8,7 @@ using ActorCompile.Protocol.Messages;
 using ActorCompile.Protocol.Serialization;
 using ActorCompile.Tests;
 using ActorCompile.Toolchain.Jobs;
+using ActorCompile.Toolchain.Identity;
 using Xunit;
 
 namespace ActorCompile.Protocol.Tests;
@@ -23,13 +24,21 @@ public sealed class SerializerTests : TestKit
     {
         var blob = Payload.ToBlob(new string('c', 64), "int x;\n"u8);
         var toolchain = new OfferedToolchain("gcc,cc", new string('f', 64), "gcc", "12.2.0", "x86_64-linux-gnu", "c");
-        var worker = new WorkerReport(4, 1, 3, 10, 2, 4, 0.5, 0.2, new[] { new ToolchainReport("gcc", "12.2.0", "x86_64-linux-gnu", new string('f', 64)) }, "sandboxed (bubblewrap, sealed roots)");
-        var coordinator = new CoordinatorReport(3, 2, 2, 1, 100, 7, new[] { new WorkerHealth("127.0.0.1:7421", false, 1, 0) }, new[] { new UnservedToolchain("gcc", "13.2.0", "x86_64-linux-gnu", new string('e', 64), 5) });
+        var worker = new WorkerReport(4, 1, 3, 10, 2, 4, 0.5, 0.2, new[] { new ToolchainReport("gcc", "12.2.0", "x86_64-linux-gnu", new string('f', 64)) }, "sandboxed (bubblewrap, sealed roots)",
+            "on (x86_64, i386)", new[] { new ShippedToolchainReport(new string('d', 64), new string('e', 64), 52_000_000, "held") });
+        var coordinator = new CoordinatorReport(3, 2, 2, 1, 100, 7, new[] { new WorkerHealth("127.0.0.1:7421", false, 1, 0) }, new[] { new UnservedToolchain("gcc", "13.2.0", "x86_64-linux-gnu", new string('e', 64), 5) }, 21_000_000);
+        var shipped = new ShippedToolchain(new string('d', 64), new string('e', 64), "gcc", "12.2.0", "x86_64-linux-gnu", "c", "/usr/bin/gcc", new[]
+            {
+                new ToolchainFile(ToolchainFileKind.Directory, "/usr/bin", null, 0, false, null),
+                new ToolchainFile(ToolchainFileKind.File, "/usr/bin/x86_64-linux-gnu-gcc-12", new string('a', 64), 928_000, true, null),
+                new ToolchainFile(ToolchainFileKind.Symlink, "/usr/bin/gcc", null, 0, false, "x86_64-linux-gnu-gcc-12"),
+            });
         return new object[]
         {
             new CoordinatorHello(Ref),
             toolchain,
             new WorkerCapabilities(Ref, "127.0.0.1:7421", 4, 8, new[] { toolchain }, 128L * 1024 * 1024),
+            new WorkerCapabilities(Ref, "127.0.0.1:7422", 2, 2, Array.Empty<OfferedToolchain>(), 64L * 1024 * 1024, "no working sandbox", new[] { "x86_64", "i386" }),
             new WorkAvailable(Ref),
             new RequestWork(Ref, 42),
             new NoWork(42),
@@ -42,6 +51,12 @@ public sealed class SerializerTests : TestKit
                     new MirrorEntry(MirrorEntryKind.Placeholder, "/home/u/config.h", null, 0, 1_700_000_000_001),
                 },
                 new[] { "/usr/include" }, true, new[] { new EnvironmentVariable("LANG", "C") }, false, new[] { blob }, 60_000),
+            new CompileJob(2, "job-2", Ref, new string('e', 64), new[] { "-c", "b.c" }, "/home/u", Array.Empty<MirrorEntry>(), Array.Empty<string>(), false,
+                Array.Empty<EnvironmentVariable>(), true, Array.Empty<Blob>(), 60_000, shipped),
+            shipped,
+            shipped.Files[1],
+            new NeedToolchainFiles("job-2", new[] { new string('a', 64) }),
+            new ToolchainFileBatch("job-2", new[] { blob }, true),
             new NeedJobBlobs("job-1", new[] { new string('c', 64) }),
             new JobBlobs("job-1", new[] { blob }),
             new JobStarted("job-1", Ref),
@@ -51,6 +66,7 @@ public sealed class SerializerTests : TestKit
             new CancelJob("job-1"),
             worker.Toolchains[0],
             worker,
+            worker.Shipped![0],
             coordinator,
             coordinator.Workers[0],
             coordinator.Unserved[0],

@@ -28,7 +28,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         public IActorRef Ref { get; } = worker;
         /// <summary>The worker's node; several entries share one only in tests, where probes play workers.</summary>
         public Address Node { get; } = node;
-        public string Address { get; } = node.HostPort();
+        public string Address { get; } = node.HostAndPort();
         /// <summary>Unique per worker actor: what a job's exclusions name.</summary>
         public string Id { get; } = worker.Path.ToStringWithAddress(node);
         public int Slots { get; set; }

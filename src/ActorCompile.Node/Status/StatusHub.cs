@@ -36,7 +36,7 @@ public sealed class StatusHub : ReceiveActor, IWithTimers
 
     public StatusHub()
     {
-        _self = _cluster.SelfAddress.HostPort();
+        _self = _cluster.SelfAddress.HostAndPort();
         Receive<WorkerReport>(r => _worker = r);
         Receive<CoordinatorSnapshot>(s => _coordinator = s);
         Receive<NodeReport>(r =>
@@ -45,7 +45,7 @@ public sealed class StatusHub : ReceiveActor, IWithTimers
                 _reports[r.Address] = (r, DateTime.UtcNow);
         });
         Receive<Publish>(_ => PublishReport());
-        Receive<ClusterEvent.MemberRemoved>(m => _reports.Remove(m.Member.Address.HostPort()));
+        Receive<ClusterEvent.MemberRemoved>(m => _reports.Remove(m.Member.Address.HostAndPort()));
         Receive<ClusterEvent.IClusterDomainEvent>(_ => { });
         Receive<SubscribeAck>(_ => { });
         Receive<GetClusterStatus>(_ => Sender.Tell(Build()));
@@ -91,7 +91,7 @@ public sealed class StatusHub : ReceiveActor, IWithTimers
         _reports[_self] = (Own(), DateTime.UtcNow);
         var state = _cluster.State;
         var unreachable = state.Unreachable.Select(m => m.Address).ToHashSet();
-        var members = state.Members.Select(m => new MemberStatus(m.Address.HostPort(), m.Roles.ToArray(),
+        var members = state.Members.Select(m => new MemberStatus(m.Address.HostAndPort(), m.Roles.ToArray(),
             unreachable.Contains(m.Address) ? "unreachable" : m.Status.ToString().ToLowerInvariant()));
         return ClusterStatusView.Build(_self, DateTimeOffset.UtcNow, members, _reports.Values.Select(r => r.Report));
     }

@@ -63,7 +63,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         _store = new ToolchainStore(settings.ToolchainsDirectory, settings.ToolchainCacheBytes);
         _confinement = confinement;
         _shipping = ShippingPolicy.Decide(settings.ShippedToolchains, confinement, settings.ToolchainCacheBytes);
-        _address = Cluster.Get(Context.System).SelfAddress.HostPort();
+        _address = Cluster.Get(Context.System).SelfAddress.HostAndPort();
 
         Receive<CoordinatorHello>(hello =>
         {
