@@ -22,61 +22,61 @@ public sealed record Shippable(ShippableToolchain? Toolchain, string? Reason);
 /// </summary>
 public sealed class ToolchainShipping
 {
-    private readonly ConcurrentDictionary<string, Lazy<Task<Shippable>>> _byCompiler = new(StringComparer.Ordinal);
+    /// <summary>Most compilers whose files are kept found: root-owned paths are few, but /proc offers endless names for one file.</summary>
+    private const int MaxCompilers = 64;
+
+    private readonly ConcurrentDictionary<string, Lazy<Task<Found>>> _byCompiler = new(StringComparer.Ordinal);
     private long _bytesRead;
     private long _bytesSent;
+
+    /// <summary>What the node found at a compiler's path: its identity and files, or why they cannot be shipped.</summary>
+    private sealed record Found(ProbedToolchain? Probed, ShippableToolchain? Toolchain, string? Reason);
 
     /// <summary>Bytes of toolchain files read for workers, and the same compressed as they travelled.</summary>
     public long BytesRead => Interlocked.Read(ref _bytesRead);
     public long BytesSent => Interlocked.Read(ref _bytesSent);
 
-    /// <summary>Whether the compiler at <paramref name="path"/> can be shipped as <paramref name="expected"/> (computed once per compiler binary).</summary>
-    public Task<Shippable> PrepareAsync(string path, ToolchainIdentity expected)
+    /// <summary>
+    /// Whether the compiler a wrapper named at <paramref name="path"/> can be shipped as <paramref name="expected"/>.
+    /// Only a path that no one but root can change is looked at (<see cref="RootOwnedPath"/>); what the node
+    /// finds there is kept per path (its key has the file's size and time), and the node's own fingerprint
+    /// must be the one the wrapper reported. A refusal is not kept, so a user's made-up names cost nothing.
+    /// </summary>
+    public async Task<Shippable> PrepareAsync(string path, ToolchainIdentity expected)
     {
-        var key = CompilerKey.Of(path);
-        if (key is null) return Task.FromResult(new Shippable(null, $"{path} does not exist on the target's node"));
-        return _byCompiler.GetOrAdd(key + "\u001e" + expected.Fingerprint, _ => new Lazy<Task<Shippable>>(() => Task.Run(() => Prepare(path, expected)))).Value;
+        var normalised = Path.IsPathRooted(path) ? Path.GetFullPath(path) : path;
+        if (RootOwnedPath.Problem(normalised) is { } why) return new Shippable(null, why);
+        if (CompilerKey.Of(normalised) is not { } key) return new Shippable(null, $"{path} does not exist on the target's node");
+        if (_byCompiler.Count >= MaxCompilers && !_byCompiler.ContainsKey(key)) _byCompiler.Clear();
+        var found = await _byCompiler.GetOrAdd(key, _ => new Lazy<Task<Found>>(() => Task.Run(() => Find(normalised)))).Value;
+        if (found.Toolchain is null) return new Shippable(null, found.Reason);
+        if (found.Probed!.Identity.Fingerprint != expected.Fingerprint)
+            return new Shippable(null, $"the node finds another compiler at {path} ({found.Probed.Identity}) than the wrapper reported ({expected})");
+        return new Shippable(found.Toolchain, null);
     }
 
-    private static async Task<Shippable> Prepare(string path, ToolchainIdentity expected)
+    /// <summary>Identifies the compiler at a root-owned path and finds its files, all of them root's too.</summary>
+    private static async Task<Found> Find(string path)
     {
-        if (NotInstalledByRoot(path) is { } why) return new Shippable(null, why);
         ProbedToolchain probed;
         ToolchainManifest manifest;
         try
         {
             probed = await ToolchainProbe.ProbeAsync(path);
-            if (probed.Identity.Fingerprint != expected.Fingerprint)
-                return new Shippable(null, $"the node finds another compiler at {path} ({probed.Identity}) than the wrapper reported ({expected})");
             manifest = await ToolchainFiles.FindAsync(probed, hash: true);
         }
         catch (Exception e) when (e is ToolchainProbeException or ProcessStartException or IOException or UnauthorizedAccessException)
         {
-            return new Shippable(null, $"the node cannot take {path} apart: {e.Message}");
+            return new Found(null, null, $"the node cannot take {path} apart: {e.Message}");
         }
+        // The paths come from the compiler's own answers; each file read for a worker must be root's alone.
         foreach (var file in manifest.Files.Where(f => f.Kind == ToolchainFileKind.File))
-            if (NotInstalledByRoot(file.Path) is { } problem) return new Shippable(null, problem);
+            if (RootOwnedPath.Problem(file.Path) is { } problem) return new Found(probed, null, problem);
         var identity = probed.Identity;
         var shipped = new ShippedToolchain(manifest.ContentId, identity.Fingerprint, identity.Family, identity.Version, identity.Target,
             identity.DriverLanguage, manifest.Driver, manifest.Files.ToArray());
         var sources = manifest.Files.Where(f => f.Kind == ToolchainFileKind.File).GroupBy(f => f.Hash!).ToDictionary(g => g.Key, g => g.First().Path, StringComparer.Ordinal);
-        return new Shippable(new ShippableToolchain(shipped, sources), null);
-    }
-
-    /// <summary>Why a file is not one of root's (or its directories are writable by others), or null when it is.</summary>
-    private static string? NotInstalledByRoot(string path)
-    {
-        var canonical = Native.RealPath(path) ?? path;
-        for (var p = canonical; !string.IsNullOrEmpty(p); p = Path.GetDirectoryName(p))
-        {
-            if (Native.OwnerAndMode(p) is not { } info) return $"{p} cannot be inspected";
-            if (info.Uid != 0) return $"{canonical} is not installed by root ({p} belongs to uid {info.Uid}); only system compilers are shipped";
-            bool directory = p != canonical;
-            bool sticky = (info.Mode & 0x200) != 0;
-            if ((info.Mode & 0x12) != 0 && !(directory && sticky)) return $"{p} is writable by users other than root; only system compilers are shipped";
-            if (p == "/") break;
-        }
-        return null;
+        return new Found(probed, new ShippableToolchain(shipped, sources), null);
     }
 
     /// <summary>
