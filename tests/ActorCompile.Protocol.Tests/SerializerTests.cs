@@ -54,7 +54,6 @@ public sealed class SerializerTests : TestKit
             new CompileJob(2, "job-2", Ref, new string('e', 64), new[] { "-c", "b.c" }, "/home/u", Array.Empty<MirrorEntry>(), Array.Empty<string>(), false,
                 Array.Empty<EnvironmentVariable>(), true, Array.Empty<Blob>(), 60_000, shipped),
             shipped,
-            shipped.Files[1],
             new NeedToolchainFiles("job-2", new[] { new string('a', 64) }),
             new ToolchainFileBatch("job-2", new[] { blob }, true),
             new NeedJobBlobs("job-1", new[] { new string('c', 64) }),
