@@ -94,11 +94,18 @@ public static class StatusView
 
     private static Table Coordinators(ClusterStatus s)
     {
-        var t = NewTable("Coordinators", "Address", "Queued", "In flight", "Local slots", "Distributed", "Local", "Toolchains shipped");
-        foreach (var c in new[] { 1, 2, 3, 4, 5, 6 }) t.Columns[c].RightAligned();
+        // The bytes of toolchain shipped only once there are any: the table stays within 80 columns otherwise.
+        bool shipped = s.Coordinators.Any(c => c.ToolchainBytesShipped > 0);
+        var columns = new[] { "Address", "Queued", "In flight", "Local slots", "Distributed", "Local" };
+        var t = NewTable("Coordinators", shipped ? columns.Append("Shipped").ToArray() : columns);
+        foreach (var c in Enumerable.Range(1, t.Columns.Count - 1)) t.Columns[c].RightAligned();
         foreach (var c in s.Coordinators)
-            t.AddRow(Markup.Escape(c.Address), c.Queued.ToString(Inv), c.InFlight.ToString(Inv),
-                string.Create(Inv, $"{c.LocalSlotsBusy}/{c.LocalSlots}"), c.Distributed.ToString(Inv), c.Local.ToString(Inv), Sizes.Format(c.ToolchainBytesShipped));
+        {
+            var cells = new List<string> { Markup.Escape(c.Address), c.Queued.ToString(Inv), c.InFlight.ToString(Inv),
+                string.Create(Inv, $"{c.LocalSlotsBusy}/{c.LocalSlots}"), c.Distributed.ToString(Inv), c.Local.ToString(Inv) };
+            if (shipped) cells.Add(Sizes.Format(c.ToolchainBytesShipped));
+            t.AddRow(cells.ToArray());
+        }
         return t;
     }
 

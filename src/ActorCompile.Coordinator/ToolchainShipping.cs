@@ -80,30 +80,33 @@ public sealed class ToolchainShipping
     }
 
     /// <summary>
-    /// The next batch of files for a worker, starting at <paramref name="from"/> in <paramref name="hashes"/>:
-    /// as many as fit in <paramref name="budgetBytes"/> compressed (at least one), each read here and checked
-    /// against its hash. Returns the batch and where the next one starts (hashes.Count when done).
-    /// Files a toolchain does not have are refused.
+    /// A batch of the files a worker asked for, from the first of <paramref name="hashes"/>:
+    /// files while their sizes here stay within <paramref name="batchBytes"/> (at least one, so a large
+    /// compiler proper travels alone), each read here, checked against its hash and compressed; one whose
+    /// compressed form exceeds <paramref name="messageBytes"/> cannot travel. Returns the batch and how many
+    /// of the hashes it answers (hashes.Count when all). Files a toolchain does not have are refused.
     /// </summary>
-    public Task<(Blob[] Batch, int Next)> ReadBatchAsync(ShippableToolchain toolchain, IReadOnlyList<string> hashes, int from, long budgetBytes) => Task.Run(() =>
+    public Task<(Blob[] Batch, int Next)> ReadBatchAsync(ShippableToolchain toolchain, IReadOnlyList<string> hashes, long batchBytes, long messageBytes) => Task.Run(() =>
     {
         var batch = new List<Blob>();
         long size = 0;
-        int i = from;
+        int i = 0;
         for (; i < hashes.Count; i++)
         {
             var hash = hashes[i];
             if (!toolchain.Sources.TryGetValue(hash, out var path))
                 throw new InvalidDataException($"{hash} is not a file of toolchain {toolchain.Toolchain.Id[..12]}");
+            // Measured before reading, so that no file is read and compressed for a batch it does not join.
+            var length = new FileInfo(path).Length;
+            if (batch.Count > 0 && size + length > batchBytes) break;
             var content = File.ReadAllBytes(path);
             if (Convert.ToHexStringLower(SHA256.HashData(content)) != hash)
                 throw new InvalidDataException($"{path} changed since the toolchain was identified");
             var blob = Payload.ToBlob(hash, content);
-            if (batch.Count > 0 && size + blob.Compressed.Length > budgetBytes) break;
-            if (blob.Compressed.Length > budgetBytes)
+            if (blob.Compressed.Length > messageBytes)
                 throw new InvalidDataException($"{path} is too large for one message of the cluster ({blob.Compressed.Length >> 20} MiB compressed)");
             batch.Add(blob);
-            size += blob.Compressed.Length;
+            size += content.Length;
             Interlocked.Add(ref _bytesRead, content.Length);
             Interlocked.Add(ref _bytesSent, blob.Compressed.Length);
         }

@@ -7,7 +7,7 @@ namespace ActorCompile.Integration.Tests;
 /// <summary>The worker's blob cache at a size far below what one build reads.</summary>
 public sealed class BlobCacheTests
 {
-    private const long CacheBytes = 64 << 10;
+    private const long CacheBytes = 32 << 10;
 
     /// <summary>The distinct files (sources, project and system headers) the sample project's compiles read, by gcc -M.</summary>
     private static long BytesRead(string project)

@@ -241,8 +241,10 @@ public sealed class SupervisionTests
         var other = Path.Combine(scratch.Path, "gcc-other-version");
         File.WriteAllText(other, "#!/bin/sh\n[ \"$1\" = -dumpfullversion ] && { echo 12.9.9; exit 0; }\nexec gcc \"$@\"\n");
         File.SetUnixFileMode(other, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        // The worker offers a fake gcc that reports another version (why a fake: one gcc is installed here).
-        using var cluster = new TestCluster(1, workerArgs: new[] { "--toolchain", other });
+        // The worker offers a fake gcc that reports another version (why a fake: one gcc is installed here),
+        // and takes no shipped toolchain (which would bring it this gcc: ShippedToolchainTests).
+        var noShipping = scratch.Write("no-shipping.hocon", "actorcompile.worker.shipped-toolchains = off\n");
+        using var cluster = new TestCluster(1, workerArgs: new[] { "--toolchain", other, "--config", noShipping });
         await cluster.WaitForWorkers();
         var project = SmallProject(scratch, "p", 1);
         var r = Wrapper.Run(project, cluster.Coordinator.Socket, new[] { "gcc", "-O2", "-Iinclude", "-c", "src/f0.c", "-o", "f0.o" });

@@ -51,6 +51,33 @@ public sealed class BlobCacheTests : IDisposable
     }
 
     [Fact]
+    public void A_jobs_hold_keeps_every_content_from_its_arrival_even_beyond_the_cache_size_and_lets_go_when_disposed()
+    {
+        // A cache smaller than one job: without the hold, each content would evict the one before it.
+        var cache = new BlobCache(_dir.Combine("blobs"), 1500);
+        var a = Content(1, 1000);
+        var b = Content(2, 1000);
+        var c = Content(3, 1000);
+        Assert.True(cache.Add(c.Hash, c.Content)); // stored before the job, found there by it
+        using (var hold = cache.NewHold())
+        {
+            // As a job runner does: keep what is there first, then take in what came with the job.
+            Assert.Equal(new[] { a.Hash, b.Hash }, hold.KeepAndFindMissing(new[] { a.Hash, b.Hash, c.Hash }));
+            Assert.True(hold.Add(a.Hash, a.Content));
+            Assert.True(hold.Add(b.Hash, b.Content));
+            Assert.Empty(hold.KeepAndFindMissing(new[] { a.Hash, b.Hash, c.Hash }));
+            var other = Content(4, 1000);
+            Assert.True(cache.Add(other.Hash, other.Content)); // another job's content: it goes, the held ones stay
+            Assert.Equal(new[] { other.Hash }, cache.Missing(new[] { a.Hash, b.Hash, c.Hash, other.Hash }));
+            Assert.True(new[] { a, b, c }.All(x => File.Exists(cache.PathOf(x.Hash))));
+        }
+        // Let go: back within the size, the least recently used gone.
+        Assert.True(cache.Bytes <= 1500, $"{cache.Bytes} bytes kept");
+        Assert.Equal(1, cache.Count);
+        Assert.Single(Directory.GetFiles(_dir.Combine("blobs")));
+    }
+
+    [Fact]
     public void A_file_that_cannot_be_deleted_is_remembered_and_deleted_later()
     {
         var cache = new BlobCache(_dir.Combine("blobs"), 1500);

@@ -129,11 +129,13 @@ public sealed class JobSupervisor : ReceiveActor, IWithTimers
             }
             Sender.Tell(new JobBlobs(_spec.JobId, blobs.ToArray()!));
         });
-        // The worker's job runner asks for the files of a shipped toolchain it lacks: they go in batches
-        // that fit the cluster's frame, each read (and checked) off this actor's thread.
+        // The worker's job runner asks for the files of a shipped toolchain it lacks: each request gets one
+        // batch (read and checked off this actor's thread), and the runner asks again for what it still
+        // lacks once it has stored it. One batch in flight at a time keeps the connection free for the
+        // heartbeats between them: a toolchain sent whole (30 MB) delayed them past the failure detector.
         Receive<NeedToolchainFiles>(m => m.JobId == _spec.JobId && (Sender.Equals(_worker) || Sender.Path.Parent.Equals(_worker?.Path)), m =>
         {
-            if (_ship is null || m.Hashes.Any(h => !_ship.Sources.ContainsKey(h)))
+            if (_ship is null || m.Hashes.Length == 0 || m.Hashes.Any(h => !_ship.Sources.ContainsKey(h)))
             {
                 Sender.Tell(new CancelJob(_spec.JobId));
                 Retry("the worker asked for files that are not the job's toolchain's", refused: false);
@@ -142,7 +144,7 @@ public sealed class JobSupervisor : ReceiveActor, IWithTimers
             _shipTo = Sender;
             _shipHashes = m.Hashes.Distinct().ToArray();
             Phase("shipping toolchain");
-            ReadToolchainBatch(0);
+            ReadToolchainBatch();
         });
         Receive<ToolchainBatchRead>(m =>
         {
@@ -150,7 +152,6 @@ public sealed class JobSupervisor : ReceiveActor, IWithTimers
             bool last = m.Next >= _shipHashes.Length;
             _shipTo.Tell(new ToolchainFileBatch(_spec.JobId, m.Batch, last));
             if (last) Phase("sending");
-            else ReadToolchainBatch(m.Next);
         });
         Receive<ToolchainReadFailed>(m =>
         {
@@ -185,11 +186,13 @@ public sealed class JobSupervisor : ReceiveActor, IWithTimers
         Receive<CompileHere>(_ => { });
     }
 
-    private void ReadToolchainBatch(int from)
+    /// <summary>Bytes of toolchain files in one message (before compression): few enough that heartbeats pass between batches.</summary>
+    private const long ToolchainBatchBytes = 8L << 20;
+
+    private void ReadToolchainBatch()
     {
-        // Half a frame per message: the batch travels with its envelope, and nothing else of the job shares it.
-        var budget = Math.Max(1L << 20, ActorCompile.Toolchain.Jobs.JobLimits.FrameBytes(_settings.MaxJobBytes) / 2);
-        _shipping.ReadBatchAsync(_ship!, _shipHashes, from, budget)
+        // Half a frame at most per message: the batch travels with its envelope.
+        _shipping.ReadBatchAsync(_ship!, _shipHashes, ToolchainBatchBytes, JobLimits.FrameBytes(_settings.MaxJobBytes) / 2)
             .PipeTo(Self, success: r => new ToolchainBatchRead(r.Batch, r.Next), failure: e => new ToolchainReadFailed(e.GetBaseException().Message));
     }
 

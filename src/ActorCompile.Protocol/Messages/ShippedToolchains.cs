@@ -29,5 +29,5 @@ public sealed record ShippedToolchain(
 /// <summary>The worker lacks these files of the job's toolchain (by content hash).</summary>
 public sealed record NeedToolchainFiles(string JobId, string[] Hashes) : IClusterMessage;
 
-/// <summary>Files of a job's toolchain, LZ4-compressed like any blob, in batches that fit a frame; <paramref name="Last"/> ends the answer.</summary>
+/// <summary>Files of a job's toolchain, LZ4-compressed like any blob: one batch answers one <see cref="NeedToolchainFiles"/>, and the worker asks again for the rest; <paramref name="Last"/> says this batch holds all that was asked.</summary>
 public sealed record ToolchainFileBatch(string JobId, Blob[] Blobs, bool Last) : IClusterMessage;

@@ -82,22 +82,32 @@ public sealed class PinnedLru<TValue>
     }
 
     /// <summary>
-    /// Adds an entry (or touches the one already there, keeping its value) and evicts the least recently
-    /// used unpinned entries while over the limit. Returns what was evicted.
+    /// Adds an entry (or touches the one already there, keeping its value), pinned once more when
+    /// <paramref name="pin"/> (so that nothing added after it can evict it before its user pins it), and
+    /// evicts the least recently used unpinned entries while over the limit. Returns what was evicted.
     /// </summary>
-    public List<(string Key, TValue Value)> Add(string key, TValue value, long size)
+    public List<(string Key, TValue Value)> Add(string key, TValue value, long size, bool pin = false)
     {
         lock (_gate)
         {
-            if (_entries.TryGetValue(key, out var existing))
+            if (!_entries.TryGetValue(key, out var e))
             {
-                Touch(existing);
+                e = new Entry(key, value, size);
+                _entries[key] = e;
+                _bytes += size;
+                if (!pin) e.Node = _unpinned.AddLast(e);
+            }
+            else if (!pin)
+            {
+                Touch(e);
                 return new();
             }
-            var e = new Entry(key, value, size);
-            e.Node = _unpinned.AddLast(e);
-            _entries[key] = e;
-            _bytes += size;
+            else if (e.Node is not null)
+            {
+                _unpinned.Remove(e.Node);
+                e.Node = null;
+            }
+            if (pin) e.Pins++;
             return Evict();
         }
     }

@@ -30,7 +30,7 @@ public sealed class JobRunner : ReceiveActor, IWithTimers
     /// <summary>The files of a shipped toolchain the store lacks (empty: its root can be built).</summary>
     private sealed record ToolchainMissing(List<string> Hashes) : INoSerializationVerificationNeeded;
     /// <summary>A batch of toolchain files taken in: null, or why the job is refused.</summary>
-    private sealed record ToolchainTakenIn(string? Refusal, bool Last) : INoSerializationVerificationNeeded;
+    private sealed record ToolchainTakenIn(string? Refusal) : INoSerializationVerificationNeeded;
     private sealed class ToolchainTimeout : INoSerializationVerificationNeeded { public static readonly ToolchainTimeout Instance = new(); }
 
     /// <summary>Tells the worker that this job fetches (or stopped fetching) a shipped toolchain, for status.</summary>
@@ -46,11 +46,16 @@ public sealed class JobRunner : ReceiveActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly CancellationTokenSource _cancel = new();
     private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
-    private IDisposable? _pin;
+    /// <summary>The job's contents in the worker's cache, held from their arrival until the job ends.</summary>
+    private BlobCache.Hold? _hold;
     private JobWorkspace? _workspace;
     private bool _reported;
     private bool _askedForBlobs;
     private bool _askedForToolchain;
+    /// <summary>How many of the toolchain's files were missing when this runner last asked for them.</summary>
+    private int _toolchainMissing;
+    /// <summary>A request for toolchain files is out and its batch has not arrived.</summary>
+    private bool _awaitingBatch;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -77,13 +82,19 @@ public sealed class JobRunner : ReceiveActor, IWithTimers
 
     private void TakeIn(IReadOnlyList<Blob> blobs)
     {
-        var cache = _tools.Blobs;
+        if (_hold is null)
+        {
+            // Keep what the cache has of this job before storing what came with it, which could evict it.
+            _hold = _tools.Blobs.NewHold();
+            _hold.KeepAndFindMissing(JobHashes());
+        }
+        var hold = _hold;
         var limit = _tools.Settings.MaxJobBytes;
-        Task.Run(() => Store(blobs, cache, limit)).PipeTo(Self, success: r => new TakenIn(r), failure: e => new Crashed(e));
+        Task.Run(() => Store(blobs, hold, limit)).PipeTo(Self, success: r => new TakenIn(r), failure: e => new Crashed(e));
     }
 
     /// <summary>Decompresses and stores contents (off the actor's thread); the cache checks each against its hash.</summary>
-    private static string? Store(IReadOnlyList<Blob> blobs, BlobCache cache, long limit)
+    private static string? Store(IReadOnlyList<Blob> blobs, BlobCache.Hold hold, long limit)
     {
         foreach (var blob in blobs)
         {
@@ -97,7 +108,7 @@ public sealed class JobRunner : ReceiveActor, IWithTimers
             {
                 return $"content {blob.Hash} is malformed: {e.Message}";
             }
-            if (!cache.Add(blob.Hash, content)) return $"content sent as {blob.Hash} does not have that SHA-256";
+            if (!hold.Add(blob.Hash, content)) return $"content sent as {blob.Hash} does not have that SHA-256";
         }
         return null;
     }
@@ -107,7 +118,7 @@ public sealed class JobRunner : ReceiveActor, IWithTimers
         Receive<TakenIn>(t =>
         {
             if (t.Refusal is { } refusal) { Fail($"refused: {refusal}", refused: true); return; }
-            var missing = MissingBlobs();
+            var missing = _hold!.KeepAndFindMissing(JobHashes());
             if (missing.Count == 0) { Prepare(); return; }
             if (_askedForBlobs) { Fail($"inputs still missing after they were sent: {string.Join(", ", missing.Take(3))}", refused: false); return; }
             _askedForBlobs = true;
@@ -134,29 +145,33 @@ public sealed class JobRunner : ReceiveActor, IWithTimers
 
     private void FetchingToolchain()
     {
+        // Pull, one batch at a time: ask for what is missing, store the batch that answers, ask again for
+        // what is still missing. Each round must bring something: a coordinator that sends nothing new
+        // ends the job. Batches nobody asked for, or that arrive while one is being stored, are ignored.
         Receive<ToolchainMissing>(m =>
         {
             if (m.Hashes.Count == 0) { Transfer(false); Start(); return; }
-            if (_askedForToolchain) { Fail($"the toolchain's files are still missing after they were sent ({m.Hashes.Count})", refused: false); return; }
+            if (_askedForToolchain && m.Hashes.Count >= _toolchainMissing) { Fail($"the toolchain's files are still missing after they were sent ({m.Hashes.Count})", refused: false); return; }
+            if (!_askedForToolchain) Transfer(true);
             _askedForToolchain = true;
-            Transfer(true);
+            _toolchainMissing = m.Hashes.Count;
+            _awaitingBatch = true;
             _job.Supervisor.Tell(new NeedToolchainFiles(_job.JobId, m.Hashes.ToArray()), Self);
             Timers.StartSingleTimer("toolchain", ToolchainTimeout.Instance, ToolchainTransferTimeout);
         });
-        Receive<ToolchainFileBatch>(b => _askedForToolchain && b.JobId == _job.JobId, b =>
+        Receive<ToolchainFileBatch>(b => _awaitingBatch && b.JobId == _job.JobId && Sender.Equals(_job.Supervisor), b =>
         {
+            _awaitingBatch = false;
             var store = _tools.Store;
             var executables = _toolchain.Manifest!.Files.Where(f => f.Kind == ToolchainFileKind.File)
                 .GroupBy(f => f.Hash!).ToDictionary(g => g.Key, g => g.Select(f => f.Executable).Distinct().ToArray());
             var limit = _tools.Settings.MaxJobBytes;
             Task.Run(() => StoreToolchainFiles(b.Blobs, store, executables, limit))
-                .PipeTo(Self, success: r => new ToolchainTakenIn(r, b.Last), failure: e => new Crashed(e));
+                .PipeTo(Self, success: r => new ToolchainTakenIn(r), failure: e => new Crashed(e));
         });
         Receive<ToolchainTakenIn>(t =>
         {
             if (t.Refusal is { } refusal) { Fail($"refused: {refusal}", refused: true); return; }
-            if (!t.Last) return;
-            Timers.Cancel("toolchain");
             _tools.Store.MissingAsync(_toolchain.Manifest!).PipeTo(Self, success: m => new ToolchainMissing(m), failure: e => new Crashed(e));
         });
         Receive<ToolchainTimeout>(_ => Fail($"the toolchain's files did not arrive within {ToolchainTransferTimeout.TotalMinutes:0} min", refused: false));
@@ -192,14 +207,11 @@ public sealed class JobRunner : ReceiveActor, IWithTimers
         if (_toolchain.Shipped) Context.Parent.Tell(new Transferring(_toolchain.Manifest!.ContentId, active));
     }
 
-    private List<string> MissingBlobs() =>
-        _tools.Blobs.Missing(_job.Mirror.Where(e => e.Kind == MirrorEntryKind.File && e.Hash is not null).Select(e => e.Hash!));
+    private IEnumerable<string> JobHashes() =>
+        _job.Mirror.Where(e => e.Kind == MirrorEntryKind.File && e.Hash is not null).Select(e => e.Hash!);
 
     private void Start()
     {
-        var hashes = _job.Mirror.Where(e => e.Kind == MirrorEntryKind.File && e.Hash is not null).Select(e => e.Hash!).Distinct().ToList();
-        _pin = _tools.Blobs.Pin(hashes);
-        if (_pin is null) { Fail("inputs were evicted from the cache before the job started", refused: false); return; }
         try
         {
             _workspace = JobWorkspace.Create(_tools.Settings.JobsDirectory, _job.JobId, _tools.Confinement.Sandboxed);
@@ -295,7 +307,7 @@ public sealed class JobRunner : ReceiveActor, IWithTimers
     {
         if (_askedForToolchain) Transfer(false);
         _cancel.Cancel();
-        _pin?.Dispose();
+        _hold?.Dispose();
         _workspace?.Dispose();
         if (!_reported) Context.Parent.Tell(new Finished(_job.JobId, false, true, 0, "stopped"));
         _cancel.Dispose();

@@ -46,18 +46,84 @@ public sealed class BlobCache
     public List<string> Missing(IEnumerable<string> hashes) => _index.Missing(hashes);
 
     /// <summary>Stores content after checking that it hashes to its name. Returns false (and stores nothing) if it does not.</summary>
-    public bool Add(string hash, byte[] content)
+    public bool Add(string hash, byte[] content) => Add(hash, content, hold: null);
+
+    private bool Add(string hash, byte[] content, Hold? hold)
     {
         if (!IsHash(hash)) return false;
         if (Convert.ToHexStringLower(SHA256.HashData(content)) != hash) return false;
-        if (_index.TryGet(hash, out _)) return true;
+        if (hold is not null && hold.Holds(hash)) return true;
+        if (hold is null ? _index.TryGet(hash, out _) : _index.Pin(new[] { hash }))
+        {
+            hold?.Record(hash);
+            return true;
+        }
         var path = PathOf(hash);
         var temporary = Path.Combine(_directory, $".{hash}.{Guid.NewGuid():N}");
         File.WriteAllBytes(temporary, content);
         File.Move(temporary, path, overwrite: true);
         lock (_gate) _undeleted.Remove(hash);
-        Delete(_index.Add(hash, path, content.Length));
+        Delete(_index.Add(hash, path, content.Length, pin: hold is not null));
+        hold?.Record(hash);
         return true;
+    }
+
+    /// <summary>A job's hold on the contents it needs: each one it adds or keeps stays stored until the hold is disposed.</summary>
+    public Hold NewHold() => new(this);
+
+    /// <summary>
+    /// What one job holds. Contents are held from the moment they arrive, not only when the job starts: a
+    /// cache smaller than a job's inputs (or busy with other jobs) would otherwise evict the first ones
+    /// while the last arrive, and the job would find its inputs missing. While jobs hold them, the cache
+    /// may exceed its size by what they hold (at most the slots times the largest job).
+    /// </summary>
+    public sealed class Hold : IDisposable
+    {
+        private readonly BlobCache _cache;
+        private readonly HashSet<string> _held = new(StringComparer.Ordinal);
+        private bool _disposed;
+
+        internal Hold(BlobCache cache) => _cache = cache;
+
+        /// <summary>Stores content, checked against its hash, and holds it.</summary>
+        public bool Add(string hash, byte[] content) => _cache.Add(hash, content, this);
+
+        /// <summary>Holds those of <paramref name="hashes"/> that are stored now; returns those that are not.</summary>
+        public List<string> KeepAndFindMissing(IEnumerable<string> hashes)
+        {
+            var missing = new List<string>();
+            foreach (var hash in hashes.Distinct())
+            {
+                if (Holds(hash)) continue;
+                if (_cache._index.Pin(new[] { hash })) Record(hash);
+                else missing.Add(hash);
+            }
+            return missing;
+        }
+
+        internal bool Holds(string hash) { lock (_held) return _held.Contains(hash); }
+
+        internal void Record(string hash)
+        {
+            lock (_held)
+            {
+                // A hold disposed meanwhile (the job ended) lets go at once.
+                if (_disposed || !_held.Add(hash)) _cache.Unpin(new[] { hash });
+            }
+        }
+
+        public void Dispose()
+        {
+            string[] held;
+            lock (_held)
+            {
+                if (_disposed) return;
+                _disposed = true;
+                held = _held.ToArray();
+                _held.Clear();
+            }
+            _cache.Unpin(held);
+        }
     }
 
     /// <summary>Keeps the blobs from eviction until the returned handle is disposed; returns null if one is missing.</summary>
