@@ -258,8 +258,11 @@ public sealed class WorkerActorTests : TestKit
         var (job, driver, large, supervisor, runner) = ShippedJob(worker, request, coordinator);
         runner.Tell(new ToolchainFileBatch(job.JobId, new[] { large }, Last: false), supervisor.Ref);
         runner.Tell(new ToolchainFileBatch(job.JobId, new[] { driver }, Last: true), supervisor.Ref);
-        // Every file arrived: the compile starts (and fails, the driver being no compiler).
+        // Every file was stored before the root was built: the driver runs in it (a script whose
+        // interpreter the root does not hold, so it is a compile that fails, not a job that does).
         supervisor.ExpectMsg<JobStarted>(TimeSpan.FromSeconds(60));
+        var done = supervisor.ExpectMsg<JobCompleted>(TimeSpan.FromSeconds(60));
+        Assert.Contains("/opt/tc/cc", System.Text.Encoding.UTF8.GetString(done.Stderr));
     }
 
     [Theory]
