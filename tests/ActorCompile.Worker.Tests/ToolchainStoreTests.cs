@@ -48,6 +48,7 @@ public sealed class ToolchainStoreTests : IDisposable
     {
         var store = new ToolchainStore(_dir.Combine("store"));
         var (manifest, files) = Toolchain();
+        using var reservation = store.Reserve(manifest, manifest.ContentId);
         var missing = await store.MissingAsync(manifest);
         Assert.Equal(3, missing.Count);
         // A file that does not have its hash is refused and stays missing.
@@ -70,13 +71,16 @@ public sealed class ToolchainStoreTests : IDisposable
     {
         var (manifest, files) = Toolchain();
         var first = new ToolchainStore(_dir.Combine("store"));
-        Give(first, await first.MissingAsync(manifest), files);
-        await first.ShippedRootAsync(manifest);
+        using (first.Reserve(manifest, manifest.ContentId))
+        {
+            Give(first, await first.MissingAsync(manifest), files);
+            await first.ShippedRootAsync(manifest);
+        }
 
         // The node restarts: nothing to fetch.
         var second = new ToolchainStore(_dir.Combine("store"));
         Assert.Single(second.Held());
-        Assert.Empty(await second.MissingAsync(manifest));
+        using (second.Reserve(manifest, manifest.ContentId)) Assert.Empty(await second.MissingAsync(manifest));
 
         // A file of the store is changed behind its back (a disk error, a person): the next run finds out.
         var library = manifest.Files.Single(f => f.Path == "/usr/lib/libcc.so");
@@ -84,6 +88,7 @@ public sealed class ToolchainStoreTests : IDisposable
         System.IO.File.SetUnixFileMode(blob, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         System.IO.File.WriteAllText(blob, "library tampered");
         var third = new ToolchainStore(_dir.Combine("store"));
+        using var reservation = third.Reserve(manifest, manifest.ContentId);
         Assert.Equal(new[] { library.Hash! }, await third.MissingAsync(manifest));
         Give(third, new[] { library.Hash! }, files);
         var root = await third.ShippedRootAsync(manifest);
@@ -97,19 +102,27 @@ public sealed class ToolchainStoreTests : IDisposable
         var (a, aFiles) = Toolchain("a", padding: 100);
         var (b, bFiles) = Toolchain("b", padding: 100);
         var (c, cFiles) = Toolchain("c", padding: 100);
-        Give(store, await store.MissingAsync(a), aFiles);
-        await store.ShippedRootAsync(a);
-        using (store.Use(a.ContentId))
+        // a is reserved before it is first fetched: a job's first run of a toolchain is as safe as any.
+        using (store.Reserve(a, a.ContentId))
         {
-            Give(store, await store.MissingAsync(b), bFiles);
-            await store.ShippedRootAsync(b);
-            Give(store, await store.MissingAsync(c), cFiles);
-            await store.ShippedRootAsync(c); // over the limit: b goes, a is in use
+            Give(store, await store.MissingAsync(a), aFiles);
+            await store.ShippedRootAsync(a);
+            await Fetch(store, b, bFiles);
+            await Fetch(store, c, cFiles); // over the limit: b goes, a is in use
             Assert.Equal(new[] { a.ContentId, c.ContentId }.Order(), store.Held().Select(h => h.Id).Order());
+            Assert.True(Directory.Exists(_dir.Combine("store", "trees", a.ContentId)));
             Assert.False(Directory.Exists(_dir.Combine("store", "trees", b.ContentId)));
-            Assert.NotEmpty(await store.MissingAsync(b)); // its files went with it
+            using (store.Reserve(b, b.ContentId)) Assert.NotEmpty(await store.MissingAsync(b)); // its files went with it
         }
         Assert.True(store.ShippedBytes <= 300 + a.TotalBytes);
+    }
+
+    /// <summary>Fetches and builds a toolchain as a job does, then lets it go.</summary>
+    private static async Task Fetch(ToolchainStore store, ToolchainManifest manifest, Dictionary<string, (byte[] Content, bool Executable)> files)
+    {
+        using var reservation = store.Reserve(manifest, manifest.ContentId);
+        Give(store, await store.MissingAsync(manifest), files);
+        await store.ShippedRootAsync(manifest);
     }
 
     [Theory]
@@ -134,5 +147,148 @@ public sealed class ToolchainStoreTests : IDisposable
         var files = manifest.Files.Where(f => f.Path != "/lib").Append(Link("/lib", "/etc")).Append(File("/lib/passwd", "root::0:0").File).ToList();
         var e = Assert.Throws<ToolchainStoreException>(() => ToolchainStore.Validate(manifest with { Files = files }));
         Assert.Contains("/lib/passwd lies under /lib", e.Message);
+    }
+
+    [Theory]
+    [InlineData("tab in a path", "not absolute and normalised")]
+    [InlineData("newline in a path", "not absolute and normalised")]
+    [InlineData("DEL in a path", "not absolute and normalised")]
+    [InlineData("newline in a link target", "without a valid target")]
+    [InlineData("hash on a directory", "a directory with a file's or a symlink's fields")]
+    [InlineData("link target on a directory", "a directory with a file's or a symlink's fields")]
+    [InlineData("size on a directory", "a directory with a file's or a symlink's fields")]
+    [InlineData("hash on a symlink", "a symlink with a file's fields")]
+    [InlineData("file without a hash", "has no valid SHA-256")]
+    [InlineData("file with a link target", "a file with a link target")]
+    [InlineData("negative size", "negative size")]
+    [InlineData("two sizes for one content", "two sizes")]
+    [InlineData("sizes that overflow", "beyond any disk")]
+    [InlineData("too deep", "not absolute and normalised")]
+    [InlineData("too many entries", "more than 50000")]
+    [InlineData("null entry", "without a path")]
+    public void A_manifest_whose_fields_do_not_fit_their_kind_or_bounds_is_refused(string flaw, string reason)
+    {
+        var (manifest, _) = Toolchain();
+        var files = manifest.Files.ToList();
+        ToolchainFile Entry(string path) => files.Single(f => f.Path == path);
+        void Replace(string path, ToolchainFile with) => files[files.FindIndex(f => f.Path == path)] = with;
+        var driver = Entry("/usr/bin/cc");
+        switch (flaw)
+        {
+            case "tab in a path": files.Add(File("/usr/bin/c\tc", "x").File); break;
+            case "newline in a path": files.Add(File("/usr/bin/c\nc", "x").File); break;
+            case "DEL in a path": files.Add(File("/usr/bin/c\u007fc", "x").File); break;
+            case "newline in a link target": Replace("/lib", Link("/lib", "usr/lib\n3\t/x")); break;
+            case "hash on a directory": Replace("/usr/bin", Dir("/usr/bin") with { Hash = driver.Hash }); break;
+            case "link target on a directory": Replace("/usr/bin", Dir("/usr/bin") with { LinkTarget = "/etc" }); break;
+            case "size on a directory": Replace("/usr/bin", Dir("/usr/bin") with { Size = 1L << 40 }); break;
+            case "hash on a symlink": Replace("/lib", Link("/lib", "usr/lib") with { Hash = driver.Hash }); break;
+            case "file without a hash": Replace("/usr/bin/cc", driver with { Hash = null }); break;
+            case "file with a link target": Replace("/usr/bin/cc", driver with { LinkTarget = "/etc/passwd" }); break;
+            case "negative size": Replace("/usr/bin/cc", driver with { Size = -(1L << 40) }); break;
+            case "two sizes for one content": files.Add(driver with { Path = "/usr/bin/cc2", Size = 0 }); break;
+            case "sizes that overflow":
+                files.Add(driver with { Path = "/usr/bin/big1", Hash = new string('1', 64), Size = long.MaxValue });
+                files.Add(driver with { Path = "/usr/bin/big2", Hash = new string('2', 64), Size = long.MaxValue });
+                break;
+            case "too deep":
+                var path = "/usr";
+                for (int i = 0; i < 70; i++) { path += "/d"; files.Add(Dir(path)); }
+                break;
+            case "too many entries":
+                for (int i = 0; i < 50_001; i++) files.Add(Dir($"/usr/share/d{i}"));
+                break;
+            case "null entry": files.Add(null!); break;
+        }
+        var e = Assert.Throws<ToolchainStoreException>(() => ToolchainStore.Validate(manifest with { Files = files }));
+        Assert.Contains(reason, e.Message);
+    }
+
+    [Fact]
+    public void A_manifest_is_reserved_only_under_its_own_id_and_within_the_cache()
+    {
+        var store = new ToolchainStore(_dir.Combine("store"), shippedLimitBytes: 100);
+        var (small, _) = Toolchain();
+        var (other, _) = Toolchain("other");
+        Assert.Contains("does not match its files", Assert.Throws<ToolchainStoreException>(() => store.Reserve(small, other.ContentId)).Message);
+        var (large, _) = Toolchain("large", padding: 200);
+        Assert.Contains("larger than this worker's toolchain cache", Assert.Throws<ToolchainStoreException>(() => store.Reserve(large, large.ContentId)).Message);
+        Assert.Equal(0, store.ShippedBytes);
+    }
+
+    [Fact]
+    public async Task A_manifest_that_understates_a_held_file_is_refused_so_the_cache_counts_real_bytes()
+    {
+        var store = new ToolchainStore(_dir.Combine("store"));
+        var (honest, files) = Toolchain(padding: 1000);
+        await Fetch(store, honest, files);
+        // Another manifest lists the same (held) driver as an empty file: nothing would be fetched, and the
+        // 1 KB would count as nothing against the limit.
+        var understated = honest with { Driver = "/usr/bin/cc", Files = honest.Files.Select(f => f.Path == "/usr/bin/cc" ? f with { Size = 0 } : f).ToList() };
+        using var reservation = store.Reserve(understated, understated.ContentId);
+        var e = await Assert.ThrowsAsync<ToolchainStoreException>(() => store.MissingAsync(understated));
+        Assert.Contains("declares 0 bytes for /usr/bin/cc", e.Message);
+    }
+
+    [Fact]
+    public async Task The_files_of_a_transfer_that_never_completes_leave_with_it()
+    {
+        var store = new ToolchainStore(_dir.Combine("store"));
+        var (manifest, files) = Toolchain();
+        var reservation = store.Reserve(manifest, manifest.ContentId);
+        var missing = await store.MissingAsync(manifest);
+        Give(store, missing.Take(2), files);
+        Assert.Equal(2, Directory.EnumerateFiles(_dir.Combine("store", "blobs")).Count());
+        Assert.True(store.ShippedBytes > 0);
+
+        reservation.Dispose(); // the job failed or timed out before its root was built
+        Assert.Empty(Directory.EnumerateFiles(_dir.Combine("store", "blobs")));
+        Assert.Equal(0, store.ShippedBytes);
+        // A file still on its way when the transfer ended is not kept either.
+        var late = missing.Last();
+        Assert.False(store.Add(late, files[late].Content, files[late].Executable));
+        Assert.Empty(Directory.EnumerateFiles(_dir.Combine("store", "blobs")));
+    }
+
+    [Fact]
+    public async Task Evicting_a_toolchain_keeps_the_files_a_transfer_in_progress_shares_with_it()
+    {
+        var store = new ToolchainStore(_dir.Combine("store"), shippedLimitBytes: 300);
+        var (a, aFiles) = Toolchain("a", padding: 150);
+        await Fetch(store, a, aFiles);
+        // c is a's toolchain with another driver: it shares a's library and data, which are held already.
+        var (c, cFiles) = Toolchain("c", padding: 150);
+        var shared = a.Files.Where(f => f.Path != "/usr/bin/cc").Append(c.Files.Single(f => f.Path == "/usr/bin/cc")).ToList();
+        var sharing = a with { Files = shared };
+        using var reservation = store.Reserve(sharing, sharing.ContentId); // a is evicted: c's reservation takes the room
+        Assert.DoesNotContain(a.ContentId, store.Held().Select(h => h.Id));
+        var missing = await store.MissingAsync(sharing);
+        Assert.Equal(new[] { c.Files.Single(f => f.Path == "/usr/bin/cc").Hash! }, missing);
+        Give(store, missing, cFiles);
+        var root = await store.ShippedRootAsync(sharing);
+        Assert.Equal("library a", System.IO.File.ReadAllText(root.Tree + "/usr/lib/libcc.so"));
+    }
+
+    [Fact]
+    public async Task A_tree_left_by_an_earlier_run_is_built_again_from_the_verified_files()
+    {
+        var (manifest, files) = Toolchain();
+        var first = new ToolchainStore(_dir.Combine("store"));
+        await Fetch(first, manifest, files);
+        // Between runs the tree is altered (its files are hard links to checked blobs, but its directories
+        // and links are its own): a link redirected, a file added.
+        var tree = _dir.Combine("store", "trees", manifest.ContentId);
+        System.IO.File.SetUnixFileMode(tree, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        System.IO.File.Delete(tree + "/lib");
+        System.IO.File.CreateSymbolicLink(tree + "/lib", "/etc");
+        System.IO.File.WriteAllText(tree + "/planted", "not the toolchain's");
+
+        var second = new ToolchainStore(_dir.Combine("store"));
+        using var reservation = second.Reserve(manifest, manifest.ContentId);
+        Assert.Empty(await second.MissingAsync(manifest));
+        var root = await second.ShippedRootAsync(manifest);
+        Assert.Equal("usr/lib", new FileInfo(root.Tree + "/lib").LinkTarget);
+        Assert.False(System.IO.File.Exists(root.Tree + "/planted"));
+        Assert.Equal(new[] { "lib", "usr" }, root.TopLevel.Select(e => e.Name).ToArray());
     }
 }

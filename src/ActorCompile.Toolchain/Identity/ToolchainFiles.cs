@@ -26,25 +26,48 @@ public sealed record ToolchainFile(ToolchainFileKind Kind, string Path, string? 
 /// </summary>
 public sealed record ToolchainManifest(string Fingerprint, string Driver, IReadOnlyList<ToolchainFile> Files)
 {
+    /// <summary>The bytes of its files as declared (a helper checks each against the content it holds).</summary>
     public long TotalBytes => Files.Where(f => f.Kind == ToolchainFileKind.File).Sum(f => f.Size);
 
     /// <summary>
-    /// What the toolchain is, byte for byte: a SHA-256 over every path with its kind, content hash,
-    /// executable bit and link target, and the driver. Two roots with the same id are the same files;
-    /// a helper keys the roots it was sent by this, never by the fingerprint a job claims.
-    /// Only defined once every file is hashed.
+    /// What the toolchain is, byte for byte: a SHA-256 over the fingerprint, the driver and every path with
+    /// all its fields. Two roots with the same id are the same files; a helper keys the roots it was sent
+    /// by this, never by the fingerprint a job claims. Every field is length-prefixed (a null one marked
+    /// apart from an empty one), so that no two different manifests encode to the same bytes whatever
+    /// their strings hold. Only defined once every file is hashed.
     /// </summary>
-    public string ContentId => ContentIdOf(Driver, Files);
+    public string ContentId => ContentIdOf(Fingerprint, Driver, Files);
 
-    public static string ContentIdOf(string driver, IEnumerable<ToolchainFile> files)
+    public static string ContentIdOf(string fingerprint, string driver, IEnumerable<ToolchainFile> files)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        void Add(string s) => hash.AppendData(System.Text.Encoding.UTF8.GetBytes(s));
-        Add("driver\t" + driver + "\n");
-        foreach (var f in files.OrderBy(f => f.Path, StringComparer.Ordinal))
+        var number = new byte[8];
+        void Number(long n)
+        {
+            System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(number, n);
+            hash.AppendData(number);
+        }
+        void Text(string? s)
+        {
+            if (s is null) { Number(-1); return; }
+            var bytes = System.Text.Encoding.UTF8.GetBytes(s);
+            Number(bytes.Length);
+            hash.AppendData(bytes);
+        }
+        Text("actorcompile-toolchain-2");
+        Text(fingerprint);
+        Text(driver);
+        var ordered = files.OrderBy(f => f.Path, StringComparer.Ordinal).ToList();
+        Number(ordered.Count);
+        foreach (var f in ordered)
         {
             if (f.Kind == ToolchainFileKind.File && f.Hash is null) throw new InvalidOperationException($"{f.Path} is not hashed");
-            Add($"{(byte)f.Kind}\t{f.Path}\t{f.Hash}\t{(f.Executable ? 1 : 0)}\t{f.LinkTarget}\n");
+            Number((byte)f.Kind);
+            Text(f.Path);
+            Text(f.Hash);
+            Number(f.Size);
+            Number(f.Executable ? 1 : 0);
+            Text(f.LinkTarget);
         }
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }

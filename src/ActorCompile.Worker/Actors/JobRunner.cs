@@ -27,14 +27,19 @@ public sealed class JobRunner : ReceiveActor, IWithTimers
     private sealed record Crashed(Exception Error) : INoSerializationVerificationNeeded;
     /// <summary>Contents taken in: null, or why the job is refused.</summary>
     private sealed record TakenIn(string? Refusal) : INoSerializationVerificationNeeded;
-    /// <summary>The files of a shipped toolchain the store lacks (empty: its root can be built).</summary>
-    private sealed record ToolchainMissing(List<string> Hashes) : INoSerializationVerificationNeeded;
+    /// <summary>
+    /// A shipped toolchain reserved in the store, and the files of it the store lacks (empty: its root can
+    /// be built), with the size and modes the manifest declares for each content.
+    /// </summary>
+    private sealed record ToolchainMissing(List<string> Hashes, Dictionary<string, (long Size, bool[] Modes)> Contents) : INoSerializationVerificationNeeded;
     /// <summary>A batch of toolchain files taken in: null, or why the job is refused.</summary>
-    private sealed record ToolchainTakenIn(string? Refusal) : INoSerializationVerificationNeeded;
+    private sealed record ToolchainTakenIn(string? Refusal, bool Last) : INoSerializationVerificationNeeded;
+    /// <summary>The shipped toolchain cannot be taken (its manifest is refused): why.</summary>
+    private sealed record ToolchainRefused(string Reason) : INoSerializationVerificationNeeded;
     private sealed class ToolchainTimeout : INoSerializationVerificationNeeded { public static readonly ToolchainTimeout Instance = new(); }
 
     /// <summary>Tells the worker that this job fetches (or stopped fetching) a shipped toolchain, for status.</summary>
-    public sealed record Transferring(string ToolchainId, bool Active) : INoSerializationVerificationNeeded;
+    public sealed record Transferring(string ToolchainId, string Fingerprint, long Bytes, bool Active) : INoSerializationVerificationNeeded;
 
     /// <summary>Longest a toolchain's files may take to arrive (a first job on a fresh helper moves hundreds of MB).</summary>
     private static readonly TimeSpan ToolchainTransferTimeout = TimeSpan.FromMinutes(5);
@@ -48,14 +53,19 @@ public sealed class JobRunner : ReceiveActor, IWithTimers
     private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
     /// <summary>The job's contents in the worker's cache, held from their arrival until the job ends.</summary>
     private BlobCache.Hold? _hold;
+    /// <summary>The shipped toolchain's place in the store, held from before its files are fetched until the job ends.</summary>
+    private readonly ReservationSlot _reservation = new();
     private JobWorkspace? _workspace;
     private bool _reported;
     private bool _askedForBlobs;
-    private bool _askedForToolchain;
-    /// <summary>How many of the toolchain's files were missing when this runner last asked for them.</summary>
-    private int _toolchainMissing;
-    /// <summary>A request for toolchain files is out and its batch has not arrived.</summary>
-    private bool _awaitingBatch;
+    /// <summary>A shipped toolchain's contents: the size and modes its manifest declares for each.</summary>
+    private Dictionary<string, (long Size, bool[] Modes)> _contents = new(StringComparer.Ordinal);
+    /// <summary>While a shipped toolchain's files arrive: the contents asked for and not yet sent.</summary>
+    private HashSet<string>? _requested;
+    private readonly Queue<ToolchainFileBatch> _batches = new();
+    private bool _storingBatch;
+    private bool _lastBatchReceived;
+    private bool _transferReported;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -77,7 +87,8 @@ public sealed class JobRunner : ReceiveActor, IWithTimers
     private void Cancellation()
     {
         Receive<Terminated>(t => t.ActorRef.Equals(_job.Supervisor), _ => Cancel("its coordinator went away"));
-        Receive<CancelJob>(_ => Cancel("cancelled by its coordinator"));
+        // Only its own supervisor's word counts: another coordinator could name this job's id.
+        Receive<CancelJob>(m => m.JobId == _job.JobId && Sender.Equals(_job.Supervisor), _ => Cancel("cancelled by its coordinator"));
     }
 
     private void TakeIn(IReadOnlyList<Blob> blobs)
@@ -125,7 +136,7 @@ public sealed class JobRunner : ReceiveActor, IWithTimers
             _job.Supervisor.Tell(new NeedJobBlobs(_job.JobId, missing.ToArray()), Self);
             Timers.StartSingleTimer("inputs", BlobsTimeout.Instance, TimeSpan.FromSeconds(60));
         });
-        Receive<JobBlobs>(m => _askedForBlobs && m.JobId == _job.JobId, m =>
+        Receive<JobBlobs>(m => _askedForBlobs && m.JobId == _job.JobId && Sender.Equals(_job.Supervisor), m =>
         {
             Timers.Cancel("inputs");
             TakeIn(m.Blobs);
@@ -135,56 +146,116 @@ public sealed class JobRunner : ReceiveActor, IWithTimers
         Cancellation();
     }
 
-    /// <summary>With a shipped toolchain, its files come next (those the store lacks); then the compile.</summary>
+    /// <summary>
+    /// With a shipped toolchain, its files come next (those the store lacks); then the compile. The manifest
+    /// is checked, its id computed and its room reserved in the store before anything is fetched, off the
+    /// actor's thread (a manifest may list tens of thousands of entries).
+    /// </summary>
     private void Prepare()
     {
         if (!_toolchain.Shipped) { Start(); return; }
-        _tools.Store.MissingAsync(_toolchain.Manifest!).PipeTo(Self, success: m => new ToolchainMissing(m), failure: e => new Crashed(e));
+        var store = _tools.Store;
+        var manifest = _toolchain.Manifest!;
+        var id = _job.Toolchain!.Id;
+        var slot = _reservation;
+        Task.Run(async () =>
+        {
+            try
+            {
+                slot.Hold(store.Reserve(manifest, id));
+                var contents = manifest.Files.Where(f => f.Kind == ToolchainFileKind.File).GroupBy(f => f.Hash!, StringComparer.Ordinal)
+                    .ToDictionary(g => g.Key, g => (g.First().Size, g.Select(f => f.Executable).Distinct().ToArray()), StringComparer.Ordinal);
+                return (object)new ToolchainMissing(await store.MissingAsync(manifest), contents);
+            }
+            catch (ToolchainStoreException e)
+            {
+                return new ToolchainRefused(e.Message);
+            }
+        }).PipeTo(Self, failure: e => new Crashed(e));
         Become(FetchingToolchain);
     }
 
     private void FetchingToolchain()
     {
-        // Pull, one batch at a time: ask for what is missing, store the batch that answers, ask again for
-        // what is still missing. Each round must bring something: a coordinator that sends nothing new
-        // ends the job. Batches nobody asked for, or that arrive while one is being stored, are ignored.
+        Receive<ToolchainRefused>(r => Fail($"refused: {r.Reason}", refused: true));
         Receive<ToolchainMissing>(m =>
         {
-            if (m.Hashes.Count == 0) { Transfer(false); Start(); return; }
-            if (_askedForToolchain && m.Hashes.Count >= _toolchainMissing) { Fail($"the toolchain's files are still missing after they were sent ({m.Hashes.Count})", refused: false); return; }
-            if (!_askedForToolchain) Transfer(true);
-            _askedForToolchain = true;
-            _toolchainMissing = m.Hashes.Count;
-            _awaitingBatch = true;
+            if (m.Hashes.Count == 0) { Start(); return; }
+            _contents = m.Contents;
+            _requested = m.Hashes.ToHashSet(StringComparer.Ordinal);
+            Transfer(true);
             _job.Supervisor.Tell(new NeedToolchainFiles(_job.JobId, m.Hashes.ToArray()), Self);
             Timers.StartSingleTimer("toolchain", ToolchainTimeout.Instance, ToolchainTransferTimeout);
         });
-        Receive<ToolchainFileBatch>(b => _awaitingBatch && b.JobId == _job.JobId && Sender.Equals(_job.Supervisor), b =>
+        Receive<ToolchainFileBatch>(b => b.JobId == _job.JobId && Sender.Equals(_job.Supervisor), b =>
         {
-            _awaitingBatch = false;
-            var store = _tools.Store;
-            var executables = _toolchain.Manifest!.Files.Where(f => f.Kind == ToolchainFileKind.File)
-                .GroupBy(f => f.Hash!).ToDictionary(g => g.Key, g => g.Select(f => f.Executable).Distinct().ToArray());
-            var limit = _tools.Settings.MaxJobBytes;
-            Task.Run(() => StoreToolchainFiles(b.Blobs, store, executables, limit))
-                .PipeTo(Self, success: r => new ToolchainTakenIn(r), failure: e => new Crashed(e));
+            if (BatchProblem(b) is { } problem) { Fail($"refused: {problem}", refused: true); return; }
+            _lastBatchReceived = b.Last;
+            _batches.Enqueue(b);
+            StoreNextBatch();
         });
         Receive<ToolchainTakenIn>(t =>
         {
+            _storingBatch = false;
             if (t.Refusal is { } refusal) { Fail($"refused: {refusal}", refused: true); return; }
-            _tools.Store.MissingAsync(_toolchain.Manifest!).PipeTo(Self, success: m => new ToolchainMissing(m), failure: e => new Crashed(e));
+            if (_batches.Count > 0) { StoreNextBatch(); return; }
+            if (!t.Last)
+            {
+                // One batch answers one request (the coordinator sends no more until asked, so heartbeats
+                // pass between batches): ask for the rest.
+                _job.Supervisor.Tell(new NeedToolchainFiles(_job.JobId, _requested!.ToArray()), Self);
+                Timers.StartSingleTimer("toolchain", ToolchainTimeout.Instance, ToolchainTransferTimeout);
+                return;
+            }
+            Timers.Cancel("toolchain");
+            if (_requested!.Count > 0) { Fail($"the coordinator ended the toolchain's files without {_requested.Count} of them", refused: false); return; }
+            Start();
         });
         Receive<ToolchainTimeout>(_ => Fail($"the toolchain's files did not arrive within {ToolchainTransferTimeout.TotalMinutes:0} min", refused: false));
         Receive<Crashed>(c => Fail($"the worker could not store the toolchain's files: {c.Error.Message}", refused: false));
         Cancellation();
     }
 
+    /// <summary>
+    /// Why a batch of toolchain files is refused, or null; a batch taken counts its files as received. Only
+    /// files asked for, each once, with the length the manifest declares and no more compressed bytes than
+    /// that length can take: what waits to be stored is bounded by the toolchain's declared size.
+    /// </summary>
+    private string? BatchProblem(ToolchainFileBatch batch)
+    {
+        if (_requested is null || _lastBatchReceived) return "toolchain files came that were not asked for";
+        if (batch.Blobs is null || batch.Blobs.Any(x => x?.Hash is null || x.Compressed is null)) return "a batch of toolchain files is malformed";
+        if (batch.Blobs.Length == 0 && !batch.Last) return "an empty batch of toolchain files";
+        foreach (var blob in batch.Blobs)
+        {
+            if (!_requested.Remove(blob.Hash)) return $"file {blob.Hash} was not asked for, or was sent twice";
+            var declared = _contents[blob.Hash].Size;
+            if (blob.Length != declared) return $"file {blob.Hash} is {blob.Length} bytes, but the toolchain declares {declared}";
+            if (blob.Compressed.LongLength > blob.Length + blob.Length / 255L + 64) return $"file {blob.Hash} is larger compressed than its content can be";
+        }
+        return null;
+    }
+
+    /// <summary>Stores the next batch that arrived, one at a time and in order, off the actor's thread.</summary>
+    private void StoreNextBatch()
+    {
+        if (_storingBatch || _batches.Count == 0) return;
+        _storingBatch = true;
+        var batch = _batches.Dequeue();
+        var modes = batch.Blobs.ToDictionary(b => b.Hash, b => _contents[b.Hash].Modes, StringComparer.Ordinal);
+        var store = _tools.Store;
+        var limit = _tools.Settings.MaxJobBytes;
+        var token = _cancel.Token;
+        Task.Run(() => StoreToolchainFiles(batch.Blobs, store, modes, limit, token))
+            .PipeTo(Self, success: r => new ToolchainTakenIn(r, batch.Last), failure: e => new Crashed(e));
+    }
+
     /// <summary>Decompresses and stores toolchain files (off the actor's thread), each checked against its hash.</summary>
-    private static string? StoreToolchainFiles(IReadOnlyList<Blob> blobs, ToolchainStore store, Dictionary<string, bool[]> executables, long limit)
+    private static string? StoreToolchainFiles(IReadOnlyList<Blob> blobs, ToolchainStore store, Dictionary<string, bool[]> executables, long limit, CancellationToken token)
     {
         foreach (var blob in blobs)
         {
-            if (!executables.TryGetValue(blob.Hash, out var modes)) return $"file {blob.Hash} is not one of the toolchain's";
+            if (token.IsCancellationRequested) return "the job ended";
             // A toolchain's file may be larger than a job (libLLVM is), but not beyond reason.
             if (blob.Length > Math.Max(limit, 1L << 30)) return $"file {blob.Hash} is larger than any toolchain file may be";
             byte[] content;
@@ -196,7 +267,7 @@ public sealed class JobRunner : ReceiveActor, IWithTimers
             {
                 return $"file {blob.Hash} is malformed: {e.Message}";
             }
-            foreach (var executable in modes)
+            foreach (var executable in executables[blob.Hash])
                 if (!store.Add(blob.Hash, content, executable)) return $"file sent as {blob.Hash} does not have that SHA-256";
         }
         return null;
@@ -204,7 +275,9 @@ public sealed class JobRunner : ReceiveActor, IWithTimers
 
     private void Transfer(bool active)
     {
-        if (_toolchain.Shipped) Context.Parent.Tell(new Transferring(_toolchain.Manifest!.ContentId, active));
+        if (_transferReported == active) return;
+        _transferReported = active;
+        Context.Parent.Tell(new Transferring(_job.Toolchain!.Id, _toolchain.Identity.Fingerprint, _reservation.Bytes, active));
     }
 
     private IEnumerable<string> JobHashes() =>
@@ -212,6 +285,7 @@ public sealed class JobRunner : ReceiveActor, IWithTimers
 
     private void Start()
     {
+        Transfer(false);
         try
         {
             _workspace = JobWorkspace.Create(_tools.Settings.JobsDirectory, _job.JobId, _tools.Confinement.Sandboxed);
@@ -230,7 +304,6 @@ public sealed class JobRunner : ReceiveActor, IWithTimers
     private async Task<CompileOutcome> Execute(JobWorkspace workspace, TimeSpan timeout, CancellationToken cancellationToken)
     {
         SealedRoot? root = null;
-        using var use = _toolchain.Shipped ? _tools.Store.Use(_toolchain.Manifest!.ContentId) : null;
         if (_tools.Confinement.Sandboxed)
         {
             if (_toolchain.Manifest is not { } manifest) return new FailedOutcome("the toolchain's files are not known on this worker", Refused: false);
@@ -305,11 +378,51 @@ public sealed class JobRunner : ReceiveActor, IWithTimers
 
     protected override void PostStop()
     {
-        if (_askedForToolchain) Transfer(false);
+        Transfer(false);
         _cancel.Cancel();
+        _reservation.Dispose();
         _hold?.Dispose();
         _workspace?.Dispose();
-        if (!_reported) Context.Parent.Tell(new Finished(_job.JobId, false, true, 0, "stopped"));
+        if (!_reported)
+        {
+            // Stopped without an answer (the worker stops, or the runner threw): the supervisor moves on now.
+            _job.Supervisor.Tell(new JobFailed(_job.JobId, "the worker stopped the job", Refused: false), Context.Parent);
+            Context.Parent.Tell(new Finished(_job.JobId, false, true, 0, "stopped"));
+        }
         _cancel.Dispose();
+    }
+
+    /// <summary>
+    /// Holds the reservation a task makes off the actor's thread: a runner that stops before the task ends
+    /// still releases it (the task's answer may never be read).
+    /// </summary>
+    private sealed class ReservationSlot : IDisposable
+    {
+        private readonly object _gate = new();
+        private ToolchainReservation? _reservation;
+        private bool _disposed;
+
+        public long Bytes { get { lock (_gate) return _reservation?.Bytes ?? 0; } }
+
+        public void Hold(ToolchainReservation reservation)
+        {
+            lock (_gate)
+            {
+                if (!_disposed) { _reservation = reservation; return; }
+            }
+            reservation.Dispose();
+        }
+
+        public void Dispose()
+        {
+            ToolchainReservation? held;
+            lock (_gate)
+            {
+                _disposed = true;
+                held = _reservation;
+                _reservation = null;
+            }
+            held?.Dispose();
+        }
     }
 }

@@ -37,8 +37,6 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
     private readonly ShippingPolicy _shipping;
     /// <summary>Shipped toolchains whose files are on their way, with how many jobs fetch them.</summary>
     private readonly Dictionary<string, (string Fingerprint, long Bytes, int Jobs)> _transferring = new(StringComparer.Ordinal);
-    /// <summary>The shipped toolchain of each running job runner that has one.</summary>
-    private readonly Dictionary<IActorRef, ShippedToolchain> _jobToolchains = new();
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly string _address;
     private readonly Dictionary<Address, CoordinatorState> _coordinators = new();
@@ -62,10 +60,10 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         _blobs = new BlobCache(settings.BlobsDirectory, settings.BlobCacheBytes);
         _store = new ToolchainStore(settings.ToolchainsDirectory, settings.ToolchainCacheBytes);
         _confinement = confinement;
-        _shipping = ShippingPolicy.Decide(settings.ShippedToolchains, confinement, settings.ToolchainCacheBytes);
+        _shipping = ShippingPolicy.Decide(settings.ShippedToolchains, confinement);
         _address = Cluster.Get(Context.System).SelfAddress.HostAndPort();
 
-        Receive<CoordinatorHello>(hello =>
+        Receive<CoordinatorHello>(hello => hello.Coordinator is not null, hello =>
         {
             // Admission happened at the transport (AdmittingTransport): a hello reaches this actor only over
             // a connection from an allowed network, judged by the socket's address. The address a
@@ -81,7 +79,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
             hello.Coordinator.Tell(Capabilities());
             Pull();
         });
-        Receive<WorkAvailable>(m =>
+        Receive<WorkAvailable>(m => m.Coordinator is not null, m =>
         {
             if (_coordinators.TryGetValue(FullAddress(m.Coordinator), out var c)) c.HasWork = true;
             Pull();
@@ -92,13 +90,14 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
             Pull();
         });
         Receive<CompileJob>(OnJob);
-        Receive<CancelJob>(m =>
+        // The runner acts only on its own supervisor's word: the sender travels with the forward.
+        Receive<CancelJob>(m => m.JobId is not null, m =>
         {
             if (_running.TryGetValue(m.JobId, out var runner)) runner.Forward(m);
         });
         Receive<JobRunner.Finished>(f =>
         {
-            if (_running.Remove(f.JobId, out var finished)) _jobToolchains.Remove(finished);
+            _running.Remove(f.JobId);
             if (f.Succeeded)
             {
                 _completed++;
@@ -121,16 +120,19 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         });
         Receive<JobRunner.Transferring>(t =>
         {
-            var known = _transferring.GetValueOrDefault(t.ToolchainId);
-            var jobs = known.Jobs + (t.Active ? 1 : -1);
+            var jobs = _transferring.GetValueOrDefault(t.ToolchainId).Jobs + (t.Active ? 1 : -1);
             if (jobs <= 0) _transferring.Remove(t.ToolchainId);
-            else if (t.Active && known.Jobs == 0 && Sender is var runner && _jobToolchains.TryGetValue(runner, out var shipped))
-                _transferring[t.ToolchainId] = (shipped.Fingerprint, shipped.Manifest.TotalBytes, jobs);
-            else _transferring[t.ToolchainId] = known with { Jobs = jobs };
+            else _transferring[t.ToolchainId] = (t.Fingerprint, t.Bytes, jobs);
         });
         Receive<Tick>(_ => OnTick());
         Receive<GetReport>(_ => Sender.Tell(Report()));
     }
+
+    /// <summary>
+    /// A job runner that throws is stopped, never restarted: a restart would run the same job again, and a
+    /// job that makes it throw would do so for ever. Its PostStop answers the job's supervisor.
+    /// </summary>
+    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Stop);
 
     public static Props Props(WorkerSettings settings, JobConfinement confinement) => Akka.Actor.Props.Create(() => new WorkerActor(settings, confinement));
 
@@ -199,7 +201,46 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         return null;
     }
 
+    /// <summary>
+    /// A job is judged before anything reads it: a hostile coordinator's job (nulls where the serializer
+    /// allows them, sizes that overflow) gets a refusal, and the worker keeps serving the others.
+    /// </summary>
     private void OnJob(CompileJob job)
+    {
+        if (job.JobId is null || job.Supervisor is null)
+        {
+            _log.Warning("dropped a job without an id or a supervisor from {0}", Sender.Path);
+            ForgetRequest(job.RequestId);
+            return;
+        }
+        try
+        {
+            if (JobCheck.Problem(job) is { } problem)
+            {
+                _log.Warning("refused a malformed job {0} from {1}: {2}", job.JobId, Sender.Path, problem);
+                ForgetRequest(job.RequestId);
+                job.Supervisor.Tell(new JobFailed(job.JobId, $"refused: {problem}", Refused: true));
+                return;
+            }
+            Accept(job);
+        }
+        catch (Exception e)
+        {
+            _log.Error(e, "refused job {0}, which the worker could not take", job.JobId);
+            job.Supervisor.Tell(new JobFailed(job.JobId, $"refused: the worker could not take the job: {e.Message}", Refused: true));
+        }
+        finally
+        {
+            Pull();
+        }
+    }
+
+    private void ForgetRequest(long requestId)
+    {
+        if (_outstanding.TryGetValue(requestId, out var asked) && asked.Coordinator == FullAddress(Sender)) _outstanding.Remove(requestId);
+    }
+
+    private void Accept(CompileJob job)
     {
         // Only answers to this worker's own requests, from the coordinator asked: nobody else hands it work.
         if (!_outstanding.Remove(job.RequestId, out var asked) || asked.Coordinator != FullAddress(Sender))
@@ -226,7 +267,6 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
             if (_shipping.Refusal(shipped, job.Fingerprint) is { } why)
             {
                 job.Supervisor.Tell(new JobFailed(job.JobId, $"refused: {why}", Refused: true));
-                Pull();
                 return;
             }
             toolchain = new WorkerToolchain(new[] { shipped.Identity.DriverName }, shipped.Driver, shipped.Identity, shipped.Manifest, Shipped: true);
@@ -234,14 +274,11 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         if (toolchain is null)
         {
             job.Supervisor.Tell(new JobFailed(job.JobId, $"refused: this worker offers no toolchain with fingerprint {job.Fingerprint}", Refused: true));
-            Pull();
             return;
         }
         var runner = Context.ActorOf(JobRunner.Props(job, toolchain, new JobRunner.Tools(_settings, _blobs, _store, _confinement)));
-        if (toolchain.Shipped) _jobToolchains[runner] = job.Toolchain!;
         _running[job.JobId] = runner;
         _peakRunning = Math.Max(_peakRunning, _running.Count);
-        Pull();
     }
 
     private void OnTick()

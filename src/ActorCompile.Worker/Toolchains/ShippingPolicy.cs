@@ -18,25 +18,22 @@ public sealed class ShippingPolicy
     /// <summary>For the log and status: "on (x86_64, i386)", "off (...)", or "unavailable: why".</summary>
     public string Description { get; }
 
-    private readonly long _cacheBytes;
-
-    private ShippingPolicy(IReadOnlyList<string> architectures, string description, long cacheBytes)
+    private ShippingPolicy(IReadOnlyList<string> architectures, string description)
     {
         Architectures = architectures;
         Description = description;
-        _cacheBytes = cacheBytes;
     }
 
-    public static ShippingPolicy Decide(bool enabled, JobConfinement confinement, long cacheBytes)
+    public static ShippingPolicy Decide(bool enabled, JobConfinement confinement)
     {
-        if (!enabled) return new(Array.Empty<string>(), "off (actorcompile.worker.shipped-toolchains = off)", cacheBytes);
+        if (!enabled) return new(Array.Empty<string>(), "off (actorcompile.worker.shipped-toolchains = off)");
         if (!confinement.Sandboxed)
-            return new(Array.Empty<string>(), $"unavailable: a shipped toolchain runs only in the sandbox, and compiles here are {confinement.Description}", cacheBytes);
+            return new(Array.Empty<string>(), $"unavailable: a shipped toolchain runs only in the sandbox, and compiles here are {confinement.Description}");
         if (RuntimeInformation.OSArchitecture != Architecture.X64)
-            return new(Array.Empty<string>(), $"unavailable: this helper is {RuntimeInformation.OSArchitecture}; shipped toolchains run on x86_64 helpers", cacheBytes);
+            return new(Array.Empty<string>(), $"unavailable: this helper is {RuntimeInformation.OSArchitecture}; shipped toolchains run on x86_64 helpers");
         // The kernel runs 32-bit x86 programs when it has IA32 emulation, whose vsyscall32 setting then exists.
         var architectures = File.Exists("/proc/sys/abi/vsyscall32") ? new[] { "x86_64", "i386" } : new[] { "x86_64" };
-        return new(architectures, $"on ({string.Join(", ", architectures)})", cacheBytes);
+        return new(architectures, $"on ({string.Join(", ", architectures)})");
     }
 
     /// <summary>Why a shipped toolchain will not run here, or null when it will.</summary>
@@ -47,18 +44,8 @@ public sealed class ShippingPolicy
         var architecture = ToolchainIdentity.ArchitectureOf(toolchain.Target);
         if (!Architectures.Contains(architecture))
             return $"a toolchain for {architecture} ({toolchain.Target}) does not run on this {string.Join("/", Architectures)} helper";
-        try
-        {
-            ToolchainStore.Validate(toolchain.Manifest);
-            if (toolchain.Files.Any(f => f.Kind == ToolchainFileKind.File && f.Hash is null)) return "the shipped toolchain lists a file without its hash";
-            if (toolchain.Manifest.ContentId != toolchain.Id) return "the shipped toolchain's id does not match its files";
-        }
-        catch (ToolchainStoreException e)
-        {
-            return e.Message;
-        }
-        if (toolchain.Manifest.TotalBytes > _cacheBytes)
-            return $"the shipped toolchain ({toolchain.Manifest.TotalBytes >> 20} MiB) is larger than this worker's toolchain cache ({_cacheBytes >> 20} MiB)";
+        // Only what costs nothing is judged here, on the worker's thread: the manifest itself is checked
+        // (and its id computed) by the job's runner, off it, when it reserves the toolchain in the store.
         return null;
     }
 }

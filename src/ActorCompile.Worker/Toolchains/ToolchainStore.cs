@@ -23,20 +23,45 @@ public sealed record HeldToolchain(string Id, string Fingerprint, long Bytes, bo
 public sealed class ToolchainStoreException(string message) : Exception(message);
 
 /// <summary>
+/// A shipped toolchain reserved in the store for one job: its room is taken and it cannot be evicted
+/// until disposed. A toolchain whose root was never built (its transfer failed or timed out) leaves the
+/// store with the last reservation, and its files with it unless another toolchain lists them.
+/// </summary>
+public sealed class ToolchainReservation(string id, long bytes, Action release) : IDisposable
+{
+    private int _done;
+    public string Id { get; } = id;
+    /// <summary>The toolchain's bytes as declared, each file's size checked against its content as it arrives.</summary>
+    public long Bytes { get; } = bytes;
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _done, 1) == 0) release();
+    }
+}
+
+/// <summary>
 /// The worker's store of toolchain files: contents by SHA-256 in <c>blobs/</c>, and for each toolchain a
 /// read-only tree in <c>trees/</c> made of hard links to them, so that toolchains sharing files (gcc and
 /// g++ share cc1plus, every one shares libc) hold them once. A tree becomes visible only when complete
 /// (built aside, then renamed); every file is checked against its hash as it enters.
 /// <para>
 /// Two kinds of roots live here. The worker's own toolchains (<see cref="NativeRootAsync"/>) are built
-/// from its files at first use in each run. Toolchains a target ships (<see cref="ShippedRootAsync"/>) are
-/// kept by their content id across restarts, within a size limit (least recently used out, never one in
-/// use), and their files are verified by hash the first time a run uses them: a corrupted file is
-/// dropped and fetched again.
+/// from its files at first use in each run. Toolchains a target ships are reserved before their files
+/// are fetched (<see cref="Reserve"/>), which counts their bytes and keeps them from eviction while a job
+/// uses them; their roots (<see cref="ShippedRootAsync"/>) are kept by their content id across restarts,
+/// within a size limit (least recently used out, never one in use). A new run verifies their files by hash
+/// the first time it uses them (a corrupted file is dropped and fetched again) and builds their trees
+/// again from those files. A file is on disk only while a toolchain held or reserved here lists it.
 /// </para>
 /// </summary>
 public sealed class ToolchainStore
 {
+    /// <summary>Most entries a toolchain may list (gcc with every locale has a few thousand).</summary>
+    public const int MaximumEntries = 50_000;
+
+    /// <summary>Most names a path of a toolchain may have (gcc's deepest are about a dozen).</summary>
+    public const int MaximumDepth = 64;
+
     /// <summary>Top-level names a root may not use: the sandbox mounts its own there.</summary>
     private static readonly HashSet<string> Reserved = new(StringComparer.Ordinal) { "dev", "proc", "tmp", "actorcompile" };
 
@@ -46,8 +71,13 @@ public sealed class ToolchainStore
     private readonly string _trees;
     private readonly ConcurrentDictionary<string, Lazy<Task<SealedRoot>>> _roots = new(StringComparer.Ordinal);
     private readonly PinnedLru<ToolchainManifest> _shipped;
+    /// <summary>Guards the index of shipped toolchains together with what follows from it on disk.</summary>
     private readonly object _gate = new();
     private readonly HashSet<string> _verified = new(StringComparer.Ordinal);
+    /// <summary>Shipped toolchains whose tree is complete on disk (the others are on their way).</summary>
+    private readonly HashSet<string> _built = new(StringComparer.Ordinal);
+    /// <summary>For each stored file, how many shipped toolchains held or reserved here list it.</summary>
+    private readonly Dictionary<string, int> _blobUsers = new(StringComparer.Ordinal);
 
     public ToolchainStore(string directory, long shippedLimitBytes = 2L << 30)
     {
@@ -63,18 +93,20 @@ public sealed class ToolchainStore
     public long ShippedBytes => _shipped.Bytes;
 
     /// <summary>
-    /// Takes stock of what an earlier run left: shipped trees with their manifests are kept (verified at
-    /// first use), the oldest used first out; native trees, half-built trees and stray blobs go.
+    /// Takes stock of what an earlier run left: shipped trees with their manifests are kept (verified and
+    /// built again at first use), the oldest used first out; native trees, half-built trees, files of
+    /// transfers that never completed and stray blobs go.
     /// </summary>
     private void Load()
     {
-        var manifests = new List<(ToolchainManifest Manifest, DateTime Used)>();
+        var manifests = new List<(ToolchainManifest Manifest, long Bytes, DateTime Used)>();
         foreach (var entry in new DirectoryInfo(_trees).EnumerateFileSystemInfos())
         {
             var name = entry.Name;
-            if (name.EndsWith(".manifest", StringComparison.Ordinal) && ManifestFile.Read(entry.FullName) is { } m
-                && Directory.Exists(Path.Combine(_trees, name[..^".manifest".Length])) && HasId(m, name[..^".manifest".Length]))
-                manifests.Add((m, entry.LastWriteTimeUtc));
+            if (!name.EndsWith(".manifest", StringComparison.Ordinal)) continue;
+            var id = name[..^".manifest".Length];
+            if (ManifestFile.Read(entry.FullName) is { } m && Directory.Exists(Path.Combine(_trees, id)) && SoundBytes(m, id) is { } bytes)
+                manifests.Add((m, bytes, entry.LastWriteTimeUtc));
         }
         var kept = new HashSet<string>(manifests.Select(m => m.Manifest.ContentId), StringComparer.Ordinal);
         foreach (var entry in new DirectoryInfo(_trees).EnumerateFileSystemInfos())
@@ -82,15 +114,33 @@ public sealed class ToolchainStore
             var id = entry.Name.EndsWith(".manifest", StringComparison.Ordinal) ? entry.Name[..^".manifest".Length] : entry.Name;
             if (!kept.Contains(id)) RemovePath(entry.FullName);
         }
-        foreach (var (manifest, _) in manifests.OrderBy(m => m.Used))
-            DeleteBlobsOf(_shipped.Add(manifest.ContentId, manifest, manifest.TotalBytes));
-        var referenced = manifests.SelectMany(m => BlobNames(m.Manifest)).ToHashSet(StringComparer.Ordinal);
+        lock (_gate)
+        {
+            foreach (var (manifest, bytes, _) in manifests.OrderBy(m => m.Used))
+            {
+                var id = manifest.ContentId;
+                _built.Add(id);
+                if (!_shipped.Contains(id)) Use(manifest);
+                Forget(_shipped.Add(id, manifest, bytes));
+            }
+        }
         foreach (var blob in Directory.EnumerateFiles(_blobs))
-            if (!referenced.Contains(Path.GetFileName(blob))) File.Delete(blob);
+            lock (_gate) if (!_blobUsers.ContainsKey(Path.GetFileName(blob))) File.Delete(blob);
     }
 
-    private static bool HasId(ToolchainManifest manifest, string id) =>
-        manifest.Files.All(f => f.Kind != ToolchainFileKind.File || f.Hash is not null) && manifest.ContentId == id;
+    /// <summary>The bytes of a manifest read back from disk when it is sound and has the id it is stored under; else null.</summary>
+    private static long? SoundBytes(ToolchainManifest manifest, string id)
+    {
+        try
+        {
+            var bytes = Validate(manifest);
+            return manifest.ContentId == id ? bytes : null;
+        }
+        catch (ToolchainStoreException)
+        {
+            return null; // edited or damaged: removed with its tree
+        }
+    }
 
     /// <summary>
     /// The sealed root of one of this worker's own toolchains, built on first use from its files here.
@@ -98,64 +148,116 @@ public sealed class ToolchainStore
     /// tries again.
     /// </summary>
     public Task<SealedRoot> NativeRootAsync(ToolchainManifest manifest) =>
-        RootOnce(NativePrefix + manifest.Fingerprint, () => Build(NativePrefix + manifest.Fingerprint, manifest, file => file.Path));
+        RootOnce(NativePrefix + manifest.Fingerprint, () => Build(NativePrefix + manifest.Fingerprint, manifest, file => file.Path, hashed: false));
 
     /// <summary>
-    /// The hashes of a shipped toolchain's files that this store lacks (each once). A toolchain first used
-    /// in this run is verified first: files whose content no longer has its hash are dropped and listed.
+    /// Checks a shipped toolchain's manifest (see <see cref="Validate"/>) and that it has the id it was sent
+    /// with, then takes its room in the store and keeps it from eviction until the reservation is disposed.
+    /// Its cost grows with the manifest's entries: call it off an actor's thread.
+    /// </summary>
+    public ToolchainReservation Reserve(ToolchainManifest manifest, string id)
+    {
+        var bytes = Validate(manifest);
+        if (manifest.ContentId != id) throw new ToolchainStoreException("the shipped toolchain's id does not match its files");
+        if (bytes > _shipped.Limit)
+            throw new ToolchainStoreException($"the shipped toolchain ({bytes >> 20} MiB) is larger than this worker's toolchain cache ({_shipped.Limit >> 20} MiB)");
+        lock (_gate)
+        {
+            if (!_shipped.Contains(id)) Use(manifest);
+            Forget(_shipped.AddPinned(id, manifest, bytes));
+        }
+        return new ToolchainReservation(id, bytes, () => Unreserve(id));
+    }
+
+    private void Unreserve(string id)
+    {
+        lock (_gate)
+        {
+            var gone = _shipped.Unpin(new[] { id });
+            // Never built (its files did not all arrive): nothing to keep it for.
+            if (!_built.Contains(id) && !_shipped.IsPinned(id) && _shipped.TryPeek(id, out var manifest) && _shipped.Remove(id))
+                gone.Add((id, manifest));
+            Forget(gone);
+        }
+    }
+
+    /// <summary>
+    /// The hashes of a reserved toolchain's files that this store lacks (each once). A toolchain first used
+    /// in this run is verified first: files whose content no longer has its hash are dropped and listed. A
+    /// file held here whose length is not the size the manifest declares is refused: the bytes counted
+    /// against the cache are the bytes on disk.
     /// </summary>
     public Task<List<string>> MissingAsync(ToolchainManifest manifest) => Task.Run(() =>
     {
         Verify(manifest);
-        return manifest.Files.Where(f => f.Kind == ToolchainFileKind.File && !File.Exists(BlobPath(f.Hash!, f.Executable)))
-            .Select(f => f.Hash!).Distinct().ToList();
+        var missing = new List<string>();
+        foreach (var f in manifest.Files.Where(f => f.Kind == ToolchainFileKind.File).DistinctBy(f => (f.Hash, f.Executable)))
+        {
+            var info = new FileInfo(BlobPath(f.Hash!, f.Executable));
+            if (!info.Exists) missing.Add(f.Hash!);
+            else if (info.Length != f.Size)
+                throw new ToolchainStoreException($"the toolchain declares {f.Size} bytes for {f.Path}, whose content has {info.Length}");
+        }
+        return missing.Distinct().ToList();
     });
 
-    /// <summary>Takes in a file of a shipped toolchain; false (nothing stored) when it does not have its hash.</summary>
+    /// <summary>
+    /// Takes in a file of a shipped toolchain; false (nothing stored) when it does not have its hash, or when
+    /// no toolchain held or reserved here lists it (its transfer ended while it was on its way).
+    /// </summary>
     public bool Add(string hash, byte[] content, bool executable)
     {
         if (!IsHash(hash) || Convert.ToHexStringLower(SHA256.HashData(content)) != hash) return false;
-        var path = BlobPath(hash, executable);
-        if (File.Exists(path)) return true;
+        var name = BlobName(hash, executable);
         var incoming = Path.Combine(_blobs, $".incoming-{Guid.NewGuid():N}");
-        File.WriteAllBytes(incoming, content);
-        File.SetUnixFileMode(incoming, Mode(executable));
-        File.Move(incoming, path, overwrite: true);
-        return true;
+        try
+        {
+            File.WriteAllBytes(incoming, content);
+            File.SetUnixFileMode(incoming, Mode(executable));
+            lock (_gate)
+            {
+                if (!_blobUsers.ContainsKey(name)) return false;
+                var path = Path.Combine(_blobs, name);
+                if (!File.Exists(path)) File.Move(incoming, path);
+            }
+            return true;
+        }
+        finally
+        {
+            if (File.Exists(incoming)) File.Delete(incoming);
+        }
     }
 
     /// <summary>
-    /// The sealed root of a shipped toolchain whose files are all here (see <see cref="MissingAsync"/>),
-    /// built once and kept across restarts. Use it under <see cref="Use"/>, which keeps it from eviction.
+    /// The sealed root of a reserved shipped toolchain whose files are all here (see <see cref="MissingAsync"/>),
+    /// built once in each run (a tree an earlier run left is built again from the verified files) and kept
+    /// across restarts.
     /// </summary>
     public Task<SealedRoot> ShippedRootAsync(ToolchainManifest manifest)
     {
         var id = manifest.ContentId;
+        if (!_shipped.IsPinned(id)) throw new ToolchainStoreException("the shipped toolchain is not reserved in the store");
         return RootOnce(id, () =>
         {
-            var root = Build(id, manifest, file => BlobPath(file.Hash!, file.Executable));
+            var root = Build(id, manifest, file => BlobPath(file.Hash!, file.Executable), hashed: true);
             var manifestFile = Path.Combine(_trees, id + ".manifest");
-            if (!File.Exists(manifestFile)) ManifestFile.Write(manifestFile, manifest);
-            File.SetLastWriteTimeUtc(manifestFile, DateTime.UtcNow);
-            lock (_gate) _verified.Add(id);
-            DeleteBlobsOf(_shipped.Add(id, manifest, manifest.TotalBytes));
+            ManifestFile.Write(manifestFile, manifest);
+            lock (_gate)
+            {
+                _verified.Add(id);
+                _built.Add(id);
+            }
             return root;
         });
-    }
-
-    /// <summary>Keeps a shipped toolchain from eviction while a job uses it.</summary>
-    public IDisposable Use(string id)
-    {
-        var pinned = _shipped.Pin(new[] { id });
-        return new Release(() => { if (pinned) DeleteBlobsOf(_shipped.Unpin(new[] { id })); });
     }
 
     /// <summary>The shipped toolchains held, for status.</summary>
     public IReadOnlyList<HeldToolchain> Held()
     {
         var held = new List<HeldToolchain>();
-        foreach (var id in Directory.EnumerateFiles(_trees, "*.manifest").Select(f => Path.GetFileNameWithoutExtension(f)))
-            if (_shipped.TryPeek(id, out var m)) held.Add(new HeldToolchain(id, m.Fingerprint, m.TotalBytes, _shipped.IsPinned(id)));
+        lock (_gate)
+            foreach (var id in _built)
+                if (_shipped.TryPeek(id, out var m)) held.Add(new HeldToolchain(id, m.Fingerprint, _shipped.SizeOf(id) ?? 0, _shipped.IsPinned(id)));
         return held;
     }
 
@@ -168,29 +270,28 @@ public sealed class ToolchainStore
         return task;
     }
 
-    private SealedRoot Build(string key, ToolchainManifest manifest, Func<ToolchainFile, string> source)
+    /// <summary>Builds a root's tree from scratch: whatever is at its place (an earlier run's tree, perhaps altered) goes first.</summary>
+    private SealedRoot Build(string key, ToolchainManifest manifest, Func<ToolchainFile, string> source, bool hashed)
     {
-        Validate(manifest);
+        Validate(manifest, hashed);
         var final = Path.Combine(_trees, key);
-        if (!Directory.Exists(final))
+        var building = Path.Combine(_trees, $".building-{Guid.NewGuid():N}");
+        try
         {
-            var building = Path.Combine(_trees, $".building-{Guid.NewGuid():N}");
-            try
-            {
-                Directory.CreateDirectory(building);
-                foreach (var file in manifest.Files.OrderBy(f => f.Path, StringComparer.Ordinal))
-                    Place(building, file, source);
-                foreach (var dir in RealDirectories(building)) File.SetUnixFileMode(dir, Mode(executable: true));
-                Directory.Move(building, final);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw new ToolchainStoreException($"cannot build the root of toolchain {manifest.Fingerprint[..Math.Min(12, manifest.Fingerprint.Length)]}: {e.Message}");
-            }
-            finally
-            {
-                RemovePath(building);
-            }
+            Directory.CreateDirectory(building);
+            foreach (var file in manifest.Files.OrderBy(f => f.Path, StringComparer.Ordinal))
+                Place(building, file, source);
+            foreach (var dir in RealDirectories(building)) File.SetUnixFileMode(dir, Mode(executable: true));
+            RemovePath(final);
+            Directory.Move(building, final);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ToolchainStoreException($"cannot build the root of toolchain {manifest.Fingerprint[..Math.Min(12, manifest.Fingerprint.Length)]}: {e.Message}");
+        }
+        finally
+        {
+            RemovePath(building);
         }
         var top = Directory.EnumerateFileSystemEntries(final)
             .Select(p => new RootEntry(Path.GetFileName(p), new FileInfo(p).LinkTarget))
@@ -250,10 +351,40 @@ public sealed class ToolchainStore
         }
     }
 
-    private string BlobPath(string hash, bool executable) => Path.Combine(_blobs, executable ? hash + ".x" : hash);
+    private string BlobPath(string hash, bool executable) => Path.Combine(_blobs, BlobName(hash, executable));
+
+    private static string BlobName(string hash, bool executable) => executable ? hash + ".x" : hash;
 
     private static IEnumerable<string> BlobNames(ToolchainManifest manifest) =>
-        manifest.Files.Where(f => f.Kind == ToolchainFileKind.File).Select(f => f.Executable ? f.Hash + ".x" : f.Hash!);
+        manifest.Files.Where(f => f.Kind == ToolchainFileKind.File).Select(f => BlobName(f.Hash!, f.Executable)).Distinct();
+
+    /// <summary>Counts a toolchain entering the index as a user of its files (under the gate).</summary>
+    private void Use(ToolchainManifest manifest)
+    {
+        foreach (var name in BlobNames(manifest)) _blobUsers[name] = _blobUsers.GetValueOrDefault(name) + 1;
+    }
+
+    /// <summary>
+    /// Removes toolchains that left the index (under the gate): their trees, and the files no other
+    /// toolchain held or reserved here lists.
+    /// </summary>
+    private void Forget(List<(string Key, ToolchainManifest Value)> gone)
+    {
+        foreach (var (id, manifest) in gone)
+        {
+            _roots.TryRemove(id, out _);
+            _built.Remove(id);
+            _verified.Remove(id);
+            RemovePath(Path.Combine(_trees, id));
+            RemovePath(Path.Combine(_trees, id + ".manifest"));
+            foreach (var name in BlobNames(manifest))
+            {
+                if (_blobUsers.GetValueOrDefault(name) > 1) { _blobUsers[name]--; continue; }
+                _blobUsers.Remove(name);
+                RemovePath(Path.Combine(_blobs, name));
+            }
+        }
+    }
 
     /// <summary>
     /// Checks, once per run, that every stored file of a shipped toolchain still has its hash; a tree with
@@ -274,51 +405,51 @@ public sealed class ToolchainStore
             intact = false;
             File.Delete(path);
         }
-        if (!intact)
+        lock (_gate)
         {
-            _roots.TryRemove(id, out _);
-            _shipped.Remove(id);
-            RemovePath(Path.Combine(_trees, id));
-            RemovePath(Path.Combine(_trees, id + ".manifest"));
+            if (!intact)
+            {
+                _roots.TryRemove(id, out _);
+                _built.Remove(id);
+                RemovePath(Path.Combine(_trees, id));
+                RemovePath(Path.Combine(_trees, id + ".manifest"));
+            }
+            _verified.Add(id);
         }
-        lock (_gate) _verified.Add(id);
-    }
-
-    /// <summary>Removes evicted trees, and the files no other shipped tree uses.</summary>
-    private void DeleteBlobsOf(List<(string Key, ToolchainManifest Value)> evicted)
-    {
-        if (evicted.Count == 0) return;
-        foreach (var (id, _) in evicted)
-        {
-            _roots.TryRemove(id, out _);
-            RemovePath(Path.Combine(_trees, id));
-            RemovePath(Path.Combine(_trees, id + ".manifest"));
-        }
-        var stillUsed = Directory.EnumerateFiles(_trees, "*.manifest")
-            .Select(ManifestFile.Read).Where(m => m is not null).SelectMany(m => BlobNames(m!)).ToHashSet(StringComparer.Ordinal);
-        foreach (var (_, manifest) in evicted)
-            foreach (var name in BlobNames(manifest).Where(n => !stillUsed.Contains(n)))
-                RemovePath(Path.Combine(_blobs, name));
     }
 
     /// <summary>
     /// A manifest must describe a tree that cannot reach outside itself while it is built: absolute,
-    /// normalised paths; every parent a directory of the manifest (never a symlink, which building would
-    /// follow); no name the sandbox mounts over.
+    /// normalised paths without control characters; every parent a directory of the manifest (never a
+    /// symlink, which building would follow); no name the sandbox mounts over. Each kind carries its own
+    /// fields only (a file its SHA-256 and size, a symlink its target), so that a manifest's content id
+    /// says everything it holds. Bounded in entries and depth, so that checking it is bounded too.
+    /// Returns the bytes of its files, summed without overflow.
     /// </summary>
-    public static void Validate(ToolchainManifest manifest)
+    /// <param name="hashed">Whether every file must carry its hash (a shipped toolchain; the worker's own are hashed as their roots are built).</param>
+    public static long Validate(ToolchainManifest manifest, bool hashed = true)
     {
+        if (manifest.Fingerprint is null || manifest.Driver is null || manifest.Files is null)
+            throw new ToolchainStoreException("the toolchain's manifest lacks its fingerprint, driver or files");
+        if (manifest.Files.Count > MaximumEntries)
+            throw new ToolchainStoreException($"the toolchain lists {manifest.Files.Count} entries, more than {MaximumEntries}");
         var kinds = new Dictionary<string, ToolchainFileKind>(StringComparer.Ordinal);
+        var sizes = new Dictionary<string, long>(StringComparer.Ordinal);
+        long total = 0;
         foreach (var f in manifest.Files)
         {
+            if (f?.Path is null) throw new ToolchainStoreException("the toolchain lists an entry without a path");
             if (!IsNormalAbsolute(f.Path) || f.Path == "/")
-                throw new ToolchainStoreException($"the toolchain's path '{f.Path}' is not absolute and normalised");
-            if (!kinds.TryAdd(f.Path, f.Kind)) throw new ToolchainStoreException($"the toolchain lists {f.Path} twice");
-            if (f.Kind == ToolchainFileKind.File && f.Hash is { } h && !IsHash(h)) throw new ToolchainStoreException($"{f.Path} has no valid SHA-256");
-            if (f.Kind == ToolchainFileKind.Symlink && (string.IsNullOrEmpty(f.LinkTarget) || f.LinkTarget.Contains('\0')))
-                throw new ToolchainStoreException($"symlink {f.Path} has no valid target");
+                throw new ToolchainStoreException($"the toolchain's path '{Printable(f.Path)}' is not absolute and normalised (without control characters, {MaximumDepth} names deep at most)");
             if (!Enum.IsDefined(f.Kind)) throw new ToolchainStoreException($"{f.Path} is of an unknown kind");
+            if (!kinds.TryAdd(f.Path, f.Kind)) throw new ToolchainStoreException($"the toolchain lists {f.Path} twice");
             if (Reserved.Contains(f.Path.Split('/')[1])) throw new ToolchainStoreException($"the toolchain's path {f.Path} is reserved for the sandbox");
+            if (FieldsProblem(f, hashed) is { } problem) throw new ToolchainStoreException($"{f.Path} {problem}");
+            if (f.Kind != ToolchainFileKind.File) continue;
+            if (f.Hash is { } hash && !sizes.TryAdd(hash, f.Size) && sizes[hash] != f.Size)
+                throw new ToolchainStoreException($"the toolchain declares two sizes for the content of {f.Path}");
+            try { total = checked(total + f.Size); }
+            catch (OverflowException) { throw new ToolchainStoreException("the toolchain's sizes add up beyond any disk"); }
         }
         foreach (var f in manifest.Files)
         {
@@ -328,12 +459,34 @@ public sealed class ToolchainStore
                     throw new ToolchainStoreException($"{f.Path} lies under {parent}, which the toolchain does not list as a directory");
             }
         }
-        if (!kinds.ContainsKey(manifest.Driver)) throw new ToolchainStoreException($"the toolchain's driver {manifest.Driver} is not among its files");
+        if (!kinds.ContainsKey(manifest.Driver)) throw new ToolchainStoreException($"the toolchain's driver {Printable(manifest.Driver)} is not among its files");
+        return total;
     }
 
+    /// <summary>Why an entry's fields do not fit its kind, or null.</summary>
+    private static string? FieldsProblem(ToolchainFile f, bool hashed) => f.Kind switch
+    {
+        ToolchainFileKind.File when (f.Hash is null ? hashed : !IsHash(f.Hash)) => "has no valid SHA-256",
+        ToolchainFileKind.File when f.Size < 0 => "has a negative size",
+        ToolchainFileKind.File when f.LinkTarget is not null => "is a file with a link target",
+        ToolchainFileKind.Directory when f.Hash is not null || f.LinkTarget is not null || f.Size != 0 || f.Executable =>
+            "is a directory with a file's or a symlink's fields",
+        ToolchainFileKind.Symlink when string.IsNullOrEmpty(f.LinkTarget) || f.LinkTarget.Length > 4096 || HasControl(f.LinkTarget) =>
+            "is a symlink without a valid target",
+        ToolchainFileKind.Symlink when f.Hash is not null || f.Size != 0 || f.Executable => "is a symlink with a file's fields",
+        _ => null,
+    };
+
     private static bool IsNormalAbsolute(string path) =>
-        path.Length <= 4096 && path.StartsWith('/') && !path.Contains('\0') && !path.EndsWith('/') &&
+        path.Length <= 4096 && path.StartsWith('/') && !HasControl(path) && !path.EndsWith('/') &&
+        path.Count(c => c == '/') <= MaximumDepth &&
         path[1..].Split('/').All(part => part.Length is > 0 and <= 255 && part is not "." and not "..");
+
+    /// <summary>Control characters (NUL, tab, newline, DEL...) have no place in a toolchain's path or link target.</summary>
+    private static bool HasControl(string text) => text.Any(c => c < 0x20 || c == 0x7f);
+
+    private static string Printable(string text) =>
+        new(text.Take(200).Select(c => c < 0x20 || c == 0x7f ? '?' : c).ToArray());
 
     private static bool IsHash(string hash) => hash.Length == 64 && hash.All(c => c is >= '0' and <= '9' or >= 'a' and <= 'f');
 
@@ -356,15 +509,6 @@ public sealed class ToolchainStore
             foreach (var entry in new DirectoryInfo(found[i]).EnumerateFileSystemInfos())
                 if (entry.LinkTarget is null && entry is DirectoryInfo) found.Add(entry.FullName);
         return found;
-    }
-
-    private sealed class Release(Action release) : IDisposable
-    {
-        private int _done;
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _done, 1) == 0) release();
-        }
     }
 }
 
