@@ -112,29 +112,6 @@ public sealed class PinnedLru<TValue>
         }
     }
 
-    /// <summary>
-    /// Adds an entry pinned (or pins the one already there), then evicts other entries while over the
-    /// limit: room is taken for something that is still on its way, and it cannot evict itself.
-    /// </summary>
-    public List<(string Key, TValue Value)> AddPinned(string key, TValue value, long size)
-    {
-        lock (_gate)
-        {
-            if (!_entries.TryGetValue(key, out var e))
-            {
-                e = new Entry(key, value, size);
-                _entries[key] = e;
-                _bytes += size;
-            }
-            if (e.Pins++ == 0 && e.Node is not null)
-            {
-                _unpinned.Remove(e.Node);
-                e.Node = null;
-            }
-            return Evict();
-        }
-    }
-
     /// <summary>Pins every key, all or nothing: false (and nothing pinned) when one is missing.</summary>
     public bool Pin(IReadOnlyCollection<string> keys)
     {

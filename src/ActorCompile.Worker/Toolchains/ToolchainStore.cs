@@ -164,7 +164,7 @@ public sealed class ToolchainStore
         lock (_gate)
         {
             if (!_shipped.Contains(id)) Use(manifest);
-            Forget(_shipped.AddPinned(id, manifest, bytes));
+            Forget(_shipped.Add(id, manifest, bytes, pin: true));
         }
         return new ToolchainReservation(id, bytes, () => Unreserve(id));
     }
