@@ -100,8 +100,10 @@ try
         else
         {
             var comparison = new Comparison(dist, work, workloads, Say);
+            var loadBefore = LoadAverage();
             var r = new ShippedToolchains(dist, work, comparison, Say).Run(launcher, firstJobRounds: quick ? 2 : 5, perJobRounds: quick ? 10 : 100, luaRounds: quick ? 1 : 5);
-            Write("shipped", ShippedMarkdown(r), new { date = stamp, machine, r.Bytes, r.FirstJobs, r.CachedPerJob, r.Lua });
+            var load = (Start: loadBefore, End: LoadAverage());
+            Write("shipped", ShippedMarkdown(r, load), new { date = stamp, machine, loadAverage = new { start = load.Start, end = load.End }, r.Bytes, r.FirstJobs, r.CachedPerJob, r.Lua });
             if (r.Lua.Objects.Values.Any(o => o.Contains("DIFFERENT", StringComparison.Ordinal)))
                 throw new InvalidOperationException($"{r.Lua.Workload}: objects differ from the local build");
         }
@@ -158,10 +160,13 @@ catch
 }
 try { Directory.Delete(work, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
 
-string ShippedMarkdown(ShippedToolchains.Result r)
+string ShippedMarkdown(ShippedToolchains.Result r, (double Start, double End) load)
 {
     var md = new StringBuilder();
     md.AppendLine(inv, $"### Shipped toolchains ({stamp}, {machine})");
+    md.AppendLine();
+    // The machine is shared: what else ran says how far these figures are from a quiet machine's.
+    md.AppendLine(inv, $"Load average (1 min) at the start and the end of the section: {load.Start:0.0} and {load.End:0.0}.");
     md.AppendLine();
     md.AppendLine("Helpers with no compiler at all (worker nodes in a mount namespace where every gcc, g++, cc, cpp and clang is hidden) run the target's gcc shipped to them; "
         + "\"native\" helpers run the same gcc installed. Two targets (coordinators) on 127.0.0.1, one per kind of helper, neither compiling itself; helpers have 2 slots.");
@@ -207,6 +212,9 @@ string ShippedMarkdown(ShippedToolchains.Result r)
         + $"Where jobs ran: distcc {l.Placement["distcc"]}; native {l.Placement["ActorCompile, native"]}; shipped {l.Placement["ActorCompile, shipped"]} (every build of both is checked: all on its target's helpers).");
     return md.ToString();
 }
+
+// The 1-minute load average of the machine.
+static double LoadAverage() => double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], CultureInfo.InvariantCulture);
 
 // Bytes as MB; one figure when every round moved the same bytes.
 static string Megabytes(Summary bytes)
