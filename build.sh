@@ -47,10 +47,10 @@ case "${1:-build}" in
     build
     exec "$ROOT/tests/demo/run-demo.sh" "$DIST"
     ;;
-  bench)   # ./build.sh bench [--only per-job,builds,transport,scheduler] [--quick]
+  bench)   # ./build.sh bench [--only per-job,builds,transport,scheduler,shipped] [--quick]
     shift
     build
-    need distcc distcc; need npm npm
+    need distcc distcc; need npm npm; need bwrap bubblewrap   # workers sandbox every job (shipped toolchains run only there)
     tests/bench/fetch-workloads.sh "$ROOT/bench/workloads"
     mkdir -p "$ROOT/bench/results"
     dotnet run -c Release --no-build --project tests/ActorCompile.Benchmarks -- "$ROOT/bench/results" \

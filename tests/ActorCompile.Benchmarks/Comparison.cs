@@ -9,8 +9,14 @@ namespace ActorCompile.Benchmarks;
 /// </summary>
 public sealed class Comparison
 {
-    /// <summary>One way to run the compiler: the words before the compiler's arguments, and the environment.</summary>
-    public sealed record Tool(string Name, string[] Prefix, IReadOnlyDictionary<string, string?> Environment);
+    public enum ToolKind { Local, Distcc, ActorCompile }
+
+    /// <summary>
+    /// One way to run the compiler: the words before the compiler's arguments, and the environment. For an
+    /// ActorCompile tool, <paramref name="RemoteOn"/> names the workers every distributable compile must run
+    /// on (the bench fails otherwise); null only reports where the compiles ran.
+    /// </summary>
+    public sealed record Tool(string Name, ToolKind Kind, string[] Prefix, IReadOnlyDictionary<string, string?> Environment, IReadOnlySet<string>? RemoteOn = null);
 
     public sealed record TrivialResult(Dictionary<string, Summary> PerJob, Dictionary<string, Summary> Breakdown, int ActorCompileLocalRuns, int DistccLocalRuns);
     public sealed record WrapperResult(string Command, Summary Compiler, Summary Wrapper, double MedianOverheadMilliseconds);
@@ -34,28 +40,38 @@ public sealed class Comparison
         _say = say;
     }
 
-    private static Tool Local => new("gcc", Array.Empty<string>(), new Dictionary<string, string?>());
+    public static Tool Local => new("gcc", ToolKind.Local, Array.Empty<string>(), new Dictionary<string, string?>());
 
-    private static Tool DistccTool(Distcc d) => new("distcc", new[] { Shell.Find("distcc") }, d.ClientEnvironment);
+    public static Tool DistccTool(Distcc d) => new("distcc", ToolKind.Distcc, new[] { Shell.Find("distcc") }, d.ClientEnvironment);
 
-    private static Tool ActorCompileTool(Cluster c, bool verbose = false, bool timing = false)
+    /// <param name="strict">ACTORCOMPILE_FALLBACK=0: a compile that cannot be distributed fails instead of compiling locally.</param>
+    public static Tool ActorCompileTool(Cluster c, bool verbose = false, bool timing = false, string name = "ActorCompile", IReadOnlySet<string>? remoteOn = null, bool strict = false)
     {
         var env = new Dictionary<string, string?>(c.ClientEnvironment)
         {
             ["ACTORCOMPILE_VERBOSE"] = verbose ? "1" : null,
             ["ACTORCOMPILE_TIMING"] = timing ? "1" : null,
+            ["ACTORCOMPILE_FALLBACK"] = strict ? "0" : null,
         };
-        return new("ActorCompile", new[] { c.Wrapper }, env);
+        return new(name, ToolKind.ActorCompile, new[] { c.Wrapper }, env, remoteOn);
     }
 
-    private static Outcome RunCompiler(Tool tool, string cwd, params string[] args)
+    public static Outcome RunCompiler(Tool tool, string cwd, params string[] args) => RunCompilerAs(tool, "gcc", cwd, args);
+
+    /// <summary>Runs the tool with the named compiler driver (gcc, g++).</summary>
+    public static Outcome RunCompilerAs(Tool tool, string compiler, string cwd, params string[] args)
     {
-        var words = tool.Prefix.Concat(new[] { "gcc" }).Concat(args).ToArray();
+        var words = tool.Prefix.Concat(new[] { compiler }).Concat(args).ToArray();
         return Shell.Run(words[0], words.Skip(1), cwd, tool.Environment);
     }
 
     /// <summary>Rotates the order of the tools each round.</summary>
-    private static IEnumerable<T> Rotated<T>(IReadOnlyList<T> items, int round) => items.Skip(round % items.Count).Concat(items.Take(round % items.Count));
+    public static IEnumerable<T> Rotated<T>(IReadOnlyList<T> items, int round) => items.Skip(round % items.Count).Concat(items.Take(round % items.Count));
+
+    private static readonly Regex CompiledOn = new(@"^actorcompile: (?<source>\S+) compiled on (?<worker>\S+) in", RegexOptions.Multiline);
+
+    /// <summary>The workers the wrapper's ACTORCOMPILE_VERBOSE=1 lines say each remote compile ran on.</summary>
+    public static List<string> WorkersCompiledOn(string stderr) => CompiledOn.Matches(stderr).Select(m => m.Groups["worker"].Value).ToList();
 
     /// <summary>1 and 2: the per-job cost of a trivial compile, and the wrapper's cost on commands that stay local.</summary>
     public (TrivialResult Trivial, List<WrapperResult> Wrapper) PerJob(int rounds)
@@ -113,46 +129,7 @@ public sealed class Comparison
         using var distcc = new Distcc(Path.Combine(_work, "distcc-2"), daemons: 2, jobsEach: 2);
         using var cluster = new Cluster(_dist, Path.Combine(_work, "cluster-2"), workers: 2, slotsPerWorker: 2, "actorcompile.coordinator.help-after = 1h\n");
         var tools = new[] { Local, DistccTool(distcc), ActorCompileTool(cluster, verbose: true) };
-        const int jobs = 4; // two helpers with two slots each, for every tool alike
-        var builds = new List<BuildResult>();
-
-        // Lua: one tree per tool, cleaned before each build; objects compared with the first local build's.
-        var luaSource = Path.Combine(_workloads, "lua-5.4.4");
-        var luaTimes = tools.ToDictionary(t => t.Name, _ => new List<double>());
-        var luaObjects = tools.ToDictionary(t => t.Name, _ => "");
-        var luaPlacement = tools.ToDictionary(t => t.Name, _ => "");
-        Dictionary<string, byte[]>? reference = null;
-        foreach (var t in tools)
-        {
-            var tree = Path.Combine(_work, "lua-" + t.Name);
-            if (Directory.Exists(tree)) Directory.Delete(tree, true);
-            Shell.Must(Shell.Run("cp", new[] { "-r", luaSource, tree }, _work), "copying Lua");
-        }
-        for (int round = 0; round < luaRounds; round++)
-        {
-            foreach (var t in Rotated(tools, round))
-            {
-                var tree = Path.Combine(_work, "lua-" + t.Name);
-                Shell.Must(Shell.Run("make", new[] { "-s", "clean" }, tree), "make clean");
-                var cc = string.Join(' ', t.Prefix.Append("gcc -std=gnu99"));
-                var o = Shell.Must(Shell.Run("make", new[] { "-s", $"-j{jobs}", "linux", $"CC={cc}" }, tree, t.Environment), $"Lua with {t.Name}");
-                luaTimes[t.Name].Add(o.Milliseconds / 1000);
-                var objects = ObjectsIn(tree);
-                if (t.Name == "gcc" && reference is null) reference = objects;
-                if (t.Name == "ActorCompile")
-                {
-                    int remote = Regex.Matches(o.Stderr, @" compiled on ").Count, local = Regex.Matches(o.Stderr, @" compiled locally| compiling locally").Count;
-                    luaPlacement[t.Name] = $"{remote} remote, {local} local (last build)";
-                }
-                if (t.Name == "distcc") luaPlacement[t.Name] = $"{Regex.Matches(o.Stderr, "locally").Count} fell back locally (last build)";
-                if (reference is not null) luaObjects[t.Name] = CompareObjects(reference, objects);
-            }
-        }
-        if (luaObjects["gcc"] == "") luaObjects["gcc"] = "reference";
-        // The first round may have run a tool before the reference existed: compare again from its tree.
-        foreach (var t in tools.Where(t => luaObjects[t.Name] == ""))
-            luaObjects[t.Name] = CompareObjects(reference!, ObjectsIn(Path.Combine(_work, "lua-" + t.Name)));
-        builds.Add(new BuildResult($"Lua 5.4.4: make -j{jobs} linux (34 TUs, 2 links)", luaTimes.ToDictionary(kv => kv.Key, kv => Summary.Of(kv.Value)), luaObjects, luaPlacement));
+        var builds = new List<BuildResult> { LuaBuilds(tools, luaRounds) };
         var memory = cluster.Workers.Select((w, i) => new MemoryResult($"worker {i + 1}", Shell.PeakResidentMiB(w.Pid)))
             .Prepend(new MemoryResult("coordinator", Shell.PeakResidentMiB(cluster.Coordinator.Pid))).ToList();
 
@@ -191,12 +168,83 @@ public sealed class Comparison
         return (builds, memory, new Breakdown(phases.ToDictionary(kv => kv.Key, kv => Summary.Of(kv.Value))));
     }
 
+    /// <summary>make -j for Lua: two helpers with two slots each, for every tool alike.</summary>
+    public const int LuaJobs = 4;
+
+    /// <summary>
+    /// Lua 5.4.4's make -j<see cref="LuaJobs"/> linux with each tool, in a tree of its own cleaned before each
+    /// build, the order rotating each round; each tool's objects are compared with the local build's (the
+    /// tools must include <see cref="Local"/>). Names in the result are the tools' names.
+    /// </summary>
+    public BuildResult LuaBuilds(IReadOnlyList<Tool> tools, int rounds)
+    {
+        if (!tools.Any(t => t.Kind == ToolKind.Local)) throw new ArgumentException("the local build is the reference for the objects", nameof(tools));
+        var times = tools.ToDictionary(t => t.Name, _ => new List<double>());
+        var objects = tools.ToDictionary(t => t.Name, _ => "");
+        var placement = tools.ToDictionary(t => t.Name, _ => "");
+        Dictionary<string, byte[]>? reference = null;
+        foreach (var t in tools) PrepareLuaTree(t);
+        for (int round = 0; round < rounds; round++)
+        {
+            foreach (var t in Rotated(tools, round))
+            {
+                var o = BuildLua(t);
+                times[t.Name].Add(o.Milliseconds / 1000);
+                var built = ObjectsIn(LuaTree(t));
+                if (t.Kind == ToolKind.Local && reference is null) reference = built;
+                placement[t.Name] = Placement(t, o.Stderr, built.Count);
+                // A difference in any round stays reported, whatever the later rounds give.
+                if (reference is not null && !objects[t.Name].Contains("DIFFERENT", StringComparison.Ordinal)) objects[t.Name] = CompareObjects(reference, built);
+            }
+        }
+        foreach (var t in tools.Where(t => t.Kind == ToolKind.Local)) objects[t.Name] = "reference";
+        // The first round may have run a tool before the reference existed: compare again from its tree.
+        foreach (var t in tools.Where(t => objects[t.Name] == ""))
+            objects[t.Name] = CompareObjects(reference!, ObjectsIn(LuaTree(t)));
+        return new BuildResult($"Lua 5.4.4: make -j{LuaJobs} linux (34 TUs, 2 links)", times.ToDictionary(kv => kv.Key, kv => Summary.Of(kv.Value)), objects, placement);
+    }
+
+    private string LuaTree(Tool t) => Path.Combine(_work, "lua-" + Regex.Replace(t.Name, "[^A-Za-z0-9]+", "-"));
+
+    /// <summary>A fresh copy of the Lua sources for a tool.</summary>
+    public void PrepareLuaTree(Tool t)
+    {
+        var tree = LuaTree(t);
+        if (Directory.Exists(tree)) Directory.Delete(tree, true);
+        Shell.Must(Shell.Run("cp", new[] { "-r", Path.Combine(_workloads, "lua-5.4.4"), tree }, _work), "copying Lua");
+    }
+
+    /// <summary>make clean, then one build of Lua with a tool (its tree prepared); fails when a compile ran elsewhere than the tool requires.</summary>
+    public Outcome BuildLua(Tool t)
+    {
+        var tree = LuaTree(t);
+        Shell.Must(Shell.Run("make", new[] { "-s", "clean" }, tree), "make clean");
+        var cc = string.Join(' ', t.Prefix.Append("gcc -std=gnu99"));
+        var o = Shell.Must(Shell.Run("make", new[] { "-s", $"-j{LuaJobs}", "linux", $"CC={cc}" }, tree, t.Environment), $"Lua with {t.Name}");
+        if (t.RemoteOn is { } workers)
+        {
+            var on = WorkersCompiledOn(o.Stderr);
+            int units = Directory.GetFiles(Path.Combine(tree, "src"), "*.o").Length;
+            if (on.Count != units || on.Any(w => !workers.Contains(w)))
+                throw new InvalidOperationException($"Lua with {t.Name}: {on.Count} of {units} compiles ran remotely, on {string.Join(", ", on.Distinct())}; all were to run on {string.Join(", ", workers)}:\n{o.Stderr}");
+        }
+        return o;
+    }
+
+    /// <summary>Where a build's compiles ran, from distcc's warnings or the wrapper's verbose lines.</summary>
+    private static string Placement(Tool t, string stderr, int units) => t.Kind switch
+    {
+        ToolKind.ActorCompile => $"{WorkersCompiledOn(stderr).Count} remote, {Regex.Matches(stderr, @" compiled locally| compiling locally").Count} local (last build)",
+        ToolKind.Distcc => $"{Regex.Matches(stderr, "locally").Count} fell back locally (last build)",
+        _ => $"{units} local",
+    };
+
     /// <summary>
     /// Adds the phases of an ACTORCOMPILE_TIMING=1 line to <paramref name="phases"/>; false when the compile
     /// printed none (it stayed local). With the wall time, the part outside the wrapper's marks (process
     /// start and exit) is added too.
     /// </summary>
-    private static bool AddTiming(string stderr, Dictionary<string, List<double>> phases, double? wallMilliseconds)
+    public static bool AddTiming(string stderr, Dictionary<string, List<double>> phases, double? wallMilliseconds)
     {
         var m = TimingLine.Match(stderr);
         if (!m.Success) return false;

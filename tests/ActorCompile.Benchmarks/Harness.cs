@@ -105,8 +105,13 @@ public sealed class Daemon : IDisposable
 
     public bool HasExited => _process.HasExited;
 
+    private bool _disposed;
+
+    /// <summary>Stops the process; a second call does nothing (a cluster stops every worker it started, also those stopped before).</summary>
     public void Dispose()
     {
+        if (_disposed) return;
+        _disposed = true;
         if (!_process.HasExited)
         {
             Shell.Run("kill", new[] { "-TERM", Pid.ToString(CultureInfo.InvariantCulture) }, "/");
@@ -116,47 +121,128 @@ public sealed class Daemon : IDisposable
     }
 }
 
+/// <summary>
+/// A worker node of a <see cref="Cluster"/>: its process, its work directory, and its address as the cluster
+/// names it (in status and in the wrapper's "compiled on" lines).
+/// </summary>
+public sealed record WorkerNode(Daemon Process, string WorkDirectory, string Address);
+
 /// <summary>An ActorCompile cluster on loopback: a coordinator (the build machine) and workers, each a real node process.</summary>
 public sealed class Cluster : IDisposable
 {
-    private readonly List<Daemon> _nodes = new();
+    /// <summary>A worker's process before it has joined: its port tells its entry in status apart.</summary>
+    private sealed record StartedWorker(Daemon Process, int Port, string WorkDirectory);
+
+    private readonly List<WorkerNode> _workers = new();
+    private readonly List<Daemon> _workerProcesses = new(); // every one started, joined or not: stopped on Dispose
+    private readonly string _directory;
+    private readonly Dictionary<string, string?> _environment;
+    private readonly int _seedPort;
+    private readonly IReadOnlyList<string>? _workerLauncher;
+    private int _workersStarted; // names each worker's files uniquely, also after others were removed
+
     public string Socket { get; }
     public string Dist { get; }
-    public Daemon Coordinator => _nodes[0];
-    public IReadOnlyList<Daemon> Workers => _nodes.Skip(1).ToList();
+    public Daemon Coordinator { get; }
+    public IReadOnlyList<Daemon> Workers => _workers.Select(w => w.Process).ToList();
+    public IReadOnlyList<WorkerNode> WorkerNodes => _workers.ToList();
 
     /// <param name="config">HOCON for the coordinator (for example help-after).</param>
-    public Cluster(string dist, string directory, int workers, int slotsPerWorker, string config)
+    /// <param name="workerLauncher">For every worker of this cluster: a program and its arguments that prepares the
+    /// worker's world and then executes the node in the same process (exec "$@"), such as
+    /// <see cref="HelperWithoutCompilers"/>; null starts the node itself.</param>
+    public Cluster(string dist, string directory, int workers, int slotsPerWorker, string config, IReadOnlyList<string>? workerLauncher = null)
     {
         Dist = dist;
+        _directory = directory;
         Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         File.WriteAllText(Path.Combine(directory, "coordinator.hocon"), config);
-        var env = new Dictionary<string, string?> { ["ACTORCOMPILE_CONFIG_DIR"] = Path.Combine(directory, "no-etc"), ["TMPDIR"] = directory };
-        int seedPort = Shell.FreePort();
+        _environment = new Dictionary<string, string?> { ["ACTORCOMPILE_CONFIG_DIR"] = Path.Combine(directory, "no-etc"), ["TMPDIR"] = directory };
+        _seedPort = Shell.FreePort();
+        _workerLauncher = workerLauncher;
         Socket = Path.Combine(directory, "coordinator.sock");
-        _nodes.Add(new Daemon(Path.Combine(dist, "actorcompile-node"),
-            new[] { "--roles", "coordinator", "--host", "127.0.0.1", "--port", seedPort.ToString(CultureInfo.InvariantCulture), "--socket", Socket, "--config", Path.Combine(directory, "coordinator.hocon") },
-            directory, Path.Combine(directory, "coordinator.log"), env));
-        for (int i = 1; i <= workers; i++)
-            _nodes.Add(new Daemon(Path.Combine(dist, "actorcompile-node"),
-                new[] { "--roles", "worker", "--host", "127.0.0.1", "--port", Shell.FreePort().ToString(CultureInfo.InvariantCulture), "--socket", Path.Combine(directory, $"worker-{i}.sock"),
-                    "--seed", $"127.0.0.1:{seedPort}", "--slots", slotsPerWorker.ToString(CultureInfo.InvariantCulture) },
-                directory, Path.Combine(directory, $"worker-{i}.log"), env));
-        Eventually.True(() =>
-        {
-            if (_nodes.Any(n => n.HasExited)) throw new InvalidOperationException($"a node exited; logs in {directory}");
-            var hosts = Shell.Run(Path.Combine(dist, "actorcompile"), new[] { "--show-hosts" }, directory, ClientEnvironment);
-            return hosts.ExitCode == 0 && hosts.Stdout.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Count(h => !h.StartsWith('(')) >= workers;
-        }, TimeSpan.FromSeconds(60), $"{workers} workers to join (logs in {directory})").GetAwaiter().GetResult();
+        Coordinator = new Daemon(Path.Combine(dist, "actorcompile-node"),
+            new[] { "--roles", "coordinator", "--host", "127.0.0.1", "--port", _seedPort.ToString(CultureInfo.InvariantCulture), "--socket", Socket, "--config", Path.Combine(directory, "coordinator.hocon") },
+            directory, Path.Combine(directory, "coordinator.log"), _environment);
+        // Started together, waited for together: the nodes start up in parallel.
+        _workers.AddRange(WaitUntilJoined(Enumerable.Range(0, workers).Select(_ => StartWorker(slotsPerWorker)).ToList()));
     }
 
     public IReadOnlyDictionary<string, string?> ClientEnvironment => new Dictionary<string, string?> { ["ACTORCOMPILE_SOCKET"] = Socket };
 
     public string Wrapper => Path.Combine(Dist, "actorcompile");
 
+    /// <summary>Starts one more worker, with a work directory of its own (so an empty cache), and waits until the coordinator sees it up.</summary>
+    public WorkerNode AddWorker(int slots)
+    {
+        var worker = WaitUntilJoined(new[] { StartWorker(slots) }).Single();
+        _workers.Add(worker);
+        return worker;
+    }
+
+    /// <summary>Stops a worker (it leaves the cluster on SIGTERM), waits until the coordinator no longer lists it, and deletes its work directory.</summary>
+    public void RemoveWorker(WorkerNode worker)
+    {
+        _workers.Remove(worker);
+        worker.Process.Dispose();
+        Eventually.True(() =>
+        {
+            using var status = Status();
+            return status.RootElement.GetProperty("workers").EnumerateArray().All(w => w.GetProperty("address").GetString() != worker.Address);
+        }, TimeSpan.FromSeconds(60), $"worker {worker.Address} to leave (logs in {_directory})").GetAwaiter().GetResult();
+        if (Directory.Exists(worker.WorkDirectory)) Directory.Delete(worker.WorkDirectory, recursive: true);
+    }
+
+    /// <summary>The coordinator's view of the cluster: <c>actorcompile status --json</c> over its socket.</summary>
+    public System.Text.Json.JsonDocument Status()
+    {
+        var r = Shell.Must(Shell.Run(Wrapper, new[] { "status", "--json" }, _directory, ClientEnvironment), "actorcompile status --json");
+        return System.Text.Json.JsonDocument.Parse(r.Stdout);
+    }
+
+    private StartedWorker StartWorker(int slots)
+    {
+        int n = ++_workersStarted;
+        int port = Shell.FreePort();
+        var work = Path.Combine(_directory, $"worker-{n}-work");
+        var config = Path.Combine(_directory, $"worker-{n}.hocon");
+        File.WriteAllText(config, $"actorcompile.worker.work-directory = \"{work}\"\n");
+        var node = new[] { Path.Combine(Dist, "actorcompile-node"), "--roles", "worker", "--host", "127.0.0.1", "--port", port.ToString(CultureInfo.InvariantCulture),
+            "--socket", Path.Combine(_directory, $"worker-{n}.sock"), "--seed", $"127.0.0.1:{_seedPort}", "--slots", slots.ToString(CultureInfo.InvariantCulture), "--config", config };
+        var command = (_workerLauncher ?? Array.Empty<string>()).Concat(node).ToArray();
+        var process = new Daemon(command[0], command.Skip(1), _directory, Path.Combine(_directory, $"worker-{n}.log"), _environment);
+        _workerProcesses.Add(process);
+        return new StartedWorker(process, port, work);
+    }
+
+    /// <summary>
+    /// Waits until the coordinator's status shows each worker up and able to take jobs (with toolchains of
+    /// its own, or taking shipped ones), and returns them under the address status gives them.
+    /// </summary>
+    private List<WorkerNode> WaitUntilJoined(IReadOnlyCollection<StartedWorker> workers) =>
+        Eventually.Get(() =>
+        {
+            if (Coordinator.HasExited || workers.Any(w => w.Process.HasExited)) throw new InvalidOperationException($"a node exited; logs in {_directory}");
+            using var status = Status();
+            var up = new List<string>();
+            foreach (var w in status.RootElement.GetProperty("workers").EnumerateArray())
+            {
+                var address = w.GetProperty("address").GetString()!;
+                bool ownCompilers = w.GetProperty("toolchains").GetArrayLength() > 0;
+                bool takesShipped = w.GetProperty("shipping").GetString() is { } shipping && shipping.StartsWith("on", StringComparison.Ordinal);
+                if (!ownCompilers && !takesShipped)
+                    throw new InvalidOperationException($"worker {address} can run no compiler: it has none, and shipped toolchains are {w.GetProperty("shipping").GetString()}");
+                if (w.GetProperty("state").GetString() == "up") up.Add(address);
+            }
+            // All on 127.0.0.1: the port tells the workers apart.
+            var joined = workers.Select(w => (Worker: w, Address: up.SingleOrDefault(a => a.EndsWith(":" + w.Port.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)))).ToList();
+            return Task.FromResult(joined.All(j => j.Address is not null) ? joined.Select(j => new WorkerNode(j.Worker.Process, j.Worker.WorkDirectory, j.Address!)).ToList() : null);
+        }, TimeSpan.FromSeconds(60), $"{workers.Count} workers to join (logs in {_directory})").GetAwaiter().GetResult();
+
     public void Dispose()
     {
-        foreach (var n in Enumerable.Reverse(_nodes)) n.Dispose();
+        foreach (var w in Enumerable.Reverse(_workerProcesses)) w.Dispose();
+        Coordinator.Dispose();
     }
 }
 

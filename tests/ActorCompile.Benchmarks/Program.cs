@@ -5,13 +5,13 @@ using ActorCompile.Benchmarks;
 
 // ./build.sh bench: ActorCompile measured side by side with gcc and distcc. A benchmark, not a test: it
 // reports figures, and fails only when something did not work (a build failed, objects differ).
-//   dotnet run --project tests/ActorCompile.Benchmarks -- RESULTS_DIR --dist DIST --workloads DIR [--only per-job,builds,transport,scheduler] [--quick]
+//   dotnet run --project tests/ActorCompile.Benchmarks -- RESULTS_DIR --dist DIST --workloads DIR [--only per-job,builds,transport,scheduler,shipped] [--quick]
 var inv = CultureInfo.InvariantCulture;
 var options = ParseOptions(args);
 var results = Path.GetFullPath(options.GetValueOrDefault("results") ?? "bench/results");
 var dist = Path.GetFullPath(options.GetValueOrDefault("dist") ?? "dist");
 var workloads = options.GetValueOrDefault("workloads") is { } w ? Path.GetFullPath(w) : null;
-var only = (options.GetValueOrDefault("only") ?? "per-job,builds,transport,scheduler").Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
+var only = (options.GetValueOrDefault("only") ?? "per-job,builds,transport,scheduler,shipped").Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
 bool quick = options.ContainsKey("quick");
 Directory.CreateDirectory(results);
 var stamp = DateTime.UtcNow.ToString("yyyy-MM-dd", inv);
@@ -90,6 +90,25 @@ try
         }
     }
 
+    if (only.Contains("shipped"))
+    {
+        Say("== shipped toolchains: helpers without a compiler against helpers with gcc, and against distcc");
+        if (workloads is null) throw new InvalidOperationException("--workloads DIR is needed: the section builds Lua");
+        // Needs root or user namespaces (see HelperWithoutCompilers); without them the section is skipped, not the bench.
+        var (launcher, whyNot) = HelperWithoutCompilers.Prepare(Path.Combine(work, "helper-without-compilers"));
+        if (launcher is null) Say($"SKIPPED the shipped-toolchain section: {whyNot}");
+        else
+        {
+            var comparison = new Comparison(dist, work, workloads, Say);
+            var loadBefore = LoadAverage();
+            var r = new ShippedToolchains(dist, work, comparison, Say).Run(launcher, firstJobRounds: quick ? 2 : 5, perJobRounds: quick ? 10 : 100, luaRounds: quick ? 1 : 5);
+            var load = (Start: loadBefore, End: LoadAverage());
+            Write("shipped", ShippedMarkdown(r, load), new { date = stamp, machine, loadAverage = new { start = load.Start, end = load.End }, r.Bytes, r.FirstJobs, r.CachedPerJob, r.Lua });
+            if (r.Lua.Objects.Values.Any(o => o.Contains("DIFFERENT", StringComparison.Ordinal)))
+                throw new InvalidOperationException($"{r.Lua.Workload}: objects differ from the local build");
+        }
+    }
+
     if (only.Contains("transport"))
     {
         Say("== 4: payload transport, there and back on loopback");
@@ -133,9 +152,75 @@ try
         Write("scheduler", md.ToString(), rows);
     }
 }
-finally
+catch
 {
-    try { Directory.Delete(work, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    // The nodes' logs are there: the error messages name them.
+    Console.Error.WriteLine($"the bench failed; its work directory is kept: {work}");
+    throw;
+}
+try { Directory.Delete(work, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+
+string ShippedMarkdown(ShippedToolchains.Result r, (double Start, double End) load)
+{
+    var md = new StringBuilder();
+    md.AppendLine(inv, $"### Shipped toolchains ({stamp}, {machine})");
+    md.AppendLine();
+    // The machine is shared: what else ran says how far these figures are from a quiet machine's.
+    md.AppendLine(inv, $"Load average (1 min) at the start and the end of the section: {load.Start:0.0} and {load.End:0.0}.");
+    md.AppendLine();
+    md.AppendLine("Helpers with no compiler at all (worker nodes in a mount namespace where every gcc, g++, cc, cpp and clang is hidden) run the target's gcc shipped to them; "
+        + "\"native\" helpers run the same gcc installed. Two targets (coordinators) on 127.0.0.1, one per kind of helper, neither compiling itself; helpers have 2 slots.");
+    md.AppendLine();
+    md.AppendLine("Toolchain bytes shipped to a fresh helper by a job of each driver, MB (10^6 bytes): raw is the toolchain's tree on the helper (its status), on the wire the LZ4-compressed files that travelled (the target's status); "
+        + "\"after the other\" is what the toolchain adds on a helper that holds the other one already (the files they share do not travel again). "
+        + "A driver's toolchain holds every compiler proper it may run for `-c` (gcc compiles C++ sources too: cc1 and cc1plus are in both).");
+    md.AppendLine();
+    md.AppendLine("| toolchain | raw | on the wire | on the wire, after the other |");
+    md.AppendLine("|---|---:|---:|---:|");
+    foreach (var b in r.Bytes) md.AppendLine(inv, $"| {b.Toolchain} | {Megabytes(b.Raw)} | {Megabytes(b.Wire)} | {Megabytes(b.WireAfterTheOther)} |");
+    md.AppendLine();
+    md.AppendLine(inv, $"The first job on a fresh helper (a new node with a new work directory each round: no toolchain, no header cached) against the same job on a fresh native helper, milliseconds of the wrapper from start to exit: median (min–max) over {r.FirstJobs[0].Shipped.Runs} rounds, after one not counted (the target takes its compiler apart once).");
+    md.AppendLine();
+    md.AppendLine("| command | shipped | native | shipped / native |");
+    md.AppendLine("|---|---:|---:|---:|");
+    foreach (var f in r.FirstJobs) md.AppendLine(inv, $"| `{f.Command}` | {f.Shipped.Cell("0")} | {f.Native.Cell("0")} | {f.Shipped.Median / f.Native.Median:0.00} |");
+    md.AppendLine();
+    var p = r.CachedPerJob;
+    double ratio = p.Shipped.Median / p.Native.Median;
+    md.AppendLine(inv, $"Per job with the toolchain cached on the helper: the per-job section's trivial compile (`gcc -c t.c`, t.c includes stdio.h), one helper per target, {p.Shipped.Runs} runs each, alternated; milliseconds: median (min–max).");
+    md.AppendLine();
+    md.AppendLine("| shipped | native | shipped / native | goal: within 5 % |");
+    md.AppendLine("|---:|---:|---:|---|");
+    md.AppendLine(inv, $"| {p.Shipped.Cell()} | {p.Native.Cell()} | {ratio:0.000} | {(ratio <= 1.05 ? "met" : "not met")} |");
+    md.AppendLine();
+    md.AppendLine("Where those jobs' time goes (`ACTORCOMPILE_TIMING=1`), milliseconds: median (min–max).");
+    md.AppendLine();
+    md.AppendLine("| phase | shipped | native |");
+    md.AppendLine("|---|---:|---:|");
+    foreach (var (k, v) in p.ShippedPhases) md.AppendLine(inv, $"| {k} | {v.Cell()} | {(p.NativePhases.TryGetValue(k, out var n) ? n.Cell() : "n/a")} |");
+    md.AppendLine();
+    var l = r.Lua;
+    string Seconds(string tool) => l.Seconds[tool].Cell("0.00");
+    double Median(string tool) => l.Seconds[tool].Median;
+    md.AppendLine(inv, $"{l.Workload}: seconds of wall time, median (min–max) over {l.Seconds["gcc"].Runs} rounds after one not counted, tools alternated. Two helpers per target (2 slots each); distcc: two distccd (`--jobs 2` each). All on the same machine, so the helpers share its cores.");
+    md.AppendLine();
+    md.AppendLine("| gcc | distcc | ActorCompile, native | ActorCompile, shipped | shipped / native | shipped / distcc |");
+    md.AppendLine("|---:|---:|---:|---:|---:|---:|");
+    md.AppendLine(inv, $"| {Seconds("gcc")} | {Seconds("distcc")} | {Seconds("ActorCompile, native")} | {Seconds("ActorCompile, shipped")} | {Median("ActorCompile, shipped") / Median("ActorCompile, native"):0.00} | {Median("ActorCompile, shipped") / Median("distcc"):0.00} |");
+    md.AppendLine();
+    md.AppendLine(inv, $"Objects against the local build: distcc {l.Objects["distcc"]}; native {l.Objects["ActorCompile, native"]}; shipped {l.Objects["ActorCompile, shipped"]}. "
+        + $"Where jobs ran: distcc {l.Placement["distcc"]}; native {l.Placement["ActorCompile, native"]}; shipped {l.Placement["ActorCompile, shipped"]} (every build of both is checked: all on its target's helpers).");
+    return md.ToString();
+}
+
+// The 1-minute load average of the machine.
+static double LoadAverage() => double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], CultureInfo.InvariantCulture);
+
+// Bytes as MB; one figure when every round moved the same bytes.
+static string Megabytes(Summary bytes)
+{
+    var mb = new Summary(bytes.Median / 1e6, bytes.Min / 1e6, bytes.Max / 1e6, bytes.Runs);
+    return bytes.Min == bytes.Max ? mb.Median.ToString("0.0", CultureInfo.InvariantCulture) : mb.Cell();
 }
 
 void Write(string name, string markdown, object data)
