@@ -41,7 +41,7 @@ case "${1:-build}" in
   test)
     build test
     export ACTORCOMPILE_DIST=$DIST
-    dotnet test ActorCompile.sln -c Release --no-build --nologo -v quiet -- xUnit.ParallelizeTestCollections=true
+    dotnet test ActorCompile.sln -c Release --no-build --nologo -v quiet --logger "console;verbosity=minimal" --logger "trx;LogFilePrefix=tests" --results-directory "$ROOT/tests/results" -- xUnit.ParallelizeTestCollections=true
     ;;
   demo)
     build

@@ -24,6 +24,9 @@ public sealed class Wrapper
     /// <summary>1 prints where a distributed compile's time went (for benchmarks).</summary>
     public const string TimingVariable = "ACTORCOMPILE_TIMING";
 
+    /// <summary>0 keeps this compile away from the result cache: no lookup, nothing stored, no direct-mode record.</summary>
+    public const string CacheVariable = "ACTORCOMPILE_CACHE";
+
     private static readonly TimeSpan NodeSilence = TimeSpan.FromSeconds(60);
 
     private readonly Stopwatch _clock = Stopwatch.StartNew();
@@ -47,6 +50,7 @@ public sealed class Wrapper
     private readonly string _cwd;
     private readonly bool _fallbackAllowed = Environment.GetEnvironmentVariable(FallbackVariable) != "0";
     private readonly bool _verbose = Environment.GetEnvironmentVariable(VerboseVariable) is "1" or "yes" or "true";
+    private readonly bool _useCache = Environment.GetEnvironmentVariable(CacheVariable) is not ("0" or "no" or "false" or "off");
 
     public Wrapper(string compiler, IReadOnlyList<string> args)
     {
@@ -110,7 +114,7 @@ public sealed class Wrapper
         var compilerKey = CompilerKey.Of(_compiler) ?? _compiler;
         string? includeKey = null;
         if (localReason is null) includeKey = compilerKey + "\u001e" + CommandRewriter.ForSystemIncludeQuery(_command).CacheKey;
-        node.Send(new CompileRequest(_compiler, compilerKey, _remoteArgs, _cwd, localReason, includeKey, ForwardedEnvironment(), ColorDiagnostics()));
+        node.Send(new CompileRequest(_compiler, compilerKey, _remoteArgs, _cwd, localReason, includeKey, ForwardedEnvironment(), ColorDiagnostics(), _useCache));
 
         Dictionary<string, byte[]>? contents = null;
         while (true)
@@ -220,7 +224,10 @@ public sealed class Wrapper
         }
         using (var stdout = Console.OpenStandardOutput()) stdout.Write(result.Stdout);
         using (var stderr = Console.OpenStandardError()) stderr.Write(result.Stderr);
-        if (_verbose) Console.Error.WriteLine($"actorcompile: {_command.Source} compiled on {result.Worker} in {result.ElapsedMilliseconds} ms");
+        if (_verbose)
+            Console.Error.WriteLine(result.Cached
+                ? $"actorcompile: {_command.Source} fetched from the result cache (compiled on {result.Worker})"
+                : $"actorcompile: {_command.Source} compiled on {result.Worker} in {result.ElapsedMilliseconds} ms");
         if (_timing)
         {
             Mark("written");
@@ -307,12 +314,14 @@ public sealed class Wrapper
     }
 
     /// <summary>
-    /// The compile failed on a worker; the local compile gives the user's result, and what it printed is
-    /// hashed so that the node can tell whether the worker and this machine disagree. Its stderr passes
-    /// through a pipe, so gcc is asked for colours as it was on the worker when this is a terminal.
+    /// The compile failed on a worker, or the node verifies a cache hit; the local compile gives the user's
+    /// result, and what it printed and wrote is hashed so that the node can tell whether the worker (or the
+    /// cache) and this machine disagree. Its stderr passes through a pipe, so gcc is asked for colours as it
+    /// was on the worker when this is a terminal.
     /// </summary>
     private int ConfirmLocally(NodeClient node)
     {
+        Mark("local slot");
         var args = ColorDiagnostics() ? _args.Append("-fdiagnostics-color=always").ToList() : _args.ToList();
         int exit;
         string? hash = null;
@@ -327,8 +336,33 @@ public sealed class Wrapper
             Console.Error.WriteLine($"actorcompile: {e.Message}");
             exit = ExitCodes.CompilerNotFound;
         }
-        TellDone(node, new LocalDone(exit, hash));
+        TellDone(node, new LocalDone(exit, hash, exit == 0 ? OutputHashes() : null));
+        if (_verbose && _command.Source is not null)
+            Console.Error.WriteLine($"actorcompile: {_command.Source} compiled locally (to check a remote or cached result)");
+        if (_timing) { Mark("compiler ran"); Console.Error.WriteLine($"actorcompile timing: {Phases()}; local"); }
         return exit;
+    }
+
+    /// <summary>The SHA-256 of each file the command writes (the object, the dependency file), as it is now; a missing one has none.</summary>
+    private List<KeyValuePair<string, string>> OutputHashes()
+    {
+        var paths = new List<string>();
+        if (_command.Output is { } o) paths.Add(o);
+        if (_command.Dependencies is { } d) paths.Add(d.File);
+        var hashes = new List<KeyValuePair<string, string>>();
+        foreach (var path in paths)
+        {
+            try
+            {
+                using var file = File.OpenRead(Path.Combine(_cwd, path));
+                hashes.Add(new(path, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(file))));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Not written: the node sees that it lacks this file.
+            }
+        }
+        return hashes;
     }
 
     /// <summary>

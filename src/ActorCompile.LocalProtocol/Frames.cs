@@ -13,7 +13,7 @@ public static class Frames
     /// The protocol's version; the wrapper and the node ship together and refuse another. 2: the compile
     /// request no longer names the compiler's path, nor LocalDone the compile's time (the node used neither).
     /// </summary>
-    public const byte Version = 2;
+    public const byte Version = 3;
 
     /// <summary>
     /// The limit on one frame where nothing better is known (the status CLI). The node derives its
@@ -59,6 +59,8 @@ public static class Frames
             MessageType.Blobs => Blobs.Read(ref r),
             MessageType.LocalDone => LocalDone.Read(ref r),
             MessageType.StatusRequest => new StatusRequest(),
+            MessageType.CacheClearRequest => new CacheClearRequest(),
+            MessageType.CacheCleared => CacheCleared.Read(ref r),
             MessageType.NeedToolchain => new NeedToolchain(),
             MessageType.RunLocally => RunLocally.Read(ref r),
             MessageType.Preprocess => Preprocess.Read(ref r),

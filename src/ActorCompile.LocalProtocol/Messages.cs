@@ -12,14 +12,15 @@ namespace ActorCompile.LocalProtocol;
 /// ToolchainInfo                     ->
 ///                                   <-      RunLocally           (not distributable, no worker offers it, ...; holds a local slot)
 ///                                   <-      Preprocess           (a local slot for the dependency scan)
-/// JobManifest                       ->
+/// JobManifest                       ->                           (Direct: from the wrapper's direct-mode record, no scan ran)
+///                                   <-      CompileResult        (Cached: a hit in the result cache; nothing more)
 ///                                   <-      NeedBlobs            (contents the node does not hold yet)
 /// Blobs                             ->
 ///                                   <-      Heartbeat ...        (while the job is queued or compiling)
 ///                                   <-      CompileResult | RunLocally
 /// LocalDone                         ->      (after any local compile: releases the slot, counts the job)
 /// </code>
-/// A status request is a connection of its own: StatusRequest -> StatusReply.
+/// A status request is a connection of its own: StatusRequest -> StatusReply; so is CacheClearRequest -> CacheCleared.
 /// </summary>
 public abstract record LocalMessage
 {
@@ -35,6 +36,7 @@ public enum MessageType : byte
     Blobs = 4,
     LocalDone = 5,
     StatusRequest = 6,
+    CacheClearRequest = 7,
 
     NeedToolchain = 101,
     RunLocally = 102,
@@ -44,6 +46,7 @@ public enum MessageType : byte
     Heartbeat = 106,
     StatusReply = 107,
     Error = 108,
+    CacheCleared = 109,
 }
 
 /// <summary>A compile the wrapper was asked to run.</summary>
@@ -56,6 +59,7 @@ public enum MessageType : byte
 /// <param name="SystemIncludeKey">The cache key of the compiler's default header directories for this command.</param>
 /// <param name="Environment">The variables in <c>CompileEnvironment.Forwarded</c> that are set.</param>
 /// <param name="ColorDiagnostics">The wrapper's stderr is a colour terminal: the worker asks gcc for colours.</param>
+/// <param name="UseCache">The result cache may answer and keep this compile (ACTORCOMPILE_CACHE is not 0).</param>
 public sealed record CompileRequest(
     string CompilerPath,
     string CompilerKey,
@@ -64,7 +68,8 @@ public sealed record CompileRequest(
     string? LocalReason,
     string? SystemIncludeKey,
     IReadOnlyList<KeyValuePair<string, string>> Environment,
-    bool ColorDiagnostics) : LocalMessage
+    bool ColorDiagnostics,
+    bool UseCache = true) : LocalMessage
 {
     public override MessageType Type => MessageType.CompileRequest;
 
@@ -79,6 +84,7 @@ public sealed record CompileRequest(
         w.Int32(Environment.Count);
         foreach (var (k, v) in Environment) { w.String(k); w.String(v); }
         w.Bool(ColorDiagnostics);
+        w.Bool(UseCache);
     }
 
     internal static CompileRequest Read(ref WireReader r)
@@ -93,7 +99,8 @@ public sealed record CompileRequest(
         var env = new List<KeyValuePair<string, string>>(n);
         for (int i = 0; i < n; i++) env.Add(new(r.String("variable name"), r.String("variable value")));
         var color = r.Bool("colour flag");
-        return new CompileRequest(compiler, key, args, cwd, reason, includeKey, env, color);
+        var cache = r.Bool("cache flag");
+        return new CompileRequest(compiler, key, args, cwd, reason, includeKey, env, color, cache);
     }
 }
 
@@ -117,10 +124,12 @@ public sealed record ToolchainInfo(string Fingerprint, string Family, string Ver
 
 /// <summary>What the compile reads, after the dependency scan.</summary>
 /// <param name="SystemIncludeDirectories">The compiler's default header directories, when the node did not know them.</param>
+/// <param name="Direct">No scan ran: the manifest is the wrapper's direct-mode record of an earlier scan, which still holds by stat.</param>
 public sealed record JobManifest(
     IReadOnlyList<string>? SystemIncludeDirectories,
     bool PreincludeStdcPredef,
-    IReadOnlyList<MirrorEntry> Entries) : LocalMessage
+    IReadOnlyList<MirrorEntry> Entries,
+    bool Direct = false) : LocalMessage
 {
     public override MessageType Type => MessageType.JobManifest;
 
@@ -137,6 +146,7 @@ public sealed record JobManifest(
             w.Int64(e.Size);
             w.Int64(e.ModifiedUnixMilliseconds);
         }
+        w.Bool(Direct);
     }
 
     internal static JobManifest Read(ref WireReader r)
@@ -147,7 +157,8 @@ public sealed record JobManifest(
         var entries = new List<MirrorEntry>(n);
         for (int i = 0; i < n; i++)
             entries.Add(new MirrorEntry(EntryKind(r.Byte("entry kind")), r.String("entry path"), r.NullableString("entry hash"), r.Int64("entry size"), r.Int64("entry time")));
-        return new JobManifest(dirs, pre, entries);
+        var direct = r.Bool("direct flag");
+        return new JobManifest(dirs, pre, entries, direct);
     }
 
     private static MirrorEntryKind EntryKind(byte kind) =>
@@ -174,18 +185,53 @@ public sealed record Blobs(IReadOnlyList<KeyValuePair<string, byte[]>> Items) : 
     }
 }
 
-/// <summary>A local compile (granted by RunLocally) has finished. <paramref name="StderrHash"/>: SHA-256 of what it printed on stderr, for a compile that confirms a worker's verdict.</summary>
-public sealed record LocalDone(int ExitCode, string? StderrHash = null) : LocalMessage
+/// <summary>A local compile (granted by RunLocally) has finished.</summary>
+/// <param name="StderrHash">SHA-256 of what it printed on stderr, for a compile that confirms a worker's verdict or verifies a cache hit.</param>
+/// <param name="OutputHashes">For a compile that verifies a cache hit: the SHA-256 of each file it wrote, by its path in the command.</param>
+public sealed record LocalDone(int ExitCode, string? StderrHash = null, IReadOnlyList<KeyValuePair<string, string>>? OutputHashes = null) : LocalMessage
 {
     public override MessageType Type => MessageType.LocalDone;
-    public override void Write(WireWriter w) { w.Int32(ExitCode); w.String(StderrHash); }
-    internal static LocalDone Read(ref WireReader r) => new(r.Int32("exit code"), r.NullableString("stderr hash"));
+
+    public override void Write(WireWriter w)
+    {
+        w.Int32(ExitCode);
+        w.String(StderrHash);
+        w.Int32(OutputHashes?.Count ?? -1);
+        foreach (var (path, hash) in OutputHashes ?? Array.Empty<KeyValuePair<string, string>>()) { w.String(path); w.String(hash); }
+    }
+
+    internal static LocalDone Read(ref WireReader r)
+    {
+        var exit = r.Int32("exit code");
+        var stderr = r.NullableString("stderr hash");
+        var n = r.Int32("output count");
+        if (n < 0) return new LocalDone(exit, stderr);
+        if (n > 8) throw new ProtocolException($"a compile writes at most 8 files, not {n}");
+        var hashes = new List<KeyValuePair<string, string>>(n);
+        for (int i = 0; i < n; i++) hashes.Add(new(r.String("output path"), r.String("output hash")));
+        return new LocalDone(exit, stderr, hashes);
+    }
 }
 
 public sealed record StatusRequest : LocalMessage
 {
     public override MessageType Type => MessageType.StatusRequest;
     public override void Write(WireWriter w) { }
+}
+
+/// <summary>Empty the node's result cache (actorcompile cache clear); only the node's own user and root may.</summary>
+public sealed record CacheClearRequest : LocalMessage
+{
+    public override MessageType Type => MessageType.CacheClearRequest;
+    public override void Write(WireWriter w) { }
+}
+
+/// <summary>The node's result cache is empty: how many entries and bytes it dropped.</summary>
+public sealed record CacheCleared(long Entries, long Bytes) : LocalMessage
+{
+    public override MessageType Type => MessageType.CacheCleared;
+    public override void Write(WireWriter w) { w.Int64(Entries); w.Int64(Bytes); }
+    internal static CacheCleared Read(ref WireReader r) => new(r.Int64("entries"), r.Int64("bytes"));
 }
 
 public sealed record NeedToolchain : LocalMessage
@@ -197,7 +243,8 @@ public sealed record NeedToolchain : LocalMessage
 /// <summary>Compile locally. The node holds a local slot for this connection until LocalDone or disconnect.</summary>
 /// <param name="Reason">Why (printed by the wrapper unless <paramref name="Quiet"/>).</param>
 /// <param name="Quiet">Nothing to report: the command was never meant to be distributed (linking, -E, ...), or the target compiles it as a helper for itself.</param>
-/// <param name="Confirm">The compile failed on a worker; the wrapper reports the SHA-256 of its own stderr so that the two verdicts can be compared.</param>
+/// <param name="Confirm">The compile failed on a worker, or this compile verifies a cache hit: the wrapper reports the SHA-256 of its
+/// own stderr and of each file it wrote, so that the two results can be compared.</param>
 public sealed record RunLocally(string Reason, bool Quiet, bool Confirm = false) : LocalMessage
 {
     public override MessageType Type => MessageType.RunLocally;
@@ -229,6 +276,8 @@ public sealed record NeedBlobs(IReadOnlyList<string> Hashes) : LocalMessage
 public sealed record JobTiming(long Queue, long Remote, long Worker, long Mirror, long Compiler);
 
 /// <summary>The remote compile's result: what the compiler printed, its exit code, and the files it wrote (by their paths in the original command).</summary>
+/// <param name="Worker">Where it was compiled (for a cached result: the worker that produced it).</param>
+/// <param name="Cached">A hit in the result cache: no compiler ran for this command now.</param>
 public sealed record CompileResult(
     int ExitCode,
     byte[] Stdout,
@@ -236,7 +285,8 @@ public sealed record CompileResult(
     IReadOnlyList<KeyValuePair<string, byte[]>> Outputs,
     string Worker,
     long ElapsedMilliseconds,
-    JobTiming? Timing = null) : LocalMessage
+    JobTiming? Timing = null,
+    bool Cached = false) : LocalMessage
 {
     public override MessageType Type => MessageType.CompileResult;
 
@@ -251,6 +301,7 @@ public sealed record CompileResult(
         w.Int64(ElapsedMilliseconds);
         var t = Timing ?? new JobTiming(0, 0, 0, 0, 0);
         w.Int64(t.Queue); w.Int64(t.Remote); w.Int64(t.Worker); w.Int64(t.Mirror); w.Int64(t.Compiler);
+        w.Bool(Cached);
     }
 
     internal static CompileResult Read(ref WireReader r)
@@ -264,7 +315,8 @@ public sealed record CompileResult(
         var worker = r.String("worker");
         var elapsed = r.Int64("elapsed");
         var timing = new JobTiming(r.Int64("queue time"), r.Int64("remote time"), r.Int64("worker time"), r.Int64("mirror time"), r.Int64("compiler time"));
-        return new CompileResult(exit, stdout, stderr, outputs, worker, elapsed, timing);
+        var cached = r.Bool("cached flag");
+        return new CompileResult(exit, stdout, stderr, outputs, worker, elapsed, timing, cached);
     }
 }
 

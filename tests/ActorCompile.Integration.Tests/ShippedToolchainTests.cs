@@ -78,7 +78,8 @@ public sealed class ShippedToolchainTests
         return s.RootElement.GetProperty("workers").EnumerateArray().Single(w => w.GetProperty("address").GetString() == worker.Address).Clone();
     }
 
-    private static async Task WaitForWorker(NodeProcess coordinator, NodeProcess worker) =>
+    /// <summary>Waits until the helper is up and has said whether it takes shipped toolchains (its first report): before that the coordinator cannot place a shipped job on it.</summary>
+    internal static async Task WaitForWorker(NodeProcess coordinator, NodeProcess worker) =>
         await Eventually.True(() =>
         {
             using var s = Wrapper.Status(coordinator.Socket);
@@ -264,11 +265,7 @@ public sealed class ShippedProberTests : IDisposable
         var work = _dir.Combine("helper-work");
         var config = _dir.Write("work.hocon", $"actorcompile.worker.work-directory = \"{work}\"\n");
         using var worker = new NodeProcess("helper", _dir.Path, "worker", new[] { coordinator.Address }, new[] { "--config", config, "--toolchain", "clang" });
-        await Eventually.True(() =>
-        {
-            using var s = Wrapper.Status(coordinator.Socket);
-            return s.RootElement.GetProperty("workers").EnumerateArray().Any(w => w.GetProperty("state").GetString() == "up");
-        }, TimeSpan.FromSeconds(60), "the helper to join");
+        await ShippedToolchainTests.WaitForWorker(coordinator, worker);
         var secret = _dir.Write("helper-work/secret", "the helper's key");
         File.SetUnixFileMode(secret, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
