@@ -15,6 +15,8 @@ public static class CliCommandLine
     public const string Usage = """
         Usage: actorcompile COMPILER [ARGS...]     compile through the cluster (e.g. actorcompile gcc -c x.c -o x.o)
                actorcompile status [--json|--watch] show the cluster as the local node sees it
+               actorcompile cache stats [--json]   what the result cache did, per coordinator and for the cluster
+               actorcompile cache clear            empty the local node's result cache and your direct-mode records
                actorcompile -j                     the number to give make -j (cluster slots + local slots)
                actorcompile --show-hosts           the workers and their slots, one a line
                actorcompile setup helper|target|both [--seed HOST:PORT] [--token TOKEN] [--allow CIDR] ...
@@ -30,6 +32,7 @@ public static class CliCommandLine
 
         Environment: ACTORCOMPILE_SOCKET (node socket), ACTORCOMPILE_FALLBACK=0 (fail with exit code 111
         instead of compiling locally when the cluster cannot take a compile), ACTORCOMPILE_VERBOSE=1,
+        ACTORCOMPILE_CACHE=0 (no result cache for this build: no lookup, nothing kept),
         ACTORCOMPILE_CONFIG_DIR (where setup writes, default /etc/actorcompile), ACTORCOMPILE_SERVICE_USER
         (who setup gives the cluster certificate files to when run as root, default actorcompile).
 
@@ -44,7 +47,7 @@ public static class CliCommandLine
     private static readonly Command Root = Build();
 
     /// <summary>True for the arguments the CLI itself answers; anything else names a compiler.</summary>
-    public static bool IsOwn(string first) => first is "status" or "setup" || first.StartsWith('-');
+    public static bool IsOwn(string first) => first is "status" or "setup" or "cache" || first.StartsWith('-');
 
     public static ParseResult Parse(IReadOnlyList<string> args) => CommandLines.Parse(Root, args);
 
@@ -69,6 +72,7 @@ public static class CliCommandLine
         });
         var help = new Dictionary<Command, HelpText> { [root] = new(Usage, After) };
         root.Subcommands.Add(StatusCommand.Build());
+        root.Subcommands.Add(CacheCommand.Build());
         root.Subcommands.Add(SetupCommand.Build(help));
         CommandLines.CustomizeHelp(root, help);
         root.SetAction(r =>

@@ -25,6 +25,7 @@ public static class StatusView
             Workers(s),
         };
         if (s.Coordinators.Count > 0) parts.Add(Coordinators(s));
+        if (s.Coordinators.Any(c => c.Cache is not null)) parts.Add(Cache(s));
         foreach (var c in s.Coordinators)
             foreach (var u in c.UnservedToolchains)
                 parts.Add(new Markup(Markup.Escape(string.Create(Inv,
@@ -105,6 +106,25 @@ public static class StatusView
                 string.Create(Inv, $"{c.LocalSlotsBusy}/{c.LocalSlots}"), c.Distributed.ToString(Inv), c.Local.ToString(Inv) };
             if (shipped) cells.Add(Sizes.Format(c.ToolchainBytesShipped));
             t.AddRow(cells.ToArray());
+        }
+        return t;
+    }
+
+    /// <summary>The result cache: what it did for each coordinator and for the cluster, and what each node keeps.</summary>
+    public static IRenderable Cache(ClusterStatus s)
+    {
+        var t = NewTable("Result cache", "Coordinator", "Hits", "Direct", "Misses", "Hit rate", "Verified", "Discr.", "Served");
+        foreach (var c in Enumerable.Range(1, t.Columns.Count - 1)) t.Columns[c].RightAligned();
+        void Row(string name, CacheStatus c) => t.AddRow(Markup.Escape(name), c.Hits.ToString(Inv), c.DirectHits.ToString(Inv), c.Misses.ToString(Inv),
+            (c.HitRate * 100).ToString("0.0", Inv) + " %", c.Verified.ToString(Inv),
+            c.Discrepancies > 0 ? "[red]" + c.Discrepancies.ToString(Inv) + "[/]" : "0", Sizes.Format(c.BytesServed));
+        foreach (var c in s.Coordinators)
+            if (c.Cache is { } cache) Row(c.Address, cache);
+        if (s.Cache is { } cluster)
+        {
+            if (s.Coordinators.Count > 1) Row("cluster", cluster.Totals);
+            var stores = cluster.Stores.Select(st => string.Create(Inv, $"{st.Node} {st.Entries} result(s), {Sizes.Format(st.Bytes)} of {Sizes.Format(st.LimitBytes)}{(st.Corrupt > 0 ? $", {st.Corrupt} corrupt dropped" : "")}"));
+            return new Rows(t, new Markup(Markup.Escape("Kept: " + (cluster.Stores.Count == 0 ? "nothing (the cache is off on every node)" : string.Join("; ", stores)))));
         }
         return t;
     }

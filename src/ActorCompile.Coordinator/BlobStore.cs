@@ -14,6 +14,8 @@ namespace ActorCompile.Coordinator;
 public sealed class BlobStore(long limitBytes)
 {
     private readonly PinnedLru<Blob> _index = new(limitBytes);
+    /// <summary>Which stored contents name __DATE__, __TIME__ or __TIMESTAMP__, found while their bytes are at hand; an entry goes with its blob.</summary>
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<Blob, object> _timeDependent = new();
 
     public long Bytes => _index.Bytes;
     public int Count => _index.Count;
@@ -26,9 +28,13 @@ public sealed class BlobStore(long limitBytes)
         if (Convert.ToHexStringLower(SHA256.HashData(content)) != hash) return false;
         if (_index.TryGet(hash, out _)) return true;
         var blob = Payload.ToBlob(hash, content);
+        if (ActorCompile.Toolchain.Cache.TimeMacros.Mentioned(content)) _timeDependent.AddOrUpdate(blob, true);
         _index.Add(hash, blob, blob.Compressed.Length);
         return true;
     }
+
+    /// <summary>Whether a stored content names the time of the compile (then no result built from it is cached); null when it is not stored.</summary>
+    public bool? MentionsTimeMacros(string hash) => _index.TryPeek(hash, out var blob) ? _timeDependent.TryGetValue(blob, out _) : null;
 
     public Blob? Get(string hash) => _index.TryGet(hash, out var blob) ? blob : null;
 

@@ -110,5 +110,24 @@ public sealed record WorkerFailed(string WorkerId, string Reason) : INoSerializa
 /// <summary>What the coordinator publishes on the node's event stream about once a second, for the status of this node.</summary>
 public sealed record CoordinatorSnapshot(CoordinatorReport Report, JobReport[] Jobs) : INoSerializationVerificationNeeded;
 
+/// <summary>What the result cache did for one job of this coordinator's wrappers.</summary>
+public enum CacheOutcome
+{
+    /// <summary>Found after the dependency scan.</summary>
+    Hit,
+    /// <summary>Found with the wrapper's direct-mode record: no scan ran.</summary>
+    DirectHit,
+    /// <summary>Not found (or not trusted): the job compiles, and its result is kept when it succeeds.</summary>
+    Miss,
+    /// <summary>Found, and compiled locally to compare (actorcompile.cache.verify-rate); the two agreed.</summary>
+    Verified,
+}
+
+/// <summary>A session tells its coordinator what the cache did for its job (<paramref name="Bytes"/>: what a hit delivered).</summary>
+public sealed record CacheCounted(CacheOutcome Outcome, long Bytes = 0) : INoSerializationVerificationNeeded;
+
+/// <summary>A local compile disagreed with a cached result: the worker that produced it is backed off and the discrepancy counted.</summary>
+public sealed record CacheDiscrepancy(string Producer, string Source, string Details) : INoSerializationVerificationNeeded;
+
 /// <summary>No worker that may take this job is left (all offering workers left or failed it): compile locally.</summary>
 public sealed record NoEligibleWorker(string Reason) : INoSerializationVerificationNeeded;

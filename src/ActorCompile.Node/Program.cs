@@ -1,5 +1,6 @@
 using Akka.Hosting;
 using ActorCompile.Coordinator;
+using ActorCompile.Node.Cache;
 using ActorCompile.Node.Configuration;
 using ActorCompile.Node.Hosting;
 using ActorCompile.Toolchain.Identity;
@@ -36,6 +37,11 @@ try
     if (SystemdHelpers.IsSystemdService()) builder.Logging.AddSystemdConsole(o => o.IncludeScopes = false);
     else builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
     var blobs = new BlobStore(config.BlobStoreBytes);
+    var cacheSettings = new CacheSettings(config.CacheEnabled, config.CacheDirectory, config.CacheBytes, config.CacheVerifyRate, config.CacheLookupTimeout,
+        new ActorCompile.Protocol.Cluster.AllowedNetworks(config.Allow), config.MaxJobBytes);
+    string? cacheProblem = null;
+    using var results = config.CacheEnabled ? ResultStoreLock.Open(cacheSettings, out cacheProblem) : null;
+    if (cacheProblem is not null) Console.Error.WriteLine($"actorcompile-node: the result cache keeps nothing on this node: {cacheProblem}");
     var membership = new MembershipRecord();
     builder.Services.AddSingleton(config);
     builder.Services.AddSingleton(blobs);
@@ -44,7 +50,8 @@ try
         if (config.TlsEnabled) akka.AddSetup(ClusterTls.Setup(config));
         akka.AddHocon(AkkaSettings.For(config, rejoin), HoconAddMode.Prepend)
             .ConfigureLoggers(l => { l.ClearLoggers(); l.AddLoggerFactory(); })
-            .WithStatusHub();
+            .WithStatusHub(results?.Store);
+        if (config.CacheEnabled) akka.WithResultCache(results?.Store, cacheSettings);
         if (workerSettings is not null)
             akka.WithWorker(workerSettings, confinement!);
         if (config.IsCoordinator)

@@ -54,6 +54,7 @@ public static class Builds
         var psi = new ProcessStartInfo("make") { WorkingDirectory = project, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in new[] { $"-j{jobs}", target, $"CC={Dist.Wrapper} {compiler}" }) psi.ArgumentList.Add(a);
         psi.Environment["ACTORCOMPILE_SOCKET"] = socket;
+        psi.Environment["XDG_CACHE_HOME"] = Path.Combine(Path.GetDirectoryName(socket)!, "wrapper-cache"); // direct-mode records in the test's directory
         if (env is not null) foreach (var (k, v) in env) psi.Environment[k] = v;
         return Process.Start(psi)!;
     }

@@ -87,6 +87,8 @@ public sealed class NodeProcess : IDisposable
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment["ACTORCOMPILE_CONFIG_DIR"] = Path.Combine(directory, "no-etc");
         psi.Environment["TMPDIR"] = directory;
+        // Each node its own result cache (the default is the user's ~/.cache, one node per directory).
+        psi.Environment["XDG_CACHE_HOME"] = Path.Combine(directory, name + "-cache");
         if (env is not null) foreach (var (k, v) in env) psi.Environment[k] = v;
         _process = Process.Start(psi)!;
         var log = new StreamWriter(LogFile) { AutoFlush = true };
@@ -121,9 +123,20 @@ public sealed class NodeProcess : IDisposable
 public static class Wrapper
 {
     /// <param name="timeout">A bound against hanging: the wrapper is killed and the test fails after it.</param>
+    /// <remarks>
+    /// The result cache is off (ACTORCOMPILE_CACHE=0) unless <paramref name="env"/> turns it on: most tests
+    /// compile one source more than once and check where it compiled, which a hit would answer instead.
+    /// The cache's own tests (ResultCacheTests) and the make builds run with it on. The wrapper's
+    /// direct-mode records go next to the socket, in the test's directory.
+    /// </remarks>
     public static Run.Result Run(string cwd, string socket, IEnumerable<string> args, IDictionary<string, string>? env = null, TimeSpan? timeout = null)
     {
-        var e = new Dictionary<string, string> { ["ACTORCOMPILE_SOCKET"] = socket };
+        var e = new Dictionary<string, string>
+        {
+            ["ACTORCOMPILE_SOCKET"] = socket,
+            ["ACTORCOMPILE_CACHE"] = "0",
+            ["XDG_CACHE_HOME"] = Path.Combine(Path.GetDirectoryName(socket)!, "wrapper-cache"),
+        };
         if (env is not null) foreach (var (k, v) in env) e[k] = v;
         return ActorCompile.Tests.Run.Program(Dist.Wrapper, args, cwd, e, timeout);
     }
@@ -265,6 +278,17 @@ public static class FakeCompiler
     }
 
     private const string Compiling = """compiling=0; for a in "$@"; do [ "$a" = -c ] && compiling=1; done""";
+
+    /// <summary>Compiles normally, and on a worker then appends a byte to the object it wrote: a worker that lies.</summary>
+    public static string LyingOnWorkers(string directory) => Write(directory, "lying-gcc", $$"""
+        {{Compiling}}
+        if [ $on_worker = 1 ] && [ $compiling = 1 ]; then
+          out=; prev=; for a in "$@"; do [ "$prev" = -o ] && out=$a; prev=$a; done
+          gcc "$@" || exit $?
+          printf 'X' >> "$out"
+          exit 0
+        fi
+        """);
 
     /// <summary>Sleeps before each compile on a worker, and logs when each one starts and ends there.</summary>
     public static string Slow(string directory, double seconds, string log) => Write(directory, "slow-gcc", $$"""

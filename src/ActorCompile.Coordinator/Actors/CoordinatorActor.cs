@@ -105,6 +105,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     private static readonly TimeSpan KeepFinished = TimeSpan.FromSeconds(3);
     private long _distributed;
     private long _local;
+    private long _cacheHits, _cacheDirectHits, _cacheMisses, _cacheVerified, _cacheDiscrepancies, _cacheBytesServed;
     private long _nextJob;
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -157,6 +158,29 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         {
             _log.Warning("discrepancy on worker {0} for {1}: {2}", m.WorkerAddress, m.Source, m.Details);
             if (_workers.Values.FirstOrDefault(w => w.Id == m.WorkerId) is { } w) w.Discrepancies++;
+        });
+
+        Receive<CacheCounted>(m =>
+        {
+            switch (m.Outcome)
+            {
+                case CacheOutcome.Hit: _cacheHits++; break;
+                case CacheOutcome.DirectHit: _cacheHits++; _cacheDirectHits++; break;
+                case CacheOutcome.Miss: _cacheMisses++; break;
+                case CacheOutcome.Verified: _cacheVerified++; break;
+            }
+            _cacheBytesServed += m.Bytes;
+        });
+        Receive<CacheDiscrepancy>(m =>
+        {
+            _cacheDiscrepancies++;
+            _log.Warning("discrepancy in the result cache for {0}: {1}; the result of worker {2} is dropped", m.Source, m.Details, m.Producer);
+            // The worker that produced it gets no work for the back-off time (whatever its failures in a row),
+            // and the discrepancy counts against it.
+            if (_workers.Values.FirstOrDefault(w => w.Address == m.Producer) is not { } w) return;
+            w.Discrepancies++;
+            w.BackedOffUntil = DateTime.UtcNow + _settings.BackoffDuration;
+            _idleWorkers.Remove(w.Ref);
         });
 
         Receive<RequestWork>(OnRequestWork);
@@ -524,7 +548,8 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
             _workers.Values.Select(w => new WorkerHealth(w.Address, w.BackedOff(now), w.Discrepancies, w.Failures)).ToArray(),
             _unserved.Values.Where(u => !_workers.Values.Any(w => w.Fingerprints.Contains(u.Identity.Fingerprint)))
                 .Select(u => new UnservedToolchain(u.Identity.DriverName, u.Identity.Version, u.Identity.Target, u.Identity.Fingerprint, u.Compiles)).ToArray(),
-            _shipping.BytesSent);
+            _shipping.BytesSent,
+            new CacheCounters(_cacheHits, _cacheDirectHits, _cacheMisses, _cacheVerified, _cacheDiscrepancies, _cacheBytesServed));
         var cutoff = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - (long)KeepFinished.TotalMilliseconds;
         while (_finished.TryPeek(out var old) && old.FinishedUnixMilliseconds < cutoff) _finished.Dequeue();
         var jobs = _jobs.Select(j => new JobReport(j.Key, j.Value.Source, j.Value.Phase, j.Value.Worker, new DateTimeOffset(j.Value.Started).ToUnixTimeMilliseconds(), 0))

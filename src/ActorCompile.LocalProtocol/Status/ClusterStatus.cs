@@ -14,7 +14,8 @@ public sealed record ClusterStatus(
     IReadOnlyList<WorkerStatus> Workers,
     IReadOnlyList<CoordinatorStatus> Coordinators,
     IReadOnlyList<JobStatus> Jobs,
-    IReadOnlyList<RefusedConnectionStatus>? RefusedConnections = null)
+    IReadOnlyList<RefusedConnectionStatus>? RefusedConnections = null,
+    ClusterCacheStatus? Cache = null)
 {
     /// <summary>The slots of reachable workers that are not backed off, plus the given local slots: what to give make -j.</summary>
     public int SuggestedJobs(int localSlots) =>
@@ -75,7 +76,25 @@ public sealed record CoordinatorStatus(
     long Distributed,
     long Local,
     IReadOnlyList<UnservedToolchainStatus> UnservedToolchains,
-    long ToolchainBytesShipped = 0);
+    long ToolchainBytesShipped = 0,
+    CacheStatus? Cache = null);
+
+/// <summary>
+/// What the result cache did for a coordinator's jobs (or, in <see cref="ClusterCacheStatus"/>, for all of
+/// them): hits (direct-mode hits, which skipped the dependency scan, included), misses, hits compiled again
+/// locally to check them (verify-rate) and the discrepancies that found, the bytes delivered from the cache,
+/// and hits / (hits + misses).
+/// </summary>
+public sealed record CacheStatus(long Hits, long DirectHits, long Misses, long Verified, long Discrepancies, long BytesServed, double HitRate)
+{
+    public static double RateOf(long hits, long misses) => hits + misses == 0 ? 0 : Math.Round((double)hits / (hits + misses), 4);
+}
+
+/// <summary>The cluster's result cache: the coordinators' counters added up, and every node's store.</summary>
+public sealed record ClusterCacheStatus(CacheStatus Totals, IReadOnlyList<CacheStoreStatus> Stores);
+
+/// <summary>A node's store of results: entries, bytes, its limit (actorcompile.cache.size), entries found corrupt and dropped since it started.</summary>
+public sealed record CacheStoreStatus(string Node, long Entries, long Bytes, long LimitBytes, long Corrupt);
 
 /// <summary>A toolchain a target shipped to a worker: state "held" (its root is kept there) or "transferring".</summary>
 public sealed record ShippedToolchainStatus(string Id, string Fingerprint, long Bytes, string State);
@@ -91,11 +110,14 @@ public sealed record JobStatus(string Id, string Coordinator, string Source, str
     WriteIndented = true,
     DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
 [JsonSerializable(typeof(ClusterStatus))]
+[JsonSerializable(typeof(ClusterCacheStatus))]
 public sealed partial class StatusJsonContext : JsonSerializerContext;
 
 public static class StatusJson
 {
     public static string Serialize(ClusterStatus status) => JsonSerializer.Serialize(status, StatusJsonContext.Default.ClusterStatus);
+
+    public static string SerializeCache(ClusterCacheStatus cache) => JsonSerializer.Serialize(cache, StatusJsonContext.Default.ClusterCacheStatus);
 
     public static ClusterStatus Deserialize(string json) =>
         JsonSerializer.Deserialize(json, StatusJsonContext.Default.ClusterStatus)

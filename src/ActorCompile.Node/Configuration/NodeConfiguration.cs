@@ -65,6 +65,12 @@ public sealed class NodeConfiguration
     public TimeSpan HelpAfter { get; }
     public TimeSpan DownUnreachableAfter { get; }
     public TimeSpan RejoinPatience { get; }
+    public bool CacheEnabled { get; }
+    public string CacheDirectory { get; }
+    public long CacheBytes { get; }
+    /// <summary>The share of cache hits (0 to 1) compiled locally instead, to compare.</summary>
+    public double CacheVerifyRate { get; }
+    public TimeSpan CacheLookupTimeout { get; }
     public IReadOnlyList<string> Files => _layers.Select(l => l.Origin).ToList();
 
     private NodeConfiguration(List<(string, Config)> layers)
@@ -175,8 +181,35 @@ public sealed class NodeConfiguration
         HelpAfter = ReadValue<TimeSpan>("actorcompile.coordinator.help-after", "a duration such as 150ms", k => merged.GetTimeSpan(k) is var t && t >= TimeSpan.Zero ? t : (TimeSpan?)null);
         DownUnreachableAfter = ReadValue<TimeSpan>("actorcompile.cluster.down-unreachable-after", "a duration from 1s to 10m, such as 7s",
             k => merged.GetTimeSpan(k) is var t && t >= TimeSpan.FromSeconds(1) && t <= TimeSpan.FromMinutes(10) ? t : (TimeSpan?)null);
+        CacheEnabled = ReadValue<bool>("actorcompile.cache.enabled", "on or off", k => merged.GetBoolean(k));
+        var cacheDirectory = Read("actorcompile.cache.directory", "an absolute directory path, or \"\" for the default", k => merged.GetString(k) is { } d && (d.Length == 0 || d.StartsWith('/')) ? d : null);
+        CacheDirectory = cacheDirectory.Length > 0 ? cacheDirectory : DefaultCacheDirectory();
+        CacheBytes = ReadValue<long>("actorcompile.cache.size", "a size such as 5GiB (at least 64KiB)", k => merged.GetByteSize(k) is >= 64L << 10 and var b ? b : null);
+        CacheVerifyRate = ReadValue<double>("actorcompile.cache.verify-rate", "a share of hits from 0% to 100%, such as 1%", k => ParseRate(merged.GetString(k)));
+        CacheLookupTimeout = ReadValue<TimeSpan>("actorcompile.cache.lookup-timeout", "a duration from 100ms to 1m, such as 2s",
+            k => merged.GetTimeSpan(k) is var t && t >= TimeSpan.FromMilliseconds(100) && t <= TimeSpan.FromMinutes(1) ? t : (TimeSpan?)null);
         RejoinPatience = ReadValue<TimeSpan>("actorcompile.cluster.rejoin-patience", "a duration from 10s to 7d, such as 10m",
             k => merged.GetTimeSpan(k) is var t && t >= TimeSpan.FromSeconds(10) && t <= TimeSpan.FromDays(7) ? t : (TimeSpan?)null);
+    }
+
+    /// <summary>$XDG_CACHE_HOME/actorcompile, else ~/.cache/actorcompile: the node's user's cache, as ccache's is.</summary>
+    private static string DefaultCacheDirectory()
+    {
+        var xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
+        if (xdg is { Length: > 0 } && xdg.StartsWith('/')) return Path.Combine(xdg, "actorcompile");
+        return Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "actorcompile");
+    }
+
+    /// <summary>"1%", "0.5 %", or a fraction such as 0.01; null when it is none of these or outside 0 to 1.</summary>
+    internal static double? ParseRate(string? text)
+    {
+        if (text is null) return null;
+        var t = text.Trim();
+        var percent = t.EndsWith('%');
+        if (percent) t = t[..^1].TrimEnd();
+        if (!double.TryParse(t, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v)) return null;
+        if (percent) v /= 100;
+        return v is >= 0 and <= 1 ? v : null;
     }
 
     /// <summary>Reads a key; any problem becomes a message naming the file that set it, the key and what is allowed.</summary>

@@ -32,6 +32,7 @@ public sealed class LocalSocketServer(
     private readonly SocketLimits _limits = configuration.SocketLimits;
     private readonly SocketAdmission _admission = new(configuration.SocketLimits);
     private long _connections;
+    private IActorRef? _cache;
 
     public string SocketPath => configuration.SocketPath;
 
@@ -82,6 +83,7 @@ public sealed class LocalSocketServer(
     private async Task AcceptLoop(Socket listener)
     {
         registry.TryGet<CoordinatorActor>(out var coordinator);
+        if (registry.TryGet<ActorCompile.Node.Cache.ResultCacheActor>(out var cache)) _cache = cache;
         var hub = registry.Get<StatusHub>();
         while (!_stopping.IsCancellationRequested)
         {
@@ -145,7 +147,7 @@ public sealed class LocalSocketServer(
 
     private async Task Serve(SocketClient client, SocketAdmission.SocketUser user, IActorRef? coordinator, IActorRef hub)
     {
-        var session = system.ActorOf(WrapperSession.Props(client, client.Caller, coordinator, hub, blobs, configuration.MaxJobBytes),
+        var session = system.ActorOf(WrapperSession.Props(client, client.Caller, coordinator, hub, blobs, configuration.MaxJobBytes, _cache, configuration.CacheVerifyRate),
             $"session-{Interlocked.Increment(ref _connections)}");
         try
         {

@@ -3,6 +3,7 @@ using Akka.Cluster;
 using Akka.Hosting;
 using ActorCompile.Coordinator;
 using ActorCompile.Coordinator.Actors;
+using ActorCompile.Node.Cache;
 using ActorCompile.Node.Configuration;
 using ActorCompile.Node.Status;
 using ActorCompile.Worker;
@@ -15,8 +16,12 @@ namespace ActorCompile.Node.Hosting;
 public static class NodeHosting
 {
     /// <summary>The cluster-wide status view every node runs (/user/status).</summary>
-    public static AkkaConfigurationBuilder WithStatusHub(this AkkaConfigurationBuilder builder) =>
-        builder.WithActors((system, registry) => registry.Register<StatusHub>(system.ActorOf(StatusHub.Props(), "status")));
+    public static AkkaConfigurationBuilder WithStatusHub(this AkkaConfigurationBuilder builder, ResultStore? results) =>
+        builder.WithActors((system, registry) => registry.Register<StatusHub>(system.ActorOf(StatusHub.Props(results), "status")));
+
+    /// <summary>The node's part of the cluster's result cache (/user/result-cache), on every node whose cache is on.</summary>
+    public static AkkaConfigurationBuilder WithResultCache(this AkkaConfigurationBuilder builder, ResultStore? store, CacheSettings settings) =>
+        builder.WithActors((system, registry) => registry.Register<ResultCacheActor>(system.ActorOf(ResultCacheActor.Props(store, settings), ResultCacheActor.Name)));
 
     /// <summary>The worker role (/user/worker).</summary>
     public static AkkaConfigurationBuilder WithWorker(this AkkaConfigurationBuilder builder, WorkerSettings settings, JobConfinement confinement) =>

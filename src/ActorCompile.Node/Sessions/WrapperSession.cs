@@ -3,7 +3,10 @@ using Akka.Event;
 using ActorCompile.LocalProtocol;
 using ActorCompile.Coordinator;
 using ActorCompile.LocalProtocol.Status;
+using ActorCompile.Node.Cache;
 using ActorCompile.Node.Status;
+using ActorCompile.Protocol;
+using ActorCompile.Toolchain.Cache;
 using ActorCompile.Protocol.Messages;
 using ActorCompile.Toolchain.Arguments;
 using ActorCompile.Toolchain.Identity;
@@ -49,11 +52,23 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
     private IReadOnlyList<string>? _systemDirectories;
     private IDisposable? _pins;
     private RemoteVerdict? _confirming;
+    private readonly IActorRef? _cache;
+    private readonly double _verifyRate;
+    /// <summary>The job's key in the result cache, once its manifest is known; null when the cache is not used for it.</summary>
+    private string? _key;
+    /// <summary>A hit that a local compile is checking (verify-rate): the result it must equal.</summary>
+    private CachedResult? _verifying;
+    private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public WrapperSession(ISessionConnection connection, PeerCredentials caller, IActorRef? coordinator, IActorRef statusView, BlobStore blobs, long maxJobBytes)
+    /// <param name="cache">This node's result cache (null: off here).</param>
+    /// <param name="verifyRate">The share of cache hits compiled locally instead, to compare.</param>
+    public WrapperSession(ISessionConnection connection, PeerCredentials caller, IActorRef? coordinator, IActorRef statusView, BlobStore blobs, long maxJobBytes,
+        IActorRef? cache = null, double verifyRate = 0)
     {
+        _cache = cache;
+        _verifyRate = verifyRate;
         _connection = connection;
         _caller = caller;
         _coordinator = coordinator;
@@ -66,8 +81,9 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
     /// <summary>Heartbeats keep the wrapper waiting patiently, also while it queues for a local slot.</summary>
     protected override void PreStart() => Timers.StartPeriodicTimer("heartbeat", SendHeartbeat.Instance, TimeSpan.FromSeconds(5));
 
-    public static Props Props(ISessionConnection connection, PeerCredentials caller, IActorRef? coordinator, IActorRef statusView, BlobStore blobs, long maxJobBytes) =>
-        Akka.Actor.Props.Create(() => new WrapperSession(connection, caller, coordinator, statusView, blobs, maxJobBytes));
+    public static Props Props(ISessionConnection connection, PeerCredentials caller, IActorRef? coordinator, IActorRef statusView, BlobStore blobs, long maxJobBytes,
+        IActorRef? cache = null, double verifyRate = 0) =>
+        Akka.Actor.Props.Create(() => new WrapperSession(connection, caller, coordinator, statusView, blobs, maxJobBytes, cache, verifyRate));
 
     private void Common()
     {
@@ -86,7 +102,27 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
             Become(AnsweringStatus);
         });
         Receive<FrameReceived>(f => f.Message is CompileRequest, f => OnCompileRequest((CompileRequest)f.Message));
+        Receive<FrameReceived>(f => f.Message is CacheClearRequest, _ => OnCacheClear());
         Common();
+    }
+
+    /// <summary>Only the node's own user and root may empty its store: another user's clear would cost every user their hits.</summary>
+    private void OnCacheClear()
+    {
+        if (_caller.Uid != 0 && _caller.Uid != ActorCompile.Toolchain.Processes.Native.UserId())
+        {
+            Refuse($"only root and the node's own user may clear its result cache (you are uid {_caller.Uid})");
+            return;
+        }
+        if (_cache is null)
+        {
+            _connection.Send(new CacheCleared(0, 0));
+            Finish();
+            return;
+        }
+        _cache.Ask<CacheClearedHere>(ClearCache.Instance, TimeSpan.FromSeconds(60))
+            .PipeTo(Self, success: c => new StatusAnswer(new CacheCleared(c.Entries, c.Bytes)), failure: e => new StatusAnswer(new ErrorReply($"cannot clear the cache: {e.Message}")));
+        Become(AnsweringStatus);
     }
 
     private void AnsweringStatus()
@@ -176,13 +212,13 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
             _systemDirectories = manifest.SystemIncludeDirectories ?? _preprocess!.SystemIncludeDirectories;
             if (manifest.SystemIncludeDirectories is { } dirs && _request!.SystemIncludeKey is { } key)
                 _coordinator.Tell(new SystemIncludesLearned(_caller.Uid, key, dirs));
-            var missing = _blobs.Missing(FileHashes());
-            if (missing.Count == 0) Submit();
-            else
+            if (_cache is not null && _request!.UseCache)
             {
-                _connection.Send(new NeedBlobs(missing));
-                Become(Uploading);
+                _key = KeyOf(_request, _preprocess!.Toolchain.Fingerprint, manifest, _systemDirectories ?? Array.Empty<string>());
+                _cache.Tell(new CacheLookUp(_key));
+                Become(LookingUp);
             }
+            else FetchContents();
         });
         Receive<FrameReceived>(f => f.Message is LocalDone, _ =>
         {
@@ -190,6 +226,50 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
             Finish();
         });
         Common();
+    }
+
+    /// <summary>The job's name in the result cache (see <see cref="ResultKey"/>).</summary>
+    private static string KeyOf(CompileRequest request, string fingerprint, JobManifest manifest, IReadOnlyList<string> systemDirectories) =>
+        ResultKey.Compute(fingerprint, request.Args, request.WorkingDirectory, request.Environment, request.ColorDiagnostics,
+            systemDirectories, manifest.PreincludeStdcPredef, manifest.Entries);
+
+    private void LookingUp()
+    {
+        Receive<CacheFound>(f =>
+        {
+            if (f.Result is not { } hit)
+            {
+                if (f.Distrusted is { } why) _log.Info("a cached result for {0} is not used: {1}", _source, why);
+                _coordinator!.Tell(new CacheCounted(CacheOutcome.Miss));
+                FetchContents();
+                return;
+            }
+            if (_verifyRate > 0 && Random.Shared.NextDouble() < _verifyRate)
+            {
+                // Checked by the user's own compiler: the wrapper compiles locally and reports what it wrote.
+                _verifying = hit;
+                _coordinator!.Tell(new RequestLocalSlot(Self, "checking a cached result", Quiet: true, _source));
+                Become(AwaitingGrant);
+                return;
+            }
+            var outputs = hit.Outputs.Select(o => new KeyValuePair<string, byte[]>(o.Path, Payload.Decompress(o.Compressed, o.Length))).ToList();
+            _coordinator!.Tell(new CacheCounted(_manifest!.Direct ? CacheOutcome.DirectHit : CacheOutcome.Hit, outputs.Sum(o => (long)o.Value.Length)));
+            _connection.Send(new CompileResult(0, hit.Stdout, hit.Stderr, outputs, hit.Producer, _clock.ElapsedMilliseconds, null, Cached: true));
+            Finish();
+        });
+        Common();
+    }
+
+    /// <summary>Asks the wrapper for the contents the node lacks, or submits the job when it has them all.</summary>
+    private void FetchContents()
+    {
+        var missing = _blobs.Missing(FileHashes());
+        if (missing.Count == 0) Submit();
+        else
+        {
+            _connection.Send(new NeedBlobs(missing));
+            Become(Uploading);
+        }
     }
 
     private void Uploading()
@@ -290,10 +370,30 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
         Receive<JobResultReady>(r =>
         {
             _connection.Send(ToSocket(r.Result));
+            if (r.Result.ExitCode == 0 && _key is not null) Keep(_key, r.Result);
             Finish();
         });
         Receive<LocalGranted>(RunLocallyGranted);
         Common();
+    }
+
+    /// <summary>
+    /// Keeps a successful result in the cache, unless an input names __DATE__, __TIME__ or __TIMESTAMP__ (its
+    /// object changes with the clock). Compressing and searching run on the thread pool; the job's inputs
+    /// are still pinned in the blob store, since this session has not stopped yet when it reads them.
+    /// </summary>
+    private void Keep(string key, JobResult result)
+    {
+        var cache = _cache!;
+        var blobs = _blobs;
+        var hashes = FileHashes().Distinct().ToList();
+        // Unknown (no longer stored) counts as time-dependent: not cached.
+        if (hashes.Any(h => blobs.MentionsTimeMacros(h) != false)) return;
+        Task.Run(() =>
+        {
+            var outputs = result.Outputs.Select(o => Payload.ToOutput(o.Key, o.Value)).ToArray();
+            cache.Tell(new CacheKeep(key, new CachedResult(result.Stdout, result.Stderr, outputs, result.Worker, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds())));
+        });
     }
 
     /// <summary>The coordinator's result as the wrapper's protocol has it.</summary>
@@ -304,8 +404,29 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
     private void RunLocallyGranted(LocalGranted g)
     {
         _confirming = g.Confirm;
-        _connection.Send(new RunLocally(g.Reason, g.Quiet, Confirm: g.Confirm is not null));
+        _connection.Send(new RunLocally(g.Reason, g.Quiet, Confirm: g.Confirm is not null || _verifying is not null));
         Become(RunningLocally);
+    }
+
+    /// <summary>Compares a local compile with the cached result it checks; a difference drops the entry and backs off its producer.</summary>
+    private void CheckCachedResult(CachedResult cached, LocalDone done)
+    {
+        string Hash(byte[] data) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(data));
+        var expected = cached.Outputs.Select(o => new KeyValuePair<string, string>(o.Path, Hash(Payload.Decompress(o.Compressed, o.Length))))
+            .OrderBy(p => p.Key, StringComparer.Ordinal).ToList();
+        var got = (done.OutputHashes ?? Array.Empty<KeyValuePair<string, string>>()).OrderBy(p => p.Key, StringComparer.Ordinal).ToList();
+        string? details =
+            done.ExitCode != 0 ? $"the cached result succeeded, the local compile exited with {done.ExitCode}"
+            : !expected.SequenceEqual(got) ? "the local compile wrote other bytes than the cached result"
+            : done.StderrHash is not null && done.StderrHash != Hash(cached.Stderr) ? "the local compile printed other diagnostics than the cached result"
+            : null;
+        if (details is null)
+        {
+            _coordinator!.Tell(new CacheCounted(CacheOutcome.Verified));
+            return;
+        }
+        _cache!.Tell(new CacheReject(_key!, cached.Producer));
+        _coordinator!.Tell(new CacheDiscrepancy(cached.Producer, _source, details));
     }
 
     private void RunningLocally()
@@ -314,6 +435,7 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
         {
             var done = (LocalDone)f.Message;
             _coordinator?.Tell(new LocalFinished(Self));
+            if (_verifying is { } cached) CheckCachedResult(cached, done);
             if (_confirming is { } remote && (done.ExitCode != remote.ExitCode || (done.StderrHash is not null && done.StderrHash != remote.StderrHash)))
             {
                 var details = done.ExitCode != remote.ExitCode

@@ -32,6 +32,7 @@ public static class ClusterStatusView
         var coordinators = new List<CoordinatorStatus>();
         var jobs = new List<JobStatus>();
         var refused = new List<RefusedConnectionStatus>();
+        var stores = new List<CacheStoreStatus>();
         foreach (var report in ordered)
         {
             var address = report.Address;
@@ -41,10 +42,23 @@ public static class ClusterStatusView
             if (!memberState.TryGetValue(address, out var state)) continue;
             if (report.Worker is { } w) workers.Add(Worker(address, state, w, health.GetValueOrDefault(address)));
             if (report.Coordinator is { } c) coordinators.Add(Coordinator(address, c));
+            if (report.Cache is { } store) stores.Add(new CacheStoreStatus(address, store.Entries, store.Bytes, store.LimitBytes, store.Corrupt));
             jobs.AddRange(report.Jobs.Select(j => Job(address, j, nowMilliseconds)));
         }
-        return new ClusterStatus(self, now, shownMembers, workers, coordinators, jobs, refused);
+        return new ClusterStatus(self, now, shownMembers, workers, coordinators, jobs, refused, ClusterCache(coordinators, stores));
     }
+
+    private static ClusterCacheStatus ClusterCache(List<CoordinatorStatus> coordinators, List<CacheStoreStatus> stores)
+    {
+        var all = coordinators.Select(c => c.Cache).OfType<CacheStatus>().ToList();
+        long Sum(Func<CacheStatus, long> f) => all.Sum(f);
+        var totals = new CacheStatus(Sum(c => c.Hits), Sum(c => c.DirectHits), Sum(c => c.Misses), Sum(c => c.Verified), Sum(c => c.Discrepancies), Sum(c => c.BytesServed),
+            CacheStatus.RateOf(Sum(c => c.Hits), Sum(c => c.Misses)));
+        return new ClusterCacheStatus(totals, stores);
+    }
+
+    private static CacheStatus? Cache(CacheCounters? c) => c is null ? null
+        : new CacheStatus(c.Hits, c.DirectHits, c.Misses, c.Verified, c.Discrepancies, c.BytesServed, CacheStatus.RateOf(c.Hits, c.Misses));
 
     /// <summary>What the coordinators hold against each worker, by its address: backed off by any, discrepancies of all.</summary>
     private static Dictionary<string, (bool BackedOff, long Discrepancies)> HealthByWorker(IEnumerable<NodeReport> reports) =>
@@ -64,7 +78,7 @@ public static class ClusterStatusView
 
     private static CoordinatorStatus Coordinator(string address, CoordinatorReport c) => new(
         address, c.Queued, c.InFlight, c.LocalSlots, c.LocalSlotsBusy, c.Distributed, c.Local,
-        c.Unserved.Select(u => new UnservedToolchainStatus(u.Name, u.Version, u.Target, u.Fingerprint, u.Compiles)).ToArray(), c.ToolchainBytesShipped);
+        c.Unserved.Select(u => new UnservedToolchainStatus(u.Name, u.Version, u.Target, u.Fingerprint, u.Compiles)).ToArray(), c.ToolchainBytesShipped, Cache(c.Cache));
 
     /// <summary>A job in flight has been going on until now; a finished one (phase done) took until it finished.</summary>
     private static JobStatus Job(string coordinator, JobReport j, long nowMilliseconds) => new(

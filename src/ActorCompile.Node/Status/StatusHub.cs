@@ -31,11 +31,14 @@ public sealed class StatusHub : ReceiveActor, IWithTimers
     private WorkerReport? _worker;
     private CoordinatorSnapshot? _coordinator;
     private long _sequence;
+    private readonly ActorCompile.Node.Cache.ResultStore? _results;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public StatusHub()
+    /// <param name="results">This node's store of results (null: the cache is off here), whose size the report carries.</param>
+    public StatusHub(ActorCompile.Node.Cache.ResultStore? results = null)
     {
+        _results = results;
         _self = _cluster.SelfAddress.HostAndPort();
         Receive<WorkerReport>(r => _worker = r);
         Receive<CoordinatorSnapshot>(s => _coordinator = s);
@@ -51,7 +54,7 @@ public sealed class StatusHub : ReceiveActor, IWithTimers
         Receive<GetClusterStatus>(_ => Sender.Tell(Build()));
     }
 
-    public static Props Props() => Akka.Actor.Props.Create(() => new StatusHub());
+    public static Props Props(ActorCompile.Node.Cache.ResultStore? results = null) => Akka.Actor.Props.Create(() => new StatusHub(results));
 
     protected override void PreStart()
     {
@@ -76,7 +79,8 @@ public sealed class StatusHub : ReceiveActor, IWithTimers
         _worker,
         _coordinator?.Report,
         _coordinator?.Jobs ?? Array.Empty<JobReport>(),
-        ConnectionRefusals.Get(Context.System).Snapshot().Select(r => new RefusedConnection(r.Address, r.Count, r.Reason)).ToArray());
+        ConnectionRefusals.Get(Context.System).Snapshot().Select(r => new RefusedConnection(r.Address, r.Count, r.Reason)).ToArray(),
+        _results is { } store ? new StoredResults(store.Count, store.Bytes, store.Limit, store.Corrupt) : null);
 
     private void PublishReport()
     {

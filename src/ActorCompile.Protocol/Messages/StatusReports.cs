@@ -36,7 +36,14 @@ public sealed record CoordinatorReport(
     long Local,
     WorkerHealth[] Workers,
     UnservedToolchain[] Unserved,
-    long ToolchainBytesShipped = 0) : IClusterMessage;
+    long ToolchainBytesShipped = 0,
+    CacheCounters? Cache = null) : IClusterMessage;
+
+/// <summary>What the result cache did for a coordinator's jobs: hits (direct ones included), misses, hits verified by a local compile, discrepancies found so, bytes delivered from it.</summary>
+public sealed record CacheCounters(long Hits, long DirectHits, long Misses, long Verified, long Discrepancies, long BytesServed) : IClusterMessage;
+
+/// <summary>A node's own store of results: entries, bytes, its limit, entries found corrupt (and dropped) since it started.</summary>
+public sealed record StoredResults(long Entries, long Bytes, long LimitBytes, long Corrupt) : IClusterMessage;
 
 /// <summary>A toolchain wrappers asked for that no worker offers, and how many compiles therefore ran locally.</summary>
 public sealed record UnservedToolchain(string Name, string Version, string Target, string Fingerprint, long Compiles) : IClusterMessage;
@@ -58,4 +65,5 @@ public sealed record NodeReport(
     WorkerReport? Worker,
     CoordinatorReport? Coordinator,
     JobReport[] Jobs,
-    RefusedConnection[] RefusedConnections) : IClusterMessage;
+    RefusedConnection[] RefusedConnections,
+    StoredResults? Cache = null) : IClusterMessage;

@@ -145,6 +145,12 @@ public sealed class PinnedLru<TValue>
         }
     }
 
+    /// <summary>Every entry's key and value at this moment (to empty a store).</summary>
+    public List<(string Key, TValue Value)> Snapshot()
+    {
+        lock (_gate) return _entries.Values.Select(e => (e.Key, e.Value)).ToList();
+    }
+
     /// <summary>Forgets an entry that is not pinned (its content was found corrupt, say); false when pinned or absent.</summary>
     public bool Remove(string key)
     {

@@ -1,0 +1,143 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Cluster.Routing;
+using Akka.Event;
+using Akka.Routing;
+using ActorCompile.Protocol.Cluster;
+using ActorCompile.Protocol.Messages;
+
+namespace ActorCompile.Node.Cache;
+
+// The node's own sessions -> the node's result cache. Local only.
+
+/// <summary>A session asks for the result of a key: answered with <see cref="CacheFound"/>.</summary>
+public sealed record CacheLookUp(string Key) : INoSerializationVerificationNeeded;
+
+/// <summary>The answer to <see cref="CacheLookUp"/>: a result this node may serve, or null; <paramref name="Distrusted"/> says a result was there but its producer is not trusted here.</summary>
+public sealed record CacheFound(string Key, CachedResult? Result, string? Distrusted = null) : INoSerializationVerificationNeeded;
+
+/// <summary>A session's job compiled successfully: keep its result here and at the key's owner.</summary>
+public sealed record CacheKeep(string Key, CachedResult Result) : INoSerializationVerificationNeeded;
+
+/// <summary>A local compile disagreed with the cached result of a key: drop it here and at its owner, and trust its producer no more.</summary>
+public sealed record CacheReject(string Key, string Producer) : INoSerializationVerificationNeeded;
+
+/// <summary>Empties this node's store (actorcompile cache clear): answered with the entries and bytes dropped.</summary>
+public sealed class ClearCache : INoSerializationVerificationNeeded { public static readonly ClearCache Instance = new(); }
+
+public sealed record CacheClearedHere(long Entries, long Bytes) : INoSerializationVerificationNeeded;
+
+/// <summary>
+/// The node's part of the cluster's result cache (/user/result-cache, on every node). It answers its
+/// own sessions from its store first, then from the key's owner; it keeps what its sessions compiled
+/// here and at the owner; as an owner it answers, keeps and drops for other nodes. The owner of a key
+/// is chosen by Akka's cluster-aware consistent-hashing group over the members that are up (every node
+/// runs this actor at the same path), so the share of a node that leaves moves to the others.
+/// Disk work runs on the thread pool, never on this actor's thread.
+/// </summary>
+public sealed class ResultCacheActor : ReceiveActor
+{
+    public const string Name = "result-cache";
+    public const string Path = "/user/" + Name;
+
+    private readonly ResultStore? _store;
+    private readonly CacheSettings _settings;
+    private readonly IActorRef _owners;
+    private readonly string _self;
+    private readonly HashSet<string> _distrusted = new(StringComparer.Ordinal);
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+
+    public ResultCacheActor(ResultStore? store, CacheSettings settings)
+    {
+        _store = store;
+        _settings = settings;
+        _self = Cluster.Get(Context.System).SelfAddress.HostAndPort();
+        _owners = Context.ActorOf(new ClusterRouterGroup(new ConsistentHashingGroup(new[] { Path }),
+            new ClusterRouterGroupSettings(10_000, new[] { Path }, allowLocalRoutees: true)).Props(), "owners");
+
+        Receive<CacheLookUp>(m => LookUp(m.Key, Sender));
+        Receive<CacheKeep>(m =>
+        {
+            var store = _store;
+            if (store is not null) Task.Run(() => store.Write(m.Key, m.Result));
+            _owners.Tell(new CacheStore(m.Key, m.Result));
+        });
+        Receive<CacheReject>(m =>
+        {
+            _distrusted.Add(m.Producer);
+            _store?.Forget(m.Key);
+            _owners.Tell(new CacheDrop(m.Key));
+        });
+        Receive<ClearCache>(_ =>
+        {
+            var (entries, bytes) = _store?.Clear() ?? (0, 0);
+            Sender.Tell(new CacheClearedHere(entries, bytes));
+        });
+
+        // As the owner of keys, for any member (this one included).
+        Receive<CacheLookup>(m =>
+        {
+            var store = _store;
+            var key = m.Key;
+            if (store is null || !ResultStore.IsKey(key)) Sender.Tell(new CacheAnswer(key, null));
+            else Task.Run(() => new CacheAnswer(key, store.TryRead(key))).PipeTo(Sender);
+        });
+        Receive<CacheStore>(m =>
+        {
+            if (_store is null) return;
+            if (Invalid(m.Result) is { } problem)
+            {
+                _log.Warning("refused a result for the cache from {0}: {1}", Sender.Path.Address, problem);
+                return;
+            }
+            var store = _store;
+            Task.Run(() => store.Write(m.Key, m.Result));
+        });
+        Receive<CacheDrop>(m => _store?.Forget(m.Key));
+    }
+
+    public static Props Props(ResultStore? store, CacheSettings settings) => Akka.Actor.Props.Create(() => new ResultCacheActor(store, settings));
+
+    /// <summary>This node's store first, then the key's owner; a hit from the owner is kept here too, so that the next build on this machine finds it even if the owner leaves.</summary>
+    private void LookUp(string key, IActorRef session)
+    {
+        var store = _store;
+        var owners = _owners;
+        var timeout = _settings.LookupTimeout;
+        var distrusted = _distrusted.ToHashSet(StringComparer.Ordinal);
+        var settings = _settings;
+        var self = _self;
+        Task.Run(async () =>
+        {
+            var result = store?.TryRead(key);
+            var local = result is not null;
+            if (result is null)
+            {
+                try
+                {
+                    result = (await owners.Ask<CacheAnswer>(new CacheLookup(key), timeout)).Result;
+                }
+                catch (Exception e) when (e is AskTimeoutException or TaskCanceledException)
+                {
+                    result = null; // no owner answered in time (none yet, or it is leaving): a miss, the job compiles
+                }
+            }
+            if (result is null) return new CacheFound(key, null);
+            if (Invalid(result) is { } problem) return new CacheFound(key, null, problem);
+            if (result.Producer != self && (distrusted.Contains(result.Producer) || !settings.Admits(result.Producer)))
+                return new CacheFound(key, null, $"its producer {result.Producer} is not trusted here");
+            if (!local && store is not null) store.Write(key, result);
+            return new CacheFound(key, result);
+        }).PipeTo(session);
+    }
+
+    /// <summary>What makes a result from another node unusable: more files than a compile writes, sizes that do not add up.</summary>
+    private string? Invalid(CachedResult r)
+    {
+        if (r.Outputs.Length is 0 or > 8) return $"{r.Outputs.Length} files";
+        if (r.Producer.Length is 0 or > 300) return "no producer";
+        if (r.Outputs.Any(o => o.Length < 0 || o.Length > _settings.MaxResultBytes || o.Path.Length is 0 or > 4096)) return "a file beyond the largest job";
+        if (r.Bytes > 2 * _settings.MaxResultBytes) return "beyond the largest job";
+        return null;
+    }
+}

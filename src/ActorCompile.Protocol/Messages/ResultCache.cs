@@ -1,0 +1,37 @@
+using Akka.Routing;
+
+namespace ActorCompile.Protocol.Messages;
+
+// Node <-> node: the result cache the cluster shares. Every node runs /user/result-cache; a key's owner is
+// the node Akka's cluster-aware consistent-hashing group picks for it among the members that are up, so a
+// node that leaves takes its share with it and the keys it owned move to the others (they miss there at first).
+
+/// <summary>A successful compile's result, as the cache keeps it: what the compiler printed and wrote, and who compiled it.</summary>
+/// <param name="Outputs">The files it wrote, by their paths in the command, LZ4-compressed.</param>
+/// <param name="Producer">The worker that compiled it ("host:port"): a coordinator serves the result only when it admits that worker.</param>
+public sealed record CachedResult(byte[] Stdout, byte[] Stderr, JobOutput[] Outputs, string Producer, long ProducedUnixMilliseconds) : IClusterMessage
+{
+    /// <summary>The bytes the result holds, compressed as it travels and as it is stored.</summary>
+    public long Bytes => Stdout.LongLength + Stderr.LongLength + Outputs.Sum(o => (long)o.Compressed.Length + o.Path.Length);
+}
+
+/// <summary>Asks the key's owner for its result: answered with <see cref="CacheAnswer"/>.</summary>
+public sealed record CacheLookup(string Key) : IClusterMessage, IConsistentHashable
+{
+    public object ConsistentHashKey => Key;
+}
+
+/// <summary>The owner's answer: the result, or null when it has none.</summary>
+public sealed record CacheAnswer(string Key, CachedResult? Result) : IClusterMessage;
+
+/// <summary>Keep this result under this key (sent to the key's owner).</summary>
+public sealed record CacheStore(string Key, CachedResult Result) : IClusterMessage, IConsistentHashable
+{
+    public object ConsistentHashKey => Key;
+}
+
+/// <summary>Forget this key: its result was found to differ from a local compile (sent to the key's owner).</summary>
+public sealed record CacheDrop(string Key) : IClusterMessage, IConsistentHashable
+{
+    public object ConsistentHashKey => Key;
+}
