@@ -45,10 +45,13 @@ public sealed class Comparison
     public static Tool DistccTool(Distcc d) => new("distcc", ToolKind.Distcc, new[] { Shell.Find("distcc") }, d.ClientEnvironment);
 
     /// <param name="strict">ACTORCOMPILE_FALLBACK=0: a compile that cannot be distributed fails instead of compiling locally.</param>
-    public static Tool ActorCompileTool(Cluster c, bool verbose = false, bool timing = false, string name = "ActorCompile", IReadOnlySet<string>? remoteOn = null, bool strict = false)
+    /// <param name="cache">Use the result cache. Off unless asked: the other sections measure distribution against distcc, which has none
+    /// (and they compile the same sources several times for their medians, which the cache would answer).</param>
+    public static Tool ActorCompileTool(Cluster c, bool verbose = false, bool timing = false, string name = "ActorCompile", IReadOnlySet<string>? remoteOn = null, bool strict = false, bool cache = false)
     {
         var env = new Dictionary<string, string?>(c.ClientEnvironment)
         {
+            ["ACTORCOMPILE_CACHE"] = cache ? null : "0",
             ["ACTORCOMPILE_VERBOSE"] = verbose ? "1" : null,
             ["ACTORCOMPILE_TIMING"] = timing ? "1" : null,
             ["ACTORCOMPILE_FALLBACK"] = strict ? "0" : null,
@@ -94,6 +97,8 @@ public sealed class Comparison
         {
             foreach (var t in Rotated(tools, round))
             {
+                // A source that differs on every run (a comment), so that no cache could answer it.
+                File.WriteAllText(Path.Combine(dir, "t.c"), $"/* run {round} {t.Name} */\n#include <stdio.h>\nint main(void) {{ puts(\"hello\"); return 0; }}\n");
                 var o = Shell.Must(RunCompiler(t, dir, "-c", "t.c", "-o", "t.o"), $"{t.Name} trivial compile");
                 times[t.Name].Add(o.Milliseconds);
                 if (t.Name == "distcc" && o.Stderr.Contains("locally", StringComparison.Ordinal)) distccLocal++;

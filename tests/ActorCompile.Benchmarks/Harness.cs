@@ -163,10 +163,13 @@ public sealed class Cluster : IDisposable
         Socket = Path.Combine(directory, "coordinator.sock");
         Coordinator = new Daemon(Path.Combine(dist, "actorcompile-node"),
             new[] { "--roles", "coordinator", "--host", "127.0.0.1", "--port", _seedPort.ToString(CultureInfo.InvariantCulture), "--socket", Socket, "--config", Path.Combine(directory, "coordinator.hocon") },
-            directory, Path.Combine(directory, "coordinator.log"), _environment);
+            directory, Path.Combine(directory, "coordinator.log"), NodeEnvironment("coordinator"));
         // Started together, waited for together: the nodes start up in parallel.
         _workers.AddRange(WaitUntilJoined(Enumerable.Range(0, workers).Select(_ => StartWorker(slotsPerWorker)).ToList()));
     }
+
+    /// <summary>A node's environment: each its own result cache in this cluster's directory (one node per cache directory, none left behind in ~/.cache).</summary>
+    private Dictionary<string, string?> NodeEnvironment(string name) => new(_environment) { ["XDG_CACHE_HOME"] = Path.Combine(_directory, name + "-cache") };
 
     public IReadOnlyDictionary<string, string?> ClientEnvironment => new Dictionary<string, string?> { ["ACTORCOMPILE_SOCKET"] = Socket };
 
@@ -210,7 +213,7 @@ public sealed class Cluster : IDisposable
         var node = new[] { Path.Combine(Dist, "actorcompile-node"), "--roles", "worker", "--host", "127.0.0.1", "--port", port.ToString(CultureInfo.InvariantCulture),
             "--socket", Path.Combine(_directory, $"worker-{n}.sock"), "--seed", $"127.0.0.1:{_seedPort}", "--slots", slots.ToString(CultureInfo.InvariantCulture), "--config", config };
         var command = (_workerLauncher ?? Array.Empty<string>()).Concat(node).ToArray();
-        var process = new Daemon(command[0], command.Skip(1), _directory, Path.Combine(_directory, $"worker-{n}.log"), _environment);
+        var process = new Daemon(command[0], command.Skip(1), _directory, Path.Combine(_directory, $"worker-{n}.log"), NodeEnvironment($"worker-{n}"));
         _workerProcesses.Add(process);
         return new StartedWorker(process, port, work);
     }
