@@ -59,7 +59,7 @@ public sealed class ResultCacheActor : ReceiveActor
         Receive<CacheKeep>(m =>
         {
             var store = _store;
-            if (store is not null) Task.Run(() => store.Write(m.Key, m.Result));
+            if (store is not null) Task.Run(() => WriteOrNothing(store, m.Key, m.Result));
             _owners.Tell(new CacheStore(m.Key, m.Result));
         });
         Receive<CacheReject>(m =>
@@ -80,7 +80,7 @@ public sealed class ResultCacheActor : ReceiveActor
             var store = _store;
             var key = m.Key;
             if (store is null || !ResultStore.IsKey(key)) Sender.Tell(new CacheAnswer(key, null));
-            else Task.Run(() => new CacheAnswer(key, store.TryRead(key))).PipeTo(Sender);
+            else Task.Run(() => new CacheAnswer(key, ReadOrNothing(store, key))).PipeTo(Sender);
         });
         Receive<CacheStore>(m =>
         {
@@ -91,7 +91,7 @@ public sealed class ResultCacheActor : ReceiveActor
                 return;
             }
             var store = _store;
-            Task.Run(() => store.Write(m.Key, m.Result));
+            Task.Run(() => WriteOrNothing(store, m.Key, m.Result));
         });
         Receive<CacheDrop>(m => _store?.Forget(m.Key));
     }
@@ -109,7 +109,7 @@ public sealed class ResultCacheActor : ReceiveActor
         var self = _self;
         Task.Run(async () =>
         {
-            var result = store?.TryRead(key);
+            var result = store is null ? null : ReadOrNothing(store, key);
             var local = result is not null;
             if (result is null)
             {
@@ -126,9 +126,32 @@ public sealed class ResultCacheActor : ReceiveActor
             if (Invalid(result) is { } problem) return new CacheFound(key, null, problem);
             if (result.Producer != self && (distrusted.Contains(result.Producer) || !settings.Admits(result.Producer)))
                 return new CacheFound(key, null, $"its producer {result.Producer} is not trusted here");
-            if (!local && store is not null) store.Write(key, result);
+            if (!local && store is not null)
+            {
+                try { store.Write(key, result); }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException) { } // a full disk costs the local copy, not the hit
+            }
             return new CacheFound(key, result);
         }).PipeTo(session);
+    }
+
+    private static void WriteOrNothing(ResultStore store, string key, CachedResult result)
+    {
+        try { store.Write(key, result); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { } // a full or broken disk costs the entry, never a compile
+    }
+
+    /// <summary>A read that fails for any reason of the disk is a miss: a cache never fails a compile.</summary>
+    private static CachedResult? ReadOrNothing(ResultStore store, string key)
+    {
+        try
+        {
+            return store.TryRead(key);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     /// <summary>What makes a result from another node unusable: more files than a compile writes, sizes that do not add up.</summary>

@@ -252,10 +252,28 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
                 Become(AwaitingGrant);
                 return;
             }
-            var outputs = hit.Outputs.Select(o => new KeyValuePair<string, byte[]>(o.Path, Payload.Decompress(o.Compressed, o.Length))).ToList();
+            List<KeyValuePair<string, byte[]>> outputs;
+            try
+            {
+                outputs = hit.Outputs.Select(o => new KeyValuePair<string, byte[]>(o.Path, Payload.Decompress(o.Compressed, o.Length))).ToList();
+            }
+            catch (Exception e) when (e is InvalidDataException or ArgumentException)
+            {
+                _log.Warning("a cached result for {0} does not decompress ({1}); compiling it", _source, e.Message);
+                _coordinator!.Tell(new CacheCounted(CacheOutcome.Miss));
+                FetchContents();
+                return;
+            }
             _coordinator!.Tell(new CacheCounted(_manifest!.Direct ? CacheOutcome.DirectHit : CacheOutcome.Hit, outputs.Sum(o => (long)o.Value.Length)));
             _connection.Send(new CompileResult(0, hit.Stdout, hit.Stderr, outputs, hit.Producer, _clock.ElapsedMilliseconds, null, Cached: true));
             Finish();
+        });
+        // The lookup failed (a disk error in the store, say): a miss, the job compiles.
+        Receive<Akka.Actor.Status.Failure>(f =>
+        {
+            _log.Warning("the result cache failed a lookup for {0}: {1}", _source, f.Cause.Message);
+            _coordinator!.Tell(new CacheCounted(CacheOutcome.Miss));
+            FetchContents();
         });
         Common();
     }
@@ -379,8 +397,8 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
 
     /// <summary>
     /// Keeps a successful result in the cache, unless an input names __DATE__, __TIME__ or __TIMESTAMP__ (its
-    /// object changes with the clock). Compressing and searching run on the thread pool; the job's inputs
-    /// are still pinned in the blob store, since this session has not stopped yet when it reads them.
+    /// object changes with the clock: the blob store noted that when the content came in; the job's inputs
+    /// are still pinned there, since this session has not stopped yet). Compressing runs on the thread pool.
     /// </summary>
     private void Keep(string key, JobResult result)
     {
@@ -412,8 +430,16 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
     private void CheckCachedResult(CachedResult cached, LocalDone done)
     {
         string Hash(byte[] data) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(data));
-        var expected = cached.Outputs.Select(o => new KeyValuePair<string, string>(o.Path, Hash(Payload.Decompress(o.Compressed, o.Length))))
-            .OrderBy(p => p.Key, StringComparer.Ordinal).ToList();
+        List<KeyValuePair<string, string>> expected;
+        try
+        {
+            expected = cached.Outputs.Select(o => new KeyValuePair<string, string>(o.Path, Hash(Payload.Decompress(o.Compressed, o.Length))))
+                .OrderBy(p => p.Key, StringComparer.Ordinal).ToList();
+        }
+        catch (InvalidDataException)
+        {
+            expected = new(); // a result that does not decompress differs from any compile
+        }
         var got = (done.OutputHashes ?? Array.Empty<KeyValuePair<string, string>>()).OrderBy(p => p.Key, StringComparer.Ordinal).ToList();
         string? details =
             done.ExitCode != 0 ? $"the cached result succeeded, the local compile exited with {done.ExitCode}"
