@@ -307,7 +307,7 @@ public sealed class Wrapper
         string? problem = made.WhyNot;
         if (made.Record is not null) _directStore.Save(made.Record, out problem);
         else _directStore.Delete(_directKey);
-        if (problem is not null) Verbose($"no direct-mode record of {_command.Source}: {problem}");
+        if (problem is not null && !made.TooNew) Verbose($"no direct-mode record of {_command.Source}: {problem}");
         Mark("recorded");
     }
 

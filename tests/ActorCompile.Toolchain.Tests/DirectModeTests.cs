@@ -32,7 +32,7 @@ public sealed class DirectModeTests : IDisposable
     private static DateTime Later => DateTime.UtcNow.AddMinutes(1);
 
     /// <summary>The scan the wrapper runs (gcc -M, the compiler's own directories, every input hashed), then its record.</summary>
-    private RecordResult Record(string cwd, string[] args, DateTime now)
+    private RecordResult Record(string cwd, string[] args, DateTime now, string compiler = Gcc)
     {
         var command = CompileCommand.Parse(args);
         Assert.True(command.IsDistributable, command.LocalReason);
@@ -44,7 +44,7 @@ public sealed class DirectModeTests : IDisposable
         var dependencies = MakeDependencies.ParsePrerequisites(deps.StdoutText);
         var collected = InputCollector.Collect(command, cwd, dependencies, system);
         Assert.True(collected.Inputs is not null, collected.LocalReason);
-        return DirectRecorder.Record("k", command, cwd, dependencies, collected.Inputs!, system, Gcc, now);
+        return DirectRecorder.Record("k", command, cwd, dependencies, collected.Inputs!, system, compiler, now);
     }
 
     private DirectRecord Recorded(string cwd, params string[] args)
@@ -113,6 +113,27 @@ public sealed class DirectModeTests : IDisposable
         var was = record.Files.Single(f => Paths.MirrorPaths.Normalize(f.Path) == header).Status;
         Assert.Equal((was.Size, was.ModifiedNanoseconds, was.Inode), (now.Size, now.ModifiedNanoseconds, now.Inode));
         Assert.Equal($"{_dir.Combine("src/../late/lib.h")} changed", record.Doubt()); // named as the compiler opened it
+    }
+
+    [Fact]
+    public void A_compiler_linked_elsewhere_still_holds_but_a_replaced_compiler_is_doubt()
+    {
+        var cwd = Project();
+        var compiler = _dir.Combine("bin/cc");
+        Directory.CreateDirectory(_dir.Combine("bin"));
+        File.Copy(Gcc, compiler);
+        var made = Record(cwd, Args, Later, compiler);
+        Assert.True(made.Record is not null, made.WhyNot);
+        var record = made.Record!;
+        AfterTheRecordTicks(record);
+        // A worker on this machine hard-links the compiler into its toolchain store: its ctime moves, it stays the same file.
+        Assert.True(Native.HardLink(compiler, _dir.Combine("bin/linked")));
+        Assert.NotEqual(record.Files.Single(f => f.ChangeTimeMoves).Status.ChangedNanoseconds, Native.Status(compiler)!.Value.ChangedNanoseconds);
+        Assert.Null(record.Doubt());
+        // A package upgrade puts a new file in its place.
+        File.Copy(Gcc, _dir.Combine("bin/new"));
+        File.Move(_dir.Combine("bin/new"), compiler, overwrite: true);
+        Assert.Equal($"{compiler} changed", record.Doubt());
     }
 
     [Fact]
@@ -207,6 +228,7 @@ public sealed class DirectModeTests : IDisposable
         var made = Record(cwd, Args, DateTime.UtcNow);
         Assert.Null(made.Record);
         Assert.Contains("was modified within 2 s", made.WhyNot);
+        Assert.True(made.TooNew);
     }
 
     [Fact]
@@ -275,7 +297,7 @@ public sealed class DirectModeTests : IDisposable
         Assert.Equal(record.PreincludeStdcPredef, loaded.PreincludeStdcPredef);
         Assert.Equal(record.Directories.Select(d => (d.Path, d.Status, d.Settled, string.Join('/', d.AbsentNames))),
             loaded.Directories.Select(d => (d.Path, d.Status, d.Settled, string.Join('/', d.AbsentNames))));
-        var file = Path.Combine(store.Directory, key[..2], key[2..]);
+        var file = store.PathOf(key);
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(store.Directory));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.GetDirectoryName(file)!));
@@ -294,7 +316,7 @@ public sealed class DirectModeTests : IDisposable
         var key = KeyOf(2);
         var store = Store();
         Assert.True(store.Save(Recorded(cwd, Args) with { Key = key }, out _));
-        var file = Path.Combine(store.Directory, key[..2], key[2..]);
+        var file = store.PathOf(key);
         var bytes = File.ReadAllBytes(file);
         switch (damage)
         {
@@ -304,8 +326,8 @@ public sealed class DirectModeTests : IDisposable
             case "empty": bytes = Array.Empty<byte>(); break;
             case "key":
                 key = KeyOf(3);
-                Directory.CreateDirectory(Path.Combine(store.Directory, key[..2]));
-                File.Copy(file, file = Path.Combine(store.Directory, key[..2], key[2..]));
+                Directory.CreateDirectory(Path.GetDirectoryName(store.PathOf(key))!);
+                File.Copy(file, file = store.PathOf(key));
                 break;
         }
         if (damage != "key") File.WriteAllBytes(file, bytes);
@@ -317,9 +339,9 @@ public sealed class DirectModeTests : IDisposable
     /// <summary>The record with another format version and a valid checksum: only the version is wrong.</summary>
     private static byte[] Reversioned(byte[] bytes)
     {
-        var body = bytes[..^32];
+        var body = bytes[..^16];
         BitConverter.GetBytes(DirectRecordFormat.Version + 1).CopyTo(body, 4);
-        return body.Concat(System.Security.Cryptography.SHA256.HashData(body)).ToArray();
+        return body.Concat(System.IO.Hashing.XxHash128.Hash(body)).ToArray();
     }
 
     [Fact]
@@ -343,14 +365,14 @@ public sealed class DirectModeTests : IDisposable
         var cwd = Project();
         var record = Recorded(cwd, Args);
         var store = Store();
-        var keys = Enumerable.Range(0, 100_000).Select(KeyOf).Where(k => k.StartsWith("ab", StringComparison.Ordinal)).Take(DirectStore.MaxShardRecords + 6).ToList();
+        var keys = Enumerable.Range(0, 100_000).Select(KeyOf).Where(k => DirectStore.FileName(k).StartsWith("ab", StringComparison.Ordinal)).Take(DirectStore.MaxShardRecords + 6).ToList();
         Assert.Equal(DirectStore.MaxShardRecords + 6, keys.Count);
         var shard = Path.Combine(store.Directory, "ab");
         for (int i = 0; i < keys.Count; i++)
         {
             Assert.True(store.Save(record with { Key = keys[i] }, out var problem), problem);
             // Ordered by modification time: set it apart explicitly, since records written in one tick share it.
-            File.SetLastWriteTimeUtc(Path.Combine(shard, keys[i][2..]), new DateTime(2020, 1, 1).AddMinutes(i));
+            File.SetLastWriteTimeUtc(store.PathOf(keys[i]), new DateTime(2020, 1, 1).AddMinutes(i));
         }
         Assert.Equal(DirectStore.MaxShardRecords, Directory.GetFiles(shard).Length);
         Assert.Null(store.Load(keys[0], out _));
@@ -370,7 +392,7 @@ public sealed class DirectModeTests : IDisposable
         Assert.NotEqual(key, DirectStore.Key("gcc", new[] { "-c a.c" }, "/w", env));
         Assert.NotEqual(key, DirectStore.Key("gcc", new[] { "-c", "a.c" }, "/v", env));
         Assert.NotEqual(key, DirectStore.Key("gcc", new[] { "-c", "a.c" }, "/w", new List<KeyValuePair<string, string>> { new("LANG", "de_DE") }));
-        Assert.Matches("^[0-9a-f]{64}$", key);
+        Assert.Matches("^[0-9a-f]{32}$", DirectStore.FileName(key));
     }
 
     [Fact]

@@ -5,7 +5,18 @@ namespace ActorCompile.Toolchain.DirectMode;
 
 /// <summary>A file whose status must be exactly as recorded: an input (as the compiler opens it), a probed header, the compiler.</summary>
 /// <param name="Hash">The SHA-256 of an input's content as the manifest names it; null for a probed header and the compiler.</param>
-public sealed record WatchedFile(string Path, FileStatus Status, string? Hash);
+/// <param name="ChangeTimeMoves">
+/// The compiler: a worker on this machine hard-links it into its toolchain store, which moves its ctime (and
+/// link count) at will; a new compiler is a new inode or size or mtime, which is what is compared for it.
+/// </param>
+public sealed record WatchedFile(string Path, FileStatus Status, string? Hash, bool ChangeTimeMoves = false)
+{
+    /// <summary>Whether the file's status now is the recorded one (for the compiler: same inode, device, size and mtime).</summary>
+    public bool Holds(FileStatus now) => ChangeTimeMoves
+        ? (now.Inode, now.DeviceMajor, now.DeviceMinor, now.Size, now.ModifiedNanoseconds)
+            == (Status.Inode, Status.DeviceMajor, Status.DeviceMinor, Status.Size, Status.ModifiedNanoseconds)
+        : now == Status;
+}
 
 /// <summary>
 /// A directory the preprocessor may look in, as it was: absent (<paramref name="Status"/> null) or there
@@ -58,7 +69,7 @@ public sealed record DirectRecord(
             {
                 var now = Native.Status(file.Path);
                 if (now is null) return $"{file.Path} is gone";
-                if (now.Value != file.Status) return $"{file.Path} changed";
+                if (!file.Holds(now.Value)) return $"{file.Path} changed";
             }
             foreach (var directory in Directories)
                 if (DirectoryDoubt(directory) is { } why) return why;

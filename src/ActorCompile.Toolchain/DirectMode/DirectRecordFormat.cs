@@ -1,4 +1,4 @@
-using System.Security.Cryptography;
+using System.IO.Hashing;
 using System.Text;
 using ActorCompile.Toolchain.Jobs;
 using ActorCompile.Toolchain.Processes;
@@ -6,8 +6,8 @@ using ActorCompile.Toolchain.Processes;
 namespace ActorCompile.Toolchain.DirectMode;
 
 /// <summary>
-/// The bytes of a direct-mode record on disk: a magic, the format version, the record, and a SHA-256 of
-/// all that before it. A record that is truncated, corrupt, of another version or bigger than its bound
+/// The bytes of a direct-mode record on disk: a magic, the format version, the record, and an XXH128 of
+/// all that before it (against truncation and damage; only the user can write there, so no adversary forges it). A record that is truncated, corrupt, of another version or bigger than its bound
 /// reads as null: it is never half trusted.
 /// </summary>
 public static class DirectRecordFormat
@@ -16,7 +16,7 @@ public static class DirectRecordFormat
     public const int Version = 1;
 
     private static readonly byte[] Magic = "ACDM"u8.ToArray();
-    private const int MaxString = 4096, MaxCount = 1 << 20;
+    private const int MaxString = 4096, MaxKey = 256 << 10, MaxCount = 1 << 20, Checksum = 16;
 
     public static byte[] Write(DirectRecord record)
     {
@@ -44,6 +44,7 @@ public static class DirectRecordFormat
                 w.Write(f.Path);
                 Status(w, f.Status);
                 w.Write(f.Hash ?? "");
+                w.Write(f.ChangeTimeMoves);
             }
             w.Write(record.Directories.Count);
             foreach (var d in record.Directories)
@@ -55,16 +56,16 @@ public static class DirectRecordFormat
                 Strings(w, d.AbsentNames);
             }
         }
-        buffer.Write(SHA256.HashData(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)));
+        buffer.Write(XxHash128.Hash(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)));
         return buffer.ToArray();
     }
 
     /// <summary>The record in <paramref name="bytes"/>, or null when they are not a whole, intact record of this version.</summary>
     public static DirectRecord? Read(byte[] bytes)
     {
-        if (bytes.Length < Magic.Length + 4 + 32) return null;
-        var body = bytes.AsSpan(0, bytes.Length - 32);
-        if (!body.StartsWith(Magic) || !SHA256.HashData(body).AsSpan().SequenceEqual(bytes.AsSpan(bytes.Length - 32))) return null;
+        if (bytes.Length < Magic.Length + 4 + Checksum) return null;
+        var body = bytes.AsSpan(0, bytes.Length - Checksum);
+        if (!body.StartsWith(Magic) || !XxHash128.Hash(body).AsSpan().SequenceEqual(bytes.AsSpan(bytes.Length - Checksum))) return null;
         try
         {
             using var r = new BinaryReader(new MemoryStream(bytes, 0, body.Length), Encoding.UTF8);
@@ -82,7 +83,7 @@ public static class DirectRecordFormat
 
     private static DirectRecord ReadRecord(BinaryReader r)
     {
-        var key = String(r);
+        var key = String(r, MaxKey);
         long recorded = r.ReadInt64();
         var system = Strings(r);
         bool preinclude = r.ReadBoolean();
@@ -101,7 +102,7 @@ public static class DirectRecordFormat
             var path = String(r);
             var status = Status(r);
             var hash = String(r);
-            files.Add(new WatchedFile(path, status, hash.Length == 0 ? null : hash));
+            files.Add(new WatchedFile(path, status, hash.Length == 0 ? null : hash, r.ReadBoolean()));
         }
         var directories = new List<WatchedDirectory>();
         for (int i = Count(r); i > 0; i--)
@@ -146,9 +147,9 @@ public static class DirectRecordFormat
         return n is >= 0 and <= MaxCount ? n : throw new InvalidDataException("count out of bounds");
     }
 
-    private static string String(BinaryReader r)
+    private static string String(BinaryReader r, int max = MaxString)
     {
         var s = r.ReadString();
-        return s.Length <= MaxString ? s : throw new InvalidDataException("string too long");
+        return s.Length <= max ? s : throw new InvalidDataException("string too long");
     }
 }

@@ -6,7 +6,8 @@ using ActorCompile.Toolchain.Processes;
 namespace ActorCompile.Toolchain.DirectMode;
 
 /// <summary>The outcome of recording a scan: the record, or why none may be kept.</summary>
-public sealed record RecordResult(DirectRecord? Record, string? WhyNot);
+/// <param name="TooNew">No record because an input was just modified: the everyday case right after an edit, not worth a word.</param>
+public sealed record RecordResult(DirectRecord? Record, string? WhyNot, bool TooNew = false);
 
 /// <summary>
 /// Turns a finished dependency scan into a direct-mode record (see <see cref="DirectRecord"/> for the rule
@@ -58,11 +59,11 @@ public static class DirectRecorder
             if (status is not { IsRegularFile: true } s) return new RecordResult(null, $"{path} is not a regular file now");
             if (entry.Kind == MirrorEntryKind.File && s.Size != inputs.Contents[entry.Hash!].Length) return new RecordResult(null, $"{path} changed while it was hashed");
             if (s.ModifiedNanoseconds >= newest || s.ChangedNanoseconds >= newest)
-                return new RecordResult(null, $"{path} was modified within {DoubtWindow.TotalSeconds:0} s");
+                return new RecordResult(null, $"{path} was modified within {DoubtWindow.TotalSeconds:0} s", TooNew: true);
             files.Add(new WatchedFile(path, s, entry.Hash));
         }
         var real = Native.RealPath(compiler) ?? throw new IOException($"the compiler {compiler} is gone");
-        files.Add(new WatchedFile(real, Native.Status(real) ?? throw new IOException($"the compiler {real} is gone"), null));
+        files.Add(new WatchedFile(real, Native.Status(real) ?? throw new IOException($"the compiler {real} is gone"), null, ChangeTimeMoves: true));
 
         var directories = WatchedDirectories(command, cwd, inputs, systemIncludeDirectories, newest);
         if (directories is null) return new RecordResult(null, $"more than {MaxWatchedNames} header names to watch");

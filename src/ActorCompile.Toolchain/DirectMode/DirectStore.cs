@@ -1,4 +1,4 @@
-using System.Security.Cryptography;
+using System.IO.Hashing;
 using System.Text;
 using ActorCompile.Toolchain.Processes;
 
@@ -7,7 +7,7 @@ namespace ActorCompile.Toolchain.DirectMode;
 /// <summary>
 /// The user's own direct-mode records: one file per command under
 /// <c>$XDG_CACHE_HOME/actorcompile/direct/</c> (else <c>$HOME/.cache/actorcompile/direct/</c>, or
-/// <c>$ACTORCOMPILE_DIRECT_DIR</c>), in 256 shards named by the first two hex digits of the key. The
+/// <c>$ACTORCOMPILE_DIRECT_DIR</c>), in 256 shards named by the first two hex digits of the file name. The
 /// directory must be the user's own and closed to others (created 0700; records 0600): a record is
 /// believed about what a compile reads, so nobody else may write one. Records are written to a fresh
 /// temporary file (O_EXCL) and renamed into place, so a reader sees a whole record or none.
@@ -66,8 +66,9 @@ public sealed class DirectStore
     }
 
     /// <summary>
-    /// The name of a command's record: SHA-256 over the compiler's key, the job's arguments, the logical
-    /// working directory, the forwarded environment and the format version, each length-prefixed.
+    /// What identifies a command's record: the compiler's key, the job's arguments, the logical working
+    /// directory, the forwarded environment and the format version, each length-prefixed. The record holds
+    /// this text and is used only for exactly this text; its file is named by a hash of it.
     /// </summary>
     public static string Key(string compilerKey, IReadOnlyList<string> args, string cwd, IReadOnlyList<KeyValuePair<string, string>> environment)
     {
@@ -80,10 +81,22 @@ public sealed class DirectStore
         foreach (var a in args) Add(a);
         Add(environment.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
         foreach (var (name, value) in environment) { Add(name); Add(value); }
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
+        return text.ToString();
     }
 
-    private string PathOf(string key) => Path.Combine(Directory, key[..2], key[2..]);
+    /// <summary>
+    /// The record's file name: XXH128 of the key, in hex. Not SHA-256: .NET computes that with OpenSSL, whose
+    /// loading alone costs the wrapper about 10 ms, the whole budget of a direct hit; a collision cannot
+    /// mislead, since the record holds its key and is compared with it.
+    /// </summary>
+    public static string FileName(string key) => Convert.ToHexStringLower(XxHash128.Hash(Encoding.UTF8.GetBytes(key)));
+
+    /// <summary>Where the record of a key lives: its shard (the first two hex digits) and the rest of its name.</summary>
+    public string PathOf(string key)
+    {
+        var name = FileName(key);
+        return Path.Combine(Directory, name[..2], name[2..]);
+    }
 
     /// <summary>The record for a key, or null when there is none or it is unusable (then it is deleted, with the reason in <paramref name="problem"/>).</summary>
     public DirectRecord? Load(string key, out string? problem)
@@ -127,7 +140,7 @@ public sealed class DirectStore
         }
         var path = PathOf(record.Key);
         var shard = Path.GetDirectoryName(path)!;
-        var temporary = Path.Combine(shard, $".{Path.GetFileName(path)}.{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12))}.tmp");
+        var temporary = Path.Combine(shard, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
         try
         {
             System.IO.Directory.CreateDirectory(shard, OwnerOnly);
