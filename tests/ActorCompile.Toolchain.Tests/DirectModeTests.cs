@@ -181,8 +181,8 @@ public sealed class DirectModeTests : IDisposable
     {
         _dir.Write("src/main.c", "#include \"lib.h\"\nint main(void) { return LIB; }\n");
         _dir.Write("late/lib.h", "#define LIB 2\n");
-        var cwd = _dir.Combine("src");
-        var record = Recorded(cwd, "-c", "main.c", "-o", "main.o", "-I../late");
+        // Compiled from the directory above: the source's own directory is searched first for "lib.h", though it is no -I.
+        var record = Recorded(_dir.Path, "-c", "src/main.c", "-o", "main.o", "-Ilate");
         AfterTheRecordTicks(record);
         _dir.Write("src/lib.h", "#define LIB 5\n");
         Assert.Contains("src/lib.h appeared", record.Doubt());
