@@ -2,6 +2,7 @@ using System.Diagnostics;
 using ActorCompile.LocalProtocol;
 using ActorCompile.Toolchain.Arguments;
 using ActorCompile.Toolchain.Dependencies;
+using ActorCompile.Toolchain.DirectMode;
 using ActorCompile.Toolchain.Identity;
 using ActorCompile.Toolchain.Jobs;
 using ActorCompile.Toolchain.Processes;
@@ -145,6 +146,12 @@ public sealed class Wrapper
 
                 case Preprocess preprocess:
                     Mark("granted");
+                    if (DirectManifest(preprocess, compilerKey) is { } direct)
+                    {
+                        node.Send(direct);
+                        Mark("direct");
+                        break;
+                    }
                     var scan = Scan(preprocess.SystemIncludeDirectories);
                     if (scan.Problem is not null)
                     {
@@ -157,6 +164,16 @@ public sealed class Wrapper
                         scan.Inputs.PreincludeStdcPredef,
                         scan.Inputs.Entries));
                     Mark("manifest sent");
+                    RecordScan(scan);
+                    break;
+
+                case NeedBlobs need when _directRecord is not null:
+                    if (DirectContents(need) is not { } read)
+                    {
+                        node.Dispose();
+                        return FallBack($"a file changed while the direct-mode record of {_command.Source} was in use", node: null);
+                    }
+                    node.Send(new Blobs(read));
                     break;
 
                 case NeedBlobs need:
@@ -179,7 +196,8 @@ public sealed class Wrapper
         }
     }
 
-    private sealed record ScanResult(JobInputs? Inputs, IReadOnlyList<string> SystemDirectories, string? Problem, bool ShowCompilerError);
+    private sealed record ScanResult(JobInputs? Inputs, IReadOnlyList<string> SystemDirectories, string? Problem, bool ShowCompilerError,
+        IReadOnlyList<string>? Dependencies = null);
 
     /// <summary>The dependency scan, run here as the user: every file the compile reads.</summary>
     private ScanResult Scan(IReadOnlyList<string>? knownSystemDirectories)
@@ -198,11 +216,104 @@ public sealed class Wrapper
             system = SystemIncludeDirectories.Parse(query.StderrText);
             Mark("system directories");
         }
-        var collected = InputCollector.Collect(_command, _cwd, MakeDependencies.ParsePrerequisites(deps.StdoutText), system);
+        var dependencies = MakeDependencies.ParsePrerequisites(deps.StdoutText);
+        var collected = InputCollector.Collect(_command, _cwd, dependencies, system);
         Mark("inputs hashed");
         return collected.Inputs is null
             ? new ScanResult(null, system, collected.LocalReason, false)
-            : new ScanResult(collected.Inputs, system, null, false);
+            : new ScanResult(collected.Inputs, system, null, false, dependencies);
+    }
+
+    /// <summary>The direct-mode store, its key for this command, and the record the manifest was sent from (null after a scan).</summary>
+    private DirectStore? _directStore;
+    private string? _directKey;
+    private DirectRecord? _directRecord;
+
+    /// <summary>
+    /// The manifest of this command's direct-mode record when it still holds (see <see cref="DirectRecord"/>
+    /// for the rule for doubt), so that no scan runs; null when there is none, the cache is off, or it is in doubt.
+    /// </summary>
+    private JobManifest? DirectManifest(Preprocess preprocess, string compilerKey)
+    {
+        if (!_useCache) return null;
+        if (DirectStore.DefaultDirectory(Environment.GetEnvironmentVariable) is not { } directory)
+        {
+            Verbose("no direct mode: neither HOME nor XDG_CACHE_HOME is set");
+            return null;
+        }
+        _directStore = DirectStore.Open(directory, out var problem);
+        if (_directStore is null)
+        {
+            Verbose($"no direct mode: {problem}");
+            return null;
+        }
+        _directKey = DirectStore.Key(compilerKey, _remoteArgs, _cwd, ForwardedEnvironment());
+        var record = _directStore.Load(_directKey, out problem);
+        if (record is null)
+        {
+            if (problem is not null) Verbose($"direct-mode record of {_command.Source} not used: {problem}");
+            return null;
+        }
+        var doubt = preprocess.SystemIncludeDirectories is { } known && !known.SequenceEqual(record.SystemIncludeDirectories, StringComparer.Ordinal)
+            ? "the compiler's include directories changed"
+            : record.Doubt();
+        if (doubt is not null)
+        {
+            Verbose($"direct-mode record of {_command.Source} not used: {doubt}");
+            return null;
+        }
+        _directRecord = record;
+        return new JobManifest(preprocess.SystemIncludeDirectories is null ? record.SystemIncludeDirectories : null,
+            record.PreincludeStdcPredef, record.Entries, Direct: true);
+    }
+
+    /// <summary>
+    /// Reads the contents the node lacks for a direct-mode manifest, each from its file now and checked
+    /// against the hash the record holds; null (and the record deleted) when one differs or cannot be read.
+    /// </summary>
+    private List<KeyValuePair<string, byte[]>>? DirectContents(NeedBlobs need)
+    {
+        var byHash = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var f in _directRecord!.Files)
+            if (f.Hash is { } h) byHash.TryAdd(h, f.Path);
+        var items = new List<KeyValuePair<string, byte[]>>(need.Hashes.Count);
+        foreach (var hash in need.Hashes)
+        {
+            if (!byHash.TryGetValue(hash, out var path)) throw new NodeUnavailableException($"the node asked for unknown content {hash}");
+            byte[] data;
+            try
+            {
+                data = File.ReadAllBytes(path);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                data = Array.Empty<byte>();
+            }
+            if (Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(data)) != hash)
+            {
+                _directStore!.Delete(_directKey!);
+                return null;
+            }
+            items.Add(new(hash, data));
+        }
+        return items;
+    }
+
+    /// <summary>Keeps a direct-mode record of the scan just sent, when the cache is on and the rule for doubt allows one.</summary>
+    private void RecordScan(ScanResult scan)
+    {
+        if (_directStore is null || _directKey is null) return;
+        var made = DirectRecorder.Record(_directKey, _command, _cwd, scan.Dependencies!, scan.Inputs!, scan.SystemDirectories, _compiler, DateTime.UtcNow);
+        string? problem = made.WhyNot;
+        if (made.Record is not null) _directStore.Save(made.Record, out problem);
+        else _directStore.Delete(_directKey);
+        if (problem is not null && !made.TooNew) Verbose($"no direct-mode record of {_command.Source}: {problem}");
+        Mark("recorded");
+    }
+
+    private void Verbose(string line)
+    {
+        if (_verbose) Console.Error.WriteLine($"actorcompile: {line}");
     }
 
     /// <summary>Writes what the worker returned, as the compiler would have here.</summary>

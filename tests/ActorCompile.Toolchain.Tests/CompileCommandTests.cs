@@ -73,6 +73,13 @@ public class CompileCommandTests
     }
 
     [Fact]
+    public void Include_directories_are_listed_in_command_order_in_every_spelling()
+    {
+        var command = CompileCommand.Parse(new[] { "-c", "a.c", "-Iinc", "-I", "../x", "-iquote", "q", "-isystem/s", "-idirafter", "late", "-include", "f.h", "-DI=1", "-o", "a.o" });
+        Assert.Equal(new[] { "inc", "../x", "q", "/s", "late" }, command.IncludeDirectories);
+    }
+
+    [Fact]
     public void Every_argument_is_accounted_for()
     {
         var args = new[] { "-c", "-o", "x.o", "-Ifoo", "-I", "bar", "x.c", "-Wall" };

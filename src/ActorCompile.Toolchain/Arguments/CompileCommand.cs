@@ -65,6 +65,13 @@ public sealed class CompileCommand
     public string? Output { get; private set; }
     public DependencyRequest? Dependencies { get; private set; }
 
+    /// <summary>
+    /// The header directories the command adds (-I, -iquote, -isystem, -idirafter), in command order, as
+    /// written (relative ones are relative to the working directory).
+    /// </summary>
+    public IReadOnlyList<string> IncludeDirectories =>
+        Parsed.Where(p => p.Role == OptionRole.IncludeDirectory && p.Value is { Length: > 0 }).Select(p => p.Value!).ToList();
+
     private CompileCommand(IReadOnlyList<string> args, IReadOnlyList<ParsedArgument> parsed)
     {
         Args = args;

@@ -40,10 +40,7 @@ public static class InputCollector
     /// <summary>The directories a header is searched in: -I, -iquote, -isystem, -idirafter, then the compiler's own.</summary>
     private static List<string> SearchedDirectories(CompileCommand command, string cwd, IReadOnlyList<string> systemIncludeDirectories)
     {
-        var directories = new List<string>();
-        foreach (var p in command.Parsed)
-            if (p.Role == OptionRole.IncludeDirectory && p.Value is { Length: > 0 } dir)
-                directories.Add(MirrorPaths.Absolute(dir, cwd));
+        var directories = command.IncludeDirectories.Select(dir => MirrorPaths.Absolute(dir, cwd)).ToList();
         directories.AddRange(systemIncludeDirectories);
         return directories;
     }

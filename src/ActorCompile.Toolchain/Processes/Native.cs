@@ -43,15 +43,34 @@ public static partial class Native
 
     private const nuint TIOCGWINSZ = 0x5413;
 
-    /// <summary>struct statx: a layout that is the same on every Linux architecture.</summary>
-    [StructLayout(LayoutKind.Sequential)]
+    /// <summary>
+    /// struct statx: a layout that is the same on every Linux architecture (256 bytes), read at the
+    /// offsets of linux/stat.h: mask @0, mode @28, ino @32, size @40, ctime @96, mtime @112, dev @136/140.
+    /// </summary>
+    [StructLayout(LayoutKind.Sequential, Size = 256)]
     private unsafe struct Statx
     {
         public uint Mask, BlockSize;
         public ulong Attributes;
         public uint Links, Uid, Gid;
         public ushort Mode, Spare0;
-        public fixed byte Rest[256 - 32];
+        public ulong Inode, Size;
+        public fixed byte Rest[256 - 48];
+
+        /// <summary>A statx_timestamp (i64 seconds, u32 nanoseconds) at an offset, in nanoseconds since the epoch.</summary>
+        public long Nanoseconds(int offset)
+        {
+            fixed (Statx* self = &this)
+            {
+                var at = (byte*)self + offset;
+                return *(long*)at * 1_000_000_000L + *(uint*)(at + 8);
+            }
+        }
+
+        public uint UInt32(int offset)
+        {
+            fixed (Statx* self = &this) return *(uint*)((byte*)self + offset);
+        }
     }
 
     [LibraryImport("libc", EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
@@ -64,7 +83,10 @@ public static partial class Native
     private static partial int chown(string path, int owner, int group);
 
     private const int AT_FDCWD = -100, AT_SYMLINK_NOFOLLOW = 0x100;
-    private const uint STATX_TYPE = 0x1, STATX_MODE = 0x2, STATX_UID = 0x8;
+    private const uint STATX_TYPE = 0x1, STATX_MODE = 0x2, STATX_UID = 0x8, STATX_MTIME = 0x40, STATX_CTIME = 0x80,
+        STATX_INO = 0x100, STATX_SIZE = 0x200;
+    private const uint StatusMask = STATX_TYPE | STATX_MODE | STATX_MTIME | STATX_CTIME | STATX_INO | STATX_SIZE;
+    private const int ENOENT = 2, ENOTDIR = 20;
 
     /// <summary>The mask of the file type in a mode (S_IFMT), and the type of a socket (S_IFSOCK).</summary>
     public const uint FileTypeMask = 0xf000, SocketFileType = 0xc000;
@@ -78,6 +100,24 @@ public static partial class Native
         var buffer = new Statx();
         if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_TYPE | STATX_MODE | STATX_UID, ref buffer) != 0) return null;
         return (buffer.Uid, buffer.Mode);
+    }
+
+    /// <summary>
+    /// The status of a path, following symlinks as opening it does: null when nothing is there (or a
+    /// component is not a directory); an <see cref="IOException"/> when it cannot be told (no permission,
+    /// a file system that reports no inode or change time): "absent" must never be guessed.
+    /// </summary>
+    public static FileStatus? Status(string path)
+    {
+        var buffer = new Statx();
+        if (statx(AT_FDCWD, path, 0, StatusMask, ref buffer) != 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno is ENOENT or ENOTDIR) return null;
+            throw new IOException($"cannot stat {path}: errno {errno}");
+        }
+        if ((buffer.Mask & StatusMask) != StatusMask) throw new IOException($"the file system of {path} does not report its inode, size and times");
+        return new FileStatus(buffer.Mode, (long)buffer.Size, buffer.Nanoseconds(112), buffer.Nanoseconds(96), buffer.Inode, buffer.UInt32(136), buffer.UInt32(140));
     }
 
     /// <summary>The uid and gid of a user by name, or null when there is no such user here.</summary>
@@ -131,4 +171,14 @@ public static partial class Native
 
     /// <summary>chmod(2); returns false (with errno in Marshal.GetLastPInvokeError) on failure.</summary>
     public static bool ChangeMode(string path, uint mode) => chmod(path, mode) == 0;
+}
+
+/// <summary>What stat(2) tells of a file: enough to see that it is still the very same, unchanged file.</summary>
+/// <param name="Mode">The file type and permission bits (<see cref="Native.FileTypeMask"/>).</param>
+/// <param name="ModifiedNanoseconds">mtime, in nanoseconds since the epoch.</param>
+/// <param name="ChangedNanoseconds">ctime, which no user can set back: any write, chmod, rename or link moves it.</param>
+public readonly record struct FileStatus(uint Mode, long Size, long ModifiedNanoseconds, long ChangedNanoseconds, ulong Inode, uint DeviceMajor, uint DeviceMinor)
+{
+    public bool IsDirectory => (Mode & Native.FileTypeMask) == 0x4000;
+    public bool IsRegularFile => (Mode & Native.FileTypeMask) == 0x8000;
 }
