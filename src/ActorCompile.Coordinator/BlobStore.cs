@@ -28,7 +28,7 @@ public sealed class BlobStore(long limitBytes)
         if (Convert.ToHexStringLower(SHA256.HashData(content)) != hash) return false;
         if (_index.TryGet(hash, out _)) return true;
         var blob = Payload.ToBlob(hash, content);
-        if (ActorCompile.Toolchain.Cache.TimeMacros.Mentioned(content)) _timeDependent.AddOrUpdate(blob, true);
+        if (ActorCompile.Toolchain.Jobs.TimeMacros.Mentioned(content)) _timeDependent.AddOrUpdate(blob, true);
         _index.Add(hash, blob, blob.Compressed.Length);
         return true;
     }
