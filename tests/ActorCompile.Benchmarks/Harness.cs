@@ -163,12 +163,35 @@ public sealed class Cluster : IDisposable
         Socket = Path.Combine(directory, "coordinator.sock");
         Coordinator = new Daemon(Path.Combine(dist, "actorcompile-node"),
             new[] { "--roles", "coordinator", "--host", "127.0.0.1", "--port", _seedPort.ToString(CultureInfo.InvariantCulture), "--socket", Socket, "--config", Path.Combine(directory, "coordinator.hocon") },
-            directory, Path.Combine(directory, "coordinator.log"), _environment);
+            directory, Path.Combine(directory, "coordinator.log"), NodeEnvironment("coordinator"));
         // Started together, waited for together: the nodes start up in parallel.
         _workers.AddRange(WaitUntilJoined(Enumerable.Range(0, workers).Select(_ => StartWorker(slotsPerWorker)).ToList()));
     }
 
-    public IReadOnlyDictionary<string, string?> ClientEnvironment => new Dictionary<string, string?> { ["ACTORCOMPILE_SOCKET"] = Socket };
+    /// <summary>
+    /// What a wrapper of this cluster needs: the coordinator's socket, and a cache home of its own in the
+    /// cluster's directory (the wrapper's direct-mode records live there, never in the user's ~/.cache).
+    /// </summary>
+    public IReadOnlyDictionary<string, string?> ClientEnvironment => new Dictionary<string, string?>
+    {
+        ["ACTORCOMPILE_SOCKET"] = Socket,
+        ["XDG_CACHE_HOME"] = Path.Combine(_directory, "wrapper-cache"),
+    };
+
+    /// <summary>
+    /// A node's environment: each node its own result cache in the cluster's directory, empty when the cluster
+    /// starts (the default, the user's ~/.cache/actorcompile, would outlive the bench, and one node per directory
+    /// keeps results there).
+    /// </summary>
+    private Dictionary<string, string?> NodeEnvironment(string node) =>
+        new(_environment) { ["XDG_CACHE_HOME"] = Path.Combine(_directory, node + "-cache") };
+
+    /// <summary>The cluster's result cache as the coordinator sees it: <c>actorcompile cache stats --json</c> over its socket.</summary>
+    public System.Text.Json.JsonDocument CacheStats()
+    {
+        var r = Shell.Must(Shell.Run(Wrapper, new[] { "cache", "stats", "--json" }, _directory, ClientEnvironment), "actorcompile cache stats --json");
+        return System.Text.Json.JsonDocument.Parse(r.Stdout);
+    }
 
     public string Wrapper => Path.Combine(Dist, "actorcompile");
 
@@ -210,7 +233,7 @@ public sealed class Cluster : IDisposable
         var node = new[] { Path.Combine(Dist, "actorcompile-node"), "--roles", "worker", "--host", "127.0.0.1", "--port", port.ToString(CultureInfo.InvariantCulture),
             "--socket", Path.Combine(_directory, $"worker-{n}.sock"), "--seed", $"127.0.0.1:{_seedPort}", "--slots", slots.ToString(CultureInfo.InvariantCulture), "--config", config };
         var command = (_workerLauncher ?? Array.Empty<string>()).Concat(node).ToArray();
-        var process = new Daemon(command[0], command.Skip(1), _directory, Path.Combine(_directory, $"worker-{n}.log"), _environment);
+        var process = new Daemon(command[0], command.Skip(1), _directory, Path.Combine(_directory, $"worker-{n}.log"), NodeEnvironment($"worker-{n}"));
         _workerProcesses.Add(process);
         return new StartedWorker(process, port, work);
     }
