@@ -164,8 +164,16 @@ public sealed class Cluster : IDisposable
         Coordinator = new Daemon(Path.Combine(dist, "actorcompile-node"),
             new[] { "--roles", "coordinator", "--host", "127.0.0.1", "--port", _seedPort.ToString(CultureInfo.InvariantCulture), "--socket", Socket, "--config", Path.Combine(directory, "coordinator.hocon") },
             directory, Path.Combine(directory, "coordinator.log"), NodeEnvironment("coordinator"));
-        // Started together, waited for together: the nodes start up in parallel.
-        _workers.AddRange(WaitUntilJoined(Enumerable.Range(0, workers).Select(_ => StartWorker(slotsPerWorker)).ToList()));
+        try
+        {
+            // Started together, waited for together: the nodes start up in parallel.
+            _workers.AddRange(WaitUntilJoined(Enumerable.Range(0, workers).Select(_ => StartWorker(slotsPerWorker)).ToList()));
+        }
+        catch
+        {
+            Dispose(); // no caller holds this cluster yet: its nodes would outlive the bench
+            throw;
+        }
     }
 
     /// <summary>

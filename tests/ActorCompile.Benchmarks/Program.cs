@@ -120,7 +120,7 @@ try
         var load = (Start: loadBefore, End: LoadAverage());
         var uptime = Shell.Run("uptime", Array.Empty<string>(), "/").Stdout.Trim();
         Write("cache", ResultCacheBench.Markdown(r, stamp, cacheMachine, load, uptime),
-            new { date = stamp, machine = cacheMachine, command = "./build.sh bench --only cache" + (quick ? " --quick" : ""), loadAverage = new { start = load.Start, end = load.End }, uptime, r.LuaRounds, r.SqliteRounds, r.Rows, r.Unit });
+            new { date = stamp, machine = cacheMachine, command = "./build.sh bench --only cache" + (quick ? " --quick" : ""), loadAverage = new { start = load.Start, end = load.End }, uptime, r.LuaRounds, r.SqliteRounds, r.Rows, r.Unit, sqliteBreakdown = r.Sqlite });
         if (ResultCacheBench.AnyDifferent(r)) throw new InvalidOperationException("result cache: objects differ from the local build or from the cold build");
     }
 

@@ -28,16 +28,44 @@ public sealed class ResultCacheBench
             : string.Create(CultureInfo.InvariantCulture, $"hits {Hits} (direct {DirectHits}), misses {Misses}");
     }
 
-    /// <summary>One kind of build of a workload: its wall times, what the cache counted, how its objects compare.</summary>
-    public sealed record Row(string Workload, string Tool, string Build, Summary Seconds, string Counters, string Objects);
+    /// <summary>
+    /// One kind of build of a workload: its wall times, what the cache counted, how its objects compare; every
+    /// build's seconds in the order they ran, with the machine's load average (1 min) when each ended.
+    /// </summary>
+    public sealed record Row(string Workload, string Tool, string Build, Summary Seconds, string Counters, string Objects, List<double> EachBuild, List<double> LoadAfterEach);
 
     /// <summary>One unit compiled again and again with the caches warm: milliseconds from start to exit per tool, and what the ActorCompile runs were.</summary>
     public sealed record PerUnit(string Command, Summary Gcc, Summary Ccache, Summary ActorCompile, Summary ActorCompileHits, int Runs,
         int Fetched, int VerifiedLocally, int DirectRuns, int ScanRuns, Counters ActorCompileCounters, Counters CcacheCounters, Dictionary<string, Summary> Phases, string Objects);
 
-    public sealed record Result(List<Row> Rows, PerUnit Unit, int LuaRounds, int SqliteRounds);
+    /// <summary>Where SQLite's cold compile went (ACTORCOMPILE_TIMING=1), milliseconds, with the cache on and off: the lookup and keeping are the difference.</summary>
+    public sealed record SqliteBreakdown(Dictionary<string, Summary> CacheOn, Dictionary<string, Summary> CacheOff);
+
+    public sealed record Result(List<Row> Rows, PerUnit Unit, SqliteBreakdown Sqlite, int LuaRounds, int SqliteRounds);
 
     private sealed record Build(Outcome Outcome, Dictionary<string, byte[]> Objects);
+
+    /// <summary>The builds of one workload, by kind ("on cold", "ccache warm", ...): times, loads, counters, objects and timing phases.</summary>
+    private sealed class Measurements
+    {
+        public readonly Dictionary<string, List<double>> Seconds = new();
+        public readonly Dictionary<string, List<double>> Loads = new();
+        public readonly Dictionary<string, Counters> Counters = new();
+        public readonly Dictionary<string, List<(int Round, Dictionary<string, byte[]> Objects)>> Objects = new();
+        public readonly Dictionary<string, Dictionary<string, List<double>>> Phases = new();
+
+        public void Record(string kind, int round, Build b, Counters? c = null)
+        {
+            (Seconds.TryGetValue(kind, out var t) ? t : Seconds[kind] = new()).Add(b.Outcome.Milliseconds / 1000);
+            (Loads.TryGetValue(kind, out var l) ? l : Loads[kind] = new()).Add(LoadAverage());
+            (Objects.TryGetValue(kind, out var o) ? o : Objects[kind] = new()).Add((round, b.Objects));
+            if (c is not null) Counters[kind] = (Counters.GetValueOrDefault(kind) ?? ResultCacheBench.Counters.None).Plus(c);
+            AddTiming(b.Outcome.Stderr, Phases.TryGetValue(kind, out var p) ? p : Phases[kind] = new(), wallMilliseconds: null);
+        }
+    }
+
+    /// <summary>The machine's load average over the last minute.</summary>
+    public static double LoadAverage() => double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], CultureInfo.InvariantCulture);
 
     /// <summary>help-after 1h: the coordinator never compiles itself, so every miss crosses to a worker, as in the builds section.</summary>
     private const string NoHelp = "actorcompile.coordinator.help-after = 1h\n";
@@ -66,8 +94,8 @@ public sealed class ResultCacheBench
     {
         _say("starting an ActorCompile coordinator with two workers (2 slots each) on 127.0.0.1, each node with an empty result cache of its own");
         using var cluster = new Cluster(_dist, Path.Combine(_work, "cluster"), workers: 2, slotsPerWorker: 2, NoHelp);
-        var on = ActorCompileTool(cluster, verbose: true, name: "ActorCompile, cache on", cache: true);
-        var off = ActorCompileTool(cluster, verbose: true, name: "ActorCompile, cache off", cache: false);
+        var on = ActorCompileTool(cluster, verbose: true, timing: true, name: "ActorCompile, cache on", cache: true);
+        var off = ActorCompileTool(cluster, verbose: true, timing: true, name: "ActorCompile, cache off", cache: false);
         _say($"Lua: a build with the cache off first, not counted (the nodes take in the sources and headers once); then {luaRounds} rounds, tools alternated");
         var warmUp = Path.Combine(_work, "lua-warm-up");
         _comparison.PrepareLuaTree(warmUp);
@@ -76,8 +104,8 @@ public sealed class ResultCacheBench
         _say($"one unit ({Unit}) with the caches warm, {unitRuns} runs each");
         var unit = UnitOnItsOwn(cluster, on, lastOn, lastCcache, unitRuns);
         _say($"SQLite: {sqliteRounds} rounds, tools alternated (one -O0 compile with the cache off first, not counted: the node takes in sqlite3.c once)");
-        SqliteRounds(cluster, on, off, sqliteRounds);
-        return new Result(_rows, unit, luaRounds, sqliteRounds);
+        var sqlite = SqliteRounds(cluster, on, off, sqliteRounds);
+        return new Result(_rows, unit, sqlite, luaRounds, sqliteRounds);
     }
 
     /// <summary>A ccache run with its own cache directory (empty until the first build), in its default (direct) mode.</summary>
@@ -91,15 +119,7 @@ public sealed class ResultCacheBench
     /// </summary>
     private (string On, (string Tree, Tool Tool) Ccache) LuaRounds(Cluster cluster, Tool on, Tool off, int rounds)
     {
-        var times = new Dictionary<string, List<double>>();
-        var counters = new Dictionary<string, Counters>();
-        var objects = new Dictionary<string, List<(int Round, Dictionary<string, byte[]> Objects)>>();
-        void Record(string key, int round, Build b, Counters? c = null)
-        {
-            (times.TryGetValue(key, out var t) ? t : times[key] = new()).Add(b.Outcome.Milliseconds / 1000);
-            (objects.TryGetValue(key, out var o) ? o : objects[key] = new()).Add((round, b.Objects));
-            if (c is not null) counters[key] = (counters.GetValueOrDefault(key) ?? Counters.None).Plus(c);
-        }
+        var m = new Measurements();
         var gccTree = Path.Combine(_work, "lua-gcc");
         _comparison.PrepareLuaTree(gccTree);
         string lastOn = "";
@@ -111,16 +131,16 @@ public sealed class ResultCacheBench
                 var tree = Path.Combine(_work, $"lua-on-{round}");
                 _comparison.PrepareLuaTree(tree);
                 var (cold, coldCounters) = WithCacheCounters(cluster, () => LuaBuild(on, tree));
-                Record("on cold", round, cold, coldCounters);
+                m.Record("on cold", round, cold, coldCounters);
                 var (warm, warmCounters) = WithCacheCounters(cluster, () => LuaBuild(on, tree));
-                Record("on warm", round, warm, warmCounters);
+                m.Record("on warm", round, warm, warmCounters);
                 lastOn = tree;
             }),
             ("ActorCompile, cache off", round =>
             {
                 var tree = Path.Combine(_work, $"lua-off-{round}");
                 _comparison.PrepareLuaTree(tree);
-                Record("off cold", round, LuaBuild(off, tree));
+                m.Record("off cold", round, LuaBuild(off, tree));
             }),
             ("ccache", round =>
             {
@@ -128,12 +148,12 @@ public sealed class ResultCacheBench
                 var tool = CcacheTool(Path.Combine(_work, $"ccache-lua-{round}"));
                 _comparison.PrepareLuaTree(tree);
                 var (cold, coldCounters) = WithCcacheCounters(tool, tree, () => LuaBuild(tool, tree));
-                Record("ccache cold", round, cold, coldCounters);
+                m.Record("ccache cold", round, cold, coldCounters);
                 var (warm, warmCounters) = WithCcacheCounters(tool, tree, () => LuaBuild(tool, tree));
-                Record("ccache warm", round, warm, warmCounters);
+                m.Record("ccache warm", round, warm, warmCounters);
                 lastCcache = (tree, tool);
             }),
-            ("gcc", round => Record("gcc", round, LuaBuild(Local, gccTree))),
+            ("gcc", round => m.Record("gcc", round, LuaBuild(Local, gccTree))),
         };
         for (int round = 0; round < rounds; round++)
             foreach (var k in Rotated(kinds, round))
@@ -141,7 +161,7 @@ public sealed class ResultCacheBench
                 _say($"  Lua round {round + 1}: {k.Name}");
                 k.Run(round);
             }
-        AddRows(Lua, times, counters, objects, (a, b) => CompareObjects(a, b));
+        AddRows(Lua, m, (a, b) => CompareObjects(a, b));
         return (lastOn, lastCcache);
     }
 
@@ -153,17 +173,9 @@ public sealed class ResultCacheBench
     }
 
     /// <summary>Each round as Lua's, with sqlite3.c compiled once (cold) and again after its object is removed (warm).</summary>
-    private void SqliteRounds(Cluster cluster, Tool on, Tool off, int rounds)
+    private SqliteBreakdown SqliteRounds(Cluster cluster, Tool on, Tool off, int rounds)
     {
-        var times = new Dictionary<string, List<double>>();
-        var counters = new Dictionary<string, Counters>();
-        var objects = new Dictionary<string, List<(int Round, Dictionary<string, byte[]> Objects)>>();
-        void Record(string key, int round, Build b, Counters? c = null)
-        {
-            (times.TryGetValue(key, out var t) ? t : times[key] = new()).Add(b.Outcome.Milliseconds / 1000);
-            (objects.TryGetValue(key, out var o) ? o : objects[key] = new()).Add((round, b.Objects));
-            if (c is not null) counters[key] = (counters.GetValueOrDefault(key) ?? Counters.None).Plus(c);
-        }
+        var m = new Measurements();
         var warmUp = SqliteTree("warm-up");
         Shell.Must(RunCompiler(off, warmUp, "-O0", "-c", "sqlite3.c", "-o", "sqlite3.o"), "sqlite3.c -O0 with the cache off");
         var gccTree = SqliteTree("gcc");
@@ -173,21 +185,21 @@ public sealed class ResultCacheBench
             {
                 var tree = SqliteTree($"on-{round}");
                 var (cold, coldCounters) = WithCacheCounters(cluster, () => SqliteBuild(on, tree));
-                Record("on cold", round, cold, coldCounters);
+                m.Record("on cold", round, cold, coldCounters);
                 var (warm, warmCounters) = WithCacheCounters(cluster, () => SqliteBuild(on, tree));
-                Record("on warm", round, warm, warmCounters);
+                m.Record("on warm", round, warm, warmCounters);
             }),
-            ("ActorCompile, cache off", round => Record("off cold", round, SqliteBuild(off, SqliteTree($"off-{round}")))),
+            ("ActorCompile, cache off", round => m.Record("off cold", round, SqliteBuild(off, SqliteTree($"off-{round}")))),
             ("ccache", round =>
             {
                 var tree = SqliteTree($"ccache-{round}");
                 var tool = CcacheTool(Path.Combine(_work, $"ccache-sqlite-{round}"));
                 var (cold, coldCounters) = WithCcacheCounters(tool, tree, () => SqliteBuild(tool, tree));
-                Record("ccache cold", round, cold, coldCounters);
+                m.Record("ccache cold", round, cold, coldCounters);
                 var (warm, warmCounters) = WithCcacheCounters(tool, tree, () => SqliteBuild(tool, tree));
-                Record("ccache warm", round, warm, warmCounters);
+                m.Record("ccache warm", round, warm, warmCounters);
             }),
-            ("gcc", round => Record("gcc", round, SqliteBuild(Local, gccTree))),
+            ("gcc", round => m.Record("gcc", round, SqliteBuild(Local, gccTree))),
         };
         for (int round = 0; round < rounds; round++)
             foreach (var k in Rotated(kinds, round))
@@ -195,7 +207,9 @@ public sealed class ResultCacheBench
                 _say($"  SQLite round {round + 1}: {k.Name}");
                 k.Run(round);
             }
-        AddRows(Sqlite, times, counters, objects, (a, b) => a["sqlite3.o"].AsSpan().SequenceEqual(b["sqlite3.o"]) ? "identical" : "DIFFERENT");
+        AddRows(Sqlite, m, (a, b) => a["sqlite3.o"].AsSpan().SequenceEqual(b["sqlite3.o"]) ? "identical" : "DIFFERENT");
+        Dictionary<string, Summary> Phases(string kind) => m.Phases[kind].ToDictionary(kv => kv.Key, kv => Summary.Of(kv.Value));
+        return new SqliteBreakdown(Phases("on cold"), Phases("off cold"));
     }
 
     /// <summary>A fresh directory holding the amalgamation.</summary>
@@ -219,9 +233,9 @@ public sealed class ResultCacheBench
     /// The table's rows for a workload. Every object is compared with plain gcc's (the first gcc build; every gcc
     /// build must equal it too), and each warm build's with the cold build of its round.
     /// </summary>
-    private void AddRows(string workload, Dictionary<string, List<double>> times, Dictionary<string, Counters> counters,
-        Dictionary<string, List<(int Round, Dictionary<string, byte[]> Objects)>> objects, Func<Dictionary<string, byte[]>, Dictionary<string, byte[]>, string> compare)
+    private void AddRows(string workload, Measurements m, Func<Dictionary<string, byte[]>, Dictionary<string, byte[]>, string> compare)
     {
+        var objects = m.Objects;
         var reference = objects["gcc"][0].Objects;
         string Against(string key, Func<int, Dictionary<string, byte[]>> baseline)
         {
@@ -247,8 +261,8 @@ public sealed class ResultCacheBench
             ("ccache warm", "ccache gcc", "warm: make clean, again"),
         })
         {
-            var c = counters.TryGetValue(key, out var n) ? n.Cell(verifies: key.StartsWith("on", StringComparison.Ordinal)) : "–";
-            _rows.Add(new Row(workload, tool, build, Summary.Of(times[key]), c, Objects(key)));
+            var c = m.Counters.TryGetValue(key, out var n) ? n.Cell(verifies: key.StartsWith("on", StringComparison.Ordinal)) : "–";
+            _rows.Add(new Row(workload, tool, build, Summary.Of(m.Seconds[key]), c, Objects(key), m.Seconds[key], m.Loads[key]));
         }
     }
 
@@ -400,6 +414,15 @@ public sealed class ResultCacheBench
             md.AppendLine(inv, $"| {workload} | {onOff:0.000} | {(onOff <= 1.03 ? "met" : "not met")} | {Median("ActorCompile, cache on", "warm") / Median("ActorCompile, cache on", "cold"):0.000} | "
                 + $"{Median("ccache gcc", "warm") / Median("ccache gcc", "cold"):0.000} | {Median("ActorCompile, cache on", "warm") / Median("ccache gcc", "warm"):0.00} |");
         }
+        md.AppendLine();
+        md.AppendLine("Where SQLite's cold compile went with the cache on and off (`ACTORCOMPILE_TIMING=1`), milliseconds: median (min–max). "
+            + "With the cache on, the lookup (a miss) lies between \"manifest sent\" and the node's queue, inside \"result\"; the result is kept after the wrapper has it.");
+        md.AppendLine();
+        md.AppendLine("| phase | cache on | cache off |");
+        md.AppendLine("|---|---:|---:|");
+        foreach (var (k, v) in r.Sqlite.CacheOn) md.AppendLine(inv, $"| {k} | {v.Cell("0")} | {(r.Sqlite.CacheOff.TryGetValue(k, out var o) ? o.Cell("0") : "n/a")} |");
+        md.AppendLine();
+        md.AppendLine("Every build's seconds in the order the rounds ran them, with the load average (1 min) when it ended, are in cache.json (`rows[].eachBuild`, `rows[].loadAfterEach`).");
         md.AppendLine();
         var u = r.Unit;
         string kind = u.DirectRuns > 0 && u.ScanRuns == 0 ? "direct-mode hits (no dependency scan)"
