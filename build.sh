@@ -3,7 +3,7 @@
 #   ./build.sh          restore, build, and publish dist/actorcompile (Native AOT) and dist/actorcompile-node
 #   ./build.sh test     the above, then every test (unit, actor, integration); non-zero on any failure
 #   ./build.sh demo     a coordinator and two workers on loopback build tests/sample-project with make -j
-#   ./build.sh bench    the benchmarks against gcc and distcc (figures in bench/results/); never part of the tests
+#   ./build.sh bench    the benchmarks against gcc, distcc and ccache (figures in bench/results/); never part of the tests
 #   ./build.sh install [--prefix DIR] [--root DIR]   install programs, masquerade directory, services (default /usr/local)
 #   ./build.sh uninstall [--prefix DIR] [--root DIR] remove what install put, keeping configuration a user edited
 set -euo pipefail
@@ -47,10 +47,10 @@ case "${1:-build}" in
     build
     exec "$ROOT/tests/demo/run-demo.sh" "$DIST"
     ;;
-  bench)   # ./build.sh bench [--only per-job,builds,transport,scheduler,shipped] [--quick]
+  bench)   # ./build.sh bench [--only per-job,builds,transport,scheduler,shipped,cache] [--quick]
     shift
     build
-    need distcc distcc; need npm npm; need bwrap bubblewrap   # workers sandbox every job (shipped toolchains run only there)
+    need distcc distcc; need ccache ccache; need npm npm; need bwrap bubblewrap   # workers sandbox every job (shipped toolchains run only there)
     tests/bench/fetch-workloads.sh "$ROOT/bench/workloads"
     mkdir -p "$ROOT/bench/results"
     dotnet run -c Release --no-build --project tests/ActorCompile.Benchmarks -- "$ROOT/bench/results" \

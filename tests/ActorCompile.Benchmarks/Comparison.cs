@@ -9,7 +9,7 @@ namespace ActorCompile.Benchmarks;
 /// </summary>
 public sealed class Comparison
 {
-    public enum ToolKind { Local, Distcc, ActorCompile }
+    public enum ToolKind { Local, Distcc, ActorCompile, Ccache }
 
     /// <summary>
     /// One way to run the compiler: the words before the compiler's arguments, and the environment. For an
@@ -45,16 +45,17 @@ public sealed class Comparison
     public static Tool DistccTool(Distcc d) => new("distcc", ToolKind.Distcc, new[] { Shell.Find("distcc") }, d.ClientEnvironment);
 
     /// <param name="strict">ACTORCOMPILE_FALLBACK=0: a compile that cannot be distributed fails instead of compiling locally.</param>
-    /// <param name="cache">Use the result cache. Off unless asked: the other sections measure distribution against distcc, which has none
-    /// (and they compile the same sources several times for their medians, which the cache would answer).</param>
-    public static Tool ActorCompileTool(Cluster c, bool verbose = false, bool timing = false, string name = "ActorCompile", IReadOnlySet<string>? remoteOn = null, bool strict = false, bool cache = false)
+    /// <param name="cache">The result cache for this tool's compiles; off (ACTORCOMPILE_CACHE=0) unless asked, since
+    /// the sections that measure the distributed path compile the same sources again and again, which hits would answer.</param>
+    public static Tool ActorCompileTool(Cluster c, bool verbose = false, bool timing = false, string name = "ActorCompile", IReadOnlySet<string>? remoteOn = null, bool strict = false,
+        bool cache = false)
     {
         var env = new Dictionary<string, string?>(c.ClientEnvironment)
         {
-            ["ACTORCOMPILE_CACHE"] = cache ? null : "0",
             ["ACTORCOMPILE_VERBOSE"] = verbose ? "1" : null,
             ["ACTORCOMPILE_TIMING"] = timing ? "1" : null,
             ["ACTORCOMPILE_FALLBACK"] = strict ? "0" : null,
+            ["ACTORCOMPILE_CACHE"] = cache ? "1" : "0",
         };
         return new(name, ToolKind.ActorCompile, new[] { c.Wrapper }, env, remoteOn);
     }
@@ -212,17 +213,21 @@ public sealed class Comparison
     private string LuaTree(Tool t) => Path.Combine(_work, "lua-" + Regex.Replace(t.Name, "[^A-Za-z0-9]+", "-"));
 
     /// <summary>A fresh copy of the Lua sources for a tool.</summary>
-    public void PrepareLuaTree(Tool t)
+    public void PrepareLuaTree(Tool t) => PrepareLuaTree(LuaTree(t));
+
+    /// <summary>A fresh copy of the Lua sources at <paramref name="tree"/>.</summary>
+    public void PrepareLuaTree(string tree)
     {
-        var tree = LuaTree(t);
         if (Directory.Exists(tree)) Directory.Delete(tree, true);
         Shell.Must(Shell.Run("cp", new[] { "-r", Path.Combine(_workloads, "lua-5.4.4"), tree }, _work), "copying Lua");
     }
 
     /// <summary>make clean, then one build of Lua with a tool (its tree prepared); fails when a compile ran elsewhere than the tool requires.</summary>
-    public Outcome BuildLua(Tool t)
+    public Outcome BuildLua(Tool t) => BuildLua(t, LuaTree(t));
+
+    /// <summary>make clean, then one build of the Lua tree at <paramref name="tree"/> with a tool.</summary>
+    public Outcome BuildLua(Tool t, string tree)
     {
-        var tree = LuaTree(t);
         Shell.Must(Shell.Run("make", new[] { "-s", "clean" }, tree), "make clean");
         var cc = string.Join(' ', t.Prefix.Append("gcc -std=gnu99"));
         var o = Shell.Must(Shell.Run("make", new[] { "-s", $"-j{LuaJobs}", "linux", $"CC={cc}" }, tree, t.Environment), $"Lua with {t.Name}");
@@ -264,10 +269,12 @@ public sealed class Comparison
         return true;
     }
 
-    private static Dictionary<string, byte[]> ObjectsIn(string luaTree) =>
+    /// <summary>The objects of a built Lua tree, by file name.</summary>
+    public static Dictionary<string, byte[]> ObjectsIn(string luaTree) =>
         Directory.GetFiles(Path.Combine(luaTree, "src"), "*.o").ToDictionary(f => Path.GetFileName(f), File.ReadAllBytes);
 
-    private static string CompareObjects(Dictionary<string, byte[]> reference, Dictionary<string, byte[]> objects)
+    /// <summary>"n/n identical", or "m/n identical (DIFFERENT)" when any object differs, is missing or is extra.</summary>
+    public static string CompareObjects(Dictionary<string, byte[]> reference, Dictionary<string, byte[]> objects)
     {
         int same = reference.Count(kv => objects.TryGetValue(kv.Key, out var o) && o.AsSpan().SequenceEqual(kv.Value));
         return same == reference.Count && objects.Count == reference.Count ? $"{same}/{reference.Count} identical" : $"{same}/{reference.Count} identical (DIFFERENT)";

@@ -164,14 +164,42 @@ public sealed class Cluster : IDisposable
         Coordinator = new Daemon(Path.Combine(dist, "actorcompile-node"),
             new[] { "--roles", "coordinator", "--host", "127.0.0.1", "--port", _seedPort.ToString(CultureInfo.InvariantCulture), "--socket", Socket, "--config", Path.Combine(directory, "coordinator.hocon") },
             directory, Path.Combine(directory, "coordinator.log"), NodeEnvironment("coordinator"));
-        // Started together, waited for together: the nodes start up in parallel.
-        _workers.AddRange(WaitUntilJoined(Enumerable.Range(0, workers).Select(_ => StartWorker(slotsPerWorker)).ToList()));
+        try
+        {
+            // Started together, waited for together: the nodes start up in parallel.
+            _workers.AddRange(WaitUntilJoined(Enumerable.Range(0, workers).Select(_ => StartWorker(slotsPerWorker)).ToList()));
+        }
+        catch
+        {
+            Dispose(); // no caller holds this cluster yet: its nodes would outlive the bench
+            throw;
+        }
     }
 
-    /// <summary>A node's environment: each its own result cache in this cluster's directory (one node per cache directory, none left behind in ~/.cache).</summary>
-    private Dictionary<string, string?> NodeEnvironment(string name) => new(_environment) { ["XDG_CACHE_HOME"] = Path.Combine(_directory, name + "-cache") };
+    /// <summary>
+    /// What a wrapper of this cluster needs: the coordinator's socket, and a cache home of its own in the
+    /// cluster's directory (the wrapper's direct-mode records live there, never in the user's ~/.cache).
+    /// </summary>
+    public IReadOnlyDictionary<string, string?> ClientEnvironment => new Dictionary<string, string?>
+    {
+        ["ACTORCOMPILE_SOCKET"] = Socket,
+        ["XDG_CACHE_HOME"] = Path.Combine(_directory, "wrapper-cache"),
+    };
 
-    public IReadOnlyDictionary<string, string?> ClientEnvironment => new Dictionary<string, string?> { ["ACTORCOMPILE_SOCKET"] = Socket };
+    /// <summary>
+    /// A node's environment: each node its own result cache in the cluster's directory, empty when the cluster
+    /// starts (the default, the user's ~/.cache/actorcompile, would outlive the bench, and one node per directory
+    /// keeps results there).
+    /// </summary>
+    private Dictionary<string, string?> NodeEnvironment(string node) =>
+        new(_environment) { ["XDG_CACHE_HOME"] = Path.Combine(_directory, node + "-cache") };
+
+    /// <summary>The cluster's result cache as the coordinator sees it: <c>actorcompile cache stats --json</c> over its socket.</summary>
+    public System.Text.Json.JsonDocument CacheStats()
+    {
+        var r = Shell.Must(Shell.Run(Wrapper, new[] { "cache", "stats", "--json" }, _directory, ClientEnvironment), "actorcompile cache stats --json");
+        return System.Text.Json.JsonDocument.Parse(r.Stdout);
+    }
 
     public string Wrapper => Path.Combine(Dist, "actorcompile");
 

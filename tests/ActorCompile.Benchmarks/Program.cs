@@ -5,13 +5,13 @@ using ActorCompile.Benchmarks;
 
 // ./build.sh bench: ActorCompile measured side by side with gcc and distcc. A benchmark, not a test: it
 // reports figures, and fails only when something did not work (a build failed, objects differ).
-//   dotnet run --project tests/ActorCompile.Benchmarks -- RESULTS_DIR --dist DIST --workloads DIR [--only per-job,builds,transport,scheduler,shipped] [--quick]
+//   dotnet run --project tests/ActorCompile.Benchmarks -- RESULTS_DIR --dist DIST --workloads DIR [--only per-job,builds,transport,scheduler,shipped,cache] [--quick]
 var inv = CultureInfo.InvariantCulture;
 var options = ParseOptions(args);
 var results = Path.GetFullPath(options.GetValueOrDefault("results") ?? "bench/results");
 var dist = Path.GetFullPath(options.GetValueOrDefault("dist") ?? "dist");
 var workloads = options.GetValueOrDefault("workloads") is { } w ? Path.GetFullPath(w) : null;
-var only = (options.GetValueOrDefault("only") ?? "per-job,builds,transport,scheduler,shipped").Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
+var only = (options.GetValueOrDefault("only") ?? "per-job,builds,transport,scheduler,shipped,cache").Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
 bool quick = options.ContainsKey("quick");
 Directory.CreateDirectory(results);
 var stamp = DateTime.UtcNow.ToString("yyyy-MM-dd", inv);
@@ -107,6 +107,21 @@ try
             if (r.Lua.Objects.Values.Any(o => o.Contains("DIFFERENT", StringComparison.Ordinal)))
                 throw new InvalidOperationException($"{r.Lua.Workload}: objects differ from the local build");
         }
+    }
+
+    if (only.Contains("cache"))
+    {
+        Say("== result cache: cold and warm builds with the cache on, cold with it off, ccache cold and warm; one unit's hit");
+        if (workloads is null) throw new InvalidOperationException("--workloads DIR is needed: the section builds Lua and SQLite");
+        var ccacheVersion = Shell.Run("ccache", new[] { "--version" }, "/").Stdout.Split('\n')[0].Trim();
+        var cacheMachine = $"{Environment.ProcessorCount} cores (nproc), gcc {gccVersion}, {ccacheVersion}";
+        var loadBefore = LoadAverage();
+        var r = new ResultCacheBench(dist, work, workloads, Say).Run(luaRounds: quick ? 1 : 5, sqliteRounds: quick ? 1 : 3, unitRuns: 20);
+        var load = (Start: loadBefore, End: LoadAverage());
+        var uptime = Shell.Run("uptime", Array.Empty<string>(), "/").Stdout.Trim();
+        Write("cache", ResultCacheBench.Markdown(r, stamp, cacheMachine, load, uptime),
+            new { date = stamp, machine = cacheMachine, command = "./build.sh bench --only cache" + (quick ? " --quick" : ""), loadAverage = new { start = load.Start, end = load.End }, uptime, r.LuaRounds, r.SqliteRounds, r.Rows, r.Unit, sqliteBreakdown = r.Sqlite });
+        if (ResultCacheBench.AnyDifferent(r)) throw new InvalidOperationException("result cache: objects differ from the local build or from the cold build");
     }
 
     if (only.Contains("transport"))
