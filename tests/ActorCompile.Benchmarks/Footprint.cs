@@ -66,8 +66,8 @@ public sealed class Footprint
                     new[] { c.Coordinator.Pid }, workers.Select(w => w.Process.Pid).ToList(), nodes));
             }
 
-            // Idle: every node up, none serving a job (a few seconds after the last joined, as a node that waits for builds).
-            Thread.Sleep(TimeSpan.FromSeconds(5));
+            // Idle: every node up, none serving a job (15 s after the last joined, as a node that waits for builds).
+            Thread.Sleep(TimeSpan.FromSeconds(15));
             _say($"idle: {idleSeconds} s with no job");
             var idleCpu = MeasureIdle(targets, idleSeconds, out var idleResident);
 
@@ -91,7 +91,7 @@ public sealed class Footprint
             }
 
             var small = GenerateSmallProject();
-            foreach (var t in targets) Prepare(t.Tool, small, "small");
+            foreach (var t in targets) { Prepare(t.Tool, lua, "lua"); Prepare(t.Tool, small, "small"); }
             var cpu = new List<CpuCost>();
             cpu.AddRange(MeasureCpu(targets, "lua", $"Lua 5.4.4: make -j{Comparison.LuaJobs} linux (34 units)", LuaMake, rounds));
             cpu.AddRange(MeasureCpu(targets, "small", $"{SmallUnits} small C units: make -j{Comparison.LuaJobs}, gcc -O2 -g -c each", new[] { $"-j{Comparison.LuaJobs}" }, rounds, warmUp: true));
@@ -134,6 +134,8 @@ public sealed class Footprint
         var helpers = targets.ToDictionary(t => t.Tool.Name, _ => new List<double>());
         var wall = targets.ToDictionary(t => t.Tool.Name, _ => new List<double>());
         int units = 0;
+        Dictionary<string, byte[]>? reference = null;
+        var objects = targets.ToDictionary(t => t.Tool.Name, _ => "");
         if (warmUp)
             foreach (var t in targets.Where(t => t.Tool.Kind != Comparison.ToolKind.Local)) { _say($"{tree}: warm-up build with {t.Tool.Name}"); Make(t, Tree(t.Tool, tree), makeArgs, requireRemote: true); }
         for (int round = 0; round < rounds; round++)
@@ -141,6 +143,11 @@ public sealed class Footprint
             {
                 var m = Make(t, Tree(t.Tool, tree), makeArgs, requireRemote: true);
                 units = m.Units;
+                // Compared right after each build: the tools share one tree, so a -g object records the same directory.
+                var built = ObjectsIn(Tree(t.Tool, tree));
+                if (t.Tool.Kind == Comparison.ToolKind.Local) reference ??= built;
+                if (reference is not null && t.Tool.Kind != Comparison.ToolKind.Local && !objects[t.Tool.Name].Contains("DIFFERENT", StringComparison.Ordinal))
+                    objects[t.Tool.Name] = CompareObjects(reference, built);
                 target[t.Tool.Name].Add((m.MakeTreeSeconds + m.NodeSeconds) * 1000 / m.Units);
                 node[t.Tool.Name].Add(m.NodeSeconds * 1000 / m.Units);
                 helpers[t.Tool.Name].Add(m.HelperNodeSeconds * 1000 / m.Units);
@@ -148,13 +155,11 @@ public sealed class Footprint
                 _say(string.Create(CultureInfo.InvariantCulture, $"  {tree} with {t.Tool.Name}: {m.WallSeconds:0.00} s, target CPU {(m.MakeTreeSeconds + m.NodeSeconds) * 1000 / m.Units:0.0} ms/unit (node {m.NodeSeconds * 1000 / m.Units:0.0}); load {LoadAverage():0.0}"));
             }
         var local = Summary.Of(target["gcc"]).Median;
-        var reference = ObjectsIn(Tree(Comparison.Local, tree));
         return targets.Select(t =>
         {
             var perUnit = Summary.Of(target[t.Tool.Name]);
-            var objects = t.Tool.Kind == Comparison.ToolKind.Local ? "reference" : CompareObjects(reference, ObjectsIn(Tree(t.Tool, tree)));
             return new CpuCost(workload, t.Tool.Name, units, Summary.Of(wall[t.Tool.Name]), perUnit, Summary.Of(node[t.Tool.Name]), Summary.Of(helpers[t.Tool.Name]),
-                local / perUnit.Median, objects);
+                local / perUnit.Median, t.Tool.Kind == Comparison.ToolKind.Local ? "reference" : objects[t.Tool.Name]);
         }).ToList();
     }
 
@@ -184,7 +189,11 @@ public sealed class Footprint
         return new Measured(f[0], f[1] + f[2], nodeTicks / TicksPerSecond, helperTicks / TicksPerSecond, units);
     }
 
-    private string Tree(Comparison.Tool t, string name) => Path.Combine(_work, $"{name}-fp-{Slug(t.Name)}");
+    /// <summary>
+    /// One tree per workload that every tool builds in turn (make clean before each build): with -g an object
+    /// records its build directory, so only objects built in the same directory can be compared byte for byte.
+    /// </summary>
+    private string Tree(Comparison.Tool t, string name) => Path.Combine(_work, $"{name}-fp");
 
     private void Prepare(Comparison.Tool t, string source, string name)
     {
@@ -219,7 +228,7 @@ public sealed class Footprint
     private static string CompareObjects(Dictionary<string, byte[]> reference, Dictionary<string, byte[]> objects)
     {
         int same = reference.Count(kv => objects.TryGetValue(kv.Key, out var o) && o.AsSpan().SequenceEqual(kv.Value));
-        return $"{same}/{reference.Count} identical";
+        return same == reference.Count && objects.Count == reference.Count ? $"{same}/{reference.Count} identical" : $"{same}/{reference.Count} identical (DIFFERENT)";
     }
 
     private static string Slug(string name) => System.Text.RegularExpressions.Regex.Replace(name, "[^A-Za-z0-9]+", "-");
