@@ -47,7 +47,7 @@ case "${1:-build}" in
     build
     exec "$ROOT/tests/demo/run-demo.sh" "$DIST"
     ;;
-  bench)   # ./build.sh bench [--only per-job,builds,transport,scheduler,shipped,cache] [--quick]
+  bench)   # ./build.sh bench [--only per-job,builds,footprint,transport,scheduler,shipped,cache] [--quick]
     shift
     build
     need distcc distcc; need ccache ccache; need npm npm; need bwrap bubblewrap   # workers sandbox every job (shipped toolchains run only there)

@@ -151,13 +151,16 @@ public sealed class Cluster : IDisposable
     /// <param name="workerLauncher">For every worker of this cluster: a program and its arguments that prepares the
     /// worker's world and then executes the node in the same process (exec "$@"), such as
     /// <see cref="HelperWithoutCompilers"/>; null starts the node itself.</param>
-    public Cluster(string dist, string directory, int workers, int slotsPerWorker, string config, IReadOnlyList<string>? workerLauncher = null)
+    /// <param name="nodeEnvironment">Extra environment for every node of this cluster (runtime settings the bench compares, DOTNET_*).</param>
+    public Cluster(string dist, string directory, int workers, int slotsPerWorker, string config, IReadOnlyList<string>? workerLauncher = null,
+        IReadOnlyDictionary<string, string?>? nodeEnvironment = null)
     {
         Dist = dist;
         _directory = directory;
         Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         File.WriteAllText(Path.Combine(directory, "coordinator.hocon"), config);
         _environment = new Dictionary<string, string?> { ["ACTORCOMPILE_CONFIG_DIR"] = Path.Combine(directory, "no-etc"), ["TMPDIR"] = directory };
+        foreach (var (k, v) in nodeEnvironment ?? new Dictionary<string, string?>()) _environment[k] = v;
         _seedPort = Shell.FreePort();
         _workerLauncher = workerLauncher;
         Socket = Path.Combine(directory, "coordinator.sock");
@@ -250,6 +253,12 @@ public sealed class Cluster : IDisposable
     /// Waits until the coordinator's status shows each worker up and able to take jobs (with toolchains of
     /// its own, or taking shipped ones), and returns them under the address status gives them.
     /// </summary>
+    /// <summary>
+    /// How long nodes may take to start and join: on the shared 2-core machine, with other builds and test runs at
+    /// a load average of 40, a node took over a minute from exec to its first log line (a slow machine, not a fault).
+    /// </summary>
+    private static readonly TimeSpan JoinWithin = TimeSpan.FromMinutes(3);
+
     private List<WorkerNode> WaitUntilJoined(IReadOnlyCollection<StartedWorker> workers) =>
         Eventually.Get(() =>
         {
@@ -268,7 +277,7 @@ public sealed class Cluster : IDisposable
             // All on 127.0.0.1: the port tells the workers apart.
             var joined = workers.Select(w => (Worker: w, Address: up.SingleOrDefault(a => a.EndsWith(":" + w.Port.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)))).ToList();
             return Task.FromResult(joined.All(j => j.Address is not null) ? joined.Select(j => new WorkerNode(j.Worker.Process, j.Worker.WorkDirectory, j.Address!)).ToList() : null);
-        }, TimeSpan.FromSeconds(60), $"{workers.Count} workers to join (logs in {_directory})").GetAwaiter().GetResult();
+        }, JoinWithin, $"{workers.Count} workers to join (logs in {_directory})").GetAwaiter().GetResult();
 
     public void Dispose()
     {
@@ -282,6 +291,7 @@ public sealed class Distcc : IDisposable
 {
     private readonly List<Daemon> _daemons = new();
     public IReadOnlyDictionary<string, string?> ClientEnvironment { get; }
+    public IReadOnlyList<Daemon> Daemons => _daemons;
 
     public Distcc(string directory, int daemons, int jobsEach)
     {

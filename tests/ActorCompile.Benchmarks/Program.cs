@@ -5,13 +5,15 @@ using ActorCompile.Benchmarks;
 
 // ./build.sh bench: ActorCompile measured side by side with gcc and distcc. A benchmark, not a test: it
 // reports figures, and fails only when something did not work (a build failed, objects differ).
-//   dotnet run --project tests/ActorCompile.Benchmarks -- RESULTS_DIR --dist DIST --workloads DIR [--only per-job,builds,transport,scheduler,shipped,cache] [--quick]
+//   dotnet run --project tests/ActorCompile.Benchmarks -- RESULTS_DIR --dist DIST --workloads DIR [--only per-job,builds,footprint,transport,scheduler,shipped,cache] [--quick]
+//     [--variants "NAME:KEY=VALUE,KEY=VALUE;NAME:dist=DIR"]  footprint only: more ActorCompile clusters measured in the same rounds,
+//     their nodes started with that environment (DOTNET_* runtime settings) or from another dist/ (a different build of the node)
 var inv = CultureInfo.InvariantCulture;
 var options = ParseOptions(args);
 var results = Path.GetFullPath(options.GetValueOrDefault("results") ?? "bench/results");
 var dist = Path.GetFullPath(options.GetValueOrDefault("dist") ?? "dist");
 var workloads = options.GetValueOrDefault("workloads") is { } w ? Path.GetFullPath(w) : null;
-var only = (options.GetValueOrDefault("only") ?? "per-job,builds,transport,scheduler,shipped,cache").Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
+var only = (options.GetValueOrDefault("only") ?? "per-job,builds,footprint,transport,scheduler,shipped,cache").Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
 bool quick = options.ContainsKey("quick");
 Directory.CreateDirectory(results);
 var stamp = DateTime.UtcNow.ToString("yyyy-MM-dd", inv);
@@ -88,6 +90,24 @@ try
                 if (b.Objects.Values.Any(o => o.Contains("DIFFERENT", StringComparison.Ordinal)))
                     throw new InvalidOperationException($"{b.Workload}: objects differ from the local build");
         }
+    }
+
+    if (only.Contains("footprint"))
+    {
+        Say("== target CPU per distributed job, the nodes' memory through Lua, idle CPU; ActorCompile against distcc");
+        if (workloads is null) throw new InvalidOperationException("--workloads DIR is needed: the section builds Lua");
+        var variants = new List<Footprint.Variant> { new("ActorCompile", dist, new Dictionary<string, string?>()) };
+        foreach (var spec in (options.GetValueOrDefault("variants") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var (name, settings) = (spec.Split(':', 2)[0], spec.Split(':', 2) is { Length: 2 } parts ? parts[1] : "");
+            var env = settings.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(kv => kv.Split('=', 2)).ToDictionary(kv => kv[0], kv => (string?)kv[1]);
+            var variantDist = env.Remove("dist", out var d) ? Path.GetFullPath(d!) : dist;
+            variants.Add(new("ActorCompile, " + name, variantDist, env));
+        }
+        var r = new Footprint(work, workloads, Say).Run(variants, idleSeconds: quick ? 20 : 60, rounds: quick ? 1 : 3);
+        File.WriteAllText(Path.Combine(results, "footprint-memory.svg"), Footprint.Svg(r.Traces));
+        Write("footprint", FootprintMarkdown(r, variants), new { date = stamp, machine, loadAverage = new { start = r.Load.Start, end = r.Load.End },
+            variants = variants.Select(v => new { v.Name, v.Dist, v.Environment }), r.IdleSeconds, r.IdleCpu, r.Cpu, r.Memory, r.Traces });
     }
 
     if (only.Contains("shipped"))
@@ -225,6 +245,43 @@ string ShippedMarkdown(ShippedToolchains.Result r, (double Start, double End) lo
     md.AppendLine();
     md.AppendLine(inv, $"Objects against the local build: distcc {l.Objects["distcc"]}; native {l.Objects["ActorCompile, native"]}; shipped {l.Objects["ActorCompile, shipped"]}. "
         + $"Where jobs ran: distcc {l.Placement["distcc"]}; native {l.Placement["ActorCompile, native"]}; shipped {l.Placement["ActorCompile, shipped"]} (every build of both is checked: all on its target's helpers).");
+    return md.ToString();
+}
+
+string FootprintMarkdown(Footprint.Result r, IReadOnlyList<Footprint.Variant> variants)
+{
+    var md = new StringBuilder();
+    md.AppendLine(inv, $"### Target CPU, memory and idle CPU ({stamp}, {machine})");
+    md.AppendLine();
+    md.AppendLine(inv, $"`./build.sh bench --only footprint{(quick ? " --quick" : "")}`. Load average (1 min) at the start and the end of the section: {r.Load.Start:0.0} and {r.Load.End:0.0} (the machine is shared; CPU figures are counted ticks, less disturbed by load than wall times).");
+    if (variants.Count > 1)
+    {
+        md.AppendLine();
+        md.AppendLine("ActorCompile variants, each a cluster of its own measured in the same rounds:");
+        foreach (var v in variants.Skip(1))
+            md.AppendLine(inv, $"- {v.Name}: {string.Join(", ", v.Environment.Select(kv => $"`{kv.Key}={kv.Value}`"))}{(v.Dist != dist ? $" from `{v.Dist}`" : "")}");
+    }
+    md.AppendLine();
+    md.AppendLine("Target CPU per unit: the CPU of make and of every process it waited for (wait4's rusage through `/usr/bin/time`: make, the shell, the wrappers or distcc's client, `gcc -M` scans or distcc's preprocessor, links) plus the target's node (its /proc/PID/stat utime+stime, children included), divided by the units compiled, milliseconds: median (min–max) over the rounds. "
+        + "distcc: two distccd (`--jobs 2` each); ActorCompile: a coordinator (help-after 1h: it never compiles itself) and two workers with 2 slots each; all on 127.0.0.1. "
+        + "The limit: local CPU per unit (gcc's row) divided by the tool's target CPU per unit, the most helpers' worth of work one target can feed. Helpers' nodes: the workers' own CPU per unit (their compilers excluded; distccd not counted).");
+    md.AppendLine();
+    md.AppendLine("| workload | tool | wall s | target CPU ms/unit | of which the node | the limit | helpers' nodes ms/unit | objects against local |");
+    md.AppendLine("|---|---|---:|---:|---:|---:|---:|---|");
+    foreach (var c in r.Cpu)
+        md.AppendLine(inv, $"| {c.Workload} | {c.Tool} | {c.WallSeconds.Cell("0.00")} | {c.TargetMsPerUnit.Cell("0.0")} | {(c.Tool is "gcc" or "distcc" ? "–" : c.NodeMsPerUnit.Cell("0.0"))} | {(c.Tool == "gcc" ? "–" : c.Limit.ToString("0.00", inv))} | {(c.Tool is "gcc" or "distcc" ? "–" : c.HelperNodesMsPerUnit.Cell("0.0"))} | {c.Objects} |");
+    md.AppendLine();
+    md.AppendLine(inv, $"Resident memory (VmRSS) of each node, MiB: idle is the median over the idle minute below; peak through Lua is the highest sample (every 200 ms) through one Lua build; peak over the section is VmHWM at its end (Lua and the {Footprint.SmallUnits}-unit builds; for distccd the largest one process's). distccd: the daemon and its distccd children summed (pages they share counted in each). Plot: `footprint-memory.svg`.");
+    md.AppendLine();
+    md.AppendLine("| tool | node | idle | peak through Lua | peak over the section |");
+    md.AppendLine("|---|---|---:|---:|---:|");
+    foreach (var m in r.Memory) md.AppendLine(inv, $"| {m.Tool} | {m.Node} | {m.IdleMiB:0.0} | {m.PeakMiB:0.0} | {m.PeakOverSectionMiB:0.0} |");
+    md.AppendLine();
+    md.AppendLine(inv, $"Idle: every node up, none serving a job, over {r.IdleSeconds:0} s from 15 s after the last cluster joined (the clusters start one after another, so the last ones are the youngest): utime+stime as % of one core, and voluntary context switches per second (every thread's: how often the process wakes).");
+    md.AppendLine();
+    md.AppendLine("| tool | node | CPU % of a core | wake-ups / s |");
+    md.AppendLine("|---|---|---:|---:|");
+    foreach (var i in r.IdleCpu) md.AppendLine(inv, $"| {i.Tool} | {i.Node} | {i.PercentOfACore:0.00} | {i.Wakeups:0} |");
     return md.ToString();
 }
 
