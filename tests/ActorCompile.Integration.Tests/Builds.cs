@@ -55,6 +55,9 @@ public static class Builds
         foreach (var a in new[] { $"-j{jobs}", target, $"CC={Dist.Wrapper} {compiler}" }) psi.ArgumentList.Add(a);
         psi.Environment["ACTORCOMPILE_SOCKET"] = socket;
         psi.Environment["XDG_CACHE_HOME"] = Path.Combine(Path.GetDirectoryName(socket)!, "wrapper-cache"); // direct-mode records in the test's directory
+        // The result cache off unless env turns it on, as for Wrapper.Run: these builds check where each
+        // unit compiled, and a second build of one tree would be answered by the cache (ResultCacheTests).
+        psi.Environment["ACTORCOMPILE_CACHE"] = "0";
         if (env is not null) foreach (var (k, v) in env) psi.Environment[k] = v;
         return Process.Start(psi)!;
     }
