@@ -18,7 +18,7 @@ trap cleanup EXIT INT TERM
 say() { printf '\n== %s\n' "$*"; }
 node() { # node NAME ROLES [more flags] : start a node in the background, log in $WORK/NAME.log
   local name=$1; shift
-  ACTORCOMPILE_CONFIG_DIR=$WORK/no-etc TMPDIR=$WORK "$DIST/actorcompile-node" --host 127.0.0.1 --socket "$WORK/$name.sock" --roles "$@" \
+  ACTORCOMPILE_CONFIG_DIR=$WORK/no-etc TMPDIR=$WORK XDG_CACHE_HOME=$WORK/$name-cache "$DIST/actorcompile-node" --host 127.0.0.1 --socket "$WORK/$name.sock" --roles "$@" \
     >"$WORK/$name.log" 2>&1 &
   PIDS+=($!)
 }
