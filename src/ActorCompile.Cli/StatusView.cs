@@ -25,7 +25,9 @@ public static class StatusView
             Workers(s),
         };
         if (s.Coordinators.Count > 0) parts.Add(Coordinators(s));
-        if (s.Coordinators.Any(c => c.Cache is not null)) parts.Add(Cache(s));
+        // The cache's table once it has done or kept anything: until then the tables stay as short as they were
+        // (--watch draws within the terminal's height).
+        if (CacheInUse(s)) parts.Add(Cache(s));
         foreach (var c in s.Coordinators)
             foreach (var u in c.UnservedToolchains)
                 parts.Add(new Markup(Markup.Escape(string.Create(Inv,
@@ -109,6 +111,10 @@ public static class StatusView
         }
         return t;
     }
+
+    private static bool CacheInUse(ClusterStatus s) =>
+        s.Coordinators.Any(c => c.Cache is { } k && k.Hits + k.Misses + k.Verified + k.Discrepancies > 0)
+        || (s.Cache?.Stores.Any(st => st.Entries > 0) ?? false);
 
     /// <summary>The result cache: what it did for each coordinator and for the cluster, and what each node keeps.</summary>
     public static IRenderable Cache(ClusterStatus s)
