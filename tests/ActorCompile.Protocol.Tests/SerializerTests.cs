@@ -26,7 +26,9 @@ public sealed class SerializerTests : TestKit
         var toolchain = new OfferedToolchain("gcc,cc", new string('f', 64), "gcc", "12.2.0", "x86_64-linux-gnu", "c");
         var worker = new WorkerReport(4, 1, 3, 10, 2, 4, 0.5, 0.2, new[] { new ToolchainReport("gcc", "12.2.0", "x86_64-linux-gnu", new string('f', 64)) }, "sandboxed (bubblewrap, sealed roots)",
             "on (x86_64, i386)", new[] { new ShippedToolchainReport(new string('d', 64), new string('e', 64), 52_000_000, "held") });
-        var coordinator = new CoordinatorReport(3, 2, 2, 1, 100, 7, new[] { new WorkerHealth("127.0.0.1:7421", false, 1, 0) }, new[] { new UnservedToolchain("gcc", "13.2.0", "x86_64-linux-gnu", new string('e', 64), 5) }, 21_000_000);
+        var coordinator = new CoordinatorReport(3, 2, 2, 1, 100, 7, new[] { new WorkerHealth("127.0.0.1:7421", false, 1, 0) }, new[] { new UnservedToolchain("gcc", "13.2.0", "x86_64-linux-gnu", new string('e', 64), 5) }, 21_000_000,
+            new CacheCounters(10, 4, 3, 1, 0, 52_000));
+        var cached = new CachedResult("out"u8.ToArray(), "warning: unused"u8.ToArray(), new[] { new JobOutput("a.o", Payload.Compress("OBJ"u8), 3) }, "127.0.0.1:7421", 1_700_000_000_000);
         var shipped = new ShippedToolchain(new string('d', 64), new string('e', 64), "gcc", "12.2.0", "x86_64-linux-gnu", "c", "/usr/bin/gcc", new[]
             {
                 new ToolchainFile(ToolchainFileKind.Directory, "/usr/bin", null, 0, false, null),
@@ -69,8 +71,16 @@ public sealed class SerializerTests : TestKit
             coordinator,
             coordinator.Workers[0],
             coordinator.Unserved[0],
+            coordinator.Cache!,
+            cached,
+            new CacheLookup(new string('b', 64)),
+            new CacheAnswer(new string('b', 64), cached),
+            new CacheAnswer(new string('b', 64), null),
+            new CacheStore(new string('b', 64), cached),
+            new CacheDrop(new string('b', 64)),
             new JobReport("job-1", "a.c", "compiling", "127.0.0.1:7421", 1_700_000_000_000, 0),
-            new NodeReport("127.0.0.1:7420", new[] { "coordinator" }, 5, 1_700_000_000_000, worker, coordinator, Array.Empty<JobReport>(), Array.Empty<RefusedConnection>()),
+            new NodeReport("127.0.0.1:7420", new[] { "coordinator" }, 5, 1_700_000_000_000, worker, coordinator, Array.Empty<JobReport>(), Array.Empty<RefusedConnection>(),
+                new StoredResults(12, 40_960, 5L << 30, 1)),
             new NodeReport("127.0.0.1:7420", new[] { "worker" }, 6, 1_700_000_000_000, null, null, Array.Empty<JobReport>(),
                 new[] { new RefusedConnection("127.0.0.2", 3, "127.0.0.2 is not in this worker's allowed networks") }),
             new RefusedConnection("127.0.0.3", 1, "not allowed"),

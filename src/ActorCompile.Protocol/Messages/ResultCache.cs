@@ -12,7 +12,16 @@ namespace ActorCompile.Protocol.Messages;
 public sealed record CachedResult(byte[] Stdout, byte[] Stderr, JobOutput[] Outputs, string Producer, long ProducedUnixMilliseconds) : IClusterMessage
 {
     /// <summary>The bytes the result holds, compressed as it travels and as it is stored.</summary>
-    public long Bytes => Stdout.LongLength + Stderr.LongLength + Outputs.Sum(o => (long)o.Compressed.Length + o.Path.Length);
+    /// <remarks>A loop, not a lambda: a lambda here would add a compiler-generated type to this namespace, which the serializer's allow list takes whole.</remarks>
+    public long Bytes
+    {
+        get
+        {
+            long bytes = Stdout.LongLength + Stderr.LongLength;
+            foreach (var o in Outputs) bytes += o.Compressed.Length + o.Path.Length;
+            return bytes;
+        }
+    }
 }
 
 /// <summary>Asks the key's owner for its result: answered with <see cref="CacheAnswer"/>.</summary>
