@@ -198,7 +198,7 @@ public sealed class TestCluster : IDisposable
                 var up = doc.RootElement.GetProperty("workers").EnumerateArray()
                     .Count(w => w.GetProperty("state").GetString() == "up" && w.GetProperty("toolchains").GetArrayLength() > 0);
                 return Task.FromResult<object?>(up >= want ? new object() : null);
-            }, TimeSpan.FromSeconds(60), $"{want} workers to join");
+            }, TimeSpan.FromSeconds(120), $"{want} workers to join"); // 120 s: with the whole suite on two cores a node has taken over 60 s to start
         }
         catch (TimeoutException e)
         {
