@@ -19,6 +19,10 @@ public static class ToolchainDiscovery
         var path = Environment.GetEnvironmentVariable("PATH");
         bool explicitList = configured.Count > 0;
         var found = new List<ProbedToolchain>();
+        // Names of one program (gcc and cc, g++ and c++ are links to one file) are probed once: a probe starts
+        // six processes and reads some 70 MB. What the probe says depends on the program and, for clang, on
+        // whether the name says C++; both are in the key.
+        var probed = new Dictionary<(string Canonical, bool CplusplusName), ProbedToolchain>();
         foreach (var name in explicitList ? configured : DefaultNames)
         {
             var location = ExecutableSearch.Find(name, path);
@@ -27,9 +31,15 @@ public static class ToolchainDiscovery
                 if (explicitList) throw new ToolchainProbeException($"toolchain {name}: not found (give a path, or a name on PATH)");
                 continue;
             }
+            var key = (ExecutableSearch.Canonical(location), Path.GetFileName(location).Contains("++", StringComparison.Ordinal));
+            if (probed.TryGetValue(key, out var same))
+            {
+                found.Add(same with { Path = location });
+                continue;
+            }
             try
             {
-                found.Add(await ToolchainProbe.ProbeAsync(location, cancellationToken));
+                found.Add(probed[key] = await ToolchainProbe.ProbeAsync(location, cancellationToken));
             }
             catch (ToolchainProbeException) when (!explicitList)
             {

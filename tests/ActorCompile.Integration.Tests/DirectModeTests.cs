@@ -38,7 +38,8 @@ public sealed class DirectModeTests(ClusterFixture cluster)
 
         public Dictionary<string, string> Env(bool strict = true)
         {
-            var env = new Dictionary<string, string> { ["ACTORCOMPILE_TIMING"] = "1", [DirectStore.DirectoryVariable] = Records };
+            // Direct mode is part of the result cache: the harness turns the cache off unless a test asks for it.
+            var env = new Dictionary<string, string> { ["ACTORCOMPILE_CACHE"] = "1", ["ACTORCOMPILE_TIMING"] = "1", [DirectStore.DirectoryVariable] = Records };
             if (strict) env["ACTORCOMPILE_FALLBACK"] = "0";
             return env;
         }

@@ -25,6 +25,15 @@ public sealed class InstallTests
     }
 
     /// <summary>Starts a program with a configuration directory and TMPDIR, collecting what it prints into <paramref name="log"/>.</summary>
+    /// <summary>
+    /// The log so far. The process's output handlers append from their own threads until its streams close
+    /// (after it exits), and a StringBuilder read while appended throws: every read takes the lock they take.
+    /// </summary>
+    private static string Text(StringBuilder log)
+    {
+        lock (log) return log.ToString();
+    }
+
     private static Process StartLogged(string program, string[] args, string configDirectory, string tmp, StringBuilder log)
     {
         var psi = new ProcessStartInfo(program) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
@@ -171,7 +180,7 @@ public sealed class InstallTests
             Run.Program("kill", new[] { "-TERM", node.Id.ToString() });
             if (!node.WaitForExit(TimeSpan.FromSeconds(20))) node.Kill(entireProcessTree: true);
         }
-        Assert.True(node.ExitCode == 0, $"the node did not stop cleanly:\n{log}");
+        Assert.True(node.ExitCode == 0, $"the node did not stop cleanly:\n{Text(log)}");
 
         // Uninstall keeps the configuration the user changed (setup wrote it) and removes everything else.
         var uninstall = Install(root, "uninstall");
@@ -261,10 +270,10 @@ public sealed class InstallTests
             var buffer = new byte[4096];
             var received = notify.ReceiveAsync(buffer, SocketFlags.None);
             var done = await Task.WhenAny(received, Task.Delay(TimeSpan.FromSeconds(30)));
-            Assert.True(done == received, $"no READY=1 from the node within 30 s:\n{log}");
+            Assert.True(done == received, $"no READY=1 from the node within 30 s:\n{Text(log)}");
             Assert.Contains("READY=1", Encoding.UTF8.GetString(buffer, 0, await received));
             // The journal reads the level from a <N> prefix: <6> is info.
-            await Eventually.True(() => { lock (log) return log.ToString().Contains("<6>", StringComparison.Ordinal); }, TimeSpan.FromSeconds(10), "a log line with a journal level");
+            await Eventually.True(() => Text(log).Contains("<6>", StringComparison.Ordinal), TimeSpan.FromSeconds(10), "a log line with a journal level");
         }
         finally
         {
@@ -273,7 +282,7 @@ public sealed class InstallTests
             Run.Program("kill", new[] { "-TERM", pid });
             if (!node.WaitForExit(TimeSpan.FromSeconds(20))) node.Kill(entireProcessTree: true);
         }
-        Assert.True(node.ExitCode == 0, $"the node did not stop cleanly on SIGTERM under systemd's lifetime (exit {node.ExitCode}):\n{log}");
+        Assert.True(node.ExitCode == 0, $"the node did not stop cleanly on SIGTERM under systemd's lifetime (exit {node.ExitCode}):\n{Text(log)}");
     }
 
     [Fact]

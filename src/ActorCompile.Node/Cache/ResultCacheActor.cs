@@ -47,6 +47,20 @@ public sealed class ResultCacheActor : ReceiveActor
     private readonly HashSet<string> _distrusted = new(StringComparer.Ordinal);
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
+    /// <summary>
+    /// Results on their way to disk, served from memory until written: a rebuild that asks right after the
+    /// compile (a busy disk, a loaded machine) must not miss. Bounded, so that a peer sending results faster
+    /// than the disk takes them grows nothing: beyond the bound a result is not kept.
+    /// </summary>
+    private readonly Dictionary<string, CachedResult> _writing = new(StringComparer.Ordinal);
+    private long _writingBytes;
+    private const int MaxWriting = 64;
+    private const long MaxWritingBytes = 256L << 20;
+    /// <summary>Keys dropped (or cleared) while their write was under way: forgotten again once it lands.</summary>
+    private readonly HashSet<string> _dropWhenWritten = new(StringComparer.Ordinal);
+
+    private sealed record Written(string Key);
+
     public ResultCacheActor(ResultStore? store, CacheSettings settings)
     {
         _store = store;
@@ -58,20 +72,25 @@ public sealed class ResultCacheActor : ReceiveActor
         Receive<CacheLookUp>(m => LookUp(m.Key, Sender));
         Receive<CacheKeep>(m =>
         {
-            var store = _store;
-            if (store is not null) Task.Run(() => WriteOrNothing(store, m.Key, m.Result));
+            Write(m.Key, m.Result);
             _owners.Tell(new CacheStore(m.Key, m.Result));
         });
         Receive<CacheReject>(m =>
         {
             _distrusted.Add(m.Producer);
-            _store?.Forget(m.Key);
+            Forget(m.Key);
             _owners.Tell(new CacheDrop(m.Key));
         });
         Receive<ClearCache>(_ =>
         {
+            foreach (var key in _writing.Keys.ToList()) Forget(key);
             var (entries, bytes) = _store?.Clear() ?? (0, 0);
             Sender.Tell(new CacheClearedHere(entries, bytes));
+        });
+        Receive<Written>(m =>
+        {
+            if (_writing.Remove(m.Key, out var written)) _writingBytes -= written.Bytes;
+            if (_dropWhenWritten.Remove(m.Key)) _store?.Forget(m.Key);
         });
 
         // As the owner of keys, for any member (this one included).
@@ -80,6 +99,7 @@ public sealed class ResultCacheActor : ReceiveActor
             var store = _store;
             var key = m.Key;
             if (store is null || !ResultStore.IsKey(key)) Sender.Tell(new CacheAnswer(key, null));
+            else if (_writing.TryGetValue(key, out var pending)) Sender.Tell(new CacheAnswer(key, pending));
             else Task.Run(() => new CacheAnswer(key, ReadOrNothing(store, key))).PipeTo(Sender);
         });
         Receive<CacheStore>(m =>
@@ -90,18 +110,48 @@ public sealed class ResultCacheActor : ReceiveActor
                 _log.Warning("refused a result for the cache from {0}: {1}", Sender.Path.Address, problem);
                 return;
             }
-            var store = _store;
-            Task.Run(() => WriteOrNothing(store, m.Key, m.Result));
+            Write(m.Key, m.Result);
         });
-        Receive<CacheDrop>(m => _store?.Forget(m.Key));
+        Receive<CacheDrop>(m => Forget(m.Key));
     }
 
     public static Props Props(ResultStore? store, CacheSettings settings) => Akka.Actor.Props.Create(() => new ResultCacheActor(store, settings));
+
+    /// <summary>Keeps a result in this node's store, off this thread; it is served from memory until written.</summary>
+    private void Write(string key, CachedResult result)
+    {
+        var store = _store;
+        if (store is null || _writing.ContainsKey(key)) return; // the same key's result is already on its way
+        if (_writing.Count > 0 && (_writing.Count >= MaxWriting || _writingBytes + result.Bytes > MaxWritingBytes))
+        {
+            _log.Debug("the disk is behind ({0} results being written): result {1} not kept here", _writing.Count, key);
+            return;
+        }
+        _writing[key] = result;
+        _writingBytes += result.Bytes;
+        _dropWhenWritten.Remove(key);
+        Task.Run(() =>
+        {
+            WriteOrNothing(store, key, result);
+            return new Written(key);
+        }).PipeTo(Self, failure: _ => new Written(key));
+    }
+
+    private void Forget(string key)
+    {
+        if (_writing.Remove(key, out var pending))
+        {
+            _writingBytes -= pending.Bytes;
+            _dropWhenWritten.Add(key);
+        }
+        _store?.Forget(key);
+    }
 
     /// <summary>This node's store first, then the key's owner; a hit from the owner is kept here too, so that the next build on this machine finds it even if the owner leaves.</summary>
     private void LookUp(string key, IActorRef session)
     {
         var store = _store;
+        var pending = _writing.GetValueOrDefault(key);
         var owners = _owners;
         var timeout = _settings.LookupTimeout;
         var distrusted = _distrusted.ToHashSet(StringComparer.Ordinal);
@@ -109,7 +159,7 @@ public sealed class ResultCacheActor : ReceiveActor
         var self = _self;
         Task.Run(async () =>
         {
-            var result = store is null ? null : ReadOrNothing(store, key);
+            var result = pending ?? (store is null ? null : ReadOrNothing(store, key));
             var local = result is not null;
             if (result is null)
             {

@@ -166,8 +166,29 @@ public static class ToolchainFiles
             }
     }
 
+    /// <summary>
+    /// The libraries of each program as last listed, for the program's and the loader cache's identity (a
+    /// node finds the toolchains of gcc and g++, clang and clang++, which share most programs: two loader
+    /// runs per program each time). A program or /etc/ld.so.cache that changes is listed again.
+    /// </summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Elf, FileStatus Program, FileStatus? Cache), string[]> Listed = new();
+
     /// <summary>The shared libraries (and the loader) <paramref name="elf"/> loads, as the loader resolves them here.</summary>
     private static async Task<List<string>> LibrariesAsync(string elf, CancellationToken cancellationToken)
+    {
+        var program = Native.Status(elf);
+        var cache = Native.Status("/etc/ld.so.cache");
+        if (program is { } p && Listed.TryGetValue((elf, p, cache), out var known)) return known.ToList();
+        var libraries = await ListLibrariesAsync(elf, cancellationToken);
+        if (program is { } before && Native.Status(elf) == before)
+        {
+            if (Listed.Count >= 4096) Listed.Clear(); // a toolchain has a few dozen programs; a bound all the same
+            Listed[(elf, before, cache)] = libraries.ToArray();
+        }
+        return libraries;
+    }
+
+    private static async Task<List<string>> ListLibrariesAsync(string elf, CancellationToken cancellationToken)
     {
         string? problem = null;
         foreach (var loader in Loaders.Where(File.Exists))
