@@ -65,10 +65,18 @@ public sealed class StatusTests
         // Each draw has the coordinator's row: address, queued, in flight, local slots busy/total, distributed, local.
         var row = new Regex($@"^\s*{Regex.Escape(cluster.Coordinator.Address)}\s+\d+\s+\d+\s+\d+/\d+\s+(\d+)\s+\d+\s*$");
         var distributed = new List<long>();
+        var lines = new Queue<string>(); // the last draws, for a failure's message
         watch.OutputDataReceived += (_, e) =>
         {
-            if (e.Data is not null && row.Match(e.Data) is { Success: true } m) lock (distributed) distributed.Add(long.Parse(m.Groups[1].Value));
+            if (e.Data is null) return;
+            lock (distributed)
+            {
+                lines.Enqueue(e.Data);
+                if (lines.Count > 60) lines.Dequeue();
+                if (row.Match(e.Data) is { Success: true } m) distributed.Add(long.Parse(m.Groups[1].Value));
+            }
         };
+        string Recent() { lock (distributed) return string.Join('\n', lines); }
         var stderr = watch.StandardError.ReadToEndAsync();
         watch.BeginOutputReadLine();
         int Draws() { lock (distributed) return distributed.Count; }
@@ -81,7 +89,14 @@ public sealed class StatusTests
             new Dictionary<string, string> { ["ACTORCOMPILE_FALLBACK"] = "0" });
         Assert.True(compile.ExitCode == 0, compile.Stderr);
         // A later draw shows the job the coordinator distributed since.
-        await Eventually.True(() => Drawn(1), TimeSpan.FromSeconds(30), "a redraw showing the distributed job");
+        try
+        {
+            await Eventually.True(() => Drawn(1), TimeSpan.FromSeconds(30), "a redraw showing the distributed job");
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}; the last lines drawn:\n{Recent()}\nthe compile's stderr:\n{compile.Stderr}", e);
+        }
         Assert.False(watch.HasExited);
         lock (distributed) Assert.True(distributed.IndexOf(0) < distributed.IndexOf(1), string.Join(", ", distributed));
 

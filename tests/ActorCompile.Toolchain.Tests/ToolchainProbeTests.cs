@@ -30,6 +30,25 @@ public class ToolchainProbeTests
     }
 
     [Fact]
+    public async Task A_remembered_hash_follows_the_file_rewritten_in_place_and_a_fresh_file_is_never_remembered()
+    {
+        using var dir = new TempDirectory("ac-hash-memo");
+        var file = dir.Write("cc1", "first content\n");
+        static string Sha(string text) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
+        // Fresh (within the doubt window): two writes within one clock tick leave one status, so it is read each time.
+        Assert.Equal(Sha("first content\n"), await ToolchainProbe.HashFileAsync(file));
+        File.WriteAllText(file, "other content\n");
+        Assert.Equal(Sha("other content\n"), await ToolchainProbe.HashFileAsync(file));
+        // Settled: remembered, and a rewrite in place (same size, same inode) changes its status and is read again.
+        long changed = Processes.Native.Status(file)!.Value.ChangedNanoseconds;
+        await Eventually.True(() => DirectMode.DirectRecorder.ToNanoseconds(DateTime.UtcNow) - changed > 2_100_000_000L, TimeSpan.FromSeconds(10), "the clock to pass the doubt window");
+        Assert.Equal(Sha("other content\n"), await ToolchainProbe.HashFileAsync(file));
+        Assert.Equal(Sha("other content\n"), await ToolchainProbe.HashFileAsync(file));
+        using (var stream = File.Open(file, FileMode.Open, FileAccess.Write)) stream.Write("OTHER"u8);
+        Assert.Equal(Sha("OTHER content\n"), await ToolchainProbe.HashFileAsync(file));
+    }
+
+    [Fact]
     public async Task A_program_that_is_not_a_compiler_is_refused()
     {
         await Assert.ThrowsAsync<ToolchainProbeException>(() => ToolchainProbe.ProbeAsync("/bin/true"));

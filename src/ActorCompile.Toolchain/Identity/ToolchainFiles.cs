@@ -180,7 +180,7 @@ public static class ToolchainFiles
         var cache = Native.Status("/etc/ld.so.cache");
         if (program is { } p && Listed.TryGetValue((elf, p, cache), out var known)) return known.ToList();
         var libraries = await ListLibrariesAsync(elf, cancellationToken);
-        if (program is { } before && Native.Status(elf) == before)
+        if (program is { } before && ToolchainProbe.Settled(before) && (cache is null || ToolchainProbe.Settled(cache.Value)) && Native.Status(elf) == before)
         {
             if (Listed.Count >= 4096) Listed.Clear(); // a toolchain has a few dozen programs; a bound all the same
             Listed[(elf, before, cache)] = libraries.ToArray();

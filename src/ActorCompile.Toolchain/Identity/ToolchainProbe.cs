@@ -113,8 +113,8 @@ public static class ToolchainProbe
     /// The SHA-256 of a file. One toolchain's files are shared by its names (gcc, cc, g++ and c++ all run the
     /// same cc1 and cc1plus, some 70 MB): a node start hashed them once per name, about 0.6 s of CPU per
     /// worker start. A hash is remembered for the file's identity (device, inode, size, modification and
-    /// change times, taken before and after reading: a file changed meanwhile is not remembered), so a file
-    /// replaced or rewritten in place is hashed again.
+    /// change times, taken before and after reading: a file changed meanwhile is not remembered, nor one
+    /// changed within the last seconds), so a file replaced or rewritten in place is hashed again.
     /// </summary>
     public static async Task<string> HashFileAsync(string file, CancellationToken cancellationToken = default)
     {
@@ -123,12 +123,23 @@ public static class ToolchainProbe
         string hash;
         await using (var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true))
             hash = Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellationToken));
-        if (before is { } b && Native.Status(file) == b)
+        if (before is { } b && Settled(b) && Native.Status(file) == b)
         {
             if (Hashes.Count >= MaxRememberedHashes) Hashes.Clear(); // toolchain files are few; a bound all the same
             Hashes[(file, b)] = hash;
         }
         return hash;
+    }
+
+    /// <summary>
+    /// Whether a file's status is old enough to stand for its content: the kernel stamps times from a coarse
+    /// clock, so two writes within one tick leave the same status. Only files untouched for the direct
+    /// mode's doubt window are remembered (a toolchain's files are months old; a test's fresh one is not).
+    /// </summary>
+    internal static bool Settled(FileStatus status)
+    {
+        long limit = DirectMode.DirectRecorder.ToNanoseconds(DateTime.UtcNow) - DirectMode.DirectRecorder.DoubtWindow.Ticks * 100;
+        return status.ModifiedNanoseconds < limit && status.ChangedNanoseconds < limit;
     }
 
     private const int MaxRememberedHashes = 4096;
