@@ -72,6 +72,10 @@ public static class Eventually
     {
         var deadline = DateTime.UtcNow + within;
         Exception? last = null;
+        // The first look comes soon, later ones less often (up to 4 a second): many probes start a process
+        // (the CLI's status, which the node answers), and at 20 a second the waiting tests of a suite on two
+        // shared cores spent a good part of a core on looking.
+        var pause = TimeSpan.FromMilliseconds(25);
         while (DateTime.UtcNow < deadline)
         {
             try
@@ -83,7 +87,8 @@ public static class Eventually
             {
                 last = e;
             }
-            await Task.Delay(50);
+            await Task.Delay(pause);
+            pause = TimeSpan.FromMilliseconds(Math.Min(250, pause.TotalMilliseconds * 1.5));
         }
         throw new TimeoutException($"timed out after {within.TotalSeconds:0.#} s waiting for {what}" + (last is null ? "" : $" (last error: {last.Message})"));
     }
