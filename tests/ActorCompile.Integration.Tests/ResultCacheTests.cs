@@ -226,12 +226,18 @@ public sealed class ResultCacheTests
         // builds them all: every key another node owns is a hit; the keys of helper 1 compile (on helper 2),
         // with the right object, and the build goes on.
         w1.Signal("KILL");
+        int fetched = 0;
         foreach (var unit in keys.Keys)
         {
             var stderr = Compile(project, b, new[] { "-O2", "-g", "-c", $"{unit}.c", "-o", $"{unit}.o" });
             if (!OwnedBy(w1, unit)) Assert.True(Fetched(stderr), $"{unit}: {stderr}");
+            if (Fetched(stderr)) fetched++;
         }
-        await Eventually.True(() => CacheOf(b).GetProperty("hits").GetInt64() == keys.Keys.Count(u => !OwnedBy(w1, u)), TimeSpan.FromSeconds(10), "target B's hits to count");
+        // A key of helper 1 may be a hit too: once the cluster has removed helper 1 (about 12 s after it stops
+        // answering, which on a loaded machine can fall within this loop), its keys belong to the others, and
+        // target A, which kept every result, may be the new owner. Status counts what the compiles said.
+        Assert.True(fetched >= keys.Keys.Count(u => !OwnedBy(w1, u)));
+        await Eventually.True(() => CacheOf(b).GetProperty("hits").GetInt64() == fetched, TimeSpan.FromSeconds(30), "target B's hits to count");
     }
 
     private static IEnumerable<byte> Bytes(int seed, int count)

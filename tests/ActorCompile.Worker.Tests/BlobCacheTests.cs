@@ -20,6 +20,32 @@ public sealed class BlobCacheTests : IDisposable
     }
 
     [Fact]
+    public async Task Jobs_that_store_and_let_go_of_the_same_contents_at_once_always_find_what_they_hold()
+    {
+        // Jobs on several threads store the same few contents in a cache that holds one of them, and let go:
+        // each release evicts, while another job stores the same content again. A held content's file must be
+        // there (a file deleted by an eviction of the older copy between the new file's move and its index
+        // entry was seen under load as a job missing an input). A race, so many rounds on several threads; it
+        // failed within these rounds with the move outside the lock.
+        var cache = new BlobCache(_dir.Combine("blobs"), 4 << 10);
+        var contents = Enumerable.Range(1, 4).Select(n => Content(n, 4 << 10)).ToArray();
+        var problems = new System.Collections.Concurrent.ConcurrentBag<string>();
+        var jobs = Enumerable.Range(0, 4).Select(t => Task.Run(() =>
+        {
+            for (int round = 0; round < 6000 && problems.IsEmpty; round++)
+            {
+                using var hold = cache.NewHold();
+                var (hash, content) = contents[(round + t) % contents.Length];
+                hold.KeepAndFindMissing(new[] { hash });
+                Assert.True(hold.Add(hash, content));
+                if (!File.Exists(cache.PathOf(hash))) problems.Add($"round {round} on thread {t}: {hash} held but its file is gone");
+            }
+        })).ToArray();
+        await Task.WhenAll(jobs);
+        Assert.Empty(problems);
+    }
+
+    [Fact]
     public void Content_that_does_not_have_its_hash_is_refused()
     {
         var cache = new BlobCache(_dir.Combine("blobs"), 1 << 20);

@@ -61,9 +61,18 @@ public sealed class BlobCache
         var path = PathOf(hash);
         var temporary = Path.Combine(_directory, $".{hash}.{Guid.NewGuid():N}");
         File.WriteAllBytes(temporary, content);
-        File.Move(temporary, path, overwrite: true);
-        lock (_gate) _undeleted.Remove(hash);
-        Delete(_index.Add(hash, path, content.Length, pin: hold is not null));
+        List<(string Key, string Value)> evicted;
+        // The file and its index entry appear together under the lock that deletes evicted files: another
+        // thread that has just evicted an older copy of this content would otherwise delete the new file
+        // between the move and the index entry (seen under load: a job's mirror lacked a content the index
+        // said was stored).
+        lock (_gate)
+        {
+            File.Move(temporary, path, overwrite: true);
+            _undeleted.Remove(hash);
+            evicted = _index.Add(hash, path, content.Length, pin: hold is not null);
+        }
+        Delete(evicted);
         hold?.Record(hash);
         return true;
     }
