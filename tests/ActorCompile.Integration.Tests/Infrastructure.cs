@@ -176,9 +176,16 @@ public sealed class TestCluster : IDisposable
 
     /// <param name="coordinatorArgs">Extra flags for the coordinator (--config, --local-slots, ...).</param>
     /// <param name="workerArgs">Extra flags for every worker (--slots, --toolchain, ...).</param>
-    public TestCluster(int workers, IEnumerable<string>? coordinatorArgs = null, IEnumerable<string>? workerArgs = null, string prefix = "ac-cluster")
+    /// <param name="targetHelps">Whether the target compiles queued jobs itself once they waited help-after
+    /// (150 ms by default). Off unless a test is about it: on a loaded machine a worker can take longer than
+    /// that to pull a job, and a test that expects its compile on a worker then saw it compiled by the target
+    /// (correctly, and exit 0 even with ACTORCOMPILE_FALLBACK=0). A test's own --config comes later and wins.</param>
+    public TestCluster(int workers, IEnumerable<string>? coordinatorArgs = null, IEnumerable<string>? workerArgs = null, string prefix = "ac-cluster",
+        bool targetHelps = false)
     {
         Directory = new TempDirectory(prefix);
+        if (!targetHelps)
+            coordinatorArgs = new[] { "--config", Directory.Write("no-help.hocon", "actorcompile.coordinator.help-after = 1h\n") }.Concat(coordinatorArgs ?? Array.Empty<string>());
         Coordinator = new NodeProcess("coordinator", Directory.Path, "coordinator", extra: coordinatorArgs);
         for (int i = 0; i < workers; i++)
             Workers.Add(new NodeProcess($"worker-{(char)('a' + i)}", Directory.Path, "worker", new[] { Coordinator.Address }, workerArgs));

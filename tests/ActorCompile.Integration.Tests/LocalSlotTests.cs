@@ -21,7 +21,7 @@ public sealed class OneLocalSlotCluster : IAsyncLifetime
     {
         Compiler = FakeCompiler.Recording(_directory.Path);
         Cluster = new TestCluster(1, coordinatorArgs: new[] { "--local-slots", "1" },
-            workerArgs: new[] { "--slots", "1", "--toolchain", Compiler }.Concat(Unsandboxed(_directory)), prefix: "ac-slot1-cluster");
+            workerArgs: new[] { "--slots", "1", "--toolchain", Compiler }.Concat(Unsandboxed(_directory)), prefix: "ac-slot1-cluster", targetHelps: true);
         await Cluster.WaitForWorkers();
     }
 
