@@ -66,7 +66,8 @@ public sealed class Footprint
                     new[] { c.Coordinator.Pid }, workers.Select(w => w.Process.Pid).ToList(), nodes));
             }
 
-            // Idle: every node up, none serving a job (15 s after the last joined, as a node that waits for builds).
+            // Idle: every node up, none serving a job, measured from 15 s after the last joined (a node that waits
+            // for builds, past its start-up's JIT and gossip). A measurement window, not a wait for a condition.
             Thread.Sleep(TimeSpan.FromSeconds(15));
             _say($"idle: {idleSeconds} s with no job");
             var idleCpu = MeasureIdle(targets, idleSeconds, out var idleResident);
@@ -80,9 +81,9 @@ public sealed class Footprint
                 _say($"Lua with {t.Tool.Name}, resident memory sampled");
                 Prepare(t.Tool, lua, "lua");
                 using var sampler = new Sampler(t.Nodes);
-                Thread.Sleep(1000);
+                sampler.WaitForSamples(5); // a baseline before the build
                 Make(t, Tree(t.Tool, "lua"), LuaMake, requireRemote: true);
-                Thread.Sleep(1000);
+                sampler.WaitForSamples(sampler.Count + 5); // and the tail after it
                 foreach (var (node, samples) in sampler.Stop())
                 {
                     traces.Add(new Trace(t.Tool.Name, node, samples));
@@ -319,11 +320,28 @@ public sealed class Footprint
             {
                 while (!_stop)
                 {
-                    foreach (var (node, pids) in _nodes) _samples[node].Add(new[] { clock.Elapsed.TotalSeconds, pids().Sum(ResidentMiB) });
-                    Thread.Sleep(200);
+                    var round = _nodes.Select(n => (n.Node, Sample: new[] { clock.Elapsed.TotalSeconds, n.Pids().Sum(ResidentMiB) })).ToList();
+                    lock (_samples)
+                    {
+                        foreach (var (node, sample) in round) _samples[node].Add(sample);
+                        Monitor.PulseAll(_samples);
+                    }
+                    Thread.Sleep(200); // the sampling period of the trace, not a wait for something
                 }
             }) { IsBackground = true };
             _thread.Start();
+        }
+
+        /// <summary>Samples taken so far (of the first node: every round samples every node).</summary>
+        public int Count { get { lock (_samples) return _samples[_nodes[0].Node].Count; } }
+
+        /// <summary>Waits, bounded, until <paramref name="count"/> samples of every node are taken.</summary>
+        public void WaitForSamples(int count)
+        {
+            var deadline = Stopwatch.StartNew();
+            lock (_samples)
+                while (_samples[_nodes[0].Node].Count < count && deadline.Elapsed < TimeSpan.FromSeconds(30))
+                    Monitor.Wait(_samples, TimeSpan.FromMilliseconds(100));
         }
 
         public List<(string Node, List<double[]> Samples)> Stop()
