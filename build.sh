@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # ActorCompile's one entry point.
-#   ./build.sh          restore, build, and publish dist/actorcompile (Native AOT) and dist/actorcompile-node
+#   ./build.sh          restore, build, and publish dist/actorcompile and dist/actorcompile-cli (Native AOT) and dist/actorcompile-node
 #   ./build.sh test     the above, then every test (unit, actor, integration); non-zero on any failure
 #   ./build.sh demo     a coordinator and two workers on loopback build tests/sample-project with make -j
 #   ./build.sh bench    the benchmarks against gcc, distcc and ccache (figures in bench/results/); never part of the tests
@@ -28,12 +28,14 @@ build() {
   dotnet build ActorCompile.sln -c Release --no-restore --nologo -v quiet -clp:ErrorsOnly
   mkdir -p "$DIST"
   dotnet publish src/ActorCompile.Node/ActorCompile.Node.csproj -c Release --no-restore --nologo -v quiet -clp:ErrorsOnly -o "$DIST/.node"
+  dotnet publish src/ActorCompile.Wrapper/ActorCompile.Wrapper.csproj -c Release --nologo -v quiet -clp:ErrorsOnly -o "$DIST/.wrapper"
   dotnet publish src/ActorCompile.Cli/ActorCompile.Cli.csproj -c Release --nologo -v quiet -clp:ErrorsOnly -o "$DIST/.cli"
   # --remove-destination: a node started from dist/ keeps running its old binary while this replaces it.
   cp --remove-destination "$DIST/.node/actorcompile-node" "$DIST/actorcompile-node"
   rm -rf "$DIST/hocon" && cp -r "$DIST/.node/hocon" "$DIST/hocon"
-  cp --remove-destination "$DIST/.cli/actorcompile" "$DIST/actorcompile"
-  echo "build.sh: published $DIST/actorcompile and $DIST/actorcompile-node"
+  cp --remove-destination "$DIST/.wrapper/actorcompile" "$DIST/actorcompile"
+  cp --remove-destination "$DIST/.cli/actorcompile-cli" "$DIST/actorcompile-cli"
+  echo "build.sh: published $DIST/actorcompile (with actorcompile-cli) and $DIST/actorcompile-node"
 }
 
 case "${1:-build}" in

@@ -72,8 +72,6 @@ public static class CacheCommand
             Console.Error.WriteLine($"actorcompile: {e.Message}");
             exit = ExitCodes.NoNode;
         }
-        var records = DirectModeRecords.Clear();
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"removed {records} direct-mode record(s) of yours"));
         return exit;
     }
 }

@@ -1,3 +1,4 @@
+using ActorCompile.LocalProtocol;
 using System.CommandLine;
 using ActorCompile.Setup.CommandLine;
 
@@ -16,7 +17,7 @@ public static class CliCommandLine
         Usage: actorcompile COMPILER [ARGS...]     compile through the cluster (e.g. actorcompile gcc -c x.c -o x.o)
                actorcompile status [--json|--watch] show the cluster as the local node sees it
                actorcompile cache stats [--json]   what the result cache did, per coordinator and for the cluster
-               actorcompile cache clear            empty the local node's result cache and your direct-mode records
+               actorcompile cache clear            empty the local node's result cache and its memory of files
                actorcompile -j                     the number to give make -j (cluster slots + local slots)
                actorcompile --show-hosts           the workers and their slots, one a line
                actorcompile setup helper|target|both [--seed HOST:PORT] [--token TOKEN] [--allow CIDR] ...
@@ -81,7 +82,7 @@ public static class CliCommandLine
             if (r.GetValue(ShowHosts)) return StatusCommand.ShowHosts();
             if (r.GetValue(Version))
             {
-                Console.WriteLine($"{Program} {typeof(Wrapper).Assembly.GetName().Version}");
+                Console.WriteLine($"{Program} {typeof(CliCommandLine).Assembly.GetName().Version}");
                 return 0;
             }
             return UsageError();

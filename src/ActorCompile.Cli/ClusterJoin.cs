@@ -1,3 +1,4 @@
+using ActorCompile.LocalProtocol;
 using System.Globalization;
 using System.Net.Security;
 using System.Net.Sockets;

@@ -1,37 +1,14 @@
 using ActorCompile.Cli;
+using ActorCompile.LocalProtocol;
 
-// actorcompile: the compiler wrapper (actorcompile gcc -c x.c, or a link named gcc in a masquerade
-// directory) and the cluster-status CLI (actorcompile status, -j, --show-hosts).
+// actorcompile-cli: actorcompile's own commands (status, cache, setup, -j, --show-hosts, --help,
+// --version), which the wrapper (actorcompile) hands over by exec. Kept out of the wrapper so that the
+// program every compile starts stays small (see ActorCompile.Wrapper.csproj).
 
-int level = int.TryParse(Environment.GetEnvironmentVariable(CompilerLocator.SafeguardVariable), out var l) ? l : 0;
-if (level >= 1)
+if (args.Length == 0) return CliCommandLine.UsageError();
+if (!CliCommandLine.IsOwn(args[0]))
 {
-    Console.Error.WriteLine("actorcompile: called itself recursively (a compiler it started ran actorcompile again); check PATH for loops between compiler wrappers");
-    return ExitCodes.CompilerNotFound;
+    Console.Error.WriteLine($"actorcompile-cli: {args[0]} is not a command; compile with actorcompile {args[0]} ...");
+    return ExitCodes.Usage;
 }
-Environment.SetEnvironmentVariable(CompilerLocator.SafeguardVariable, "1");
-
-var invoked = CompilerLocator.InvokedName();
-string compilerName;
-string[] compilerArgs;
-if (invoked is "actorcompile")
-{
-    // Only the CLI's own commands and options go through the parser; a compiler's arguments never do.
-    if (args.Length == 0) return CliCommandLine.UsageError();
-    if (CliCommandLine.IsOwn(args[0])) return CliCommandLine.Run(args);
-    compilerName = args[0];
-    compilerArgs = args[1..];
-}
-else
-{
-    compilerName = invoked;
-    compilerArgs = args;
-}
-
-var compiler = CompilerLocator.Locate(compilerName, out var error);
-if (compiler is null)
-{
-    Console.Error.WriteLine($"actorcompile: {error}");
-    return ExitCodes.CompilerNotFound;
-}
-return new Wrapper(compiler, compilerArgs).Run();
+return CliCommandLine.Run(args);

@@ -1,3 +1,4 @@
+using ActorCompile.LocalProtocol;
 using System.CommandLine;
 using System.Globalization;
 using System.Net;

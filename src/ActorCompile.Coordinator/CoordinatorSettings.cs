@@ -4,7 +4,6 @@ namespace ActorCompile.Coordinator;
 /// <param name="LocalSlots">Local jobs at once (dependency scans, local compiles, links): mirrors make -l.</param>
 /// <param name="MaxAttempts">Workers a job is tried on before it runs locally.</param>
 /// <param name="JobTimeout">Longest a remote compile may take before it counts as failed.</param>
-/// <param name="BlobStoreBytes">Size limit of the store of file contents.</param>
 /// <param name="BackoffAfterFailures">Infrastructure failures in a row after which a worker is backed off.</param>
 /// <param name="Backoff">How long a backed-off worker gets no work.</param>
 /// <param name="HelpAfter">How long a job may wait in the queue (every worker busy) before a free local slot compiles it here.</param>
@@ -13,7 +12,6 @@ public sealed record CoordinatorSettings(
     int LocalSlots,
     int MaxAttempts,
     TimeSpan JobTimeout,
-    long BlobStoreBytes,
     int BackoffAfterFailures = 3,
     TimeSpan? Backoff = null,
     TimeSpan? HelpAfter = null,

@@ -53,12 +53,12 @@ public sealed record LocalFinished(IActorRef Session) : INoSerializationVerifica
 public sealed record SystemIncludesLearned(uint CallerUid, string Key, IReadOnlyList<string> Directories) : INoSerializationVerificationNeeded;
 
 /// <summary>
-/// Everything a job needs, once its contents are in the blob store. Its command, mirror and environment
-/// are CompileJob's fields again, copied in one place (JobSupervisor.OnAssign): kept apart for now because
-/// CompileJob is the wire message to workers, which the shipped-toolchains work reshapes; one record for
-/// "what a job compiles" inside both is the step after that.
+/// Everything a job needs. Its command, mirror and environment are CompileJob's fields again, copied in one
+/// place (JobSupervisor): CompileJob is the wire message to workers.
 /// </summary>
 /// <param name="InputBytes">The bytes its mirror holds (every file entry's contents): what a worker's max-job-size must fit.</param>
+/// <param name="Contents">The contents the wrapper sent for this job, by hash; the others the session has read
+/// again when a worker lacks them (<see cref="ContentsWanted"/>). The node keeps no contents beyond its jobs.</param>
 public sealed record JobSpec(
     string JobId,
     IActorRef Session,
@@ -71,7 +71,8 @@ public sealed record JobSpec(
     bool PreincludeStdcPredef,
     EnvironmentVariable[] Environment,
     bool ColorDiagnostics,
-    long InputBytes) : INoSerializationVerificationNeeded
+    long InputBytes,
+    IReadOnlyDictionary<string, byte[]> Contents) : INoSerializationVerificationNeeded
 {
     public IEnumerable<string> BlobHashes => Mirror.Where(m => m.Kind == MirrorEntryKind.File && m.Hash is not null).Select(m => m.Hash!).Distinct();
 }
@@ -89,8 +90,34 @@ public sealed record JobTimes(long Queue, long Remote, long Worker, long Mirror,
 /// <summary>A remote compile's result: exit code, what the compiler printed, the files it wrote (by their paths in the command), where and how long.</summary>
 public sealed record JobResult(int ExitCode, byte[] Stdout, byte[] Stderr, IReadOnlyList<KeyValuePair<string, byte[]>> Outputs, string Worker, long ElapsedMilliseconds, JobTimes Times);
 
-/// <summary>The remote result for the wrapper (its session maps it to the socket's message).</summary>
-public sealed record JobResultReady(JobResult Result) : INoSerializationVerificationNeeded;
+/// <summary>
+/// The remote result for the wrapper (its session maps it to the socket's message). <paramref name="Failed"/>:
+/// the compiler failed on the worker; the session decides between the compiler's own scan (a scanner's
+/// job) and a local compile that confirms it (distcc's rule).
+/// </summary>
+public sealed record JobResultReady(JobResult Result, RemoteVerdict? Failed = null) : INoSerializationVerificationNeeded;
+
+/// <summary>A job's supervisor needs contents its worker lacks (by hash) from the job's session.</summary>
+public sealed record ContentsWanted(string JobId, IReadOnlyCollection<string> Hashes) : INoSerializationVerificationNeeded;
+
+/// <summary>The contents a supervisor asked for, each checked against its hash.</summary>
+public sealed record ContentsFound(string JobId, IReadOnlyDictionary<string, byte[]> Contents) : INoSerializationVerificationNeeded;
+
+/// <summary>The contents cannot be had (a file changed since the scan, the wrapper went away): the job compiles locally.</summary>
+public sealed record ContentsLost(string JobId, string Reason) : INoSerializationVerificationNeeded;
+
+/// <summary>How a job's inputs were found, for the coordinator's counters.</summary>
+public enum ScanOutcome
+{
+    /// <summary>By the include scanner: no compiler ran on the target.</summary>
+    Scanned,
+    /// <summary>The scanner declined (a computed include it cannot follow, ...): the compiler's own scan ran.</summary>
+    Declined,
+    /// <summary>The scanner's job failed remotely and the compiler's scan found files the scanner had not: compiled again.</summary>
+    Missed,
+}
+
+public sealed record ScanCounted(ScanOutcome Outcome) : INoSerializationVerificationNeeded;
 
 // Supervisor <-> coordinator.
 
@@ -115,7 +142,7 @@ public enum CacheOutcome
 {
     /// <summary>Found after the dependency scan.</summary>
     Hit,
-    /// <summary>Found with the wrapper's direct-mode record: no scan ran.</summary>
+    /// <summary>Found, and the wrapper read no file: the node remembered every one (ccache's "direct" hit).</summary>
     DirectHit,
     /// <summary>Not found (or not trusted): the job compiles, and its result is kept when it succeeds.</summary>
     Miss,

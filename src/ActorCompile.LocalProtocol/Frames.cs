@@ -12,8 +12,10 @@ public static class Frames
     /// <summary>
     /// The protocol's version; the wrapper and the node ship together and refuse another. 2: the compile
     /// request no longer names the compiler's path, nor LocalDone the compile's time (the node used neither).
+    /// 4: the include scan's rounds; the node hashes contents and remembers files by status (no hashes from
+    /// the wrapper); NeedFiles/FileContents instead of NeedBlobs/Blobs; Rescan.
     /// </summary>
-    public const byte Version = 3;
+    public const byte Version = 4;
 
     /// <summary>
     /// The limit on one frame where nothing better is known (the status CLI). The node derives its
@@ -56,7 +58,8 @@ public static class Frames
             MessageType.CompileRequest => CompileRequest.Read(ref r),
             MessageType.ToolchainInfo => ToolchainInfo.Read(ref r),
             MessageType.JobManifest => JobManifest.Read(ref r),
-            MessageType.Blobs => Blobs.Read(ref r),
+            MessageType.FileContents => FileContents.Read(ref r),
+            MessageType.ScanRound => ScanRound.Read(ref r),
             MessageType.LocalDone => LocalDone.Read(ref r),
             MessageType.StatusRequest => new StatusRequest(),
             MessageType.CacheClearRequest => new CacheClearRequest(),
@@ -64,7 +67,9 @@ public static class Frames
             MessageType.NeedToolchain => new NeedToolchain(),
             MessageType.RunLocally => RunLocally.Read(ref r),
             MessageType.Preprocess => Preprocess.Read(ref r),
-            MessageType.NeedBlobs => NeedBlobs.Read(ref r),
+            MessageType.NeedFiles => NeedFiles.Read(ref r),
+            MessageType.ScanAnswers => ScanAnswers.Read(ref r),
+            MessageType.Rescan => new Rescan(),
             MessageType.CompileResult => CompileResult.Read(ref r),
             MessageType.Heartbeat => new Heartbeat(),
             MessageType.StatusReply => StatusReply.Read(ref r),

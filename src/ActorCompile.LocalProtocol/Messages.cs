@@ -1,4 +1,5 @@
 using ActorCompile.Toolchain.Jobs;
+using ActorCompile.Toolchain.Processes;
 
 namespace ActorCompile.LocalProtocol;
 
@@ -11,15 +12,22 @@ namespace ActorCompile.LocalProtocol;
 ///                                   <-      NeedToolchain        (first time this compiler is seen)
 /// ToolchainInfo                     ->
 ///                                   <-      RunLocally           (not distributable, no worker offers it, ...; holds a local slot)
-///                                   <-      Preprocess           (a local slot for the dependency scan)
-/// JobManifest                       ->                           (Direct: from the wrapper's direct-mode record, no scan ran)
+///                                   <-      Preprocess           (find the inputs now: with the include scanner when Scan, else the compiler's -M)
+/// ScanRound                         ->                           (files found: path and status; contents and directives of those the node did not know)
+///                                   <-      ScanAnswers          (per file asked about: its directives when this user's node remembers that version, else none: send it)
+///   ... one round per level of the include graph ...
+/// JobManifest                       ->                           (the mirror, each file by the path it was read from; the last contents)
 ///                                   <-      CompileResult        (Cached: a hit in the result cache; nothing more)
-///                                   <-      NeedBlobs            (contents the node does not hold yet)
-/// Blobs                             ->
+///                                   <-      NeedFiles            (a worker lacks contents the node only remembers: read them again)
+/// FileContents                      ->
 ///                                   <-      Heartbeat ...        (while the job is queued or compiling)
+///                                   <-      Rescan               (the scanner's job failed remotely: run the compiler's scan, then ScanRound/JobManifest again)
 ///                                   <-      CompileResult | RunLocally
 /// LocalDone                         ->      (after any local compile: releases the slot, counts the job)
 /// </code>
+/// The wrapper never sends a content's hash: the node hashes what it receives (a user's job uses only contents
+/// that user sent, now or for an earlier unit: hashing once per file version), and remembers per user, by path
+/// and status (size, mtime, ctime, inode, device), each file's hash and directives.
 /// A status request is a connection of its own: StatusRequest -> StatusReply; so is CacheClearRequest -> CacheCleared.
 /// </summary>
 public abstract record LocalMessage
@@ -33,20 +41,81 @@ public enum MessageType : byte
     CompileRequest = 1,
     ToolchainInfo = 2,
     JobManifest = 3,
-    Blobs = 4,
+    FileContents = 4,
     LocalDone = 5,
     StatusRequest = 6,
     CacheClearRequest = 7,
+    ScanRound = 8,
 
     NeedToolchain = 101,
     RunLocally = 102,
     Preprocess = 103,
-    NeedBlobs = 104,
+    NeedFiles = 104,
     CompileResult = 105,
     Heartbeat = 106,
     StatusReply = 107,
     Error = 108,
     CacheCleared = 109,
+    ScanAnswers = 110,
+    Rescan = 111,
+}
+
+/// <summary>A file as the wrapper found it: the path the compiler opens (as gcc spells it, relative to the working directory or absolute) and its status then.</summary>
+public sealed record FileRef(string Path, FileStatus Status)
+{
+    internal void Write(WireWriter w)
+    {
+        w.String(Path);
+        WriteStatus(w, Status);
+    }
+
+    internal static FileRef Read(ref WireReader r) => new(r.String("file path"), ReadStatus(ref r));
+
+    internal static void WriteStatus(WireWriter w, FileStatus s)
+    {
+        w.Int32(unchecked((int)s.Mode));
+        w.Int64(s.Size);
+        w.Int64(s.ModifiedNanoseconds);
+        w.Int64(s.ChangedNanoseconds);
+        w.Int64(unchecked((long)s.Inode));
+        w.Int32(unchecked((int)s.DeviceMajor));
+        w.Int32(unchecked((int)s.DeviceMinor));
+    }
+
+    internal static FileStatus ReadStatus(ref WireReader r) => new(
+        unchecked((uint)r.Int32("mode")), r.Int64("size"), r.Int64("mtime"), r.Int64("ctime"),
+        unchecked((ulong)r.Int64("inode")), unchecked((uint)r.Int32("device")), unchecked((uint)r.Int32("device")));
+}
+
+/// <summary>
+/// A file's content as the wrapper read it, with the status of the open file it read (fstat) and what its
+/// directives say (the scanner's compact form; empty when none were parsed). <paramref name="Settled"/>:
+/// its mtime and ctime were more than the doubt window (2 s) before the wrapper read it, so a later change
+/// shows in its status and the node may remember it by that status; a file changed within the window is
+/// hashed again each time.
+/// </summary>
+public sealed record FileUpload(string Path, FileStatus Status, bool Settled, byte[] Directives, byte[] Content)
+{
+    internal void Write(WireWriter w)
+    {
+        w.String(Path);
+        FileRef.WriteStatus(w, Status);
+        w.Bool(Settled);
+        w.Bytes(Directives);
+        w.Bytes(Content);
+    }
+
+    internal static FileUpload Read(ref WireReader r) =>
+        new(r.String("file path"), FileRef.ReadStatus(ref r), r.Bool("settled flag"), r.Bytes("directives"), r.Bytes("content"));
+}
+
+/// <summary>How the wrapper found a job's inputs.</summary>
+public enum InputScan : byte
+{
+    /// <summary>The include scanner (no compiler ran on the target).</summary>
+    Scanner = 1,
+    /// <summary>The compiler's own dependency scan (-M): the scanner declined, is not used for this compiler, or missed a file.</summary>
+    Compiler = 2,
 }
 
 /// <summary>A compile the wrapper was asked to run.</summary>
@@ -122,14 +191,21 @@ public sealed record ToolchainInfo(string Fingerprint, string Family, string Ver
         new(r.String("fingerprint"), r.String("family"), r.String("version"), r.String("target"), r.String("driver language"));
 }
 
-/// <summary>What the compile reads, after the dependency scan.</summary>
+/// <summary>What the compile reads, after the scan.</summary>
 /// <param name="SystemIncludeDirectories">The compiler's default header directories, when the node did not know them.</param>
-/// <param name="Direct">No scan ran: the manifest is the wrapper's direct-mode record of an earlier scan, which still holds by stat.</param>
+/// <param name="Entries">The mirror: directories, placeholders and files; a file's hash is left out (null), the node knows it.</param>
+/// <param name="Origins">For each file entry, in order, the path it was read from (a path of a ScanRound of this connection).</param>
+/// <param name="Uploads">Contents the node did not know (the last level's, or every file's for the compiler's scan).</param>
+/// <param name="Scan">How the files were found.</param>
+/// <param name="Declined">Why the scanner declined (the compiler's scan ran instead), for the node's counters; null otherwise.</param>
 public sealed record JobManifest(
     IReadOnlyList<string>? SystemIncludeDirectories,
     bool PreincludeStdcPredef,
     IReadOnlyList<MirrorEntry> Entries,
-    bool Direct = false) : LocalMessage
+    IReadOnlyList<string> Origins,
+    IReadOnlyList<FileUpload> Uploads,
+    InputScan Scan,
+    string? Declined = null) : LocalMessage
 {
     public override MessageType Type => MessageType.JobManifest;
 
@@ -146,7 +222,11 @@ public sealed record JobManifest(
             w.Int64(e.Size);
             w.Int64(e.ModifiedUnixMilliseconds);
         }
-        w.Bool(Direct);
+        w.Strings(Origins);
+        w.Int32(Uploads.Count);
+        foreach (var u in Uploads) u.Write(w);
+        w.Byte((byte)Scan);
+        w.String(Declined);
     }
 
     internal static JobManifest Read(ref WireReader r)
@@ -157,32 +237,108 @@ public sealed record JobManifest(
         var entries = new List<MirrorEntry>(n);
         for (int i = 0; i < n; i++)
             entries.Add(new MirrorEntry(EntryKind(r.Byte("entry kind")), r.String("entry path"), r.NullableString("entry hash"), r.Int64("entry size"), r.Int64("entry time")));
-        var direct = r.Bool("direct flag");
-        return new JobManifest(dirs, pre, entries, direct);
+        var origins = r.Strings("origins");
+        int u = r.Count("uploads", 60);
+        var uploads = new List<FileUpload>(u);
+        for (int i = 0; i < u; i++) uploads.Add(FileUpload.Read(ref r));
+        var scan = r.Byte("scan kind") switch
+        {
+            1 => InputScan.Scanner,
+            2 => InputScan.Compiler,
+            var k => throw new ProtocolException($"unknown scan kind {k}"),
+        };
+        return new JobManifest(dirs, pre, entries, origins, uploads, scan, r.NullableString("declined"));
     }
 
     private static MirrorEntryKind EntryKind(byte kind) =>
         Enum.IsDefined((MirrorEntryKind)kind) ? (MirrorEntryKind)kind : throw new ProtocolException($"unknown entry kind {kind}");
 }
 
-/// <summary>File contents by SHA-256.</summary>
-public sealed record Blobs(IReadOnlyList<KeyValuePair<string, byte[]>> Items) : LocalMessage
+/// <summary>
+/// One level of the include scan (or the compiler's list at once): the files found, whose directives the
+/// node may remember, and the contents of files the node said it did not know.
+/// </summary>
+public sealed record ScanRound(IReadOnlyList<FileRef> Queries, IReadOnlyList<FileUpload> Uploads) : LocalMessage
 {
-    public override MessageType Type => MessageType.Blobs;
+    public override MessageType Type => MessageType.ScanRound;
 
     public override void Write(WireWriter w)
     {
-        w.Int32(Items.Count);
-        foreach (var (hash, data) in Items) { w.String(hash); w.Bytes(data); }
+        w.Int32(Queries.Count);
+        foreach (var q in Queries) q.Write(w);
+        w.Int32(Uploads.Count);
+        foreach (var u in Uploads) u.Write(w);
     }
 
-    internal static Blobs Read(ref WireReader r)
+    internal static ScanRound Read(ref WireReader r)
     {
-        int n = r.Count("blobs", 8);
-        var items = new List<KeyValuePair<string, byte[]>>(n);
-        for (int i = 0; i < n; i++) items.Add(new(r.String("blob hash"), r.Bytes("blob")));
-        return new Blobs(items);
+        int n = r.Count("queries", 45);
+        var queries = new List<FileRef>(n);
+        for (int i = 0; i < n; i++) queries.Add(FileRef.Read(ref r));
+        int u = r.Count("uploads", 60);
+        var uploads = new List<FileUpload>(u);
+        for (int i = 0; i < u; i++) uploads.Add(FileUpload.Read(ref r));
+        return new ScanRound(queries, uploads);
     }
+}
+
+/// <summary>For each file of a ScanRound's queries, in order: its directives when the node remembers that version for this user, else null (send its content).</summary>
+public sealed record ScanAnswers(IReadOnlyList<byte[]?> Directives) : LocalMessage
+{
+    public override MessageType Type => MessageType.ScanAnswers;
+
+    public override void Write(WireWriter w)
+    {
+        w.Int32(Directives.Count);
+        foreach (var d in Directives)
+        {
+            w.Bool(d is not null);
+            if (d is not null) w.Bytes(d);
+        }
+    }
+
+    internal static ScanAnswers Read(ref WireReader r)
+    {
+        int n = r.Count("answers", 1);
+        var answers = new List<byte[]?>(n);
+        for (int i = 0; i < n; i++) answers.Add(r.Bool("known flag") ? r.Bytes("directives") : null);
+        return new ScanAnswers(answers);
+    }
+}
+
+/// <summary>Contents a worker lacks that the node only remembers: the wrapper reads these files again.</summary>
+public sealed record NeedFiles(IReadOnlyList<string> Paths) : LocalMessage
+{
+    public override MessageType Type => MessageType.NeedFiles;
+    public override void Write(WireWriter w) => w.Strings(Paths);
+    internal static NeedFiles Read(ref WireReader r) => new(r.Strings("paths"));
+}
+
+/// <summary>The files NeedFiles asked for, read again (a file that cannot be read is left out).</summary>
+public sealed record FileContents(IReadOnlyList<FileUpload> Files) : LocalMessage
+{
+    public override MessageType Type => MessageType.FileContents;
+
+    public override void Write(WireWriter w)
+    {
+        w.Int32(Files.Count);
+        foreach (var f in Files) f.Write(w);
+    }
+
+    internal static FileContents Read(ref WireReader r)
+    {
+        int n = r.Count("files", 60);
+        var files = new List<FileUpload>(n);
+        for (int i = 0; i < n; i++) files.Add(FileUpload.Read(ref r));
+        return new FileContents(files);
+    }
+}
+
+/// <summary>The job's files came from the include scanner and its remote compile failed: run the compiler's own scan and send the manifest again.</summary>
+public sealed record Rescan : LocalMessage
+{
+    public override MessageType Type => MessageType.Rescan;
+    public override void Write(WireWriter w) { }
 }
 
 /// <summary>A local compile (granted by RunLocally) has finished.</summary>
@@ -252,19 +408,17 @@ public sealed record RunLocally(string Reason, bool Quiet, bool Confirm = false)
     internal static RunLocally Read(ref WireReader r) => new(r.String("reason"), r.Bool("quiet flag"), r.Bool("confirm flag"));
 }
 
-/// <summary>Run the dependency scan now (a local slot is held). Carries the default header directories when the node knows them.</summary>
-public sealed record Preprocess(IReadOnlyList<string>? SystemIncludeDirectories) : LocalMessage
+/// <summary>
+/// Find the compile's inputs now (a local slot is held). Carries the default header directories when the
+/// node knows them; <paramref name="Scan"/>: the include scanner serves this compiler (gcc's search rules),
+/// else the compiler's own scan runs. <paramref name="MaxJobBytes"/>: the node's max-job-size, so that the
+/// wrapper stops sending a job that cannot be taken (the node counts the real bytes all the same).
+/// </summary>
+public sealed record Preprocess(IReadOnlyList<string>? SystemIncludeDirectories, bool Scan, long MaxJobBytes = long.MaxValue) : LocalMessage
 {
     public override MessageType Type => MessageType.Preprocess;
-    public override void Write(WireWriter w) => w.Strings(SystemIncludeDirectories);
-    internal static Preprocess Read(ref WireReader r) => new(r.NullableStrings("system include directories"));
-}
-
-public sealed record NeedBlobs(IReadOnlyList<string> Hashes) : LocalMessage
-{
-    public override MessageType Type => MessageType.NeedBlobs;
-    public override void Write(WireWriter w) => w.Strings(Hashes);
-    internal static NeedBlobs Read(ref WireReader r) => new(r.Strings("hashes"));
+    public override void Write(WireWriter w) { w.Strings(SystemIncludeDirectories); w.Bool(Scan); w.Int64(MaxJobBytes); }
+    internal static Preprocess Read(ref WireReader r) => new(r.NullableStrings("system include directories"), r.Bool("scan flag"), r.Int64("max job size"));
 }
 
 /// <summary>Where a remote compile's time went, in milliseconds, as the node and the worker measured it.</summary>

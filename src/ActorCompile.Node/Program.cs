@@ -3,6 +3,7 @@ using ActorCompile.Coordinator;
 using ActorCompile.Node.Cache;
 using ActorCompile.Node.Configuration;
 using ActorCompile.Node.Hosting;
+using ActorCompile.Node.Sessions;
 using ActorCompile.Toolchain.Identity;
 using ActorCompile.Worker;
 using ActorCompile.Worker.Execution;
@@ -29,14 +30,17 @@ try
     // Probed before the actor system starts: it runs bwrap, which must not happen on an actor's thread.
     var confinement = workerSettings is null ? null : await JobConfinement.ProbeAsync(workerSettings.Sandbox, workerSettings.Resources);
 
-    var builder = Host.CreateApplicationBuilder();
+    // No defaults: they watch the working directory's appsettings*.json, recursively, for changes (a node
+    // started in a build tree took in every file a build wrote, measured in its CPU per job), and read
+    // configuration from places the node does not document. Its configuration is HOCON (NodeConfiguration).
+    var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, ContentRootPath = AppContext.BaseDirectory });
     // Under systemd: READY=1 once started (Type=notify), STOPPING on SIGTERM, and log lines with <N>
     // priority prefixes that journald turns into levels. Elsewhere (OpenRC's logger, a terminal): one line each.
     builder.Services.AddSystemd();
     builder.Logging.ClearProviders();
     if (SystemdHelpers.IsSystemdService()) builder.Logging.AddSystemdConsole(o => o.IncludeScopes = false);
     else builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
-    var blobs = new BlobStore(config.BlobStoreBytes);
+    var files = new FileMemo(config.RememberedFiles, Math.Max(1L << 20, config.RememberedFiles * 1024L));
     var cacheSettings = new CacheSettings(config.CacheEnabled, config.CacheDirectory, config.CacheBytes, config.CacheVerifyRate, config.CacheLookupTimeout,
         new ActorCompile.Protocol.Cluster.AllowedNetworks(config.Allow), config.MaxJobBytes);
     string? cacheProblem = null;
@@ -44,7 +48,7 @@ try
     if (cacheProblem is not null) Console.Error.WriteLine($"actorcompile-node: the result cache keeps nothing on this node: {cacheProblem}");
     var membership = new MembershipRecord();
     builder.Services.AddSingleton(config);
-    builder.Services.AddSingleton(blobs);
+    builder.Services.AddSingleton(files);
     builder.Services.AddAkka(NodeConfiguration.SystemName, akka =>
     {
         if (config.TlsEnabled) akka.AddSetup(ClusterTls.Setup(config));
@@ -55,8 +59,8 @@ try
         if (workerSettings is not null)
             akka.WithWorker(workerSettings, confinement!);
         if (config.IsCoordinator)
-            akka.WithCoordinator(new CoordinatorSettings(config.LocalSlots, config.MaxAttempts, config.CoordinatorJobTimeout, config.BlobStoreBytes,
-                config.BackoffAfterFailures, config.Backoff, config.HelpAfter, config.MaxJobBytes), blobs, new ToolchainShipping());
+            akka.WithCoordinator(new CoordinatorSettings(config.LocalSlots, config.MaxAttempts, config.CoordinatorJobTimeout,
+                config.BackoffAfterFailures, config.Backoff, config.HelpAfter, config.MaxJobBytes), new ToolchainShipping());
         akka.WithMembershipWatch(membership);
         akka.JoinCluster(config, rejoin);
     });

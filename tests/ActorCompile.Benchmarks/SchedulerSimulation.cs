@@ -43,10 +43,10 @@ public static class SchedulerSimulation
             akka.log-dead-letters = off
             """);
         using var system = ActorSystem.Create("bench", config);
-        var blobs = new BlobStore(1L << 30);
+        var blobs = new Dictionary<string, byte[]>();
         var shared = Enumerable.Range(0, 20).Select(i => AddBlob(blobs, $"/* shared header {i} */\n" + new string('x', 2000))).ToArray();
         // The target helps with the queue only after an hour: every job goes to a simulated worker.
-        var coordinator = system.ActorOf(CoordinatorActor.Props(new CoordinatorSettings(2, 3, TimeSpan.FromMinutes(5), 1L << 30, 3, TimeSpan.FromMinutes(1), TimeSpan.FromHours(1)), blobs, new ToolchainShipping()), "coordinator");
+        var coordinator = system.ActorOf(CoordinatorActor.Props(new CoordinatorSettings(2, 3, TimeSpan.FromMinutes(5), 3, TimeSpan.FromMinutes(1), TimeSpan.FromHours(1)), new ToolchainShipping()), "coordinator");
 
         var stats = new SlotStats();
         for (int w = 0; w < workers; w++)
@@ -64,11 +64,11 @@ public static class SchedulerSimulation
         return new Result(slots, workers, jobs, seconds, cpu.TotalMicroseconds / jobs, utilisation, LuaMilliseconds.Average() * scale);
     }
 
-    private static string AddBlob(BlobStore blobs, string text)
+    private static string AddBlob(Dictionary<string, byte[]> blobs, string text)
     {
         var bytes = System.Text.Encoding.UTF8.GetBytes(text);
         var hash = Convert.ToHexStringLower(SHA256.HashData(bytes));
-        blobs.Add(hash, bytes);
+        blobs[hash] = bytes;
         return hash;
     }
 
@@ -180,7 +180,7 @@ public static class SchedulerSimulation
     private sealed class Driver : ReceiveActor
     {
         private readonly IActorRef _coordinator;
-        private readonly BlobStore _blobs;
+        private readonly Dictionary<string, byte[]> _blobs;
         private readonly string[] _shared;
         private readonly int _total;
         private readonly Stopwatch _clock;
@@ -189,7 +189,7 @@ public static class SchedulerSimulation
         private int _finished;
         private double _lastSubmission;
 
-        public Driver(IActorRef coordinator, BlobStore blobs, string[] shared, int total, int inFlight, Stopwatch clock, TaskCompletionSource<double> done)
+        public Driver(IActorRef coordinator, Dictionary<string, byte[]> blobs, string[] shared, int total, int inFlight, Stopwatch clock, TaskCompletionSource<double> done)
         {
             _coordinator = coordinator;
             _blobs = blobs;
@@ -219,7 +219,8 @@ public static class SchedulerSimulation
                 .Append(new MirrorEntry(MirrorEntryKind.Directory, "/home/u/p", null, 0, 0))
                 .ToArray();
             _coordinator.Tell(new SubmitJob(new JobSpec($"sim{n}", session, $"src/f{n}.c", Toolchain, new[] { "-O2", "-c", $"src/f{n}.c" },
-                "/home/u/p", mirror, new[] { "/usr/include" }, true, Array.Empty<EnvironmentVariable>(), false, 0)));
+                "/home/u/p", mirror, new[] { "/usr/include" }, true, Array.Empty<EnvironmentVariable>(), false, 0,
+                mirror.Where(m => m.Hash is not null).Select(m => m.Hash!).Distinct().ToDictionary(h => h, h => _blobs[h]))));
         }
     }
 

@@ -1,3 +1,4 @@
+using ActorCompile.Toolchain.Identity;
 using ActorCompile.Cli;
 using ActorCompile.LocalProtocol.Status;
 using ActorCompile.Tests;
@@ -86,7 +87,7 @@ public class CliTests
         using var dir = new TempDirectory();
         var path = dir.Combine("a.o");
         File.WriteAllText(path, "old");
-        ActorCompile.Cli.Wrapper.WriteAtomically(path, "new"u8.ToArray());
+        ActorCompile.Wrapper.Wrapper.WriteAtomically(path, "new"u8.ToArray());
         Assert.Equal("new", File.ReadAllText(path));
         Assert.Single(Directory.GetFiles(dir.Path));
     }
@@ -95,7 +96,7 @@ public class CliTests
     public void A_failed_write_leaves_nothing_behind()
     {
         using var dir = new TempDirectory();
-        Assert.ThrowsAny<IOException>(() => ActorCompile.Cli.Wrapper.WriteAtomically(dir.Combine("missing-dir/a.o"), "x"u8.ToArray()));
+        Assert.ThrowsAny<IOException>(() => ActorCompile.Wrapper.Wrapper.WriteAtomically(dir.Combine("missing-dir/a.o"), "x"u8.ToArray()));
         Assert.Empty(Directory.GetFileSystemEntries(dir.Path));
     }
 

@@ -24,8 +24,6 @@ public sealed class CoordinatorActorTests : TestKit
     private static readonly byte[] Source = "int answer(void) { return 42; }\n"u8.ToArray();
     private static readonly string SourceHash = Convert.ToHexStringLower(SHA256.HashData(Source));
 
-    private readonly BlobStore _blobs = new(1L << 30);
-
     /// <summary>The uid of the wrappers in these tests.</summary>
     private const uint User = 1000;
 
@@ -39,24 +37,23 @@ public sealed class CoordinatorActorTests : TestKit
     /// themselves); the target helps with the queue only when a test asks for it (helpAfter).
     /// </summary>
     private IActorRef StartCoordinator(int localSlots = 2, int maxAttempts = 3, int backoffAfter = 3, TimeSpan? helpAfter = null, long maxJobBytes = 128L << 20) =>
-        Sys.ActorOf(CoordinatorActor.PropsWithLocalProbesAsWorkers(new CoordinatorSettings(localSlots, maxAttempts, TimeSpan.FromSeconds(30), 1L << 30,
-            backoffAfter, TimeSpan.FromMinutes(1), helpAfter ?? TimeSpan.FromHours(1), maxJobBytes), _blobs));
+        Sys.ActorOf(CoordinatorActor.PropsWithLocalProbesAsWorkers(new CoordinatorSettings(localSlots, maxAttempts, TimeSpan.FromSeconds(30),
+            backoffAfter, TimeSpan.FromMinutes(1), helpAfter ?? TimeSpan.FromHours(1), maxJobBytes)));
 
     private static WorkerCapabilities Capabilities(IActorRef worker, params ToolchainIdentity[] toolchains) => Capabilities(worker, 1L << 30, toolchains);
 
     private static WorkerCapabilities Capabilities(IActorRef worker, long maxJobBytes, params ToolchainIdentity[] toolchains) =>
         new(worker, "w", 2, 2, toolchains.Select(t => new OfferedToolchain("gcc", t.Fingerprint, t.Family, t.Version, t.Target, t.DriverLanguage)).ToArray(), maxJobBytes);
 
-    private JobSpec Spec(IActorRef session)
-    {
-        Assert.True(_blobs.Add(SourceHash, Source));
-        return new JobSpec("job", session, "a.c", Gcc, new[] { "-c", "a.c", "-o", "a.o" }, "/home/u/p",
+    /// <param name="withContents">The wrapper sent the source for this job (else the session only remembers it, and reads it again when asked).</param>
+    private static JobSpec Spec(IActorRef session, bool withContents = true) =>
+        new("job", session, "a.c", Gcc, new[] { "-c", "a.c", "-o", "a.o" }, "/home/u/p",
             new[] { new MirrorEntry(MirrorEntryKind.Directory, "/home/u/p", null, 0, 0), new MirrorEntry(MirrorEntryKind.File, "/home/u/p/a.c", SourceHash, Source.Length, 0) },
-            new[] { "/usr/include" }, true, Array.Empty<EnvironmentVariable>(), false, Source.Length);
-    }
+            new[] { "/usr/include" }, true, Array.Empty<EnvironmentVariable>(), false, Source.Length,
+            withContents ? new Dictionary<string, byte[]> { [SourceHash] = Source } : new Dictionary<string, byte[]>());
 
     /// <summary>Walks a session through the conversation up to a submitted job.</summary>
-    private void Submit(IActorRef coordinator, TestProbe session)
+    private void Submit(IActorRef coordinator, TestProbe session, bool withContents = true)
     {
         coordinator.Tell(new OpenJob(session.Ref, User, "/usr/bin/gcc", "gcc-key", "include-key", "a.c"), session.Ref);
         // The coordinator asks for the compiler's identity the first time it sees it.
@@ -69,7 +66,7 @@ public sealed class CoordinatorActorTests : TestKit
         var granted = Assert.IsType<PreprocessGranted>(reply);
         Assert.Equal(Gcc, granted.Toolchain);
         coordinator.Tell(new ReleaseLocalSlot(session.Ref));
-        coordinator.Tell(new SubmitJob(Spec(session.Ref)));
+        coordinator.Tell(new SubmitJob(Spec(session.Ref, withContents)));
     }
 
     /// <summary>A worker asks (again and again, as a worker's tick would) until a job is assigned to it.</summary>
@@ -294,7 +291,7 @@ public sealed class CoordinatorActorTests : TestKit
     }
 
     [Fact]
-    public void A_remote_compiler_error_is_confirmed_by_a_quiet_local_compile()
+    public void A_remote_compiler_error_is_confirmed_by_a_quiet_local_compile_that_carries_the_verdict()
     {
         var coordinator = StartCoordinator();
         var worker = CreateTestProbe();
@@ -304,7 +301,12 @@ public sealed class CoordinatorActorTests : TestKit
         coordinator.Tell(new RequestWork(worker.Ref, 1), worker.Ref);
         var job = Next<CompileJob>(worker);
         job.Supervisor.Tell(Completed(job, 1), worker.Ref);
-        Assert.True(session.ExpectMsg<LocalGranted>().Quiet);
+        var verdict = session.ExpectMsg<JobResultReady>().Failed!;
+        // The session asks for the confirming compile (WrapperSessionTests: after the compiler's scan when the scanner found the files).
+        coordinator.Tell(new RequestLocalSlot(session.Ref, "the compile failed; compiling locally to confirm", Quiet: true, "a.c", verdict));
+        var granted = session.ExpectMsg<LocalGranted>();
+        Assert.True(granted.Quiet);
+        Assert.Equal(verdict, granted.Confirm);
     }
 
     [Fact]
@@ -391,8 +393,9 @@ public sealed class CoordinatorActorTests : TestKit
     }
 
     [Fact]
-    public void A_remote_verdict_travels_with_the_confirming_local_compile()
+    public void A_remote_compiler_error_reaches_the_session_with_the_workers_verdict()
     {
+        // The session decides what follows (the compiler's scan for a scanner's job, else a confirming local compile).
         var coordinator = StartCoordinator();
         var worker = CreateTestProbe();
         coordinator.Tell(Capabilities(worker.Ref, Gcc), worker.Ref);
@@ -401,10 +404,75 @@ public sealed class CoordinatorActorTests : TestKit
         coordinator.Tell(new RequestWork(worker.Ref, 1), worker.Ref);
         var job = Next<CompileJob>(worker);
         job.Supervisor.Tell(Completed(job, 1), worker.Ref);
-        var local = session.ExpectMsg<LocalGranted>();
-        Assert.NotNull(local.Confirm);
-        Assert.Equal(1, local.Confirm!.ExitCode);
-        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData("warning: x\n"u8)), local.Confirm.StderrHash);
+        var ready = session.ExpectMsg<JobResultReady>();
+        Assert.Equal(1, ready.Result.ExitCode);
+        Assert.NotNull(ready.Failed);
+        Assert.Equal(1, ready.Failed!.ExitCode);
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData("warning: x\n"u8)), ready.Failed.StderrHash);
+    }
+
+    [Fact]
+    public void Contents_a_worker_lacks_and_the_job_does_not_hold_come_from_the_session()
+    {
+        var coordinator = StartCoordinator();
+        var worker = CreateTestProbe();
+        coordinator.Tell(Capabilities(worker.Ref, Gcc), worker.Ref);
+        var session = CreateTestProbe();
+        Submit(coordinator, session, withContents: false);
+        coordinator.Tell(new RequestWork(worker.Ref, 1), worker.Ref);
+        var wanted = session.ExpectMsg<ContentsWanted>();
+        Assert.Equal(new[] { SourceHash }, wanted.Hashes);
+        AssertNothingReceived(worker, "the worker, before its contents are there,");
+        session.Reply(new ContentsFound(wanted.JobId, new Dictionary<string, byte[]> { [SourceHash] = Source }));
+        var job = Next<CompileJob>(worker);
+        Assert.Equal(Source, Payload.Decompress(job.Blobs.Single().Compressed, job.Blobs.Single().Length));
+    }
+
+    [Fact]
+    public void A_worker_gets_every_content_it_lacks_those_the_job_holds_and_those_the_session_reads_again()
+    {
+        var header = "#define H 1\n"u8.ToArray();
+        var headerHash = Convert.ToHexStringLower(SHA256.HashData(header));
+        var coordinator = StartCoordinator();
+        var worker = CreateTestProbe();
+        coordinator.Tell(Capabilities(worker.Ref, Gcc), worker.Ref);
+        var session = CreateTestProbe();
+        coordinator.Tell(new OpenJob(session.Ref, User, "/usr/bin/gcc", "gcc-key", "include-key", "a.c"), session.Ref);
+        session.ExpectMsg<AskToolchain>();
+        coordinator.Tell(new ToolchainLearned(session.Ref, User, "gcc-key", Gcc));
+        session.ExpectMsg<PreprocessGranted>();
+        coordinator.Tell(new ReleaseLocalSlot(session.Ref));
+        // The source came with the job; the header the node only remembers.
+        coordinator.Tell(new SubmitJob(Spec(session.Ref) with
+        {
+            Mirror = Spec(session.Ref).Mirror.Append(new MirrorEntry(MirrorEntryKind.File, "/home/u/p/h.h", headerHash, header.Length, 0)).ToArray(),
+        }));
+        coordinator.Tell(new RequestWork(worker.Ref, 1), worker.Ref);
+        var wanted = session.ExpectMsg<ContentsWanted>();
+        Assert.Equal(new[] { headerHash }, wanted.Hashes);
+        session.Reply(new ContentsFound(wanted.JobId, new Dictionary<string, byte[]> { [headerHash] = header }));
+        var job = Next<CompileJob>(worker);
+        Assert.Equal(new[] { headerHash, SourceHash }.Order(), job.Blobs.Select(b => b.Hash).Order());
+
+        // Asked again by the worker (evicted meanwhile): both again, in one answer.
+        job.Supervisor.Tell(new NeedJobBlobs(job.JobId, new[] { SourceHash, headerHash }), worker.Ref);
+        var again = session.ExpectMsg<ContentsWanted>();
+        session.Reply(new ContentsFound(again.JobId, new Dictionary<string, byte[]> { [headerHash] = header }));
+        Assert.Equal(new[] { headerHash, SourceHash }.Order(), Next<JobBlobs>(worker).Blobs.Select(b => b.Hash).Order());
+    }
+
+    [Fact]
+    public void Contents_that_cannot_be_had_hand_the_job_to_a_local_compile()
+    {
+        var coordinator = StartCoordinator();
+        var worker = CreateTestProbe();
+        coordinator.Tell(Capabilities(worker.Ref, Gcc), worker.Ref);
+        var session = CreateTestProbe();
+        Submit(coordinator, session, withContents: false);
+        coordinator.Tell(new RequestWork(worker.Ref, 1), worker.Ref);
+        var wanted = session.ExpectMsg<ContentsWanted>();
+        session.Reply(new ContentsLost(wanted.JobId, "an input changed since it was scanned"));
+        Assert.Contains("changed since it was scanned", session.ExpectMsg<LocalGranted>().Reason);
     }
 
     [Fact]

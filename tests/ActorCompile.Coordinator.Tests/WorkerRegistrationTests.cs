@@ -66,9 +66,8 @@ public sealed class WorkerRegistrationTests : TestKit
     [Fact]
     public void Only_the_greeted_worker_actor_of_a_member_with_the_worker_role_registers()
     {
-        var blobs = new BlobStore(1L << 30);
         Cluster.Get(Sys).Join(Cluster.Get(Sys).SelfAddress);
-        var coordinator = Sys.ActorOf(CoordinatorActor.Props(new CoordinatorSettings(2, 3, TimeSpan.FromSeconds(30), 1L << 30, 3, TimeSpan.FromMinutes(1), TimeSpan.FromHours(1)), blobs, new ToolchainShipping()), "coordinator");
+        var coordinator = Sys.ActorOf(CoordinatorActor.Props(new CoordinatorSettings(2, 3, TimeSpan.FromSeconds(30), 3, TimeSpan.FromMinutes(1), TimeSpan.FromHours(1)), new ToolchainShipping()), "coordinator");
 
         var worker = CreateTestProbe();
         var impostor = CreateTestProbe();
@@ -88,7 +87,7 @@ public sealed class WorkerRegistrationTests : TestKit
             actor.Tell(new StandIn.Send(remoteCoordinator, Capabilities(actor)));
         workerActor.Tell(new StandIn.Send(remoteCoordinator, Capabilities(workerActor)));
         var session = CreateTestProbe();
-        SubmitWhenAWorkerIsKnown(coordinator, session, blobs);
+        SubmitWhenAWorkerIsKnown(coordinator, session);
 
         // Those who were not greeted ask for work in vain, over the same connection as their capabilities.
         impostorActor.Tell(new StandIn.Send(remoteCoordinator, new RequestWork(impostorActor, 1)));
@@ -101,7 +100,7 @@ public sealed class WorkerRegistrationTests : TestKit
     }
 
     /// <summary>Opens a job until the coordinator grants preprocessing (a worker with gcc is known), then submits it.</summary>
-    private void SubmitWhenAWorkerIsKnown(IActorRef coordinator, Akka.TestKit.TestProbe session, BlobStore blobs)
+    private void SubmitWhenAWorkerIsKnown(IActorRef coordinator, Akka.TestKit.TestProbe session)
     {
         AwaitAssert(() =>
         {
@@ -116,9 +115,8 @@ public sealed class WorkerRegistrationTests : TestKit
             coordinator.Tell(new ReleaseLocalSlot(attempt.Ref));
             Assert.IsType<PreprocessGranted>(reply);
         }, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(200));
-        Assert.True(blobs.Add(SourceHash, Source));
         coordinator.Tell(new SubmitJob(new JobSpec("job", session.Ref, "a.c", Gcc, new[] { "-c", "a.c", "-o", "a.o" }, "/home/u/p",
             new[] { new MirrorEntry(MirrorEntryKind.Directory, "/home/u/p", null, 0, 0), new MirrorEntry(MirrorEntryKind.File, "/home/u/p/a.c", SourceHash, Source.Length, 0) },
-            new[] { "/usr/include" }, true, Array.Empty<EnvironmentVariable>(), false, Source.Length)));
+            new[] { "/usr/include" }, true, Array.Empty<EnvironmentVariable>(), false, Source.Length, new Dictionary<string, byte[]> { [SourceHash] = Source })));
     }
 }

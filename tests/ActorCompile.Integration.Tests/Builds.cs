@@ -28,10 +28,13 @@ public static class Builds
     }
 
     /// <summary>A small project of tiny files with a Makefile that compiles them with $(CC).</summary>
-    public static string SmallProject(TempDirectory dir, string name, int files)
+    /// <param name="compilerScanned">Every source includes its header through a macro call the include scanner
+    /// does not follow, so that each compile runs the compiler's own -M scan on the target.</param>
+    public static string SmallProject(TempDirectory dir, string name, int files, bool compilerScanned = false)
     {
+        var include = compilerScanned ? "#define STR_(x) #x\n#define STR(x) STR_(x)\n#define HEADER(n) STR(n.h)\n#include HEADER(common)\n" : "#include \"common.h\"\n";
         for (int i = 0; i < files; i++)
-            dir.Write($"{name}/src/f{i}.c", $"#include <stdio.h>\n#include \"common.h\"\nint f{i}(void) {{ return printf(\"%d\\n\", SCALE * {i}); }}\n");
+            dir.Write($"{name}/src/f{i}.c", $"#include <stdio.h>\n{include}int f{i}(void) {{ return printf(\"%d\\n\", SCALE * {i}); }}\n");
         dir.Write($"{name}/include/common.h", "#define SCALE 3\n");
         dir.Write($"{name}/Makefile", "SRCS := $(wildcard src/*.c)\nOBJS := $(SRCS:src/%.c=build/%.o)\nall: $(OBJS)\nbuild/%.o: src/%.c\n\t@mkdir -p build\n\t$(CC) -O2 -Iinclude -c $< -o $@\n");
         return dir.Combine(name);

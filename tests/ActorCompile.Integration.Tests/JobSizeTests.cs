@@ -133,8 +133,8 @@ public sealed class JobSizeTests
         {
             var node = new FrameChannel(connection, connection);
             await node.ExpectAsync<CompileRequest>();
-            node.Send(new Preprocess(null));
-            await node.ExpectAsync<JobManifest>();
+            node.Send(new Preprocess(null, Scan: true));
+            await node.ManifestAsync();
             // With dependencies: the object (not a real one) but no dependency file; without: nothing at all.
             var outputs = dependencies ? new[] { new KeyValuePair<string, byte[]>("a.o", "not an object"u8.ToArray()) } : Array.Empty<KeyValuePair<string, byte[]>>();
             node.Send(new CompileResult(0, Array.Empty<byte>(), Array.Empty<byte>(), outputs, "127.0.0.9:7420", 1));

@@ -48,8 +48,10 @@ public sealed class LocalSlotTests(OneLocalSlotCluster fixture) : IClassFixture<
     [Fact]
     public void With_one_local_slot_and_make_j8_never_two_scans_or_local_compiles_run_at_once()
     {
+        // Sources the include scanner declines: each compile runs the compiler's -M here, under the slot (the
+        // scanner's own work holds it too, but leaves no trace a recording compiler could see).
         using var scratch = new TempDirectory("ac-pressure");
-        var project = SmallProject(scratch, "p", 12);
+        var project = SmallProject(scratch, "p", 12, compilerScanned: true);
         var expected = LocalObjects(project);
         var log = scratch.Combine("local.log");
         var (exit, stderr) = Finish(StartMake(project, fixture.Cluster.Coordinator.Socket, fixture.Compiler, "all", 8,

@@ -7,6 +7,7 @@ using ActorCompile.Tests;
 using ActorCompile.Toolchain.Arguments;
 using ActorCompile.Toolchain.Identity;
 using ActorCompile.Toolchain.Jobs;
+using ActorCompile.Toolchain.Processes;
 using Xunit;
 
 namespace ActorCompile.Integration.Tests;
@@ -61,9 +62,11 @@ public sealed class LocalUserTests
             await node.ExpectAsync<NeedToolchain>();
             node.Send(new ToolchainInfo(clang.Fingerprint, clang.Family, clang.Version, clang.Target, clang.DriverLanguage));
             await node.ExpectAsync<Preprocess>();
-            var fake = Convert.ToHexStringLower(SHA256.HashData(Guid.NewGuid().ToByteArray()));
-            node.Send(new JobManifest(new[] { "/tmp/attacker-include" }, true, new[] { new MirrorEntry(MirrorEntryKind.File, "/tmp/attacker/a.c", fake, 10, 0) }));
-            await node.ExpectAsync<NeedBlobs>(); // the node has taken in the directories by now
+            // A manifest with no file (the compiler's scan, so a failure is confirmed locally): the worker's compile
+            // fails for want of a.c, and the node asks for a local compile only after it took the manifest in.
+            node.Send(new JobManifest(new[] { "/tmp/attacker-include" }, true, new[] { new MirrorEntry(MirrorEntryKind.Directory, "/tmp", null, 0, 0) },
+                Array.Empty<string>(), Array.Empty<FileUpload>(), InputScan.Compiler));
+            await node.ExpectAsync<RunLocally>(); // the node has taken in the directories by now
         }
 
         var project = dir.Combine("p");
@@ -147,7 +150,7 @@ public sealed class LocalUserTests
         new("/usr/bin/gcc", key, new[] { "-c", "a.c", "-o", "a.o" }, "/tmp", null, null, Array.Empty<KeyValuePair<string, string>>(), false);
 
     /// <summary>Walks a conversation as far as the node's request for contents.</summary>
-    private static async Task<FrameChannel> UpToNeedBlobs(string socket, ToolchainIdentity gcc)
+    private static async Task<FrameChannel> UpToContents(string socket, ToolchainIdentity gcc)
     {
         var node = FrameChannel.Connect(socket);
         node.Send(Held("needblobs-key"));
@@ -158,9 +161,9 @@ public sealed class LocalUserTests
             m = await node.NextAsync();
         }
         Assert.IsType<Preprocess>(m);
-        var hash = Convert.ToHexStringLower(SHA256.HashData(Guid.NewGuid().ToByteArray()));
-        node.Send(new JobManifest(new[] { "/usr/include" }, true, new[] { new MirrorEntry(MirrorEntryKind.File, "/tmp/held/a.c", hash, 1 << 20, 0) }));
-        await node.ExpectAsync<NeedBlobs>();
+        // A file the node does not know: the node answers that it wants its content, which may then fill a frame of the largest job.
+        node.Send(new ScanRound(new[] { new FileRef("/tmp/held/a.c", new FileStatus(0x81a4, 1 << 20, 0, 0, 1, 0, 0)) }, Array.Empty<FileUpload>()));
+        Assert.Null(Assert.Single((await node.ExpectAsync<ScanAnswers>()).Directives));
         return node;
     }
 
@@ -250,7 +253,7 @@ public sealed class LocalUserTests
         }
 
         // Contents may be as long as the largest job's frame, derived from max-job-size; longer is refused at the header.
-        using (var over = await UpToNeedBlobs(socket, gcc))
+        using (var over = await UpToContents(socket, gcc))
         {
             over.SendRaw(Header(largest + 1));
             var e = Assert.IsType<ErrorReply>(await over.NextAsync());
@@ -259,9 +262,9 @@ public sealed class LocalUserTests
         }
 
         // A big frame that stops in the middle is cut after the idle timeout, and its buffer with it.
-        using (var partial = await UpToNeedBlobs(socket, gcc))
+        using (var partial = await UpToContents(socket, gcc))
         {
-            partial.SendRaw(Header(largest, Frames.Version, (byte)MessageType.Blobs));
+            partial.SendRaw(Header(largest, Frames.Version, (byte)MessageType.ScanRound));
             partial.SendRaw(new byte[1 << 20]);
             var e = Assert.IsType<ErrorReply>(await partial.NextAsync());
             Assert.Contains("a frame was not finished within 2 s", e.Message);

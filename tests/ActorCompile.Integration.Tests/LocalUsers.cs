@@ -203,6 +203,24 @@ public sealed class FrameChannel(Stream input, Stream output) : IDisposable
         }
     }
 
+    /// <summary>Plays a node that remembers nothing through a wrapper's scan rounds, up to its manifest.</summary>
+    public async Task<JobManifest> ManifestAsync()
+    {
+        while (true)
+        {
+            switch (await NextAsync())
+            {
+                case ScanRound round:
+                    Send(new ScanAnswers(round.Queries.Select(_ => (byte[]?)null).ToList()));
+                    break;
+                case JobManifest manifest:
+                    return manifest;
+                case var other:
+                    throw new InvalidOperationException($"expected a scan round or a manifest, got {(other is null ? "the end of the connection" : other.ToString())}");
+            }
+        }
+    }
+
     public async Task<T> ExpectAsync<T>() where T : LocalMessage
     {
         var m = await NextAsync();

@@ -154,9 +154,10 @@ public sealed class SealedWorkerTests
     [Fact]
     public async Task A_manifest_that_names_one_big_content_many_times_is_measured_by_its_real_bytes()
     {
-        // Row 10: 40 entries that declare size 0 but all point at one content of 1 MiB. The node measures
-        // the job by what the contents really take (40 MiB here, over the 4 MiB limit of this cluster),
-        // so the job compiles locally at once; the worker (which counts the same way) never sees it.
+        // Row 10: 41 files that the manifest declares of size 0, all one version of one content of 1 MiB (the
+        // wrapper sent it once; the node remembers it by its status). The node measures the job by what the
+        // contents really take (41 MiB here, over the 4 MiB limit of this cluster), so the job compiles locally
+        // at once; the worker (which counts the same way) never sees it.
         using var dir = new TempDirectory("ac-row10");
         var small = dir.Write("small.hocon", "actorcompile.max-job-size = 4MiB\n");
         using var cluster = new TestCluster(1, coordinatorArgs: new[] { "--config", small }, workerArgs: new[] { "--toolchain", "gcc", "--config", small }, prefix: "ac-row10-cluster");
@@ -165,9 +166,14 @@ public sealed class SealedWorkerTests
         var gcc = (await ToolchainProbe.ProbeAsync("/usr/bin/gcc")).Identity;
         var content = new byte[1 << 20];
         new Random(10).NextBytes(content);
-        var hash = Convert.ToHexStringLower(SHA256.HashData(content));
-        var entries = new List<MirrorEntry> { new(MirrorEntryKind.Directory, "/tmp/row10", null, 0, 0), new(MirrorEntryKind.File, "/tmp/row10/a.c", hash, 0, 0) };
-        for (int i = 0; i < 40; i++) entries.Add(new(MirrorEntryKind.File, $"/tmp/row10/h{i}.h", hash, 0, 0));
+        var status = new ActorCompile.Toolchain.Processes.FileStatus(0x81a4, content.Length, 1_000_000_000, 1_000_000_000, 77, 254, 1);
+        var entries = new List<MirrorEntry> { new(MirrorEntryKind.Directory, "/tmp/row10", null, 0, 0), new(MirrorEntryKind.File, "/tmp/row10/a.c", null, 0, 0) };
+        var origins = new List<string> { "a.c" };
+        for (int i = 0; i < 40; i++)
+        {
+            entries.Add(new(MirrorEntryKind.File, $"/tmp/row10/h{i}.h", null, 0, 0));
+            origins.Add($"h{i}.h");
+        }
 
         using var node = NodeClient.Connect(cluster.Coordinator.Socket);
         node.ReceiveTimeout = TimeSpan.FromSeconds(60);
@@ -181,10 +187,12 @@ public sealed class SealedWorkerTests
             reply = node.Receive();
         }
         Assert.IsType<Preprocess>(reply);
-        node.Send(new JobManifest(new[] { "/usr/include" }, false, entries));
-        var need = Assert.IsType<NeedBlobs>(node.Receive());
-        Assert.Equal(new[] { hash }, need.Hashes);
-        node.Send(new Blobs(new[] { new KeyValuePair<string, byte[]>(hash, content) }));
+        node.Send(new ScanRound(new[] { new FileRef("a.c", status) }, Array.Empty<FileUpload>()));
+        Assert.IsType<ScanAnswers>(node.Receive());
+        node.Send(new ScanRound(origins.Skip(1).Select(o => new FileRef(o, status)).ToList(),
+            new[] { new FileUpload("a.c", status, Settled: true, Array.Empty<byte>(), content) }));
+        Assert.All(Assert.IsType<ScanAnswers>(node.Receive()).Directives, Assert.NotNull); // the same version: remembered
+        node.Send(new JobManifest(new[] { "/usr/include" }, false, entries, origins, Array.Empty<FileUpload>(), InputScan.Compiler));
         var local = Assert.IsType<RunLocally>(node.Receive());
         Assert.Contains("the job's inputs (41 MiB) exceed the node's max-job-size (4 MiB)", local.Reason);
         node.Send(new LocalDone(0));

@@ -8,22 +8,30 @@ namespace ActorCompile.LocalProtocol.Tests;
 
 public class FramesTests
 {
+    private static readonly ActorCompile.Toolchain.Processes.FileStatus Status = new(0x81a4, 10, 1_700_000_000_123_456_789, 1_700_000_001_000_000_000, 42, 254, 1);
+    private static readonly FileUpload Upload = new("a.c", Status, true, new byte[] { 1, 0 }, "int a;\n"u8.ToArray());
+
     public static IEnumerable<object[]> Messages() => new LocalMessage[]
     {
         new CompileRequest("/usr/bin/gcc", "key", new[] { "-c", "a.c", "-o", "a.o" }, "/home/u", null, "inc", new[] { new KeyValuePair<string, string>("LANG", "C.UTF-8") }, true),
         new CompileRequest("/usr/bin/gcc", "key", Array.Empty<string>(), "/", "linking", null, Array.Empty<KeyValuePair<string, string>>(), false),
         new ToolchainInfo(new string('a', 64), "gcc", "12.2.0", "x86_64-linux-gnu", "c"),
-        new JobManifest(new[] { "/usr/include" }, true, new[] { new MirrorEntry(MirrorEntryKind.File, "/a.c", new string('b', 64), 10, 123), new MirrorEntry(MirrorEntryKind.Directory, "/", null, 0, 0), new MirrorEntry(MirrorEntryKind.Placeholder, "/b.h", null, 0, 7) }),
-        new JobManifest(null, false, Array.Empty<MirrorEntry>()),
-        new Blobs(new[] { new KeyValuePair<string, byte[]>(new string('b', 64), new byte[] { 0, 1, 2, 255 }) }),
+        new JobManifest(new[] { "/usr/include" }, true, new[] { new MirrorEntry(MirrorEntryKind.File, "/a.c", null, 10, 123), new MirrorEntry(MirrorEntryKind.Directory, "/", null, 0, 0), new MirrorEntry(MirrorEntryKind.Placeholder, "/b.h", null, 0, 7) },
+            new[] { "a.c" }, new[] { Upload }, InputScan.Scanner),
+        new JobManifest(null, false, Array.Empty<MirrorEntry>(), Array.Empty<string>(), Array.Empty<FileUpload>(), InputScan.Compiler, "a computed include"),
+        new ScanRound(new[] { new FileRef("a.c", Status), new FileRef("/usr/include/stdio.h", Status with { Inode = ulong.MaxValue }) }, new[] { Upload }),
+        new ScanRound(Array.Empty<FileRef>(), Array.Empty<FileUpload>()),
+        new ScanAnswers(new byte[]?[] { null, new byte[] { 1, 2, 3 }, Array.Empty<byte>() }),
+        new NeedFiles(new[] { "a.c", "inc/b.h" }),
+        new FileContents(new[] { Upload }),
+        new Rescan(),
         new LocalDone(1),
         new LocalDone(1, new string('d', 64)),
         new StatusRequest(),
         new NeedToolchain(),
         new RunLocally("no worker offers gcc", false),
-        new Preprocess(null),
-        new Preprocess(new[] { "/usr/include", "/usr/lib/gcc/x86_64-linux-gnu/12/include" }),
-        new NeedBlobs(new[] { new string('b', 64) }),
+        new Preprocess(null, true),
+        new Preprocess(new[] { "/usr/include", "/usr/lib/gcc/x86_64-linux-gnu/12/include" }, false),
         new CompileResult(0, "out"u8.ToArray(), "√ ‘quotes’"u8.ToArray(), new[] { new KeyValuePair<string, byte[]>("a.o", new byte[] { 0x7f, 0x45 }) }, "127.0.0.1:7421", 55),
         new Heartbeat(),
         new StatusReply("{}"),
@@ -73,7 +81,7 @@ public class FramesTests
     [Fact]
     public void A_manifest_entry_of_a_kind_the_protocol_does_not_name_is_refused()
     {
-        var manifest = new JobManifest(null, false, new[] { new MirrorEntry((MirrorEntryKind)9, "/a.c", null, 0, 0) });
+        var manifest = new JobManifest(null, false, new[] { new MirrorEntry((MirrorEntryKind)9, "/a.c", null, 0, 0) }, Array.Empty<string>(), Array.Empty<FileUpload>(), InputScan.Scanner);
         var e = Assert.Throws<ProtocolException>(() => Frames.Decode(Frames.Encode(manifest).AsSpan(4)));
         Assert.Equal("unknown entry kind 9", e.Message);
     }
@@ -94,7 +102,7 @@ public class FramesTests
     {
         var w = new WireWriter();
         w.Int32(int.MaxValue); // a list claiming two billion entries
-        var frame = new byte[] { Frames.Version, (byte)MessageType.NeedBlobs }.Concat(w.ToArray()).ToArray();
+        var frame = new byte[] { Frames.Version, (byte)MessageType.NeedFiles }.Concat(w.ToArray()).ToArray();
         Assert.Throws<ProtocolException>(() => Frames.Decode(frame));
     }
 

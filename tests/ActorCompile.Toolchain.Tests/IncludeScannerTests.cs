@@ -315,17 +315,6 @@ public class IncludeScannerTests
     }
 
     [Fact]
-    public void A_precompiled_header_beside_a_header_declines()
-    {
-        using var dir = new TempDirectory();
-        dir.Write("pch.h", "int pch;\n");
-        Assert.Equal(0, Run.Gcc(dir.Path, "-x", "c-header", "pch.h", "-o", "pch.h.gch").ExitCode);
-        dir.Write("x.c", "#include \"pch.h\"\n");
-        var scan = Scan("gcc", dir.Path, CompileCommand.Parse(new[] { "-c", "x.c" }));
-        Assert.Contains(".gch", scan.Declined);
-    }
-
-    [Fact]
     public void Stdc_predef_is_read_unless_the_compile_is_freestanding()
     {
         using var dir = new TempDirectory();

@@ -1,64 +1,36 @@
-using System.Text;
 using ActorCompile.Tests;
 using ActorCompile.Toolchain.Arguments;
 using ActorCompile.Toolchain.Dependencies;
 using ActorCompile.Toolchain.Jobs;
+using ActorCompile.Toolchain.Processes;
+using ActorCompile.Toolchain.Scanning;
 using Xunit;
 
 namespace ActorCompile.Toolchain.Tests;
 
 public class InputCollectorTests
 {
-    [Theory]
-    [InlineData("#if __has_include(<foo/bar.h>)\n", "foo/bar.h")]
-    [InlineData("# if __has_include (\"linux/stat.h\")\n", "linux/stat.h")]
-    [InlineData("#if __has_include_next(<stdlib.h>)\n", "stdlib.h")]
-    [InlineData("#define X __has_include(<tbb/tbb.h>)\n", "tbb/tbb.h")]
-    public void Literal_has_include_names_are_found(string text, string name)
-    {
-        var names = InputCollector.FindHasIncludeNames(Encoding.UTF8.GetBytes(text), out var computed);
-        Assert.False(computed);
-        Assert.Equal(new[] { name }, names);
-    }
+    private static readonly string[] System = { "/usr/lib/gcc/x86_64-linux-gnu/12/include", "/usr/local/include", "/usr/include/x86_64-linux-gnu", "/usr/include" };
 
-    [Theory]
-    [InlineData("#ifdef __has_include\n")]
-    [InlineData("#if defined(__has_include)\n")]
-    [InlineData("#if defined __has_include && x\n")]
-    [InlineData("int my__has_include(int);\n")]
-    public void Mentions_without_a_probe_are_ignored(string text)
-    {
-        var names = InputCollector.FindHasIncludeNames(Encoding.UTF8.GetBytes(text), out var computed);
-        Assert.False(computed);
-        Assert.Empty(names);
-    }
-
-    [Fact]
-    public void A_computed_argument_is_reported()
-    {
-        InputCollector.FindHasIncludeNames("#if __has_include(HEADER)\n"u8, out var computed);
-        Assert.True(computed);
-    }
-
-    private static (CompileCommand Command, CollectResult Result) Collect(TempDirectory dir, params string[] args)
+    /// <summary>The include scanner's files, collected into a mirror, as the wrapper does.</summary>
+    private static CollectResult Collect(TempDirectory dir, params string[] args)
     {
         var command = CompileCommand.Parse(args);
         Assert.True(command.IsDistributable, command.LocalReason);
-        var scan = Run.Program("gcc", CommandRewriter.ForDependencyScan(command), dir.Path);
-        Assert.Equal(0, scan.ExitCode);
-        var deps = MakeDependencies.ParsePrerequisites(scan.Stdout);
-        return (command, InputCollector.Collect(command, dir.Path, deps, new[] { "/usr/include", "/usr/lib/gcc/x86_64-linux-gnu/12/include" }));
+        var scan = IncludeScanner.Scan(command, dir.Path, System, new ReadingDirectiveSource(ScanDialect.For(command), dir.Path));
+        Assert.Null(scan.Declined);
+        return InputCollector.Collect(command, dir.Path, scan.Files, scan.Probes, System, scan.PreincludeStdcPredef);
     }
 
     [Fact]
-    public void Files_directories_and_probes_are_collected()
+    public void Files_directories_and_probes_are_collected_with_where_each_file_is_read_from()
     {
         using var dir = new TempDirectory();
         dir.Write("inc/cfg.h", "#if __has_include(<present.h>)\n#define HAVE 1\n#endif\n#if __has_include(<absent.h>)\n#endif\n");
         dir.Write("inc/present.h", "/* exists, never included */\n");
         dir.Write("src/a.c", "#include \"../inc/cfg.h\"\n#include <stdio.h>\nint a = HAVE;\n");
         Directory.CreateDirectory(dir.Combine("build"));
-        var (_, result) = Collect(dir, "-c", "src/a.c", "-Iinc", "-o", "build/a.o");
+        var result = Collect(dir, "-c", "src/a.c", "-Iinc", "-o", "build/a.o");
         Assert.Null(result.LocalReason);
         var inputs = result.Inputs!;
         var byPath = inputs.Entries.ToDictionary(e => e.Path);
@@ -71,8 +43,28 @@ public class InputCollectorTests
         Assert.Equal(MirrorEntryKind.Directory, byPath[dir.Combine("build")].Kind);
         Assert.Equal(MirrorEntryKind.Directory, byPath[dir.Combine("src")].Kind); // "src/../inc" walks through src
         Assert.True(inputs.PreincludeStdcPredef);
-        var stdio = byPath["/usr/include/stdio.h"];
-        Assert.Equal(File.ReadAllBytes("/usr/include/stdio.h"), inputs.Contents[stdio.Hash!]);
+        // No hash leaves the wrapper: each file entry names the path it is read from, in order.
+        var files = inputs.Entries.Where(e => e.Kind == MirrorEntryKind.File).ToList();
+        Assert.All(files, f => Assert.Null(f.Hash));
+        Assert.Equal(files.Count, inputs.Origins.Count);
+        Assert.Equal("src/../inc/cfg.h", inputs.Origins[files.FindIndex(f => f.Path == dir.Combine("inc/cfg.h"))]);
+        Assert.Equal(new FileInfo(dir.Combine("src/a.c")).Length, byPath[dir.Combine("src/a.c")].Size);
+    }
+
+    [Fact]
+    public void The_compilers_list_gets_its_probes_from_the_directives()
+    {
+        using var dir = new TempDirectory();
+        dir.Write("inc/present.h", "int p;\n");
+        dir.Write("a.c", "#if __has_include(<present.h>)\n#endif\n");
+        var command = CompileCommand.Parse(new[] { "-Iinc", "-c", "a.c" });
+        var deps = MakeDependencies.ParsePrerequisites(Run.Program("gcc", CommandRewriter.ForDependencyScan(command), dir.Path).Stdout);
+        var files = deps.Select(d => new ScannedFile(d, Native.Status(Path.Combine(dir.Path, d))!.Value))
+            .Select(f => (f, DirectiveParser.Parse(File.ReadAllBytes(Path.Combine(dir.Path, f.Path)), default))).ToList();
+        var probes = new List<ScannedFile>();
+        Assert.True(InputCollector.ProbesOf(files, dir.Path, InputCollector.SearchedDirectories(command, dir.Path, System), probes));
+        Assert.Contains(probes, p => p.Path == dir.Combine("inc/present.h"));
+        Assert.True(InputCollector.PreincludesStdcPredef(command, deps));
     }
 
     [Fact]
@@ -80,8 +72,7 @@ public class InputCollectorTests
     {
         using var dir = new TempDirectory();
         dir.Write("a.c", "int a;\n");
-        var (_, result) = Collect(dir, "-ffreestanding", "-c", "a.c");
-        Assert.False(result.Inputs!.PreincludeStdcPredef);
+        Assert.False(Collect(dir, "-ffreestanding", "-c", "a.c").Inputs!.PreincludeStdcPredef);
     }
 
     [Fact]
@@ -91,7 +82,19 @@ public class InputCollectorTests
         dir.Write("pch.h", "#define P 1\n");
         Assert.Equal(0, Run.Gcc(dir.Path, "-x", "c-header", "pch.h", "-o", "pch.h.gch").ExitCode);
         dir.Write("a.c", "#include \"pch.h\"\nint a = P;\n");
-        var (_, result) = Collect(dir, "-c", "a.c");
-        Assert.Contains("precompiled header", result.LocalReason);
+        Assert.Contains("precompiled header", Collect(dir, "-c", "a.c").LocalReason);
+    }
+
+    [Fact]
+    public void Two_files_that_name_one_place_in_the_mirror_keep_the_compile_local()
+    {
+        // link/../x.h is real/x.h to the kernel (link points into real/), but x.h to the mirror's lexical paths.
+        using var dir = new TempDirectory();
+        dir.Write("x.h", "int top;\n");
+        dir.Write("real/x.h", "int real;\n");
+        Directory.CreateDirectory(dir.Combine("real/sub"));
+        File.CreateSymbolicLink(dir.Combine("link"), dir.Combine("real/sub"));
+        dir.Write("a.c", "#include \"x.h\"\n#include \"link/../x.h\"\n");
+        Assert.Contains("name the same place", Collect(dir, "-c", "a.c").LocalReason);
     }
 }

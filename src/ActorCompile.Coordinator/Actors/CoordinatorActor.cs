@@ -75,7 +75,6 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     }
 
     private readonly CoordinatorSettings _settings;
-    private readonly BlobStore _blobStore;
     private readonly ToolchainShipping _shipping;
     /// <summary>Toolchains this node found shippable, by fingerprint (only root's compilers; see ToolchainShipping).</summary>
     private readonly Dictionary<string, ShippableToolchain> _shippable = new(StringComparer.Ordinal);
@@ -106,16 +105,16 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     private long _distributed;
     private long _local;
     private long _cacheHits, _cacheDirectHits, _cacheMisses, _cacheVerified, _cacheDiscrepancies, _cacheBytesServed;
+    private long _scanned, _scanDeclined, _scanMissed;
     private long _nextJob;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public CoordinatorActor(CoordinatorSettings settings, BlobStore blobStore, ToolchainShipping shipping, bool localProbesAreWorkers = false)
+    public CoordinatorActor(CoordinatorSettings settings, ToolchainShipping shipping, bool localProbesAreWorkers = false)
     {
         _settings = settings;
         _shipping = shipping;
         _localProbesAreWorkers = localProbesAreWorkers;
-        _blobStore = blobStore;
         _slots = new LocalSlotPool(settings.LocalSlots);
 
         Receive<ClusterEvent.MemberUp>(m => Greet(m.Member));
@@ -171,6 +170,15 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
             }
             _cacheBytesServed += m.Bytes;
         });
+        Receive<ScanCounted>(m =>
+        {
+            switch (m.Outcome)
+            {
+                case ScanOutcome.Scanned: _scanned++; break;
+                case ScanOutcome.Declined: _scanDeclined++; break;
+                case ScanOutcome.Missed: _scanMissed++; break;
+            }
+        });
         Receive<CacheDiscrepancy>(m =>
         {
             _cacheDiscrepancies++;
@@ -220,12 +228,12 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         });
     }
 
-    public static Props Props(CoordinatorSettings settings, BlobStore blobStore, ToolchainShipping shipping) =>
-        Akka.Actor.Props.Create(() => new CoordinatorActor(settings, blobStore, shipping, false));
+    public static Props Props(CoordinatorSettings settings, ToolchainShipping shipping) =>
+        Akka.Actor.Props.Create(() => new CoordinatorActor(settings, shipping, false));
 
     /// <summary>For actor tests whose workers are local probes: any local actor that names itself may register as a worker.</summary>
-    internal static Props PropsWithLocalProbesAsWorkers(CoordinatorSettings settings, BlobStore blobStore, ToolchainShipping? shipping = null) =>
-        Akka.Actor.Props.Create(() => new CoordinatorActor(settings, blobStore, shipping ?? new ToolchainShipping(), true));
+    internal static Props PropsWithLocalProbesAsWorkers(CoordinatorSettings settings, ToolchainShipping? shipping = null) =>
+        Akka.Actor.Props.Create(() => new CoordinatorActor(settings, shipping ?? new ToolchainShipping(), true));
 
     protected override void PreStart()
     {
@@ -435,7 +443,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     {
         ReleaseSlot(spec.Session);
         var id = $"{spec.JobId}-{++_nextJob}";
-        var supervisor = Context.ActorOf(JobSupervisor.Props(spec with { JobId = id }, _settings, _blobStore, _shipping), "job-" + id);
+        var supervisor = Context.ActorOf(JobSupervisor.Props(spec with { JobId = id }, _settings, _shipping), "job-" + id);
         var blobs = spec.BlobHashes.ToArray();
         _jobs[id] = new JobInfo(spec.Source, DateTime.UtcNow, supervisor, spec.Session, spec.InputBytes, blobs);
         var job = new QueuedJob(id, supervisor, spec.Toolchain.Fingerprint, spec.InputBytes, Array.Empty<string>(), blobs, DateTime.UtcNow,
@@ -564,7 +572,8 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
             _unserved.Values.Where(u => !_workers.Values.Any(w => w.Fingerprints.Contains(u.Identity.Fingerprint)))
                 .Select(u => new UnservedToolchain(u.Identity.DriverName, u.Identity.Version, u.Identity.Target, u.Identity.Fingerprint, u.Compiles)).ToArray(),
             _shipping.BytesSent,
-            new CacheCounters(_cacheHits, _cacheDirectHits, _cacheMisses, _cacheVerified, _cacheDiscrepancies, _cacheBytesServed));
+            new CacheCounters(_cacheHits, _cacheDirectHits, _cacheMisses, _cacheVerified, _cacheDiscrepancies, _cacheBytesServed),
+            new ScanCounters(_scanned, _scanDeclined, _scanMissed));
         var cutoff = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - (long)KeepFinished.TotalMilliseconds;
         while (_finished.TryPeek(out var old) && old.FinishedUnixMilliseconds < cutoff) _finished.Dequeue();
         var jobs = _jobs.Select(j => new JobReport(j.Key, j.Value.Source, j.Value.Phase, j.Value.Worker, new DateTimeOffset(j.Value.Started).ToUnixTimeMilliseconds(), 0))

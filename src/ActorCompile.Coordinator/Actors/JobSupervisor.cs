@@ -28,10 +28,18 @@ public sealed class JobSupervisor : ReceiveActor, IWithTimers
     /// <summary>A worker's result that cannot be taken (it does not decompress as it says).</summary>
     private sealed record Malformed(string Reason) : INoSerializationVerificationNeeded;
 
+    /// <summary>Contents for the worker, compressed off this actor's thread; <paramref name="Asker"/> is who gets them (null: with the job itself).</summary>
+    private sealed record Packed(Blob[] Blobs, IActorRef? Asker) : INoSerializationVerificationNeeded;
+
     private readonly JobSpec _spec;
     private readonly CoordinatorSettings _settings;
-    private readonly BlobStore _blobs;
     private readonly ToolchainShipping _shipping;
+    /// <summary>The assignment whose contents are being gathered (from the spec, or read again by the session).</summary>
+    private Assign? _assigning;
+    /// <summary>Who asked for contents the session is reading again: null while none is asked for, Nobody for the job's own send.</summary>
+    private IActorRef? _contentsFor;
+    /// <summary>All the contents that request is for: those the job holds and those the session brings.</summary>
+    private IReadOnlyList<string> _contentsWanted = Array.Empty<string>();
     private readonly ILoggingAdapter _log = Context.GetLogger();
     /// <summary>The toolchain shipped with the job to its current worker, or null when that worker has its own.</summary>
     private ShippableToolchain? _ship;
@@ -49,18 +57,17 @@ public sealed class JobSupervisor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public JobSupervisor(JobSpec spec, CoordinatorSettings settings, BlobStore blobs, ToolchainShipping shipping)
+    public JobSupervisor(JobSpec spec, CoordinatorSettings settings, ToolchainShipping shipping)
     {
         _spec = spec;
         _settings = settings;
-        _blobs = blobs;
         _shipping = shipping;
         Context.Watch(spec.Session);
         Become(Queued);
     }
 
-    public static Props Props(JobSpec spec, CoordinatorSettings settings, BlobStore blobs, ToolchainShipping shipping) =>
-        Akka.Actor.Props.Create(() => new JobSupervisor(spec, settings, blobs, shipping));
+    public static Props Props(JobSpec spec, CoordinatorSettings settings, ToolchainShipping shipping) =>
+        Akka.Actor.Props.Create(() => new JobSupervisor(spec, settings, shipping));
 
     private void Queued()
     {
@@ -74,24 +81,51 @@ public sealed class JobSupervisor : ReceiveActor, IWithTimers
 
     private void OnAssign(Assign m)
     {
-        var blobs = new List<Blob>(m.BlobsToSend.Count);
-        foreach (var hash in m.BlobsToSend)
-        {
-            var blob = _blobs.Get(hash);
-            if (blob is null)
-            {
-                ToLocal($"the contents of an input ({hash[..12]}) were lost on this node");
-                return;
-            }
-            blobs.Add(blob);
-        }
         _worker = m.Worker;
         _workerAddress = m.WorkerAddress;
         _workerId = m.WorkerId;
         _ship = m.Ship;
         _attempts++;
         _assignedAt = DateTime.UtcNow;
+        _assigning = m;
         Context.Watch(m.Worker);
+        Phase("sending");
+        Timers.StartSingleTimer("timeout", Timeout.Instance, _settings.JobTimeout + TimeSpan.FromSeconds(30));
+        Become(Assigned);
+        Gather(m.BlobsToSend, asker: null);
+    }
+
+    /// <summary>
+    /// The contents a worker lacks: those the wrapper sent for this job are at hand; the others the session
+    /// has the wrapper read again (the node keeps no contents beyond its jobs). Compressed off this thread.
+    /// </summary>
+    private void Gather(IReadOnlyList<string> hashes, IActorRef? asker)
+    {
+        var missing = hashes.Where(h => !_spec.Contents.ContainsKey(h)).ToList();
+        if (missing.Count > 0)
+        {
+            _contentsFor = asker ?? ActorRefs.Nobody;
+            _contentsWanted = hashes;
+            _spec.Session.Tell(new ContentsWanted(_spec.JobId, missing));
+            return;
+        }
+        Pack(hashes.Select(h => new KeyValuePair<string, byte[]>(h, _spec.Contents[h])).ToList(), asker);
+    }
+
+    private void Pack(IReadOnlyList<KeyValuePair<string, byte[]>> contents, IActorRef? asker)
+    {
+        if (contents.Count == 0)
+        {
+            Self.Tell(new Packed(Array.Empty<Blob>(), asker));
+            return;
+        }
+        Task.Run(() => contents.Select(c => Payload.ToBlob(c.Key, c.Value)).ToArray()).PipeTo(Self, success: b => new Packed(b, asker));
+    }
+
+    private void SendJob(Blob[] blobs)
+    {
+        var m = _assigning!;
+        _assigning = null;
         m.Worker.Tell(new CompileJob(
             m.RequestId,
             _spec.JobId,
@@ -104,12 +138,9 @@ public sealed class JobSupervisor : ReceiveActor, IWithTimers
             _spec.PreincludeStdcPredef,
             _spec.Environment,
             _spec.ColorDiagnostics,
-            blobs.ToArray(),
+            blobs,
             (long)_settings.JobTimeout.TotalMilliseconds,
             m.Ship?.Toolchain));
-        Phase("sending");
-        Timers.StartSingleTimer("timeout", Timeout.Instance, _settings.JobTimeout + TimeSpan.FromSeconds(30));
-        Become(Assigned);
     }
 
     private void Assigned()
@@ -120,14 +151,41 @@ public sealed class JobSupervisor : ReceiveActor, IWithTimers
         // The worker's job runner (a child of the worker actor) asks for missing contents itself.
         Receive<NeedJobBlobs>(m => m.JobId == _spec.JobId && (Sender.Equals(_worker) || Sender.Path.Parent.Equals(_worker?.Path)), m =>
         {
-            var blobs = m.Hashes.Select(h => _blobs.Get(h)).ToList();
-            if (blobs.Any(b => b is null))
+            var job = FileHashes();
+            if (_contentsFor is not null || m.Hashes.Length == 0 || m.Hashes.Any(h => !job.Contains(h)))
             {
                 Sender.Tell(new CancelJob(_spec.JobId));
-                ToLocal("the contents of an input were lost on this node");
+                Retry("the worker asked for contents that are not the job's, or asked twice at once", refused: false);
                 return;
             }
-            Sender.Tell(new JobBlobs(_spec.JobId, blobs.ToArray()!));
+            Gather(m.Hashes.Distinct().ToList(), Sender);
+        });
+        Receive<ContentsFound>(m => m.JobId == _spec.JobId && _contentsFor is not null, m =>
+        {
+            var asker = _contentsFor!.Equals(ActorRefs.Nobody) ? null : _contentsFor;
+            _contentsFor = null;
+            var contents = new List<KeyValuePair<string, byte[]>>(_contentsWanted.Count);
+            foreach (var h in _contentsWanted)
+            {
+                if (_spec.Contents.TryGetValue(h, out var held) || m.Contents.TryGetValue(h, out held)) contents.Add(new(h, held));
+                else
+                {
+                    _worker?.Tell(new CancelJob(_spec.JobId));
+                    ToLocal("the session did not bring every content asked for");
+                    return;
+                }
+            }
+            Pack(contents, asker);
+        });
+        Receive<ContentsLost>(m => m.JobId == _spec.JobId, m =>
+        {
+            _worker?.Tell(new CancelJob(_spec.JobId));
+            ToLocal($"the contents of an input could not be had: {m.Reason}");
+        });
+        Receive<Packed>(m =>
+        {
+            if (m.Asker is null) { if (_assigning is not null) SendJob(m.Blobs); }
+            else m.Asker.Tell(new JobBlobs(_spec.JobId, m.Blobs));
         });
         // The worker's job runner asks for the files of a shipped toolchain it lacks: each request gets one
         // batch (read and checked off this actor's thread), and the runner asks again for what it still
@@ -196,6 +254,8 @@ public sealed class JobSupervisor : ReceiveActor, IWithTimers
             .PipeTo(Self, success: r => new ToolchainBatchRead(r.Batch, r.Next), failure: e => new ToolchainReadFailed(e.GetBaseException().Message));
     }
 
+    private HashSet<string> FileHashes() => _spec.Mirror.Where(e => e.Kind == MirrorEntryKind.File).Select(e => e.Hash!).ToHashSet(StringComparer.Ordinal);
+
     private Akka.Actor.Address WorkerNode() => Akka.Cluster.Cluster.Get(Context.System).NodeOf(_worker!);
 
     private void OnCompleted(JobCompleted m)
@@ -251,17 +311,12 @@ public sealed class JobSupervisor : ReceiveActor, IWithTimers
     private void Deliver(Unpacked u)
     {
         var m = u.Result;
-        if (m.ExitCode != 0)
-        {
-            // distcc's rule: a compiler error from a helper is confirmed by a local compile, whose result the user gets.
-            var verdict = new RemoteVerdict(_workerId!, _workerAddress!, m.ExitCode, u.StderrHash);
-            Context.Parent.Tell(new RequestLocalSlot(_spec.Session, $"the compile failed on {_workerAddress}; compiling locally to confirm", Quiet: true, _spec.Source, verdict));
-            End(remote: true);
-            return;
-        }
         var elapsed = (long)(DateTime.UtcNow - _assignedAt).TotalMilliseconds;
         var times = new JobTimes((long)(_assignedAt - _submittedAt).TotalMilliseconds, elapsed, m.WorkerMilliseconds, m.MirrorMilliseconds, m.CompileMilliseconds);
-        _spec.Session.Tell(new JobResultReady(new JobResult(m.ExitCode, m.Stdout, m.Stderr, u.Outputs, _workerAddress ?? "?", elapsed, times)));
+        // A compiler error goes to the session with the worker's verdict: it decides between the compiler's own
+        // scan (a scanner's job) and a local compile that confirms it (distcc's rule).
+        var failed = m.ExitCode == 0 ? null : new RemoteVerdict(_workerId!, _workerAddress!, m.ExitCode, u.StderrHash);
+        _spec.Session.Tell(new JobResultReady(new JobResult(m.ExitCode, m.Stdout, m.Stderr, u.Outputs, _workerAddress ?? "?", elapsed, times), failed));
         End(remote: true);
     }
 
@@ -276,6 +331,8 @@ public sealed class JobSupervisor : ReceiveActor, IWithTimers
         }
         if (_worker is not null) Context.Unwatch(_worker);
         _worker = null;
+        _assigning = null;
+        _contentsFor = null;
         Timers.Cancel("timeout");
         if (_attempts >= _settings.MaxAttempts)
         {

@@ -77,11 +77,19 @@ public sealed record CoordinatorStatus(
     long Local,
     IReadOnlyList<UnservedToolchainStatus> UnservedToolchains,
     long ToolchainBytesShipped = 0,
-    CacheStatus? Cache = null);
+    CacheStatus? Cache = null,
+    ScanStatus? Scans = null);
+
+/// <summary>
+/// How a coordinator's jobs found their inputs: "scanned" by the include scanner (no compiler ran on the
+/// target), "declined" by it (the compiler's -M scan ran), and "missed": a scanner's job failed remotely and the
+/// compiler's scan found files the scanner had not (compiled again, correctly).
+/// </summary>
+public sealed record ScanStatus(long Scanned, long Declined, long Missed);
 
 /// <summary>
 /// What the result cache did for a coordinator's jobs (or, in <see cref="ClusterCacheStatus"/>, for all of
-/// them): hits (direct-mode hits, which skipped the dependency scan, included), misses, hits compiled again
+/// them): hits (direct hits, for which the node remembered every file and the wrapper read none, included), misses, hits compiled again
 /// locally to check them (verify-rate) and the discrepancies that found, the bytes delivered from the cache,
 /// and hits / (hits + misses).
 /// </summary>

@@ -37,7 +37,8 @@ public sealed class NodeConfiguration
     public int LocalSlots { get; }
     public int MaxAttempts { get; }
     public TimeSpan CoordinatorJobTimeout { get; }
-    public long BlobStoreBytes { get; }
+    /// <summary>File versions remembered for users' builds (<see cref="Sessions.FileMemo"/>).</summary>
+    public int RememberedFiles { get; }
     public string SocketGroup { get; }
     public int SocketClients { get; }
     public int SocketClientsPerUser { get; }
@@ -113,7 +114,7 @@ public sealed class NodeConfiguration
         LocalSlots = local > 0 ? local : Environment.ProcessorCount;
         MaxAttempts = ReadValue<int>("actorcompile.coordinator.max-attempts", "a whole number from 1 to 20", k => merged.GetInt(k) is var n and >= 1 and <= 20 ? n : (int?)null);
         CoordinatorJobTimeout = ReadValue<TimeSpan>("actorcompile.coordinator.job-timeout", "a duration such as 10m", k => merged.GetTimeSpan(k) is var t && t > TimeSpan.Zero ? t : (TimeSpan?)null);
-        BlobStoreBytes = ReadValue<long>("actorcompile.coordinator.blob-store-size", "a size such as 1GiB", k => merged.GetByteSize(k) is > 0 and var b ? b : null);
+        RememberedFiles = ReadValue<int>("actorcompile.coordinator.remembered-files", "a number of files (0: none)", k => merged.GetInt(k) is var n and >= 0 and <= 10_000_000 ? n : (int?)null);
         SocketGroup = Read("actorcompile.socket-group", "a group name, or \"\"", k => merged.GetString(k) ?? "");
         SocketClients = ReadValue<int>("actorcompile.socket-clients", "a whole number from 1 to 65536", k => merged.GetInt(k) is var n and >= 1 and <= 65536 ? n : (int?)null);
         var perUser = ReadValue<int>("actorcompile.socket-clients-per-user", "a whole number from 0 (half of socket-clients) to 65536", k => merged.GetInt(k) is var n and >= 0 and <= 65536 ? n : (int?)null);

@@ -23,7 +23,7 @@ public sealed class LocalSocketServer(
     NodeConfiguration configuration,
     ActorSystem system,
     ActorRegistry registry,
-    BlobStore blobs,
+    FileMemo files,
     ILogger<LocalSocketServer> log) : IHostedService
 {
     private readonly CancellationTokenSource _stopping = new();
@@ -68,12 +68,20 @@ public sealed class LocalSocketServer(
                 File.Delete(path); // left behind by a node that did not stop cleanly
             }
         }
+        // Bound under a name of its own, given its mode and group, then renamed into place: the socket never
+        // appears at its path with the process umask's mode, not even for an instant.
         var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        listener.Bind(new UnixDomainSocketEndPoint(path));
-        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
-        if (group is { } socketGroup && !ActorCompile.Toolchain.Processes.Native.ChangeGroup(path, socketGroup))
+        var bound = $"{path}.{Environment.ProcessId}.new";
+        File.Delete(bound);
+        listener.Bind(new UnixDomainSocketEndPoint(bound));
+        File.SetUnixFileMode(bound, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
+        if (group is { } socketGroup && !ActorCompile.Toolchain.Processes.Native.ChangeGroup(bound, socketGroup))
+        {
+            File.Delete(bound);
             throw new ConfigurationException($"cannot give the socket {path} to group {configuration.SocketGroup}; is this node's user a member of it?");
+        }
         listener.Listen(512);
+        File.Move(bound, path, overwrite: true);
         _listener = listener;
         _acceptLoop = AcceptLoop(listener);
         log.LogInformation("listening on {Socket}", path);
@@ -147,7 +155,8 @@ public sealed class LocalSocketServer(
 
     private async Task Serve(SocketClient client, SocketAdmission.SocketUser user, IActorRef? coordinator, IActorRef hub)
     {
-        var session = system.ActorOf(WrapperSession.Props(client, client.Caller, coordinator, hub, blobs, configuration.MaxJobBytes, _cache, configuration.CacheVerifyRate),
+        var session = system.ActorOf(WrapperSession.Props(client, client.Caller, coordinator, hub,
+                new SessionSettings(configuration.MaxJobBytes, files, _cache, configuration.CacheVerifyRate)),
             $"session-{Interlocked.Increment(ref _connections)}");
         try
         {

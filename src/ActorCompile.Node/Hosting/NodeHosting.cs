@@ -28,8 +28,8 @@ public static class NodeHosting
         builder.WithActors((system, registry) => registry.Register<WorkerActor>(system.ActorOf(WorkerActor.Props(settings, confinement), WorkerActor.Name)));
 
     /// <summary>The coordinator role (/user/coordinator).</summary>
-    public static AkkaConfigurationBuilder WithCoordinator(this AkkaConfigurationBuilder builder, CoordinatorSettings settings, BlobStore blobs, ToolchainShipping shipping) =>
-        builder.WithActors((system, registry) => registry.Register<CoordinatorActor>(system.ActorOf(CoordinatorActor.Props(settings, blobs, shipping), CoordinatorActor.Name)));
+    public static AkkaConfigurationBuilder WithCoordinator(this AkkaConfigurationBuilder builder, CoordinatorSettings settings, ToolchainShipping shipping) =>
+        builder.WithActors((system, registry) => registry.Register<CoordinatorActor>(system.ActorOf(CoordinatorActor.Props(settings, shipping), CoordinatorActor.Name)));
 
     /// <summary>
     /// Keeps the membership record current and stops the node when a role actor stops on its own

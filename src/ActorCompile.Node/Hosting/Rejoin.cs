@@ -42,9 +42,6 @@ public sealed record RejoinPlan(Address Self, IReadOnlyList<Address> Members)
 /// </summary>
 public static class ProcessRestart
 {
-    [DllImport("libc", EntryPoint = "execve", SetLastError = true)]
-    private static extern int execve(string path, IntPtr[] argv, IntPtr[] envp);
-
     /// <summary>Starts again with <paramref name="variables"/> added to the environment; returns only on failure, with why.</summary>
     public static string Exec(IReadOnlyDictionary<string, string> variables)
     {
@@ -63,17 +60,6 @@ public static class ProcessRestart
             .Concat(variables.Select(v => (v.Key, v.Value)))
             .Select(e => $"{e.Item1}={e.Item2}")
             .ToArray();
-        var argv = ToNative(arguments);
-        var envp = ToNative(environment);
-        Console.Out.Flush();
-        Console.Error.Flush();
-        execve("/proc/self/exe", argv, envp);
-        var error = Marshal.GetLastPInvokeError();
-        foreach (var p in argv.Concat(envp)) if (p != IntPtr.Zero) Marshal.FreeCoTaskMem(p);
-        return $"execve failed with errno {error}";
+        return ActorCompile.Toolchain.Processes.Native.Execute("/proc/self/exe", arguments, environment);
     }
-
-    /// <summary>A NULL-terminated array of UTF-8 strings, as execve takes them.</summary>
-    private static IntPtr[] ToNative(string[] strings) =>
-        strings.Select(Marshal.StringToCoTaskMemUTF8).Append(IntPtr.Zero).ToArray();
 }

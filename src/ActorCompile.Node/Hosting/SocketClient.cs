@@ -22,7 +22,7 @@ public sealed class FrameTimeoutException(string message) : Exception(message);
 /// One client of the local socket. The node reads the client's next frame only after it answered the
 /// last one (the conversation in <see cref="LocalMessage"/> alternates), so a client can never queue
 /// frames in the node's memory; a frame may only be as long as what the node asked for (contents after
-/// <see cref="NeedBlobs"/>, small messages otherwise) and is read into memory only once the user's byte
+/// <see cref="NeedFiles"/> or a scan's answers that ask for them, small messages otherwise) and is read into memory only once the user's byte
 /// budget has room for it. Timeouts follow the conversation's state: the first frame must arrive within
 /// the idle timeout of the connection, and a started frame must be finished within it; while the wrapper
 /// works (a dependency scan, a probe, a local compile) there is no limit: it holds only its own user's
@@ -56,7 +56,10 @@ public sealed class SocketClient : ISessionConnection
     {
         if (message is not Heartbeat)
         {
-            _nextFrameLimit = message is NeedBlobs ? _limits.LargestFrameBytes : _limits.SmallFrameBytes;
+            // Contents arrive after the node asked for them: files it does not know (a scan's answers, which the
+            // next round or the manifest brings) or files to read again (NeedFiles).
+            _nextFrameLimit = message is NeedFiles || (message is ScanAnswers a && a.Directives.Any(d => d is null)) || message is Rescan
+                ? _limits.LargestFrameBytes : _limits.SmallFrameBytes;
             if (_answered.CurrentCount == 0) _answered.Release(); // only the session's one thread answers
         }
         _outgoing.Writer.TryWrite(Frames.Encode(message));

@@ -1,95 +1,102 @@
 using Akka.Actor;
 using Akka.Event;
-using ActorCompile.LocalProtocol;
 using ActorCompile.Coordinator;
+using ActorCompile.LocalProtocol;
 using ActorCompile.LocalProtocol.Status;
 using ActorCompile.Node.Cache;
 using ActorCompile.Node.Status;
 using ActorCompile.Protocol;
-using ActorCompile.Toolchain.Cache;
 using ActorCompile.Protocol.Messages;
 using ActorCompile.Toolchain.Arguments;
+using ActorCompile.Toolchain.Cache;
 using ActorCompile.Toolchain.Identity;
 using ActorCompile.Toolchain.Jobs;
-using ActorCompile.Toolchain.Paths;
 
 namespace ActorCompile.Node.Sessions;
+
+/// <summary>What every session of a node shares: its bounds, its result cache, and its memory of users' files.</summary>
+/// <param name="Cache">This node's result cache (null: off here).</param>
+/// <param name="VerifyRate">The share of cache hits compiled locally instead, to compare.</param>
+public sealed record SessionSettings(long MaxJobBytes, FileMemo Files, IActorRef? Cache = null, double VerifyRate = 0);
 
 /// <summary>
 /// One connection from a wrapper or the status CLI, as a state machine that follows the conversation in
 /// <see cref="LocalMessage"/>. Anything out of order or malformed is answered with an error and the
 /// connection is closed; the node carries on. The session knows its caller (the peer credentials of the
-/// connection): what the wrapper says about its compiler is learned for that user only. When the session
-/// stops, its local slot, its queued job and its pinned contents are released (the coordinator and the
-/// job's supervisor watch it).
+/// connection): what the wrapper says about its compiler is learned for that user only, and the files of
+/// its job are that user's (<see cref="JobFiles"/>). When the session stops, its local slot and its queued
+/// job are released (the coordinator and the job's supervisor watch it), and the contents it held go.
 /// </summary>
 public sealed class WrapperSession : ReceiveActor, IWithTimers
 {
     /// <summary>Most entries a job's manifest may have.</summary>
     public const int MaximumManifestEntries = 200_000;
 
-    /// <summary>Most default header directories a compiler may report, and the longest text a toolchain's description may have.</summary>
-    private const int MaximumSystemDirectories = 1024, MaximumToolchainText = 1024, MaximumPathLength = 4096;
+    private const int MaximumToolchainText = 1024;
 
     private sealed class SendHeartbeat : INoSerializationVerificationNeeded { public static readonly SendHeartbeat Instance = new(); }
 
     private sealed record StatusAnswer(LocalMessage Reply) : INoSerializationVerificationNeeded;
 
-    /// <summary>The upload was stored (hashed and compressed off this actor's thread), or why not.</summary>
-    private sealed record Stored(string? Problem) : INoSerializationVerificationNeeded;
+    /// <summary>A scan round was answered off this actor's thread (its contents hashed), or why not.</summary>
+    private sealed record RoundDone(ScanAnswers? Answers, string? Problem) : INoSerializationVerificationNeeded;
+
+    /// <summary>A manifest's contents were hashed off this actor's thread, and its files resolved to their versions, or why not.</summary>
+    private sealed record ManifestTaken(JobManifest Manifest, MirrorEntry[]? Mirror, long Bytes, string? Problem, bool TooLarge = false) : INoSerializationVerificationNeeded;
+
+    /// <summary>Contents a worker lacks, read again by the wrapper and checked off this actor's thread.</summary>
+    private sealed record ContentsChecked(string JobId, IActorRef Supervisor, Dictionary<string, byte[]> Found, IReadOnlyCollection<string> Wanted) : INoSerializationVerificationNeeded;
 
     private readonly ISessionConnection _connection;
     private readonly PeerCredentials _caller;
     private readonly IActorRef? _coordinator;
     private readonly IActorRef _statusView;
-    private readonly BlobStore _blobs;
-    private readonly long _maxJobBytes;
+    private readonly SessionSettings _settings;
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
     private CompileRequest? _request;
     private string _source = "?";
     private PreprocessGranted? _preprocess;
+    private JobFiles? _files;
     private JobManifest? _manifest;
+    private MirrorEntry[]? _mirror;
+    private long _inputBytes;
     private IReadOnlyList<string>? _systemDirectories;
-    private IDisposable? _pins;
     private RemoteVerdict? _confirming;
-    private readonly IActorRef? _cache;
-    private readonly double _verifyRate;
     /// <summary>The job's key in the result cache, once its manifest is known; null when the cache is not used for it.</summary>
     private string? _key;
     /// <summary>A hit that a local compile is checking (verify-rate): the result it must equal.</summary>
     private CachedResult? _verifying;
-    private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
+    /// <summary>The scanner's job failed remotely: the wrapper scans with the compiler; this was the verdict and the scanner's files.</summary>
+    private (RemoteVerdict Verdict, HashSet<string> Files)? _rescan;
+    /// <summary>A content request of the job's supervisor that waits for the wrapper to read files again.</summary>
+    private (string JobId, IActorRef Supervisor, IReadOnlyCollection<string> Wanted)? _rereading;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    /// <param name="cache">This node's result cache (null: off here).</param>
-    /// <param name="verifyRate">The share of cache hits compiled locally instead, to compare.</param>
-    public WrapperSession(ISessionConnection connection, PeerCredentials caller, IActorRef? coordinator, IActorRef statusView, BlobStore blobs, long maxJobBytes,
-        IActorRef? cache = null, double verifyRate = 0)
+    public WrapperSession(ISessionConnection connection, PeerCredentials caller, IActorRef? coordinator, IActorRef statusView, SessionSettings settings)
     {
-        _cache = cache;
-        _verifyRate = verifyRate;
         _connection = connection;
         _caller = caller;
         _coordinator = coordinator;
         _statusView = statusView;
-        _blobs = blobs;
-        _maxJobBytes = maxJobBytes;
+        _settings = settings;
         Become(Start);
     }
 
     /// <summary>Heartbeats keep the wrapper waiting patiently, also while it queues for a local slot.</summary>
     protected override void PreStart() => Timers.StartPeriodicTimer("heartbeat", SendHeartbeat.Instance, TimeSpan.FromSeconds(5));
 
-    public static Props Props(ISessionConnection connection, PeerCredentials caller, IActorRef? coordinator, IActorRef statusView, BlobStore blobs, long maxJobBytes,
-        IActorRef? cache = null, double verifyRate = 0) =>
-        Akka.Actor.Props.Create(() => new WrapperSession(connection, caller, coordinator, statusView, blobs, maxJobBytes, cache, verifyRate));
+    public static Props Props(ISessionConnection connection, PeerCredentials caller, IActorRef? coordinator, IActorRef statusView, SessionSettings settings) =>
+        Akka.Actor.Props.Create(() => new WrapperSession(connection, caller, coordinator, statusView, settings));
 
     private void Common()
     {
         Receive<SendHeartbeat>(_ => _connection.Send(new Heartbeat()));
         Receive<ConnectionClosed>(_ => Context.Stop(Self));
         Receive<FrameReceived>(f => Refuse($"unexpected {f.Message.Type} message at this point of the conversation"));
+        // A supervisor's request for contents outside the job's running state: the job is gone or ends.
+        Receive<ContentsWanted>(m => Sender.Tell(new ContentsLost(m.JobId, "the wrapper's session is not waiting for this job")));
         ReceiveAny(m => _log.Debug("session ignores {0}", m.GetType().Name));
     }
 
@@ -114,13 +121,14 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
             Refuse($"only root and the node's own user may clear its result cache (you are uid {_caller.Uid})");
             return;
         }
-        if (_cache is null)
+        _settings.Files.Clear();
+        if (_settings.Cache is null)
         {
             _connection.Send(new CacheCleared(0, 0));
             Finish();
             return;
         }
-        _cache.Ask<CacheClearedHere>(ClearCache.Instance, TimeSpan.FromSeconds(60))
+        _settings.Cache.Ask<CacheClearedHere>(ClearCache.Instance, TimeSpan.FromSeconds(60))
             .PipeTo(Self, success: c => new StatusAnswer(new CacheCleared(c.Entries, c.Bytes)), failure: e => new StatusAnswer(new ErrorReply($"cannot clear the cache: {e.Message}")));
         Become(AnsweringStatus);
     }
@@ -183,7 +191,9 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
         Receive<PreprocessGranted>(g =>
         {
             _preprocess = g;
-            _connection.Send(new Preprocess(g.SystemIncludeDirectories));
+            _files = new JobFiles(_caller.Uid, _request!.WorkingDirectory, _settings.Files, _settings.MaxJobBytes);
+            // The include scanner follows gcc's search rules; clang's units use clang's own scan.
+            _connection.Send(new Preprocess(g.SystemIncludeDirectories, Scan: g.Toolchain.Family == "gcc", _settings.MaxJobBytes));
             Become(Scanning);
         });
         Common();
@@ -191,47 +201,130 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
 
     private void Scanning()
     {
-        Receive<FrameReceived>(f => f.Message is JobManifest, f =>
+        Receive<FrameReceived>(f => f.Message is ScanRound, f =>
         {
-            var manifest = (JobManifest)f.Message;
-            _coordinator!.Tell(new ReleaseLocalSlot(Self));
-            if (Validate(manifest) is { } problem)
-            {
-                Refuse(problem);
-                return;
-            }
-            var size = manifest.Entries.Where(e => e.Kind == MirrorEntryKind.File).Sum(e => Math.Max(0, e.Size));
-            if (size > _maxJobBytes)
-            {
-                _coordinator.Tell(new RequestLocalSlot(Self,
-                    $"the job's inputs ({Sizes.Format(size)}) exceed the node's max-job-size ({Sizes.Format(_maxJobBytes)})", Quiet: false, _source));
-                Become(AwaitingGrant);
-                return;
-            }
-            _manifest = manifest;
-            _systemDirectories = manifest.SystemIncludeDirectories ?? _preprocess!.SystemIncludeDirectories;
-            if (manifest.SystemIncludeDirectories is { } dirs && _request!.SystemIncludeKey is { } key)
-                _coordinator.Tell(new SystemIncludesLearned(_caller.Uid, key, dirs));
-            if (_cache is not null && _request!.UseCache)
-            {
-                _key = KeyOf(_request, _preprocess!.Toolchain.Fingerprint, manifest, _systemDirectories ?? Array.Empty<string>());
-                _cache.Tell(new CacheLookUp(_key));
-                Become(LookingUp);
-            }
-            else FetchContents();
+            var round = (ScanRound)f.Message;
+            var files = _files!;
+            // Hashing what the wrapper sent is CPU: never on this actor's thread.
+            Task.Run(() => files.Round(round)).PipeTo(Self,
+                success: a => new RoundDone(a, null),
+                failure: e => new RoundDone(null, e.GetBaseException() is JobTooLargeException t ? t.Message : $"a scan round was refused: {e.GetBaseException().Message}"));
+            Become(Answering);
         });
+        Receive<FrameReceived>(f => f.Message is JobManifest, f => OnManifest((JobManifest)f.Message));
         Receive<FrameReceived>(f => f.Message is LocalDone, _ =>
         {
-            // The scan failed on the target: the wrapper compiled locally to show the compiler's own error.
+            // The compiler's scan failed on the target: the wrapper compiled locally to show the compiler's own error.
             Finish();
         });
         Common();
     }
 
-    /// <summary>The job's name in the result cache (see <see cref="ResultKey"/>).</summary>
-    private static string KeyOf(CompileRequest request, string fingerprint, JobManifest manifest, IReadOnlyList<string> systemDirectories) =>
-        ResultKey.Compute(fingerprint, request.Args, request.WorkingDirectory, request.Environment, request.ColorDiagnostics,
-            systemDirectories, manifest.PreincludeStdcPredef, manifest.Entries);
+    private void Answering()
+    {
+        Receive<RoundDone>(r =>
+        {
+            if (r.Answers is null)
+            {
+                Refuse(r.Problem!);
+                return;
+            }
+            _connection.Send(r.Answers);
+            Become(Scanning);
+        });
+        Common();
+    }
+
+    private void OnManifest(JobManifest manifest)
+    {
+        if (_rescan is null) _coordinator!.Tell(new ReleaseLocalSlot(Self));
+        if (ManifestCheck.Problem(manifest, _preprocess!.SystemIncludeDirectories is not null || _systemDirectories is not null) is { } problem)
+        {
+            Refuse(problem);
+            return;
+        }
+        var files = _files!;
+        Task.Run(() => Resolve(files, manifest)).PipeTo(Self, success: t => t,
+            failure: e => e.GetBaseException() is JobTooLargeException t
+                ? new ManifestTaken(manifest, null, t.Bytes, t.Message, TooLarge: true)
+                : new ManifestTaken(manifest, null, 0, e.GetBaseException().Message));
+        Become(TakingManifest);
+    }
+
+    /// <summary>The manifest's contents hashed, and each file entry given the hash of the version read from its origin.</summary>
+    private static ManifestTaken Resolve(JobFiles files, JobManifest manifest)
+    {
+        files.Take(manifest.Uploads);
+        var mirror = new MirrorEntry[manifest.Entries.Count];
+        int origin = 0;
+        long bytes = 0;
+        for (int i = 0; i < mirror.Length; i++)
+        {
+            var e = manifest.Entries[i];
+            if (e.Kind != MirrorEntryKind.File)
+            {
+                mirror[i] = e;
+                continue;
+            }
+            var path = manifest.Origins[origin++];
+            if (files.Of(path) is not { } version)
+                return new ManifestTaken(manifest, null, 0, $"the manifest names {path}, which no scan round of this connection sent or asked about", false);
+            mirror[i] = e with { Hash = version.Hash, Size = version.Bytes };
+            bytes += version.Bytes;
+        }
+        return new ManifestTaken(manifest, mirror, bytes, null, false);
+    }
+
+    private void TakingManifest()
+    {
+        Receive<ManifestTaken>(t =>
+        {
+            if (t.TooLarge || t.Bytes > _settings.MaxJobBytes)
+            {
+                _coordinator!.Tell(new RequestLocalSlot(Self,
+                    $"the job's inputs ({(t.TooLarge ? "over " : "")}{Sizes.Format(t.Bytes)}) exceed the node's max-job-size ({Sizes.Format(_settings.MaxJobBytes)})", Quiet: false, _source));
+                Become(AwaitingGrant);
+                return;
+            }
+            if (t.Mirror is null)
+            {
+                Refuse(t.Problem!);
+                return;
+            }
+            var manifest = t.Manifest;
+            if (_rescan is { } rescan)
+            {
+                OnRescanned(manifest, t.Mirror, rescan.Verdict, rescan.Files);
+                return;
+            }
+            Count(manifest);
+            _manifest = manifest;
+            _mirror = t.Mirror;
+            _inputBytes = t.Bytes;
+            _systemDirectories = manifest.SystemIncludeDirectories ?? _preprocess!.SystemIncludeDirectories;
+            if (manifest.SystemIncludeDirectories is { } dirs && _request!.SystemIncludeKey is { } key)
+                _coordinator!.Tell(new SystemIncludesLearned(_caller.Uid, key, dirs));
+            if (_settings.Cache is not null && _request!.UseCache)
+            {
+                _key = ResultKey.Compute(_preprocess!.Toolchain.Fingerprint, _request.Args, _request.WorkingDirectory, _request.Environment,
+                    _request.ColorDiagnostics, _systemDirectories ?? Array.Empty<string>(), manifest.PreincludeStdcPredef, _mirror);
+                _settings.Cache.Tell(new CacheLookUp(_key));
+                Become(LookingUp);
+            }
+            else Submit();
+        });
+        Common();
+    }
+
+    private void Count(JobManifest manifest)
+    {
+        if (manifest.Scan == InputScan.Scanner) _coordinator!.Tell(new ScanCounted(ScanOutcome.Scanned));
+        else if (manifest.Declined is { } why)
+        {
+            _log.Debug("the include scanner declined {0}: {1}", _source, why);
+            _coordinator!.Tell(new ScanCounted(ScanOutcome.Declined));
+        }
+    }
 
     private void LookingUp()
     {
@@ -241,10 +334,10 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
             {
                 if (f.Distrusted is { } why) _log.Info("a cached result for {0} is not used: {1}", _source, why);
                 _coordinator!.Tell(new CacheCounted(CacheOutcome.Miss));
-                FetchContents();
+                Submit();
                 return;
             }
-            if (_verifyRate > 0 && Random.Shared.NextDouble() < _verifyRate)
+            if (_settings.VerifyRate > 0 && Random.Shared.NextDouble() < _settings.VerifyRate)
             {
                 // Checked by the user's own compiler: the wrapper compiles locally and reports what it wrote.
                 _verifying = hit;
@@ -261,10 +354,12 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
             {
                 _log.Warning("a cached result for {0} does not decompress ({1}); compiling it", _source, e.Message);
                 _coordinator!.Tell(new CacheCounted(CacheOutcome.Miss));
-                FetchContents();
+                Submit();
                 return;
             }
-            _coordinator!.Tell(new CacheCounted(_manifest!.Direct ? CacheOutcome.DirectHit : CacheOutcome.Hit, outputs.Sum(o => (long)o.Value.Length)));
+            // A hit for which the wrapper read no file: every version was remembered (ccache's "direct" hit).
+            bool direct = _files!.Uploaded == 0;
+            _coordinator!.Tell(new CacheCounted(direct ? CacheOutcome.DirectHit : CacheOutcome.Hit, outputs.Sum(o => (long)o.Value.Length)));
             _connection.Send(new CompileResult(0, hit.Stdout, hit.Stderr, outputs, hit.Producer, _clock.ElapsedMilliseconds, null, Cached: true));
             Finish();
         });
@@ -273,95 +368,15 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
         {
             _log.Warning("the result cache failed a lookup for {0}: {1}", _source, f.Cause.Message);
             _coordinator!.Tell(new CacheCounted(CacheOutcome.Miss));
-            FetchContents();
-        });
-        Common();
-    }
-
-    /// <summary>Asks the wrapper for the contents the node lacks, or submits the job when it has them all.</summary>
-    private void FetchContents()
-    {
-        var missing = _blobs.Missing(FileHashes());
-        if (missing.Count == 0) Submit();
-        else
-        {
-            _connection.Send(new NeedBlobs(missing));
-            Become(Uploading);
-        }
-    }
-
-    private void Uploading()
-    {
-        Receive<FrameReceived>(f => f.Message is Blobs, f =>
-        {
-            // SHA-256 and LZ4 over up to max-job-size bytes: on the thread pool, so that a big upload never
-            // holds this session's dispatcher thread (and the coordinator's and other sessions' with it).
-            // The wrapper sends nothing before it is answered, so no frame arrives meanwhile.
-            var items = ((Blobs)f.Message).Items;
-            var blobs = _blobs;
-            Task.Run(() => Store(items, blobs)).PipeTo(Self, success: problem => new Stored(problem),
-                failure: e => new Stored($"the node could not store the contents: {e.Message}"));
-            Become(Storing);
-        });
-        Common();
-    }
-
-    /// <summary>Stores each content whose SHA-256 is its name; stops at the first that is not, and says which.</summary>
-    private static string? Store(IReadOnlyList<KeyValuePair<string, byte[]>> items, BlobStore blobs)
-    {
-        foreach (var (hash, content) in items)
-            if (!blobs.Add(hash, content)) return $"content sent as {hash} does not have that SHA-256";
-        return null;
-    }
-
-    private void Storing()
-    {
-        Receive<Stored>(s =>
-        {
-            if (s.Problem is { } problem)
-            {
-                Refuse(problem);
-                return;
-            }
-            var missing = _blobs.Missing(FileHashes());
-            if (missing.Count > 0)
-            {
-                Refuse($"{missing.Count} contents are still missing after the upload");
-                return;
-            }
             Submit();
         });
         Common();
     }
 
-    private IEnumerable<string> FileHashes() =>
-        _manifest!.Entries.Where(e => e.Kind == MirrorEntryKind.File).Select(e => e.Hash!);
-
     private void Submit()
     {
-        var hashes = FileHashes().ToList();
-        _pins = _blobs.Pin(hashes);
-        if (_blobs.Missing(hashes).Count > 0)
-        {
-            // Evicted between upload and pin: ask again.
-            _pins.Dispose();
-            _pins = null;
-            _connection.Send(new NeedBlobs(_blobs.Missing(hashes)));
-            Become(Uploading);
-            return;
-        }
-        var bytes = InputBytes();
-        if (bytes > _maxJobBytes)
-        {
-            // The manifest declared less than the contents that came: the real bytes decide.
-            _pins.Dispose();
-            _pins = null;
-            _coordinator!.Tell(new RequestLocalSlot(Self,
-                $"the job's inputs ({Sizes.Format(bytes)}) exceed the node's max-job-size ({Sizes.Format(_maxJobBytes)})", Quiet: false, _source));
-            Become(AwaitingGrant);
-            return;
-        }
         var request = _request!;
+        var files = _files!;
         var spec = new JobSpec(
             JobId: Guid.NewGuid().ToString("N")[..8],
             Session: Self,
@@ -369,24 +384,52 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
             Toolchain: _preprocess!.Toolchain,
             Args: request.Args.ToArray(),
             WorkingDirectory: request.WorkingDirectory,
-            Mirror: _manifest!.Entries.ToArray(),
+            Mirror: _mirror!,
             SystemIncludeDirectories: (_systemDirectories ?? Array.Empty<string>()).ToArray(),
-            PreincludeStdcPredef: _manifest.PreincludeStdcPredef,
+            PreincludeStdcPredef: _manifest!.PreincludeStdcPredef,
             Environment: request.Environment.Select(v => new EnvironmentVariable(v.Key, v.Value)).ToArray(),
             ColorDiagnostics: request.ColorDiagnostics,
-            InputBytes: bytes);
+            InputBytes: _inputBytes,
+            Contents: files.Held(_mirror!.Where(e => e.Kind == MirrorEntryKind.File).Select(e => e.Hash!)));
         _coordinator!.Tell(new SubmitJob(spec));
         Become(Waiting);
     }
 
-    /// <summary>What the job's mirror holds: the real length of every file entry's contents (entries that share contents count each time).</summary>
-    private long InputBytes() =>
-        _manifest!.Entries.Where(e => e.Kind == MirrorEntryKind.File).Sum(e => (long)(_blobs.Get(e.Hash!)?.Length ?? 0));
-
     private void Waiting()
     {
+        Receive<ContentsWanted>(OnContentsWanted);
+        Receive<FrameReceived>(f => f.Message is FileContents && _rereading is not null, f =>
+        {
+            var (jobId, supervisor, wanted) = _rereading!.Value;
+            _rereading = null;
+            var files = _files!;
+            var again = (FileContents)f.Message;
+            Task.Run(() => files.Verify(again, wanted)).PipeTo(Self,
+                success: found => new ContentsChecked(jobId, supervisor, found, wanted),
+                failure: _ => new ContentsChecked(jobId, supervisor, new(), wanted));
+        });
+        Receive<ContentsChecked>(c =>
+        {
+            if (c.Found.Count == c.Wanted.Count) c.Supervisor.Tell(new ContentsFound(c.JobId, c.Found));
+            else c.Supervisor.Tell(new ContentsLost(c.JobId, "an input changed since it was scanned"));
+        });
         Receive<JobResultReady>(r =>
         {
+            if (r.Failed is { } verdict && _manifest!.Scan == InputScan.Scanner)
+            {
+                // The include scanner's files may have missed one: the compiler's own scan decides.
+                _rescan = (verdict, FilePaths(_mirror!));
+                _connection.Send(new Rescan());
+                Become(Scanning);
+                return;
+            }
+            if (r.Failed is { } failed)
+            {
+                // distcc's rule: a compiler error from a helper is confirmed by a local compile, whose result the user gets.
+                _coordinator!.Tell(new RequestLocalSlot(Self, $"the compile failed on {failed.WorkerAddress}; compiling locally to confirm", Quiet: true, _source, failed));
+                Become(AwaitingGrant);
+                return;
+            }
             _connection.Send(ToSocket(r.Result));
             if (r.Result.ExitCode == 0 && _key is not null) Keep(_key, r.Result);
             Finish();
@@ -395,18 +438,62 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
         Common();
     }
 
+    /// <summary>The job's supervisor needs contents its worker lacks: those sent for this job now, the others read again by the wrapper.</summary>
+    private void OnContentsWanted(ContentsWanted m)
+    {
+        var files = _files!;
+        var held = files.Held(m.Hashes);
+        if (held.Count == m.Hashes.Count)
+        {
+            Sender.Tell(new ContentsFound(m.JobId, held));
+            return;
+        }
+        if (_rereading is not null)
+        {
+            Sender.Tell(new ContentsLost(m.JobId, "another request for contents is still being read"));
+            return;
+        }
+        var paths = files.PathsOf(m.Hashes);
+        _rereading = (m.JobId, Sender, m.Hashes.ToHashSet(StringComparer.Ordinal));
+        _connection.Send(new NeedFiles(paths));
+    }
+
+    private static HashSet<string> FilePaths(IEnumerable<MirrorEntry> mirror) =>
+        mirror.Where(e => e.Kind == MirrorEntryKind.File).Select(e => e.Path).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The compiler's scan after the scanner's job failed: a file the scanner did not list is a miss (counted),
+    /// and the job is submitted again with the compiler's list; with nothing missed, the failure is the
+    /// compiler's own verdict, confirmed by a local compile as any other.
+    /// </summary>
+    private void OnRescanned(JobManifest manifest, MirrorEntry[] mirror, RemoteVerdict verdict, HashSet<string> scanned)
+    {
+        _rescan = null;
+        var missed = FilePaths(mirror).Where(p => !scanned.Contains(p)).ToList();
+        if (missed.Count == 0)
+        {
+            _coordinator!.Tell(new RequestLocalSlot(Self, $"the compile failed on {verdict.WorkerAddress}; compiling locally to confirm", Quiet: true, _source, verdict));
+            Become(AwaitingGrant);
+            return;
+        }
+        _log.Warning("the include scanner missed {0} file(s) of {1} ({2}); compiling it again with the compiler's list", missed.Count, _source, string.Join(", ", missed.Take(3)));
+        _coordinator!.Tell(new ScanCounted(ScanOutcome.Missed));
+        _manifest = manifest;
+        _mirror = mirror;
+        _key = null; // a job whose first list was wrong is not kept: its key named the scanner's list
+        Submit();
+    }
+
     /// <summary>
     /// Keeps a successful result in the cache, unless an input names __DATE__, __TIME__ or __TIMESTAMP__ (its
-    /// object changes with the clock: the blob store noted that when the content came in; the job's inputs
-    /// are still pinned there, since this session has not stopped yet). Compressing runs on the thread pool.
+    /// object changes with the clock). Compressing runs on the thread pool.
     /// </summary>
     private void Keep(string key, JobResult result)
     {
-        var cache = _cache!;
-        var blobs = _blobs;
-        var hashes = FileHashes().Distinct().ToList();
-        // Unknown (no longer stored) counts as time-dependent: not cached.
-        if (hashes.Any(h => blobs.MentionsTimeMacros(h) != false)) return;
+        var cache = _settings.Cache!;
+        var files = _files!;
+        foreach (var origin in _manifest!.Origins)
+            if (files.Of(origin) is not { MentionsTimeMacros: false }) return;
         Task.Run(() =>
         {
             var outputs = result.Outputs.Select(o => Payload.ToOutput(o.Key, o.Value)).ToArray();
@@ -429,29 +516,12 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
     /// <summary>Compares a local compile with the cached result it checks; a difference drops the entry and backs off its producer.</summary>
     private void CheckCachedResult(CachedResult cached, LocalDone done)
     {
-        string Hash(byte[] data) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(data));
-        List<KeyValuePair<string, string>> expected;
-        try
-        {
-            expected = cached.Outputs.Select(o => new KeyValuePair<string, string>(o.Path, Hash(Payload.Decompress(o.Compressed, o.Length))))
-                .OrderBy(p => p.Key, StringComparer.Ordinal).ToList();
-        }
-        catch (InvalidDataException)
-        {
-            expected = new(); // a result that does not decompress differs from any compile
-        }
-        var got = (done.OutputHashes ?? Array.Empty<KeyValuePair<string, string>>()).OrderBy(p => p.Key, StringComparer.Ordinal).ToList();
-        string? details =
-            done.ExitCode != 0 ? $"the cached result succeeded, the local compile exited with {done.ExitCode}"
-            : !expected.SequenceEqual(got) ? "the local compile wrote other bytes than the cached result"
-            : done.StderrHash is not null && done.StderrHash != Hash(cached.Stderr) ? "the local compile printed other diagnostics than the cached result"
-            : null;
-        if (details is null)
+        if (CachedResultCheck.Difference(cached, done) is not { } details)
         {
             _coordinator!.Tell(new CacheCounted(CacheOutcome.Verified));
             return;
         }
-        _cache!.Tell(new CacheReject(_key!, cached.Producer));
+        _settings.Cache!.Tell(new CacheReject(_key!, cached.Producer));
         _coordinator!.Tell(new CacheDiscrepancy(cached.Producer, _source, details));
     }
 
@@ -474,24 +544,6 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
         Common();
     }
 
-    private string? Validate(JobManifest manifest)
-    {
-        if (manifest.Entries.Count > MaximumManifestEntries) return $"the manifest has more than {MaximumManifestEntries} entries";
-        if (manifest.SystemIncludeDirectories is null && _preprocess!.SystemIncludeDirectories is null)
-            return "the manifest lacks the compiler's system include directories";
-        if (manifest.SystemIncludeDirectories is { } dirs
-            && (dirs.Count > MaximumSystemDirectories || dirs.Any(d => !d.StartsWith('/') || d.Length > MaximumPathLength || d.Contains('\0'))))
-            return $"the system include directories must be at most {MaximumSystemDirectories} absolute paths"; // clang's are not normalised (/usr/bin/../lib/...)
-        foreach (var e in manifest.Entries)
-        {
-            // Unknown kinds never get here: the frame's decoder refuses them.
-            if (!MirrorPaths.IsSafeMirrorPath(e.Path)) return $"path {e.Path} is not absolute and normalised";
-            if (e.Kind == MirrorEntryKind.File && (e.Hash is null || e.Hash.Length != 64 || !e.Hash.All(char.IsAsciiHexDigitLower)))
-                return $"file {e.Path} lacks a SHA-256";
-        }
-        return null;
-    }
-
     private void Refuse(string problem)
     {
         _log.Warning("refused a wrapper request: {0}", problem);
@@ -505,9 +557,5 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
         Context.Stop(Self);
     }
 
-    protected override void PostStop()
-    {
-        _pins?.Dispose();
-        _connection.Close();
-    }
+    protected override void PostStop() => _connection.Close();
 }

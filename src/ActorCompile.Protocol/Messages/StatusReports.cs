@@ -37,7 +37,11 @@ public sealed record CoordinatorReport(
     WorkerHealth[] Workers,
     UnservedToolchain[] Unserved,
     long ToolchainBytesShipped = 0,
-    CacheCounters? Cache = null) : IClusterMessage;
+    CacheCounters? Cache = null,
+    ScanCounters? Scans = null) : IClusterMessage;
+
+/// <summary>How a coordinator's jobs found their inputs: by the include scanner, by the compiler after the scanner declined, and the scanner's misses (found by a remote failure, compiled again).</summary>
+public sealed record ScanCounters(long Scanned, long Declined, long Missed) : IClusterMessage;
 
 /// <summary>What the result cache did for a coordinator's jobs: hits (direct ones included), misses, hits verified by a local compile, discrepancies found so, bytes delivered from it.</summary>
 public sealed record CacheCounters(long Hits, long DirectHits, long Misses, long Verified, long Discrepancies, long BytesServed) : IClusterMessage;

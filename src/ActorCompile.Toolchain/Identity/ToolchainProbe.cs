@@ -133,14 +133,10 @@ public static class ToolchainProbe
 
     /// <summary>
     /// Whether a file's status is old enough to stand for its content: the kernel stamps times from a coarse
-    /// clock, so two writes within one tick leave the same status. Only files untouched for the direct
-    /// mode's doubt window are remembered (a toolchain's files are months old; a test's fresh one is not).
+    /// clock, so two writes within one tick leave the same status. Only files untouched for the doubt
+    /// window (FileTimes) are remembered (a toolchain's files are months old; a test's fresh one is not).
     /// </summary>
-    internal static bool Settled(FileStatus status)
-    {
-        long limit = DirectMode.DirectRecorder.ToNanoseconds(DateTime.UtcNow) - DirectMode.DirectRecorder.DoubtWindow.Ticks * 100;
-        return status.ModifiedNanoseconds < limit && status.ChangedNanoseconds < limit;
-    }
+    internal static bool Settled(FileStatus status) => FileTimes.Settled(status);
 
     private const int MaxRememberedHashes = 4096;
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Path, FileStatus Status), string> Hashes = new();

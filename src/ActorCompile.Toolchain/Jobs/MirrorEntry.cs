@@ -20,11 +20,8 @@ public enum MirrorEntryKind : byte
 /// <param name="ModifiedUnixMilliseconds">The target's modification time, which the mirror reproduces (gcc compares them for #pragma once).</param>
 public sealed record MirrorEntry(MirrorEntryKind Kind, string Path, string? Hash, long Size, long ModifiedUnixMilliseconds);
 
-/// <summary>The files, directories and probes a compile needs, with the contents of the files by hash.</summary>
+/// <summary>The files, directories and probes a compile needs; <paramref name="Origins"/> names, for each file entry in order, the path it is read from.</summary>
 public sealed record JobInputs(
     IReadOnlyList<MirrorEntry> Entries,
-    IReadOnlyDictionary<string, byte[]> Contents,
-    bool PreincludeStdcPredef)
-{
-    public long TotalBytes => Contents.Values.Sum(c => (long)c.Length);
-}
+    IReadOnlyList<string> Origins,
+    bool PreincludeStdcPredef);

@@ -120,6 +120,85 @@ public static partial class Native
         return new FileStatus(buffer.Mode, (long)buffer.Size, buffer.Nanoseconds(112), buffer.Nanoseconds(96), buffer.Inode, buffer.UInt32(136), buffer.UInt32(140));
     }
 
+    [LibraryImport("libc", EntryPoint = "statx", SetLastError = true)]
+    private static partial int statx_fd(int dirfd, ReadOnlySpan<byte> path, int flags, uint mask, ref Statx buffer);
+
+    private const int AT_EMPTY_PATH = 0x1000;
+
+    /// <summary>The status of an open file (fstat): what was read through it is what this status describes.</summary>
+    public static FileStatus Status(Microsoft.Win32.SafeHandles.SafeFileHandle file)
+    {
+        var buffer = new Statx();
+        bool added = false;
+        file.DangerousAddRef(ref added);
+        try
+        {
+            if (statx_fd((int)file.DangerousGetHandle(), "\0"u8, AT_EMPTY_PATH, StatusMask, ref buffer) != 0)
+                throw new IOException($"cannot stat an open file: errno {Marshal.GetLastPInvokeError()}");
+        }
+        finally
+        {
+            if (added) file.DangerousRelease();
+        }
+        if ((buffer.Mask & StatusMask) != StatusMask) throw new IOException("the file system does not report an inode, size and times");
+        return new FileStatus(buffer.Mode, (long)buffer.Size, buffer.Nanoseconds(112), buffer.Nanoseconds(96), buffer.Inode, buffer.UInt32(136), buffer.UInt32(140));
+    }
+
+    [LibraryImport("libc", EntryPoint = "opendir", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial IntPtr opendir(string path);
+
+    [LibraryImport("libc", EntryPoint = "readdir64")]
+    private static partial IntPtr readdir64(IntPtr directory);
+
+    [LibraryImport("libc", EntryPoint = "closedir")]
+    private static partial int closedir(IntPtr directory);
+
+    /// <summary>
+    /// Whether any name in a directory ends with <paramref name="suffix"/> (one pass of readdir, nothing
+    /// allocated per entry); null when the directory cannot be read. struct dirent64 has its name at byte 19
+    /// on every 64-bit and 32-bit glibc (d_ino and d_off are 64-bit, then d_reclen and d_type).
+    /// </summary>
+    public static unsafe bool? HasEntryEnding(string directory, ReadOnlySpan<byte> suffix)
+    {
+        var dir = opendir(directory);
+        if (dir == IntPtr.Zero) return null;
+        try
+        {
+            while (readdir64(dir) is var entry && entry != IntPtr.Zero)
+            {
+                var name = System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpanFromNullTerminated((byte*)entry + 19);
+                if (name.EndsWith(suffix)) return true;
+            }
+            return false;
+        }
+        finally
+        {
+            closedir(dir);
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "execve", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int execve(string path, IntPtr[] argv, IntPtr[] envp);
+
+    /// <summary>
+    /// Replaces this process by <paramref name="path"/> with <paramref name="argv"/> (argv[0] first) and
+    /// <paramref name="environment"/> (NAME=VALUE; null: this process's): the same process id. Returns only
+    /// when it failed, with why.
+    /// </summary>
+    public static string Execute(string path, IReadOnlyList<string> argv, IReadOnlyList<string>? environment = null)
+    {
+        environment ??= Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
+            .Select(e => $"{e.Key}={e.Value}").ToList();
+        var nativeArgv = argv.Select(Marshal.StringToCoTaskMemUTF8).Append(IntPtr.Zero).ToArray();
+        var nativeEnvp = environment.Select(Marshal.StringToCoTaskMemUTF8).Append(IntPtr.Zero).ToArray();
+        Console.Out.Flush();
+        Console.Error.Flush();
+        execve(path, nativeArgv, nativeEnvp);
+        var error = Marshal.GetLastPInvokeError();
+        foreach (var p in nativeArgv.Concat(nativeEnvp)) if (p != IntPtr.Zero) Marshal.FreeCoTaskMem(p);
+        return $"cannot run {path}: errno {error}";
+    }
+
     /// <summary>The uid and gid of a user by name, or null when there is no such user here.</summary>
     public static (uint Uid, uint Gid)? UserIds(string name)
     {

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Unicode;
 
@@ -12,9 +13,17 @@ namespace ActorCompile.Toolchain.Scanning;
 /// compiler reads is harmless (an inactive branch's header is mirrored too, and each name still resolves
 /// to the same file); reading less is not, so whatever it does not understand makes the file
 /// <see cref="FileDirectives.Unsure"/> instead of being skipped.
+/// <para>
+/// Code between directives is skipped with vectorised searches for the few bytes that matter there
+/// (newline, '/', quotes): a build parses every header it reads once, on the target.
+/// </para>
 /// </summary>
 public static class DirectiveParser
 {
+    private static readonly SearchValues<byte> CodeStops = SearchValues.Create("\n/\"'"u8);
+    private static readonly SearchValues<byte> DirectiveStops = SearchValues.Create("\n/\"'"u8);
+    private static readonly SearchValues<byte> LiteralStops = SearchValues.Create("\n\\\"'"u8);
+
     public static FileDirectives Parse(ReadOnlySpan<byte> text, ScanDialect dialect)
     {
         if (dialect.Trigraphs && HasTrigraph(text))
@@ -24,7 +33,9 @@ public static class DirectiveParser
         byte[]? spliced = Splice(text);
         var parser = new Parser(spliced ?? text, dialect);
         parser.Run();
-        return new FileDirectives(parser.Includes, parser.Definitions, parser.Unsure);
+        return new FileDirectives(parser.Includes ?? (IReadOnlyList<IncludeDirective>)Array.Empty<IncludeDirective>(),
+            parser.Definitions ?? (IReadOnlyList<MacroDefinition>)Array.Empty<MacroDefinition>(), parser.Unsure,
+            parser.Opaque?.ToArray() ?? Array.Empty<ulong>());
     }
 
     private static bool HasTrigraph(ReadOnlySpan<byte> text)
@@ -46,78 +57,106 @@ public static class DirectiveParser
     /// </summary>
     private static byte[]? Splice(ReadOnlySpan<byte> text)
     {
-        if (text.IndexOf((byte)'\\') < 0 && text.IndexOf((byte)'\r') < 0) return null;
+        if (text.IndexOfAny((byte)'\\', (byte)'\r') < 0) return null;
         var result = new byte[text.Length];
-        int n = 0;
-        for (int i = 0; i < text.Length; i++)
+        int n = 0, i = 0;
+        while (i < text.Length)
         {
-            byte c = text[i];
-            if (c == '\r')
+            int k = text[i..].IndexOfAny((byte)'\\', (byte)'\r');
+            if (k < 0) k = text.Length - i;
+            text.Slice(i, k).CopyTo(result.AsSpan(n));
+            n += k;
+            i += k;
+            if (i >= text.Length) break;
+            if (text[i] == '\r')
             {
                 // \r\n and a lone \r are both one newline.
-                if (i + 1 < text.Length && text[i + 1] == '\n') i++;
+                i += i + 1 < text.Length && text[i + 1] == '\n' ? 2 : 1;
                 result[n++] = (byte)'\n';
                 continue;
             }
-            if (c == '\\')
-            {
-                int j = i + 1;
-                while (j < text.Length && text[j] is (byte)' ' or (byte)'\t' or (byte)'\f' or (byte)'\v') j++;
-                if (j < text.Length && text[j] == '\n') { i = j; continue; }
-                if (j < text.Length && text[j] == '\r') { i = j + 1 < text.Length && text[j + 1] == '\n' ? j + 1 : j; continue; }
-            }
-            result[n++] = c;
+            int j = i + 1;
+            while (j < text.Length && text[j] is (byte)' ' or (byte)'\t' or (byte)'\f' or (byte)'\v') j++;
+            if (j < text.Length && text[j] == '\n') { i = j + 1; continue; }
+            if (j < text.Length && text[j] == '\r') { i = j + 1 < text.Length && text[j + 1] == '\n' ? j + 2 : j + 1; continue; }
+            result[n++] = (byte)'\\';
+            i++;
         }
         return result.AsSpan(0, n).ToArray();
     }
+
+    /// <summary>FNV-1a over a name: how a definition that cannot be followed is remembered (a collision only makes a scan decline).</summary>
+    public static ulong NameHash(ReadOnlySpan<byte> name, ulong h = 14695981039346656037UL)
+    {
+        foreach (var b in name) h = (h ^ b) * 1099511628211UL;
+        return h;
+    }
+
+    public static ulong NameHash(string name) => NameHash(Encoding.UTF8.GetBytes(name));
 
     private ref struct Parser
     {
         private readonly ReadOnlySpan<byte> _s;
         private readonly ScanDialect _dialect;
-        public List<IncludeDirective> Includes;
-        public List<MacroDefinition> Definitions;
+        public List<IncludeDirective>? Includes;
+        public List<MacroDefinition>? Definitions;
+        public List<ulong>? Opaque;
         public string? Unsure;
 
         public Parser(ReadOnlySpan<byte> s, ScanDialect dialect)
         {
             _s = s;
             _dialect = dialect;
-            Includes = new List<IncludeDirective>();
-            Definitions = new List<MacroDefinition>();
-            Unsure = null;
         }
 
         private void Doubt(string why) => Unsure ??= why;
+
+        private void Add(IncludeDirective include) => (Includes ??= new()).Add(include);
 
         public void Run()
         {
             var s = _s;
             int i = 0;
-            bool lineStart = true;
             while (i < s.Length)
             {
+                // At the start of a line: blanks and comments, then a directive or code.
+                i = SkipBlanks(i, s.Length);
+                if (i >= s.Length) return;
                 byte c = s[i];
-                if (c == '\n') { lineStart = true; i++; continue; }
-                if (c is (byte)' ' or (byte)'\t' or (byte)'\f' or (byte)'\v') { i++; continue; }
-                if (c == '/' && i + 1 < s.Length && s[i + 1] == '*') { i = SkipBlockComment(i); continue; }
-                if (c == '/' && i + 1 < s.Length && s[i + 1] == '/') { i = EndOfLine(i); continue; }
-                if (lineStart && (c == '#' || (c == '%' && i + 1 < s.Length && s[i + 1] == ':')))
+                if (c == '#' || (c == '%' && i + 1 < s.Length && s[i + 1] == ':'))
                 {
-                    i = Directive(c == '#' ? i + 1 : i + 2);
+                    i = Directive(c == '#' ? i + 1 : i + 2) + 1;
                     continue;
                 }
-                lineStart = false;
-                if (c is (byte)'"' or (byte)'\'') { i = SkipLiteral(i); continue; }
-                if (IsIdentifierStart(c))
+                i = SkipCode(i) + 1;
+            }
+        }
+
+        /// <summary>Code up to its line's end (comments and literals may carry it over lines): returns the newline's index.</summary>
+        private int SkipCode(int i)
+        {
+            var s = _s;
+            while (true)
+            {
+                int k = s[i..].IndexOfAny(CodeStops);
+                if (k < 0) return s.Length;
+                i += k;
+                switch (s[i])
                 {
-                    int start = i;
-                    i = IdentifierEnd(i);
-                    if (i < s.Length && s[i] == '"' && _dialect.RawStrings && IsRawPrefix(s[start..i])) i = SkipRawString(i);
-                    continue;
+                    case (byte)'\n':
+                        return i;
+                    case (byte)'/':
+                        if (i + 1 < s.Length && s[i + 1] == '*') i = SkipBlockComment(i);
+                        else if (i + 1 < s.Length && s[i + 1] == '/') return EndOfLine(i);
+                        else i++;
+                        break;
+                    case (byte)'"':
+                        i = _dialect.RawStrings && RawPrefixBefore(i) ? SkipRawString(i) : SkipLiteral(i);
+                        break;
+                    default: // '\''
+                        i = _dialect.DigitSeparators && InNumber(i) ? i + 1 : SkipLiteral(i);
+                        break;
                 }
-                if (IsDigit(c) || (c == '.' && i + 1 < s.Length && IsDigit(s[i + 1]))) { i = SkipNumber(i); continue; }
-                i++;
             }
         }
 
@@ -142,17 +181,37 @@ public static class DirectiveParser
             i++;
             while (i < _s.Length)
             {
+                int k = _s[i..].IndexOfAny(LiteralStops);
+                if (k < 0) return _s.Length;
+                i += k;
                 byte c = _s[i];
                 if (c == quote) return i + 1;
                 if (c == '\n') return i;
-                i += c == '\\' && i + 1 < _s.Length && _s[i + 1] != '\n' ? 2 : 1;
+                if (c == '\\') i += i + 1 < _s.Length && _s[i + 1] != '\n' ? 2 : 1;
+                else i++;
             }
             return i;
         }
 
-        private static bool IsRawPrefix(ReadOnlySpan<byte> identifier) =>
-            identifier.SequenceEqual("R"u8) || identifier.SequenceEqual("LR"u8) || identifier.SequenceEqual("uR"u8)
-            || identifier.SequenceEqual("UR"u8) || identifier.SequenceEqual("u8R"u8);
+        /// <summary>Whether the identifier right before a quote is a raw string's prefix (R, LR, uR, UR, u8R).</summary>
+        private readonly bool RawPrefixBefore(int quote)
+        {
+            if (quote == 0 || _s[quote - 1] != 'R') return false;
+            int start = quote - 1;
+            while (start > 0 && IsIdentifierByte(_s[start - 1])) start--;
+            var prefix = _s[start..quote];
+            return prefix.SequenceEqual("R"u8) || prefix.SequenceEqual("LR"u8) || prefix.SequenceEqual("uR"u8)
+                || prefix.SequenceEqual("UR"u8) || prefix.SequenceEqual("u8R"u8);
+        }
+
+        /// <summary>Whether a quote is a digit separator: inside a preprocessing number and followed by a digit or letter.</summary>
+        private readonly bool InNumber(int quote)
+        {
+            if (quote + 1 >= _s.Length || !IsIdentifierByte(_s[quote + 1])) return false;
+            int start = quote;
+            while (start > 0 && (IsIdentifierByte(_s[start - 1]) || _s[start - 1] is (byte)'.' or (byte)'\'')) start--;
+            return start < quote && (IsDigit(_s[start]) || (_s[start] == '.' && start + 1 < quote && IsDigit(_s[start + 1])));
+        }
 
         /// <summary>R"delim( ... )delim": <paramref name="quote"/> is at the opening quote.</summary>
         private int SkipRawString(int quote)
@@ -185,21 +244,6 @@ public static class DirectiveParser
             }
         }
 
-        /// <summary>A preprocessing number (with C++14's digit separators where the dialect has them).</summary>
-        private readonly int SkipNumber(int i)
-        {
-            i++;
-            while (i < _s.Length)
-            {
-                byte c = _s[i];
-                if ((c is (byte)'+' or (byte)'-') && _s[i - 1] is (byte)'e' or (byte)'E' or (byte)'p' or (byte)'P') { i++; continue; }
-                if (c == '\'' && _dialect.DigitSeparators && i + 1 < _s.Length && IsIdentifierByte(_s[i + 1])) { i += 2; continue; }
-                if (IsIdentifierByte(c) || c == '.') { i++; continue; }
-                break;
-            }
-            return i;
-        }
-
         private readonly int IdentifierEnd(int i)
         {
             while (i < _s.Length && IsIdentifierByte(_s[i])) i++;
@@ -210,7 +254,7 @@ public static class DirectiveParser
         private static bool IsIdentifierByte(byte c) => IsIdentifierStart(c) || IsDigit(c);
         private static bool IsDigit(byte c) => c >= '0' && c <= '9';
 
-        /// <summary>Blanks and block comments within a directive (a comment may span lines and stays part of the directive).</summary>
+        /// <summary>Blanks and block comments (a comment may span lines, and stays where it started).</summary>
         private readonly int SkipBlanks(int i, int end)
         {
             while (i < end)
@@ -226,16 +270,22 @@ public static class DirectiveParser
         /// <summary>Where the directive that starts at <paramref name="i"/> ends: its newline, outside comments and literals.</summary>
         private readonly int DirectiveEnd(int i)
         {
-            while (i < _s.Length)
+            while (true)
             {
+                int k = _s[i..].IndexOfAny(DirectiveStops);
+                if (k < 0) return _s.Length;
+                i += k;
                 byte c = _s[i];
                 if (c == '\n') return i;
-                if (c == '/' && i + 1 < _s.Length && _s[i + 1] == '*') { i = SkipBlockComment(i); continue; }
-                if (c == '/' && i + 1 < _s.Length && _s[i + 1] == '/') return EndOfLine(i);
-                if (c is (byte)'"' or (byte)'\'') { i = SkipLiteral(i); continue; }
-                i++;
+                if (c == '/')
+                {
+                    if (i + 1 < _s.Length && _s[i + 1] == '*') { i = SkipBlockComment(i); continue; }
+                    if (i + 1 < _s.Length && _s[i + 1] == '/') return EndOfLine(i);
+                    i++;
+                    continue;
+                }
+                i = SkipLiteral(i);
             }
-            return i;
         }
 
         private string Text(ReadOnlySpan<byte> bytes)
@@ -254,12 +304,16 @@ public static class DirectiveParser
             int nameEnd = IdentifierEnd(p);
             var name = _s[p..nameEnd];
             p = SkipBlanks(nameEnd, end);
-            if (name.SequenceEqual("include"u8)) Include(IncludeKind.Include, p, end);
-            else if (name.SequenceEqual("include_next"u8)) Include(IncludeKind.IncludeNext, p, end);
-            else if (name.SequenceEqual("import"u8)) Include(IncludeKind.Import, p, end);
-            else if (name.SequenceEqual("define"u8)) Define(p, end);
-            else if (name.SequenceEqual("if"u8) || name.SequenceEqual("elif"u8)) Probes(p, end, parameters: null);
-            else if (name.SequenceEqual("pragma"u8)) Pragma(p, end);
+            switch (name.Length)
+            {
+                case 6 when name.SequenceEqual("define"u8): Define(p, end); break;
+                case 2 when name.SequenceEqual("if"u8): Probes(p, end, null); break;
+                case 4 when name.SequenceEqual("elif"u8): Probes(p, end, null); break;
+                case 7 when name.SequenceEqual("include"u8): Include(IncludeKind.Include, p, end); break;
+                case 12 when name.SequenceEqual("include_next"u8): Include(IncludeKind.IncludeNext, p, end); break;
+                case 6 when name.SequenceEqual("import"u8): Include(IncludeKind.Import, p, end); break;
+                case 6 when name.SequenceEqual("pragma"u8): Pragma(p, end); break;
+            }
             return end;
         }
 
@@ -275,12 +329,12 @@ public static class DirectiveParser
                 Doubt(problem);
                 return;
             }
-            Includes.Add(new IncludeDirective(kind, form, header));
+            Add(new IncludeDirective(kind, form, header));
         }
 
         /// <summary>
-        /// A header name at <paramref name="p"/>: &lt;...&gt;, "...", or a single macro name; null when found,
-        /// else why not. <paramref name="after"/> is where the name ends.
+        /// A header name at <paramref name="p"/>: &lt;...&gt;, "...", a single macro name, or <c>MACRO(ARGUMENT)</c>;
+        /// null when found, else why not. <paramref name="after"/> is where the name ends.
         /// </summary>
         private string? HeaderName(int p, int end, out HeaderForm form, out string name, out int after)
         {
@@ -329,37 +383,47 @@ public static class DirectiveParser
         {
             int nameEnd = IdentifierEnd(p);
             if (nameEnd == p) return; // malformed: the compiler reports it
-            var name = Text(_s[p..nameEnd]);
-            bool hasIncludeItself = name is "__has_include" or "__has_include_next" or "__has_include__";
+            var name = _s[p..nameEnd];
+            bool hasIncludeItself = name.SequenceEqual("__has_include"u8) || name.SequenceEqual("__has_include_next"u8) || name.SequenceEqual("__has_include__"u8);
+            bool mentionsProbe = _s[nameEnd..end].IndexOf("__has_include"u8) >= 0;
             if (nameEnd < end && _s[nameEnd] == '(')
             {
-                // Function-like: never followed by a computed include; a __has_include of a parameter in its body
-                // is a probe whose name only its callers know.
+                // Function-like: a computed include may call it (the stringify idiom); a __has_include of a
+                // parameter in its body is a probe whose name only its callers know.
                 int close = _s[nameEnd..end].IndexOf((byte)')');
                 if (close < 0) return;
-                var parameters = new List<string>();
-                foreach (var raw in Encoding.UTF8.GetString(_s.Slice(nameEnd + 1, close - 1)).Split(','))
-                    parameters.Add(raw.Trim());
-                if (!hasIncludeItself) Probes(nameEnd + close + 1, end, parameters);
-                Definitions.Add(new MacroDefinition(name + "()", parameters.Count == 1 ? Forwarding(parameters[0], nameEnd + close + 1, end) : null));
+                var parameters = _s.Slice(nameEnd + 1, close - 1);
+                int bodyStart = nameEnd + close + 1;
+                if (hasIncludeItself) return;
+                if (mentionsProbe) Probes(bodyStart, end, ParameterNames(parameters));
+                string? forwarding = parameters.IndexOf((byte)',') < 0 ? Forwarding(Trimmed(parameters), bodyStart, end) : null;
+                if (forwarding is null) Unfollowable(name, functionLike: true);
+                else (Definitions ??= new()).Add(new MacroDefinition(Text(name) + "()", forwarding));
                 return;
             }
             if (hasIncludeItself) return; // gcc refuses this where it is active: only an inactive branch holds it
-            Probes(nameEnd, end, parameters: null);
-            Definitions.Add(new MacroDefinition(name, HeaderValue(nameEnd, end)));
+            if (mentionsProbe) Probes(nameEnd, end, null);
+            if (HeaderValue(nameEnd, end) is { } value) (Definitions ??= new()).Add(new MacroDefinition(Text(name), value));
+            else Unfollowable(name, functionLike: false);
         }
 
-        /// <summary>An object-like macro's replacement when it can name a header (a header name or one identifier), else null.</summary>
-        private string? HeaderValue(int p, int end)
+        /// <summary>A definition a computed include cannot be followed through: only its name's hash is kept (a function-like one's as "NAME()").</summary>
+        private void Unfollowable(ReadOnlySpan<byte> name, bool functionLike) =>
+            (Opaque ??= new()).Add(functionLike ? NameHash("()"u8, NameHash(name)) : NameHash(name));
+
+        private List<string> ParameterNames(ReadOnlySpan<byte> parameters)
         {
-            p = SkipBlanks(p, end);
-            if (p >= end) return null;
-            var body = StripComments(p, end).Trim();
-            if (body.Length == 0) return null;
-            if (body[0] == '"' && body.Length >= 2 && body[^1] == '"' && body.IndexOf('"', 1) == body.Length - 1) return body;
-            if (body[0] == '<' && body[^1] == '>' && body.IndexOf('>') == body.Length - 1) return body;
-            if (IsIdentifier(body)) return body;
-            return null;
+            var names = new List<string>();
+            foreach (var raw in Encoding.UTF8.GetString(parameters).Split(',')) names.Add(raw.Trim());
+            return names;
+        }
+
+        private static ReadOnlySpan<byte> Trimmed(ReadOnlySpan<byte> span)
+        {
+            int a = 0, b = span.Length;
+            while (a < b && span[a] is (byte)' ' or (byte)'\t') a++;
+            while (b > a && span[b - 1] is (byte)' ' or (byte)'\t') b--;
+            return span[a..b];
         }
 
         /// <summary>
@@ -367,14 +431,52 @@ public static class DirectiveParser
         /// it: "#" (stringifies it: <c>#define STR(x) #x</c>) or "->G" (hands it to macro G:
         /// <c>#define XSTR(x) STR(x)</c>); null for any other body.
         /// </summary>
-        private string? Forwarding(string parameter, int p, int end)
+        private string? Forwarding(ReadOnlySpan<byte> parameter, int p, int end)
         {
-            var body = StripComments(p, end).Trim();
-            if (body.StartsWith('#') && body[1..].Trim() == parameter) return "#";
-            int open = body.IndexOf('(');
-            if (open > 0 && body[^1] == ')' && IsIdentifier(body[..open].Trim()) && body[(open + 1)..^1].Trim() == parameter)
-                return "->" + body[..open].Trim();
-            return null;
+            if (parameter.Length == 0) return null;
+            int b = SkipBlanks(p, end);
+            if (b >= end) return null;
+            if (_s[b] == '#')
+            {
+                int q = SkipBlanks(b + 1, end);
+                int e = IdentifierEnd(q);
+                return _s[q..e].SequenceEqual(parameter) && SkipBlanks(e, end) >= end ? "#" : null;
+            }
+            int g = IdentifierEnd(b);
+            if (g == b) return null;
+            int open = SkipBlanks(g, end);
+            if (open >= end || _s[open] != '(') return null;
+            int a = SkipBlanks(open + 1, end);
+            int ae = IdentifierEnd(a);
+            int close = SkipBlanks(ae, end);
+            if (!_s[a..ae].SequenceEqual(parameter) || close >= end || _s[close] != ')' || SkipBlanks(close + 1, end) < end) return null;
+            return "->" + Text(_s[b..g]);
+        }
+
+        /// <summary>An object-like macro's replacement when it can name a header (a header name or one identifier), else null.</summary>
+        private string? HeaderValue(int p, int end)
+        {
+            p = SkipBlanks(p, end);
+            if (p >= end) return null;
+            byte c = _s[p];
+            int e;
+            if (c == '"')
+            {
+                int k = _s[(p + 1)..end].IndexOfAny((byte)'"', (byte)'\\');
+                if (k < 0 || _s[p + 1 + k] != '"') return null;
+                e = p + 1 + k + 1;
+            }
+            else if (c == '<')
+            {
+                int k = _s[(p + 1)..end].IndexOf((byte)'>');
+                if (k < 0) return null;
+                e = p + 1 + k + 1;
+            }
+            else if (IsIdentifierStart(c) && c < 0x80) e = IdentifierEnd(p);
+            else return null;
+            int rest = SkipBlanks(e, end);
+            if (rest < end && !(_s[rest] == '/' && rest + 1 < end && _s[rest + 1] == '/')) return null;
+            return Text(_s[p..e]);
         }
 
         private string StripComments(int p, int end)
@@ -400,17 +502,10 @@ public static class DirectiveParser
             return sb.ToString();
         }
 
-        private static bool IsIdentifier(string text)
-        {
-            if (text.Length == 0 || !(char.IsAsciiLetter(text[0]) || text[0] == '_')) return false;
-            foreach (var ch in text)
-                if (!(char.IsAsciiLetterOrDigit(ch) || ch == '_' || ch == '$')) return false;
-            return true;
-        }
-
         /// <summary>Every __has_include(...) between <paramref name="p"/> and <paramref name="end"/>, outside literals and comments.</summary>
         private void Probes(int p, int end, List<string>? parameters)
         {
+            if (_s[p..end].IndexOf("__has_include"u8) < 0) return;
             int i = p;
             while (i < end)
             {
@@ -444,7 +539,7 @@ public static class DirectiveParser
                     Doubt("__has_include of a macro parameter");
                     return;
                 }
-                Includes.Add(new IncludeDirective(kind, form, header));
+                Add(new IncludeDirective(kind, form, header));
                 i = after;
             }
         }
@@ -464,7 +559,7 @@ public static class DirectiveParser
                 Doubt("a #pragma GCC dependency of an unknown form");
                 return;
             }
-            Includes.Add(new IncludeDirective(IncludeKind.Dependency, form, header));
+            Add(new IncludeDirective(IncludeKind.Dependency, form, header));
         }
     }
 }

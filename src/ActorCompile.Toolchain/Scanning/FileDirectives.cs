@@ -58,15 +58,69 @@ public sealed class FileDirectives
 
     public static readonly FileDirectives Empty = new(Array.Empty<IncludeDirective>(), Array.Empty<MacroDefinition>(), null);
 
-    public FileDirectives(IReadOnlyList<IncludeDirective> includes, IReadOnlyList<MacroDefinition> definitions, string? unsure)
+    public FileDirectives(IReadOnlyList<IncludeDirective> includes, IReadOnlyList<MacroDefinition> definitions, string? unsure,
+        IReadOnlyList<ulong>? unfollowable = null)
     {
         Includes = includes;
-        Definitions = definitions;
+        _definitions = definitions;
         Unsure = unsure;
+        _unfollowable = unfollowable ?? Array.Empty<ulong>();
+    }
+
+    /// <summary>Read from the compact form: the definitions wait there until a computed include asks for them.</summary>
+    private FileDirectives(IReadOnlyList<IncludeDirective> includes, string? unsure, byte[] data, int definitionsAt)
+    {
+        Includes = includes;
+        Unsure = unsure;
+        _data = data;
+        _definitionsAt = definitionsAt;
+    }
+
+    private IReadOnlyList<MacroDefinition>? _definitions;
+    private IReadOnlyList<ulong>? _unfollowable;
+    private readonly byte[]? _data;
+    private readonly int _definitionsAt;
+
+    /// <summary>
+    /// The names (<see cref="DirectiveParser.NameHash(string)"/>; "NAME()" for a function-like one) of the
+    /// definitions a computed include cannot be followed through: every other #define of the file. Kept as
+    /// hashes: a header defines hundreds, and they only ever make a scan decline.
+    /// </summary>
+    public IReadOnlyList<ulong> Unfollowable
+    {
+        get
+        {
+            if (_unfollowable is null) ReadDefinitions();
+            return _unfollowable!;
+        }
     }
 
     public IReadOnlyList<IncludeDirective> Includes { get; }
-    public IReadOnlyList<MacroDefinition> Definitions { get; }
+
+    /// <summary>The definitions a computed include may expand through (read from the compact form only when asked for: most scans never do).</summary>
+    public IReadOnlyList<MacroDefinition> Definitions
+    {
+        get
+        {
+            if (_definitions is null) ReadDefinitions();
+            return _definitions!;
+        }
+    }
+
+    private void ReadDefinitions()
+    {
+        var data = _data!.AsSpan();
+        int at = _definitionsAt;
+        int n = ReadCount(data, ref at);
+        var definitions = new MacroDefinition[n];
+        for (int k = 0; k < n; k++)
+            definitions[k] = new MacroDefinition(ReadString(data, ref at)!, ReadString(data, ref at));
+        n = ReadCount(data, ref at);
+        var unfollowable = new ulong[n];
+        for (int k = 0; k < n; k++, at += 8) unfollowable[k] = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(data.Slice(at, 8));
+        _definitions = definitions;
+        _unfollowable = unfollowable;
+    }
 
     /// <summary>Why the file's directives cannot be trusted to name every file it reads, or null.</summary>
     public string? Unsure { get; }
@@ -90,16 +144,27 @@ public sealed class FileDirectives
             WriteString(buffer, d.Name);
             WriteString(buffer, d.Value);
         }
+        WriteCount(buffer, Unfollowable.Count);
+        Span<byte> eight = stackalloc byte[8];
+        foreach (var h in Unfollowable)
+        {
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(eight, h);
+            buffer.Write(eight);
+        }
         return buffer.ToArray();
     }
 
-    /// <summary>Reads <see cref="ToBytes"/>; a malformed form (or another version) is an <see cref="InvalidDataException"/>.</summary>
-    public static FileDirectives FromBytes(ReadOnlySpan<byte> data)
+    /// <summary>
+    /// Reads <see cref="ToBytes"/>; a malformed form (or another version) is an <see cref="InvalidDataException"/>.
+    /// The whole form is checked now; the definitions are materialised when first asked for.
+    /// </summary>
+    public static FileDirectives FromBytes(byte[] data)
     {
         int at = 0;
         if (data.Length == 0 || data[at++] != FormatVersion) throw new InvalidDataException("directives of an unknown format");
-        var unsure = ReadString(data, ref at);
-        int n = ReadCount(data, ref at);
+        var span = data.AsSpan();
+        var unsure = ReadString(span, ref at);
+        int n = ReadCount(span, ref at);
         var includes = new IncludeDirective[n];
         for (int k = 0; k < n; k++)
         {
@@ -107,15 +172,31 @@ public sealed class FileDirectives
             var kind = (IncludeKind)data[at++];
             var form = (HeaderForm)data[at++];
             if (!Enum.IsDefined(kind) || !Enum.IsDefined(form)) throw new InvalidDataException("an unknown include kind");
-            includes[k] = new IncludeDirective(kind, form, ReadString(data, ref at) ?? throw new InvalidDataException("an include without a name"));
+            includes[k] = new IncludeDirective(kind, form, ReadString(span, ref at) ?? throw new InvalidDataException("an include without a name"));
         }
-        n = ReadCount(data, ref at);
-        var definitions = new MacroDefinition[n];
+        int definitionsAt = at;
+        n = ReadCount(span, ref at);
         for (int k = 0; k < n; k++)
-            definitions[k] = new MacroDefinition(ReadString(data, ref at) ?? throw new InvalidDataException("a definition without a name"), ReadString(data, ref at));
-        if (at != data.Length) throw new InvalidDataException("directives with trailing bytes");
-        return new FileDirectives(includes, definitions, unsure);
+        {
+            if (SkipString(span, ref at) == 0) throw new InvalidDataException("a definition without a name");
+            SkipString(span, ref at);
+        }
+        n = ReadCount(span, ref at);
+        if (at + n * 8L != data.Length) throw new InvalidDataException("directives cut short or with trailing bytes");
+        return new FileDirectives(includes, unsure, data, definitionsAt);
     }
+
+    /// <summary>Steps over a string without reading it; returns its length + 1 (0 for null).</summary>
+    private static int SkipString(ReadOnlySpan<byte> data, ref int at)
+    {
+        int n = ReadCount(data, ref at);
+        if (n > 0 && at + n - 1 > data.Length) throw new InvalidDataException("directives cut short");
+        at += Math.Max(0, n - 1);
+        return n;
+    }
+
+    /// <summary>Reads a form that is not in an array of its own (a copy is kept).</summary>
+    public static FileDirectives FromBytes(ReadOnlySpan<byte> data) => FromBytes(data.ToArray());
 
     private static void WriteCount(Stream s, int n)
     {

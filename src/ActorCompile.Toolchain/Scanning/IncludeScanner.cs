@@ -189,8 +189,6 @@ public sealed class IncludeScanner
             var file = new ScannedFile(path, status);
             _files.Add(file);
             _fileByPath[path] = file;
-            // gcc loads name.gch instead of name when it is there and valid: precompiled headers stay here.
-            if (Stat(path + ".gch") is not null) _declined ??= $"{path}.gch is a precompiled header";
         }
         if (_visited.Add((path, found))) _frontier.Add((path, found));
     }
@@ -204,12 +202,32 @@ public sealed class IncludeScanner
         var key = $"{from}\u001f{first}\u001f{name}";
         if (_resolved.TryGetValue(key, out var known)) return known;
         (string, FileStatus, int)? hit = null;
-        if (first is not null && FileAt(Join(first, name), BesideIncluder) is { } beside) hit = beside;
+        if (first is not null && InDirectory(first, name, BesideIncluder) is { } beside) hit = beside;
         for (int i = Math.Max(from, 0); hit is null && i < _chain.Directories.Count; i++)
-            if (FileAt(Join(_chain.Directories[i], name), i) is { } inChain) hit = inChain;
+            if (InDirectory(_chain.Directories[i], name, i) is { } inChain) hit = inChain;
         _resolved[key] = hit;
         return hit;
     }
+
+    /// <summary>
+    /// <paramref name="name"/> in a directory that exists (a chain's, or an includer's). A name with
+    /// directories of its own (bits/types.h) is looked at only where its first directory exists: most of a
+    /// search's misses are that directory missing, and it is looked at once per directory searched.
+    /// </summary>
+    private (string Path, FileStatus Status, int Found)? InDirectory(string directory, string name, int found)
+    {
+        int slash = name.IndexOf('/');
+        if (slash > 0 && !IsDirectory(Join(directory, name[..slash]))) return null;
+        return FileAt(Join(directory, name), found);
+    }
+
+    private bool IsDirectory(string path)
+    {
+        if (!_directories.TryGetValue(path, out bool exists)) _directories[path] = exists = Stat(path) is { IsDirectory: true };
+        return exists;
+    }
+
+    private readonly Dictionary<string, bool> _directories = new(StringComparer.Ordinal);
 
     private (string Path, FileStatus Status, int Found)? FileAt(string path, int found) =>
         Stat(path) is { } s && IsRegular(s) ? (path, s, found) : null;
@@ -348,9 +366,13 @@ public sealed class IncludeScanner
     /// <summary>Every definition of a macro in the files read so far and on the command line (-D; -U never removes one: all are followed).</summary>
     private IEnumerable<string?> Definitions(string macro)
     {
+        ulong key = DirectiveParser.NameHash(macro);
         foreach (var d in _directives.Values)
+        {
             foreach (var def in d.Definitions)
                 if (def.Name == macro) yield return def.Value;
+            if (d.Unfollowable.Contains(key)) yield return null;
+        }
         foreach (var p in _command.Parsed)
         {
             if (p.Rule?.Spelling != "-D" || p.Value is not { } v) continue;

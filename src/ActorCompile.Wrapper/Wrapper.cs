@@ -2,12 +2,11 @@ using System.Diagnostics;
 using ActorCompile.LocalProtocol;
 using ActorCompile.Toolchain.Arguments;
 using ActorCompile.Toolchain.Dependencies;
-using ActorCompile.Toolchain.DirectMode;
 using ActorCompile.Toolchain.Identity;
 using ActorCompile.Toolchain.Jobs;
 using ActorCompile.Toolchain.Processes;
 
-namespace ActorCompile.Cli;
+namespace ActorCompile.Wrapper;
 
 /// <summary>
 /// The compiler wrapper: one compile, distributed when the command allows it and a node can place it,
@@ -117,7 +116,8 @@ public sealed class Wrapper
         if (localReason is null) includeKey = compilerKey + "\u001e" + CommandRewriter.ForSystemIncludeQuery(_command).CacheKey;
         node.Send(new CompileRequest(_compiler, compilerKey, _remoteArgs, _cwd, localReason, includeKey, ForwardedEnvironment(), ColorDiagnostics(), _useCache));
 
-        Dictionary<string, byte[]>? contents = null;
+        InputFinder? finder = null;
+        IReadOnlyList<string>? systemDirectories = null;
         while (true)
         {
             switch (node.Receive())
@@ -146,45 +146,26 @@ public sealed class Wrapper
 
                 case Preprocess preprocess:
                     Mark("granted");
-                    if (DirectManifest(preprocess, compilerKey) is { } direct)
+                    finder = new InputFinder(node, _compiler, _command, _cwd, Mark);
+                    if (finder.Find(preprocess, scanner: true, out var problem, out var showError) is not { } manifest)
                     {
-                        node.Send(direct);
-                        Mark("direct");
-                        break;
+                        // The compiler's scan failed (a missing header, an #error): the compiler's own run says it best.
+                        return showError ? RunLocally(node) : FallBack(problem!, node);
                     }
-                    var scan = Scan(preprocess.SystemIncludeDirectories);
-                    if (scan.Problem is not null)
-                    {
-                        // The dependency scan failed (a missing header, a #error): the compiler's own run says it best.
-                        return scan.ShowCompilerError ? RunLocally(node) : FallBack(scan.Problem, node);
-                    }
-                    contents = new Dictionary<string, byte[]>(scan.Inputs!.Contents);
-                    node.Send(new JobManifest(
-                        preprocess.SystemIncludeDirectories is null ? scan.SystemDirectories : null,
-                        scan.Inputs.PreincludeStdcPredef,
-                        scan.Inputs.Entries));
+                    systemDirectories = manifest.SystemIncludeDirectories ?? preprocess.SystemIncludeDirectories;
+                    node.Send(manifest);
                     Mark("manifest sent");
-                    RecordScan(scan);
                     break;
 
-                case NeedBlobs need when _directRecord is not null:
-                    if (DirectContents(need) is not { } read)
-                    {
-                        node.Dispose();
-                        return FallBack($"a file changed while the direct-mode record of {_command.Source} was in use", node: null);
-                    }
-                    node.Send(new Blobs(read));
+                case NeedFiles need when finder is not null:
+                    node.Send(finder.ReadAgain(need));
                     break;
 
-                case NeedBlobs need:
-                    if (contents is null) throw new NodeUnavailableException("the node asked for contents before the scan");
-                    var items = new List<KeyValuePair<string, byte[]>>(need.Hashes.Count);
-                    foreach (var hash in need.Hashes)
-                    {
-                        if (!contents.TryGetValue(hash, out var data)) throw new NodeUnavailableException($"the node asked for unknown content {hash}");
-                        items.Add(new(hash, data));
-                    }
-                    node.Send(new Blobs(items));
+                case Rescan when finder is not null && systemDirectories is not null:
+                    // The scanner's job failed remotely: the compiler's own scan decides whether a file was missed.
+                    if (finder.CompilerScan(systemDirectories, null, null, out var again, out var failed) is not { } rescanned)
+                        return failed ? RunLocally(node) : FallBack(again!, node);
+                    node.Send(rescanned);
                     break;
 
                 case CompileResult result:
@@ -194,121 +175,6 @@ public sealed class Wrapper
                     throw new NodeUnavailableException($"the node sent an unexpected {other.Type}");
             }
         }
-    }
-
-    private sealed record ScanResult(JobInputs? Inputs, IReadOnlyList<string> SystemDirectories, string? Problem, bool ShowCompilerError,
-        IReadOnlyList<string>? Dependencies = null);
-
-    /// <summary>The dependency scan, run here as the user: every file the compile reads.</summary>
-    private ScanResult Scan(IReadOnlyList<string>? knownSystemDirectories)
-    {
-        // The scan runs the job's command (=native made explicit), which predefines the same macros.
-        var deps = ProcessRunner.RunAsync(_compiler, CommandRewriter.ForDependencyScan(_command), _cwd).GetAwaiter().GetResult();
-        Mark("scanned");
-        if (deps.ExitCode != 0) return new ScanResult(null, Array.Empty<string>(), "the dependency scan failed", ShowCompilerError: true);
-        IReadOnlyList<string> system;
-        if (knownSystemDirectories is not null) system = knownSystemDirectories;
-        else
-        {
-            var (args, _) = CommandRewriter.ForSystemIncludeQuery(_command);
-            var query = ProcessRunner.RunAsync(_compiler, args, _cwd).GetAwaiter().GetResult();
-            if (query.ExitCode != 0) return new ScanResult(null, Array.Empty<string>(), "cannot ask the compiler for its include directories", false);
-            system = SystemIncludeDirectories.Parse(query.StderrText);
-            Mark("system directories");
-        }
-        var dependencies = MakeDependencies.ParsePrerequisites(deps.StdoutText);
-        var collected = InputCollector.Collect(_command, _cwd, dependencies, system);
-        Mark("inputs hashed");
-        return collected.Inputs is null
-            ? new ScanResult(null, system, collected.LocalReason, false)
-            : new ScanResult(collected.Inputs, system, null, false, dependencies);
-    }
-
-    /// <summary>The direct-mode store, its key for this command, and the record the manifest was sent from (null after a scan).</summary>
-    private DirectStore? _directStore;
-    private string? _directKey;
-    private DirectRecord? _directRecord;
-
-    /// <summary>
-    /// The manifest of this command's direct-mode record when it still holds (see <see cref="DirectRecord"/>
-    /// for the rule for doubt), so that no scan runs; null when there is none, the cache is off, or it is in doubt.
-    /// </summary>
-    private JobManifest? DirectManifest(Preprocess preprocess, string compilerKey)
-    {
-        if (!_useCache) return null;
-        if (DirectStore.DefaultDirectory(Environment.GetEnvironmentVariable) is not { } directory)
-        {
-            Verbose("no direct mode: neither HOME nor XDG_CACHE_HOME is set");
-            return null;
-        }
-        _directStore = DirectStore.Open(directory, out var problem);
-        if (_directStore is null)
-        {
-            Verbose($"no direct mode: {problem}");
-            return null;
-        }
-        _directKey = DirectStore.Key(compilerKey, _remoteArgs, _cwd, ForwardedEnvironment());
-        var record = _directStore.Load(_directKey, out problem);
-        if (record is null)
-        {
-            if (problem is not null) Verbose($"direct-mode record of {_command.Source} not used: {problem}");
-            return null;
-        }
-        var doubt = preprocess.SystemIncludeDirectories is { } known && !known.SequenceEqual(record.SystemIncludeDirectories, StringComparer.Ordinal)
-            ? "the compiler's include directories changed"
-            : record.Doubt();
-        if (doubt is not null)
-        {
-            Verbose($"direct-mode record of {_command.Source} not used: {doubt}");
-            return null;
-        }
-        _directRecord = record;
-        return new JobManifest(preprocess.SystemIncludeDirectories is null ? record.SystemIncludeDirectories : null,
-            record.PreincludeStdcPredef, record.Entries, Direct: true);
-    }
-
-    /// <summary>
-    /// Reads the contents the node lacks for a direct-mode manifest, each from its file now and checked
-    /// against the hash the record holds; null (and the record deleted) when one differs or cannot be read.
-    /// </summary>
-    private List<KeyValuePair<string, byte[]>>? DirectContents(NeedBlobs need)
-    {
-        var byHash = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var f in _directRecord!.Files)
-            if (f.Hash is { } h) byHash.TryAdd(h, f.Path);
-        var items = new List<KeyValuePair<string, byte[]>>(need.Hashes.Count);
-        foreach (var hash in need.Hashes)
-        {
-            if (!byHash.TryGetValue(hash, out var path)) throw new NodeUnavailableException($"the node asked for unknown content {hash}");
-            byte[] data;
-            try
-            {
-                data = File.ReadAllBytes(path);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                data = Array.Empty<byte>();
-            }
-            if (Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(data)) != hash)
-            {
-                _directStore!.Delete(_directKey!);
-                return null;
-            }
-            items.Add(new(hash, data));
-        }
-        return items;
-    }
-
-    /// <summary>Keeps a direct-mode record of the scan just sent, when the cache is on and the rule for doubt allows one.</summary>
-    private void RecordScan(ScanResult scan)
-    {
-        if (_directStore is null || _directKey is null) return;
-        var made = DirectRecorder.Record(_directKey, _command, _cwd, scan.Dependencies!, scan.Inputs!, scan.SystemDirectories, _compiler, DateTime.UtcNow);
-        string? problem = made.WhyNot;
-        if (made.Record is not null) _directStore.Save(made.Record, out problem);
-        else _directStore.Delete(_directKey);
-        if (problem is not null && !made.TooNew) Verbose($"no direct-mode record of {_command.Source}: {problem}");
-        Mark("recorded");
     }
 
     private void Verbose(string line)
@@ -370,14 +236,29 @@ public sealed class Wrapper
 
     /// <summary>
     /// Writes to a temporary file in the same directory, then renames it over the target: never a
-    /// half-written object. The temporary file has an unpredictable name and is created exclusively
-    /// (O_EXCL: never through a link or a file someone else put there), and is removed when anything fails.
+    /// half-written object. The temporary file is created exclusively (O_EXCL: never through a link or a
+    /// file someone else put there; a name already taken is tried again with another), under a random name
+    /// (Random.Shared, seeded by the kernel: a compile does not load the crypto library for it, which cost the
+    /// wrapper milliseconds of start-up), and is removed when anything fails.
     /// </summary>
     public static void WriteAtomically(string path, byte[] data)
     {
         var dir = Path.GetDirectoryName(path) ?? ".";
-        var temporary = Path.Combine(dir, $".{Path.GetFileName(path)}.actorcompile-{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12))}.tmp");
-        var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+        FileStream file;
+        string temporary;
+        for (int attempt = 0; ; attempt++)
+        {
+            temporary = Path.Combine(dir, $".{Path.GetFileName(path)}.actorcompile-{Random.Shared.NextInt64():x16}{Random.Shared.Next():x8}.tmp");
+            try
+            {
+                file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+                break;
+            }
+            catch (IOException) when (attempt < 16 && File.Exists(temporary))
+            {
+                // Taken (by chance, or planted): another name.
+            }
+        }
         try
         {
             using (file) file.Write(data);

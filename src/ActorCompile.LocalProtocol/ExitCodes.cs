@@ -1,4 +1,4 @@
-namespace ActorCompile.Cli;
+namespace ActorCompile.LocalProtocol;
 
 /// <summary>
 /// Exit codes of actorcompile itself. A compile otherwise exits with the compiler's own code; these are

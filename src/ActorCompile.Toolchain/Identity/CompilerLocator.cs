@@ -1,6 +1,5 @@
-using ActorCompile.Toolchain.Identity;
 
-namespace ActorCompile.Cli;
+namespace ActorCompile.Toolchain.Identity;
 
 /// <summary>
 /// Finds the real compiler for the wrapper: the first one of the name on PATH that is not actorcompile
