@@ -81,6 +81,42 @@ public sealed class ResultCacheTests
         Assert.Equal(1, JsonDocument.Parse(stats.Stdout).RootElement.GetProperty("totals").GetProperty("hits").GetInt64());
     }
 
+    /// <summary>
+    /// ccache's rule: where the outputs go is not part of the key. The same compile written to another directory
+    /// (its dependency file too, named after the object) is a hit, and gives the bytes gcc writes there itself:
+    /// the object, and the dependency list whose rule names the new object.
+    /// </summary>
+    [Fact]
+    public async Task The_same_compile_written_elsewhere_is_a_hit_with_the_files_gcc_writes_there()
+    {
+        using var scratch = new TempDirectory("ac-cache-out");
+        using var cluster = Cluster(scratch);
+        await cluster.WaitForWorkers();
+        var project = Project(cluster.Directory);
+        string[] Args(string output) => new[] { "gcc", "-g", "-O2", "-Iinclude", "-MD", "-MP", "-c", "src/unit.c", "-o", output };
+        var first = Wrapper.Run(project, cluster.Coordinator.Socket, Args("unit.o"), CacheOn);
+        Assert.True(first.ExitCode == 0, first.Stderr);
+        Assert.Contains($"compiled on {cluster.Worker(0).Address}", first.Stderr);
+
+        const string elsewhere = "build dir/with # and $/unit-2.o", dependencies = "build dir/with # and $/unit-2.d";
+        Directory.CreateDirectory(Path.Combine(project, Path.GetDirectoryName(elsewhere)!));
+        var second = Wrapper.Run(project, cluster.Coordinator.Socket, Args(elsewhere), CacheOn);
+        Assert.True(second.ExitCode == 0, second.Stderr);
+        Assert.True(Fetched(second.Stderr), second.Stderr);
+        var fetched = (Object: File.ReadAllBytes(Path.Combine(project, elsewhere)), Dependencies: File.ReadAllText(Path.Combine(project, dependencies)));
+        Assert.Contains("unit-2.o:", fetched.Dependencies);
+
+        // What gcc writes there itself.
+        File.Delete(Path.Combine(project, elsewhere));
+        File.Delete(Path.Combine(project, dependencies));
+        var local = Run.Program("gcc", Args(elsewhere).Skip(1), project);
+        Assert.True(local.ExitCode == 0, local.Stderr);
+        Assert.True(fetched.Object.AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(project, elsewhere))), "the fetched object differs from gcc's");
+        Assert.Equal(File.ReadAllText(Path.Combine(project, dependencies)), fetched.Dependencies);
+        await Eventually.True(() => CacheOf(cluster.Coordinator) is var c && c.GetProperty("hits").GetInt64() == 1 && c.GetProperty("misses").GetInt64() == 1,
+            TimeSpan.FromSeconds(10), "status to count one hit and one miss");
+    }
+
     [Fact]
     public async Task A_changed_header_define_toolchain_or_directory_misses_and_gives_the_right_object()
     {

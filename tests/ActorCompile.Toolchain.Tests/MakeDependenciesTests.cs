@@ -60,4 +60,35 @@ public class MakeDependenciesTests
         var style = compiler == "clang" ? DependencyStyle.Clang : DependencyStyle.Gcc;
         Assert.Equal(expected, MakeDependencies.Rewrite(mirrored, n => n.Replace(prefix, "", StringComparison.Ordinal), style));
     }
+
+    /// <summary>
+    /// What a cache hit written elsewhere does: the dependency file of "-o a.o", its target renamed to another
+    /// output (longer, so that the rule wraps elsewhere, with a space, '#' and '$' that -MQ quotes), is exactly
+    /// what the compiler writes for that output.
+    /// </summary>
+    [Theory]
+    [InlineData("gcc", "-MD")]
+    [InlineData("gcc", "-MMD")]
+    [InlineData("clang", "-MD")]
+    [InlineData("clang", "-MMD")]
+    public void Retarget_equals_the_file_the_compiler_writes_for_the_other_output(string compiler, string flag)
+    {
+        using var dir = new TempDirectory();
+        dir.Write("inc/a-rather-long-directory-name-for-wrapping/one.h", "#define ONE 1\n");
+        dir.Write("x.c", "#include <one.h>\n#include <stdio.h>\nint x = ONE;\n");
+        var other = @"a long output directory/with #, $ and a \ before a space/x.o";
+        Directory.CreateDirectory(dir.Combine(Path.GetDirectoryName(other)!));
+        string Compile(string output)
+        {
+            var run = Run.Program(compiler, new[] { "-c", "x.c", "-Iinc/a-rather-long-directory-name-for-wrapping", flag, "-MP", "-o", output }, dir.Path);
+            Assert.True(run.ExitCode == 0, run.Stderr);
+            return File.ReadAllText(dir.Combine(Path.ChangeExtension(output, ".d")));
+        }
+        var first = Compile("a.o");
+        var expected = Compile(other);
+        Assert.NotEqual(first, expected);
+        var style = compiler == "clang" ? DependencyStyle.Clang : DependencyStyle.Gcc;
+        Assert.Equal(expected, MakeDependencies.Retarget(first, other, style));
+        Assert.Equal(first, MakeDependencies.Retarget(expected, "a.o", style));
+    }
 }

@@ -1,3 +1,4 @@
+using ActorCompile.Toolchain.Arguments;
 using ActorCompile.Toolchain.Cache;
 using ActorCompile.Toolchain.Jobs;
 using Xunit;
@@ -20,7 +21,7 @@ public sealed class ResultKeyTests
         bool Predef = true,
         MirrorEntry[]? Entries = null)
     {
-        public string Key => ResultKey.Compute(Fingerprint, Args ?? new[] { "-O2", "-c", "a.c" }, Cwd, Env ?? Array.Empty<KeyValuePair<string, string>>(), Color,
+        public string Key => ResultKey.Compute(Fingerprint, CompileCommand.Parse(Args ?? new[] { "-O2", "-c", "a.c" }), Cwd, Env ?? Array.Empty<KeyValuePair<string, string>>(), Color,
             System ?? new[] { "/usr/include" }, Predef, Entries ?? new[] { Dir, Source, Header });
     }
 
@@ -50,6 +51,9 @@ public sealed class ResultKeyTests
         { "path of a header", new Job(Entries: new[] { Dir, Source, Header with { Path = "/p/b.h" } }) },
         { "a header more", new Job(Entries: new[] { Dir, Source, Header, Header with { Path = "/p/sub/a.h" } }) },
         { "kind of an entry", new Job(Entries: new[] { Dir, Source, Header with { Kind = MirrorEntryKind.Placeholder, Hash = null } }) },
+        // What the dependency file's rule names is its content.
+        { "-MT", new Job(Args: new[] { "-O2", "-c", "a.c", "-MD", "-MT", "x" }) },
+        { "-MD", new Job(Args: new[] { "-O2", "-c", "a.c", "-MD" }) },
         // Length-prefixed fields: moving a boundary between two arguments is another job.
         { "argument boundaries", new Job(Args: new[] { "-O2-c", "", "a.c" }) },
     };
@@ -58,4 +62,18 @@ public sealed class ResultKeyTests
     [MemberData(nameof(Changes))]
     public void Anything_that_decides_the_output_changes_the_key(string what, object changed) =>
         Assert.True(new Job().Key != ((Job)changed).Key, what);
+
+    /// <summary>ccache's rule: where the outputs go is not part of the key (the result's files are renamed when used).</summary>
+    [Fact]
+    public void Where_the_outputs_go_is_not_part_of_the_key()
+    {
+        var plain = new Job(Args: new[] { "-O2", "-c", "a.c", "-o", "a.o", "-MD", "-MF", "a.d" }).Key;
+        var outDir = Dir with { Path = "/p/out" };
+        Assert.Equal(plain, new Job(Args: new[] { "-O2", "-c", "a.c", "-o", "out/b.o", "-MD", "-MF", "out/b.d" }, Entries: new[] { Dir, Source, Header, outDir }).Key);
+        Assert.Equal(plain, new Job(Args: new[] { "-O2", "-c", "a.c", "-o/elsewhere/c.o", "-MD", "-MFc.d" }, Entries: new[] { Dir, Source, Header, Dir with { Path = "/elsewhere" } }).Key);
+        // The placeholder stands for a path, not for a missing argument or a directory that is read.
+        Assert.NotEqual(plain, new Job(Args: new[] { "-O2", "-c", "a.c", "-MD", "-MF", "a.d" }).Key);
+        Assert.NotEqual(plain, new Job(Args: new[] { "-O2", "-c", "a.c", "-o", "a.o", "-MD", "-MF", "a.d" }, Entries: new[] { Dir, Source, Header, outDir }).Key);
+        Assert.Equal(new[] { "-O2", "-c", "a.c", "-o", "\0output", "-MF", "\0output" }, ResultKey.Arguments(CompileCommand.Parse(new[] { "-O2", "-c", "a.c", "-o", "x.o", "-MFx.d" })));
+    }
 }

@@ -10,23 +10,16 @@ namespace ActorCompile.Node.Sessions;
 public static class CachedResultCheck
 {
     /// <summary>How they differ, or null when they agree.</summary>
-    public static string? Difference(CachedResult cached, LocalDone done)
+    /// <param name="outputs">The cached result's files under this command's paths (<see cref="ActorCompile.Toolchain.Cache.ResultOutputs.ForCommand"/>).</param>
+    /// <param name="stderr">What the cached compile printed on stderr.</param>
+    public static string? Difference(IEnumerable<KeyValuePair<string, byte[]>> outputs, byte[] stderr, LocalDone done)
     {
         static string Hash(byte[] data) => Convert.ToHexStringLower(SHA256.HashData(data));
-        List<KeyValuePair<string, string>> expected;
-        try
-        {
-            expected = cached.Outputs.Select(o => new KeyValuePair<string, string>(o.Path, Hash(Payload.Decompress(o.Compressed, o.Length))))
-                .OrderBy(p => p.Key, StringComparer.Ordinal).ToList();
-        }
-        catch (InvalidDataException)
-        {
-            expected = new(); // a result that does not decompress differs from any compile
-        }
+        var expected = outputs.Select(o => new KeyValuePair<string, string>(o.Key, Hash(o.Value))).OrderBy(p => p.Key, StringComparer.Ordinal).ToList();
         var got = (done.OutputHashes ?? Array.Empty<KeyValuePair<string, string>>()).OrderBy(p => p.Key, StringComparer.Ordinal).ToList();
         return done.ExitCode != 0 ? $"the cached result succeeded, the local compile exited with {done.ExitCode}"
             : !expected.SequenceEqual(got) ? "the local compile wrote other bytes than the cached result"
-            : done.StderrHash is not null && done.StderrHash != Hash(cached.Stderr) ? "the local compile printed other diagnostics than the cached result"
+            : done.StderrHash is not null && done.StderrHash != Hash(stderr) ? "the local compile printed other diagnostics than the cached result"
             : null;
     }
 }

@@ -9,6 +9,7 @@ using ActorCompile.Protocol;
 using ActorCompile.Protocol.Messages;
 using ActorCompile.Toolchain.Arguments;
 using ActorCompile.Toolchain.Cache;
+using ActorCompile.Toolchain.Dependencies;
 using ActorCompile.Toolchain.Identity;
 using ActorCompile.Toolchain.Jobs;
 
@@ -55,6 +56,7 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
     private CompileRequest? _request;
+    private CompileCommand? _command;
     private string _source = "?";
     private PreprocessGranted? _preprocess;
     private JobFiles? _files;
@@ -66,7 +68,8 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
     /// <summary>The job's key in the result cache, once its manifest is known; null when the cache is not used for it.</summary>
     private string? _key;
     /// <summary>A hit that a local compile is checking (verify-rate): the result it must equal.</summary>
-    private CachedResult? _verifying;
+    /// <summary>A cache hit being checked by a local compile: the result, and its files under this command's paths.</summary>
+    private (CachedResult Hit, List<KeyValuePair<string, byte[]>> Outputs)? _verifying;
     /// <summary>The scanner's job failed remotely: the wrapper scans with the compiler; this was the verdict and the scanner's files.</summary>
     private (RemoteVerdict Verdict, HashSet<string> Files)? _rescan;
     /// <summary>A content request of the job's supervisor that waits for the wrapper to read files again.</summary>
@@ -146,7 +149,7 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
     private void OnCompileRequest(CompileRequest request)
     {
         _request = request;
-        var command = CompileCommand.Parse(request.Args);
+        var command = _command = CompileCommand.Parse(request.Args);
         _source = command.Source ?? request.Args.FirstOrDefault(a => !a.StartsWith('-')) ?? "(no source)";
         if (!request.WorkingDirectory.StartsWith('/'))
         {
@@ -306,7 +309,7 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
                 _coordinator!.Tell(new SystemIncludesLearned(_caller.Uid, key, dirs));
             if (_settings.Cache is not null && _request!.UseCache)
             {
-                _key = ResultKey.Compute(_preprocess!.Toolchain.Fingerprint, _request.Args, _request.WorkingDirectory, _request.Environment,
+                _key = ResultKey.Compute(_preprocess!.Toolchain.Fingerprint, _command!, _request.WorkingDirectory, _request.Environment,
                     _request.ColorDiagnostics, _systemDirectories ?? Array.Empty<string>(), manifest.PreincludeStdcPredef, _mirror);
                 _settings.Cache.Tell(new CacheLookUp(_key));
                 Become(LookingUp);
@@ -337,24 +340,31 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
                 Submit();
                 return;
             }
-            if (_settings.VerifyRate > 0 && Random.Shared.NextDouble() < _settings.VerifyRate)
-            {
-                // Checked by the user's own compiler: the wrapper compiles locally and reports what it wrote.
-                _verifying = hit;
-                _coordinator!.Tell(new RequestLocalSlot(Self, "checking a cached result", Quiet: true, _source));
-                Become(AwaitingGrant);
-                return;
-            }
-            List<KeyValuePair<string, byte[]>> outputs;
+            List<KeyValuePair<string, byte[]>>? outputs;
             try
             {
-                outputs = hit.Outputs.Select(o => new KeyValuePair<string, byte[]>(o.Path, Payload.Decompress(o.Compressed, o.Length))).ToList();
+                // The result's files under this command's paths (the key leaves them out).
+                var style = _preprocess!.Toolchain.Family == "clang" ? DependencyStyle.Clang : DependencyStyle.Gcc;
+                outputs = ResultOutputs.ForCommand(_command!, hit.Outputs.Select(o => new KeyValuePair<string, byte[]>(o.Path, Payload.Decompress(o.Compressed, o.Length))), style);
             }
             catch (Exception e) when (e is InvalidDataException or ArgumentException)
             {
                 _log.Warning("a cached result for {0} does not decompress ({1}); compiling it", _source, e.Message);
+                outputs = null;
+            }
+            if (outputs is null)
+            {
+                _log.Warning("a cached result for {0} does not hold this command's outputs; compiling it", _source);
                 _coordinator!.Tell(new CacheCounted(CacheOutcome.Miss));
                 Submit();
+                return;
+            }
+            if (_settings.VerifyRate > 0 && Random.Shared.NextDouble() < _settings.VerifyRate)
+            {
+                // Checked by the user's own compiler: the wrapper compiles locally and reports what it wrote.
+                _verifying = (hit, outputs);
+                _coordinator!.Tell(new RequestLocalSlot(Self, "checking a cached result", Quiet: true, _source));
+                Become(AwaitingGrant);
                 return;
             }
             // A hit for which the wrapper read no file: every version was remembered (ccache's "direct" hit).
@@ -494,9 +504,11 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
         var files = _files!;
         foreach (var origin in _manifest!.Origins)
             if (files.Of(origin) is not { MentionsTimeMacros: false }) return;
+        // Kept by what each file is, not by this command's paths (the key leaves them out).
+        if (ResultOutputs.ToKept(_command!, result.Outputs) is not { } kept) return;
         Task.Run(() =>
         {
-            var outputs = result.Outputs.Select(o => Payload.ToOutput(o.Key, o.Value)).ToArray();
+            var outputs = kept.Select(o => Payload.ToOutput(o.Key, o.Value)).ToArray();
             cache.Tell(new CacheKeep(key, new CachedResult(result.Stdout, result.Stderr, outputs, result.Worker, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds())));
         });
     }
@@ -514,9 +526,10 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
     }
 
     /// <summary>Compares a local compile with the cached result it checks; a difference drops the entry and backs off its producer.</summary>
-    private void CheckCachedResult(CachedResult cached, LocalDone done)
+    private void CheckCachedResult((CachedResult Hit, List<KeyValuePair<string, byte[]>> Outputs) verifying, LocalDone done)
     {
-        if (CachedResultCheck.Difference(cached, done) is not { } details)
+        var cached = verifying.Hit;
+        if (CachedResultCheck.Difference(verifying.Outputs, cached.Stderr, done) is not { } details)
         {
             _coordinator!.Tell(new CacheCounted(CacheOutcome.Verified));
             return;

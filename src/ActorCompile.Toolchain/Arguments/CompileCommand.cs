@@ -66,6 +66,12 @@ public sealed class CompileCommand
     public DependencyRequest? Dependencies { get; private set; }
 
     /// <summary>
+    /// The dependency file's rule names the output: -MD or -MMD without -MT or -MQ, where the driver hands the
+    /// preprocessor "-MQ output" (-Wp,-MD leaves the preprocessor its own default, named after the source).
+    /// </summary>
+    public bool DependencyTargetIsOutput { get; private set; }
+
+    /// <summary>
     /// The header directories the command adds (-I, -iquote, -isystem, -idirafter), in command order, as
     /// written (relative ones are relative to the working directory).
     /// </summary>
@@ -152,7 +158,10 @@ public sealed class CompileCommand
         if (summary.PreprocessorDependencyFile is not null)
             Dependencies = new DependencyRequest(summary.PreprocessorDependencyFile);
         else if (summary.DependencyOutput && Source is not null)
+        {
             Dependencies = new DependencyRequest(summary.DependencyFile ?? DefaultDependencyFile(summary.ExplicitOutput, Source));
+            DependencyTargetIsOutput = !Parsed.Any(p => p.Role == OptionRole.DependencyTarget);
+        }
     }
 
     private static Summary Summarise(IReadOnlyList<ParsedArgument> parsed)

@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
+using ActorCompile.Toolchain.Arguments;
 using ActorCompile.Toolchain.Jobs;
+using ActorCompile.Toolchain.Paths;
 
 namespace ActorCompile.Toolchain.Cache;
 
@@ -10,7 +12,13 @@ namespace ActorCompile.Toolchain.Cache;
 /// stand for the other's:
 /// <list type="bullet">
 /// <item>the toolchain's fingerprint (compiler proper, assembler, driver configuration, version, target);</item>
-/// <item>the arguments as the worker runs them (=native options already made explicit by the wrapper);</item>
+/// <item>the arguments as the worker runs them (=native options already made explicit by the wrapper), but for
+/// where the outputs go: the values of -o and -MF, and the mirror's directories that are there only to
+/// receive them (ccache's key leaves -o out too). A distributable compile's object does not record its own
+/// name: what would (-gsplit-dwarf, coverage and profiles, -save-temps, dumps) keeps the command local in
+/// <see cref="OptionTable"/>, and gcc leaves -o out of what -grecord-gcc-switches records. The one place
+/// the output's name is written, the dependency file's default target, is renamed when a result is used
+/// (<see cref="ResultOutputs"/>);</item>
 /// <item>the working directory, always: gcc records it with -g (DW_AT_comp_dir), relative paths in
 /// __FILE__ and in diagnostics name what it resolves against, and -I/-include of relative paths find
 /// other files from elsewhere. Leaving it out only where an object is proven not to record it would
@@ -28,11 +36,14 @@ namespace ActorCompile.Toolchain.Cache;
 public static class ResultKey
 {
     /// <summary>Changes whenever the fields or the way results are produced change, so old entries are never read as new ones.</summary>
-    private const string Format = "actorcompile-result-1";
+    private const string Format = "actorcompile-result-2";
+
+    /// <summary>Stands for an output's path in the key's arguments (no argument holds a NUL).</summary>
+    private const string OutputPath = "\0output";
 
     public static string Compute(
         string fingerprint,
-        IReadOnlyList<string> args,
+        CompileCommand command,
         string workingDirectory,
         IEnumerable<KeyValuePair<string, string>> environment,
         bool colorDiagnostics,
@@ -56,6 +67,7 @@ public static class ResultKey
 
         Text(Format);
         Text(fingerprint);
+        var args = Arguments(command);
         Count(args.Count);
         foreach (var a in args) Text(a);
         Text(workingDirectory);
@@ -67,7 +79,9 @@ public static class ResultKey
         foreach (var d in systemIncludeDirectories) Text(d);
         Count(preincludeStdcPredef ? 1 : 0);
         // The mirror is a set of paths: the order the wrapper listed them in decides nothing.
-        var sorted = entries.OrderBy(e => e.Path, StringComparer.Ordinal).ToList();
+        var outputDirectories = OutputDirectories(command, workingDirectory, systemIncludeDirectories);
+        var sorted = entries.Where(e => e.Kind != MirrorEntryKind.Directory || !outputDirectories.Contains(e.Path))
+            .OrderBy(e => e.Path, StringComparer.Ordinal).ToList();
         Count(sorted.Count);
         foreach (var e in sorted)
         {
@@ -76,5 +90,39 @@ public static class ResultKey
             Text(e.Hash);
         }
         return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    /// <summary>The command's arguments with each output option (-o, -MF), joined or separate, as the option and one placeholder.</summary>
+    public static List<string> Arguments(CompileCommand command)
+    {
+        var args = new List<string>(command.Args.Count);
+        foreach (var p in command.Parsed)
+        {
+            if (p.Role is OptionRole.Output or OptionRole.DependencyFile && p.Value is not null)
+            {
+                args.Add(p.Rule!.Spelling);
+                args.Add(OutputPath);
+                continue;
+            }
+            args.Add(p.Token);
+            if (p.SeparateValue) args.Add(command.Args[p.Index + 1]);
+        }
+        return args;
+    }
+
+    /// <summary>
+    /// The directories the mirror holds only so that the outputs can be written (their existence decides
+    /// nothing else); the working directory and every searched directory are not among them.
+    /// </summary>
+    private static HashSet<string> OutputDirectories(CompileCommand command, string cwd, IReadOnlyList<string> systemIncludeDirectories)
+    {
+        var result = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var file in new[] { command.Output, command.Dependencies?.File })
+            if (file is not null && Path.GetDirectoryName(MirrorPaths.Absolute(file, cwd)) is { } dir)
+                result.Add(MirrorPaths.Normalize(dir));
+        result.Remove(MirrorPaths.Normalize(cwd));
+        foreach (var searched in InputCollector.SearchedDirectories(command, cwd, systemIncludeDirectories))
+            result.Remove(MirrorPaths.Normalize(searched));
+        return result;
     }
 }

@@ -33,14 +33,50 @@ public static class MakeDependencies
     /// munged names) and wraps the result exactly as gcc would have wrapped the mapped names.
     /// </summary>
     public static string Rewrite(string text, Func<string, string> map, DependencyStyle style = DependencyStyle.Gcc) =>
-        style == DependencyStyle.Clang ? RewriteClang(text, map) : RewriteGcc(text, map);
+        style == DependencyStyle.Clang ? RewriteClang(text, ts => ts.Select(map), map) : RewriteGcc(text, ts => ts.Select(map), map);
 
-    private static string RewriteGcc(string text, Func<string, string> map)
+    /// <summary>
+    /// The same dependency file for an object written elsewhere: the first rule's target becomes
+    /// <paramref name="target"/> (quoted as -MQ quotes it, as the driver does when no -MT or -MQ names one),
+    /// wrapped as the compiler would have wrapped it; the prerequisites stay.
+    /// </summary>
+    public static string Retarget(string text, string target, DependencyStyle style = DependencyStyle.Gcc)
+    {
+        var targets = new[] { Quote(target) };
+        string Same(string name) => name;
+        return style == DependencyStyle.Clang ? RewriteClang(text, _ => targets, Same) : RewriteGcc(text, _ => targets, Same);
+    }
+
+    /// <summary>
+    /// A name quoted for make as -MQ quotes it (libcpp's munge, clang's quoteMakeTarget): a space or tab after N
+    /// backslashes gets N more and one of its own, '#' a backslash, '$' another '$'.
+    /// </summary>
+    public static string Quote(string name)
+    {
+        var sb = new StringBuilder(name.Length + 8);
+        for (int k = 0; k < name.Length; k++)
+        {
+            char c = name[k];
+            switch (c)
+            {
+                case ' ' or '\t':
+                    for (int j = k - 1; j >= 0 && name[j] == '\\'; j--) sb.Append('\\');
+                    sb.Append('\\');
+                    break;
+                case '#': sb.Append('\\'); break;
+                case '$': sb.Append('$'); break;
+            }
+            sb.Append(c);
+        }
+        return sb.ToString();
+    }
+
+    private static string RewriteGcc(string text, Func<List<string>, IEnumerable<string>> targetMap, Func<string, string> map)
     {
         var (targets, prerequisites, rest) = SplitFirstRule(text);
         var sb = new StringBuilder(text.Length);
         int column = 0;
-        foreach (var t in targets) column = WriteName(sb, map(t), column);
+        foreach (var t in targetMap(targets)) column = WriteName(sb, t, column);
         sb.Append(':');
         column++;
         foreach (var d in prerequisites) column = WriteName(sb, map(d), column);
@@ -55,15 +91,14 @@ public static class MakeDependencies
     }
 
     /// <summary>clang 14's layout (clang/lib/Frontend/DependencyFile.cpp, outputDependencyFile).</summary>
-    private static string RewriteClang(string text, Func<string, string> map)
+    private static string RewriteClang(string text, Func<List<string>, IEnumerable<string>> targetMap, Func<string, string> map)
     {
         const int maxColumns = 75;
         var (targets, prerequisites, rest) = SplitFirstRule(text);
         var sb = new StringBuilder(text.Length);
         int columns = 0;
-        foreach (var raw in targets)
+        foreach (var target in targetMap(targets))
         {
-            var target = map(raw);
             int n = target.Length;
             if (columns == 0) columns += n;
             else if (columns + n + 2 > maxColumns) { columns = n + 2; sb.Append(" \\\n  "); }
