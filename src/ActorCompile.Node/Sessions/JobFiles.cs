@@ -9,7 +9,8 @@ namespace ActorCompile.Node.Sessions;
 /// hash (remembered for this user, or computed now from the bytes it sent), and the contents sent for this
 /// job, which stay in memory only while the job lasts. Every hash here was computed by the node from bytes
 /// this user sent (now or for an earlier unit): possession, not a claim. Hashing runs on the caller's
-/// thread, which is never an actor's (the session calls it from the thread pool).
+/// thread, which is never an actor's (the session calls it from the thread pool when contents came; a round
+/// or manifest without contents is only lookups, and the session answers it on its own thread).
 /// </summary>
 public sealed class JobFiles(uint uid, string workingDirectory, FileMemo memo, long maxJobBytes)
 {

@@ -208,6 +208,23 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
         {
             var round = (ScanRound)f.Message;
             var files = _files!;
+            if (round.Uploads.Count == 0)
+            {
+                // Only questions about remembered versions (a warm build's every round): lookups, answered here.
+                // Handing them to the thread pool cost two thread hops per round for microseconds of work.
+                ScanAnswers answers;
+                try
+                {
+                    answers = files.Round(round);
+                }
+                catch (InvalidDataException e)
+                {
+                    Refuse($"a scan round was refused: {e.Message}");
+                    return;
+                }
+                _connection.Send(answers);
+                return;
+            }
             // Hashing what the wrapper sent is CPU: never on this actor's thread.
             Task.Run(() => files.Round(round)).PipeTo(Self,
                 success: a => new RoundDone(a, null),
@@ -247,6 +264,13 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
             return;
         }
         var files = _files!;
+        if (manifest.Uploads.Count == 0)
+        {
+            // Nothing to hash: every file's version is known already; resolved here (lookups), without two thread hops.
+            Self.Tell(Resolve(files, manifest));
+            Become(TakingManifest);
+            return;
+        }
         Task.Run(() => Resolve(files, manifest)).PipeTo(Self, success: t => t,
             failure: e => e.GetBaseException() is JobTooLargeException t
                 ? new ManifestTaken(manifest, null, t.Bytes, t.Message, TooLarge: true)
