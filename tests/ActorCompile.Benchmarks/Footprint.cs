@@ -18,7 +18,9 @@ public sealed class Footprint
     public sealed record Variant(string Name, string Dist, IReadOnlyDictionary<string, string?> Environment);
 
     public sealed record CpuCost(string Workload, string Tool, int Units, Summary WallSeconds, Summary TargetMsPerUnit, Summary NodeMsPerUnit, Summary HelperNodesMsPerUnit, double Limit, string Objects);
-    public sealed record Resident(string Tool, string Node, double IdleMiB, double PeakMiB, double PeakOverSectionMiB);
+    /// <param name="IdlePrivateMiB">Private_Dirty of smaps_rollup, idle (median): the memory the node alone holds, the goal's measure.</param>
+    /// <param name="PeakPrivateMiB">Private_Dirty's highest sample through one Lua build.</param>
+    public sealed record Resident(string Tool, string Node, double IdleMiB, double PeakMiB, double PeakOverSectionMiB, double IdlePrivateMiB = double.NaN, double PeakPrivateMiB = double.NaN);
     public sealed record Idle(string Tool, string Node, double Seconds, double PercentOfACore, double Wakeups);
     public sealed record Trace(string Tool, string Node, List<double[]> Samples);
     public sealed record Result(double IdleSeconds, List<Idle> IdleCpu, List<CpuCost> Cpu, List<Resident> Memory, List<Trace> Traces, (double Start, double End) Load);
@@ -75,7 +77,7 @@ public sealed class Footprint
             // Lua once per tool, resident memory sampled every 200 ms: the traces, and the builds that warm every cache.
             var lua = Path.Combine(_workloads, "lua-5.4.4");
             var traces = new List<Trace>();
-            var peaks = new Dictionary<(string, string), double>();
+            var peaks = new Dictionary<(string, string), (double Resident, double Private)>();
             foreach (var t in targets.Where(t => t.Nodes.Count > 0))
             {
                 _say($"Lua with {t.Tool.Name}, resident memory sampled");
@@ -87,7 +89,7 @@ public sealed class Footprint
                 foreach (var (node, samples) in sampler.Stop())
                 {
                     traces.Add(new Trace(t.Tool.Name, node, samples));
-                    peaks[(t.Tool.Name, node)] = samples.Count == 0 ? double.NaN : samples.Max(s => s[1]);
+                    peaks[(t.Tool.Name, node)] = samples.Count == 0 ? (double.NaN, double.NaN) : (samples.Max(s => s[1]), samples.Max(s => s[2]));
                 }
             }
 
@@ -97,9 +99,13 @@ public sealed class Footprint
             cpu.AddRange(MeasureCpu(targets, "lua", $"Lua 5.4.4: make -j{Comparison.LuaJobs} linux (34 units)", LuaMake, rounds));
             cpu.AddRange(MeasureCpu(targets, "small", $"{SmallUnits} small C units: make -j{Comparison.LuaJobs}, gcc -O2 -g -c each", new[] { $"-j{Comparison.LuaJobs}" }, rounds, warmUp: true));
 
-            var memory = targets.SelectMany(t => t.Nodes.Select(n => new Resident(t.Tool.Name, n.Node,
-                idleResident.GetValueOrDefault((t.Tool.Name, n.Node), double.NaN), peaks.GetValueOrDefault((t.Tool.Name, n.Node), double.NaN),
-                n.Pids().Select(Shell.PeakResidentMiB).DefaultIfEmpty(double.NaN).Max()))).ToList();
+            var memory = targets.SelectMany(t => t.Nodes.Select(n =>
+            {
+                var idle = idleResident.TryGetValue((t.Tool.Name, n.Node), out var i) ? i : (Resident: double.NaN, Private: double.NaN);
+                var peak = peaks.TryGetValue((t.Tool.Name, n.Node), out var p) ? p : (Resident: double.NaN, Private: double.NaN);
+                return new Resident(t.Tool.Name, n.Node, idle.Resident, peak.Resident,
+                    n.Pids().Select(Shell.PeakResidentMiB).DefaultIfEmpty(double.NaN).Max(), idle.Private, peak.Private);
+            })).ToList();
             return new Result(idleSeconds, idleCpu, cpu, memory, traces, (loadStart, LoadAverage()));
         }
         finally
@@ -110,7 +116,7 @@ public sealed class Footprint
 
     private static readonly string[] LuaMake = { $"-j{Comparison.LuaJobs}", "linux" };
 
-    private List<Idle> MeasureIdle(IReadOnlyList<Target> targets, int seconds, out Dictionary<(string, string), double> resident)
+    private List<Idle> MeasureIdle(IReadOnlyList<Target> targets, int seconds, out Dictionary<(string, string), (double Resident, double Private)> resident)
     {
         var nodes = targets.SelectMany(t => t.Nodes.Select(n => (Tool: t.Tool.Name, n.Node, n.Pids))).ToList();
         var before = nodes.Select(n => (Ticks: n.Pids().Sum(p => CpuTicks(p, children: false)), Switches: n.Pids().Sum(VoluntarySwitches))).ToList();
@@ -119,7 +125,8 @@ public sealed class Footprint
         Thread.Sleep(TimeSpan.FromSeconds(seconds));
         double elapsed = clock.Elapsed.TotalSeconds;
         var samples = sampler.Stop();
-        resident = samples.ToDictionary(s => (s.Node.Split('\n')[0], s.Node.Split('\n')[1]), s => s.Samples.Count == 0 ? double.NaN : Summary.Of(s.Samples.Select(x => x[1]).ToList()).Median);
+        resident = samples.ToDictionary(s => (s.Node.Split('\n')[0], s.Node.Split('\n')[1]), s => s.Samples.Count == 0 ? (double.NaN, double.NaN)
+            : (Summary.Of(s.Samples.Select(x => x[1]).ToList()).Median, Summary.Of(s.Samples.Select(x => x[2]).ToList()).Median));
         return nodes.Select((n, i) =>
         {
             double ticks = n.Pids().Sum(p => CpuTicks(p, children: false)) - before[i].Ticks;
@@ -291,6 +298,19 @@ public sealed class Footprint
         return result;
     }
 
+    /// <summary>Private_Dirty of /proc/PID/smaps_rollup: pages only this process holds and has written (0 when gone).</summary>
+    public static double PrivateDirtyMiB(int pid)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/{pid}/smaps_rollup"))
+                if (line.StartsWith("Private_Dirty:", StringComparison.Ordinal))
+                    return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
+        }
+        catch (IOException) { }
+        return 0;
+    }
+
     public static double ResidentMiB(int pid)
     {
         try
@@ -320,7 +340,7 @@ public sealed class Footprint
             {
                 while (!_stop)
                 {
-                    var round = _nodes.Select(n => (n.Node, Sample: new[] { clock.Elapsed.TotalSeconds, n.Pids().Sum(ResidentMiB) })).ToList();
+                    var round = _nodes.Select(n => (n.Node, Sample: new[] { clock.Elapsed.TotalSeconds, n.Pids().Sum(ResidentMiB), n.Pids().Sum(PrivateDirtyMiB) })).ToList();
                     lock (_samples)
                     {
                         foreach (var (node, sample) in round) _samples[node].Add(sample);

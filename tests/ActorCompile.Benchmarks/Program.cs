@@ -271,11 +271,11 @@ string FootprintMarkdown(Footprint.Result r, IReadOnlyList<Footprint.Variant> va
     foreach (var c in r.Cpu)
         md.AppendLine(inv, $"| {c.Workload} | {c.Tool} | {c.WallSeconds.Cell("0.00")} | {c.TargetMsPerUnit.Cell("0.0")} | {(c.Tool is "gcc" or "distcc" ? "–" : c.NodeMsPerUnit.Cell("0.0"))} | {(c.Tool == "gcc" ? "–" : c.Limit.ToString("0.00", inv))} | {(c.Tool is "gcc" or "distcc" ? "–" : c.HelperNodesMsPerUnit.Cell("0.0"))} | {c.Objects} |");
     md.AppendLine();
-    md.AppendLine(inv, $"Resident memory (VmRSS) of each node, MiB: idle is the median over the idle minute below; peak through Lua is the highest sample (every 200 ms) through one Lua build; peak over the section is VmHWM at its end (Lua and the {Footprint.SmallUnits}-unit builds; for distccd the largest one process's). distccd: the daemon and its distccd children summed (pages they share counted in each). Plot: `footprint-memory.svg`.");
+    md.AppendLine(inv, $"Resident memory (VmRSS) of each node, MiB: idle is the median over the idle minute below; peak through Lua is the highest sample (every 200 ms) through one Lua build; peak over the section is VmHWM at its end (Lua and the {Footprint.SmallUnits}-unit builds; for distccd the largest one process's). distccd: the daemon and its distccd children summed (pages they share counted in each). Plot: `footprint-memory.svg`. Private: `Private_Dirty` of `/proc/PID/smaps_rollup` (pages only that process holds and has written: what issue 20's goals count), idle median and highest sample through the Lua build.");
     md.AppendLine();
-    md.AppendLine("| tool | node | idle | peak through Lua | peak over the section |");
-    md.AppendLine("|---|---|---:|---:|---:|");
-    foreach (var m in r.Memory) md.AppendLine(inv, $"| {m.Tool} | {m.Node} | {m.IdleMiB:0.0} | {m.PeakMiB:0.0} | {m.PeakOverSectionMiB:0.0} |");
+    md.AppendLine("| tool | node | idle | peak through Lua | peak over the section | private idle | private peak through Lua |");
+    md.AppendLine("|---|---|---:|---:|---:|---:|---:|");
+    foreach (var m in r.Memory) md.AppendLine(inv, $"| {m.Tool} | {m.Node} | {m.IdleMiB:0.0} | {m.PeakMiB:0.0} | {m.PeakOverSectionMiB:0.0} | {m.IdlePrivateMiB:0.0} | {m.PeakPrivateMiB:0.0} |");
     md.AppendLine();
     md.AppendLine(inv, $"Idle: every node up, none serving a job, over {r.IdleSeconds:0} s from 15 s after the last cluster joined (the clusters start one after another, so the last ones are the youngest): utime+stime as % of one core, and voluntary context switches per second (every thread's: how often the process wakes).");
     md.AppendLine();
