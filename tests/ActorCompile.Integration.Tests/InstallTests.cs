@@ -150,6 +150,7 @@ public sealed class InstallTests
         var socket = Path.Combine(socketDirectory, "node.sock");
         var log = new StringBuilder();
         using var node = StartLogged(bin + "/actorcompile-node", new[] { "--socket", socket }, etc, scratch.Path, log);
+        bool killed = false;
         try
         {
             var env = new Dictionary<string, string> { ["ACTORCOMPILE_SOCKET"] = socket };
@@ -178,9 +179,9 @@ public sealed class InstallTests
         finally
         {
             Run.Program("kill", new[] { "-TERM", node.Id.ToString() });
-            if (!node.WaitForExit(TimeSpan.FromSeconds(20))) node.Kill(entireProcessTree: true);
+            if (!node.WaitForExit(TimeSpan.FromSeconds(20))) { killed = true; node.Kill(entireProcessTree: true); }
         }
-        Assert.True(node.ExitCode == 0, $"the node did not stop cleanly:\n{Text(log)}");
+        Assert.True(node.ExitCode == 0, $"the node did not stop cleanly (exit {node.ExitCode}, {(killed ? "killed after 20 s" : "on its own")}):\n{Text(log)}");
 
         // Uninstall keeps the configuration the user changed (setup wrote it) and removes everything else.
         var uninstall = Install(root, "uninstall");
