@@ -67,7 +67,6 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
     private RemoteVerdict? _confirming;
     /// <summary>The job's key in the result cache, once its manifest is known; null when the cache is not used for it.</summary>
     private string? _key;
-    /// <summary>A hit that a local compile is checking (verify-rate): the result it must equal.</summary>
     /// <summary>A cache hit being checked by a local compile: the result, and its files under this command's paths.</summary>
     private (CachedResult Hit, List<KeyValuePair<string, byte[]>> Outputs)? _verifying;
     /// <summary>The scanner's job failed remotely: the wrapper scans with the compiler; this was the verdict and the scanner's files.</summary>
@@ -365,20 +364,22 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
                 return;
             }
             List<KeyValuePair<string, byte[]>>? outputs;
+            string? unusable = null;
             try
             {
                 // The result's files under this command's paths (the key leaves them out).
                 var style = _preprocess!.Toolchain.Family == "clang" ? DependencyStyle.Clang : DependencyStyle.Gcc;
                 outputs = ResultOutputs.ForCommand(_command!, hit.Outputs.Select(o => new KeyValuePair<string, byte[]>(o.Path, Payload.Decompress(o.Compressed, o.Length))), style);
+                if (outputs is null) unusable = "it does not hold this command's outputs";
             }
             catch (Exception e) when (e is InvalidDataException or ArgumentException)
             {
-                _log.Warning("a cached result for {0} does not decompress ({1}); compiling it", _source, e.Message);
                 outputs = null;
+                unusable = $"it does not decompress ({e.Message})";
             }
             if (outputs is null)
             {
-                _log.Warning("a cached result for {0} does not hold this command's outputs; compiling it", _source);
+                _log.Warning("a cached result for {0} is not used: {1}; compiling it", _source, unusable);
                 _coordinator!.Tell(new CacheCounted(CacheOutcome.Miss));
                 Submit();
                 return;
