@@ -26,6 +26,17 @@ public sealed class MembershipRecord
         get { lock (_gate) return _reason is CoordinatedShutdown.ClusterDowningReason or CoordinatedShutdown.ClusterLeavingReason; }
     }
 
+    /// <summary>
+    /// The host stopped the actor system (Akka.Hosting gives ClrExitReason): only its lifetime's SIGTERM or SIGINT
+    /// stops the host, since the node itself never asks it to (a stop of its own has another reason, recorded first).
+    /// The host's signal handler and <see cref="StopSignals"/>' run in no fixed order on the runtime's signal thread,
+    /// and the host's may finish the whole stop before the other has run (seen under load): this is the other witness.
+    /// </summary>
+    public bool StoppedByHost
+    {
+        get { lock (_gate) return _reason is CoordinatedShutdown.ClrExitReason && _roleActorStopped is null; }
+    }
+
     public string Describe()
     {
         lock (_gate)
@@ -117,7 +128,7 @@ public sealed class MembershipWatch : ReceiveActor
     }
 }
 
-/// <summary>SIGTERM and SIGINT: the only ways this node stops with exit code 0.</summary>
+/// <summary>SIGTERM and SIGINT: the only ways this node stops with exit code 0 (see also <see cref="MembershipRecord.StoppedByHost"/>).</summary>
 public sealed class StopSignals : IDisposable
 {
     private readonly PosixSignalRegistration[] _registrations;

@@ -9,7 +9,7 @@ public static class NodeExit
 {
     public static int AfterStop(StopSignals signals, MembershipRecord membership)
     {
-        if (signals.Received) return 0;
+        if (signals.Received || membership.StoppedByHost) return 0;
         if (membership.RemovedFromCluster && membership.Self is { } self)
         {
             var plan = new RejoinPlan(self, membership.LastKnownOthers);
