@@ -36,18 +36,25 @@ public static partial class ClusterJoin
     private static readonly TimeSpan NetworkDeadline = TimeSpan.FromSeconds(20);
 
     /// <summary>Decides, before anything is written, whether and how this machine gets the certificate.</summary>
-    public static TlsPlan Plan(SetupCommand.Settings s, ClusterFiles files)
+    /// <param name="printing">setup --print: nothing is written or fetched, so a machine without the certificate
+    /// yet gets the file that names where it will be (and a note on standard error) instead of an error.</param>
+    public static TlsPlan Plan(SetupCommand.Settings s, ClusterFiles files, bool printing = false)
     {
-        bool needsTls = !s.Insecure && (s.Tls || !ValueKinds.IsLoopback(s.Host) || s.Token is not null);
-        if (!needsTls) return new TlsPlan(TlsMode.Off, files);
+        // Every cluster connection is TLS, loopback included: on one machine every local user reaches a loopback port.
+        if (s.Insecure) return new TlsPlan(TlsMode.Off, files);
         if (s.Token is not null) return new TlsPlan(TlsMode.Join, files);
         if (s.Seeds.Count == 0) return new TlsPlan(TlsMode.First, files);
         if (files.HasCertificate && !s.NewCertificate) return new TlsPlan(TlsMode.Existing, files);
+        if (printing)
+        {
+            Console.Error.WriteLine($"actorcompile setup: note: this machine has no cluster certificate in {files.Directory} yet; the file names where it belongs (--token TOKEN fetches it)");
+            return new TlsPlan(TlsMode.Existing, files);
+        }
         throw new SetupException(
-            $"this node's address {s.Host} is beyond loopback, so the cluster needs TLS and this machine its certificate: "
+            "members authenticate with TLS on every connection, so this machine needs the cluster's certificate: "
             + "give --token TOKEN (the first machine printed one; make another there with actorcompile setup token), "
             + $"or put cluster.pfx and cluster.password into {files.Directory} (the README's openssl commands), "
-            + "or give --insecure to run without authentication on a network you trust");
+            + "or give --insecure to run without authentication where you trust every user and host");
     }
 
     /// <summary>Gets the certificate files in place for the plan; for a first machine, returns a join token.</summary>

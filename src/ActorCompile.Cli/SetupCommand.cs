@@ -53,14 +53,14 @@ public static class SetupCommand
         },
     };
     private static readonly Option<System.Net.IPNetwork[]> Allow = OptionKinds.Networks("--allow", "a network whose targets this helper serves; repeatable (default: this machine only)");
-    private static readonly Option<string?> Host = OptionKinds.Host("--host", "the address the other members reach this node at (default: the address that routes to the first seed, or 127.0.0.1 without a seed). Beyond loopback the cluster uses TLS.");
+    private static readonly Option<string?> Host = OptionKinds.Host("--host", "the address the other members reach this node at (default: the address that routes to the first seed, or 127.0.0.1 without a seed). ");
     private static readonly Option<int?> Port = OptionKinds.Port("--port", "the cluster port (default 7420; 0: any free port, for a target that only joins)");
     private static readonly Option<int?> Slots = OptionKinds.Slots("--slots", "a helper's job slots, 1 to 4096 (default: the number of cores)");
     private static readonly Option<int?> LocalSlots = OptionKinds.LocalSlots("--local-slots", "a target's local slots, what make -l limits, 1 to 4096 (default: the number of cores)");
     private static readonly Option<string[]> Toolchain = OptionKinds.Strings("--toolchain", "a compiler a helper offers; repeatable (default: gcc, g++, cc, c++, clang, clang++ on PATH)", "PATH");
     private static readonly Option<int?> JoinPort = OptionKinds.Port("--join-port", "the first machine's join port, written to its configuration and its tokens (default: the cluster port + 1)");
-    private static readonly Option<bool> Tls = new("--tls") { Description = "use TLS even though this node's address is loopback (beyond loopback it is always on)" };
-    private static readonly Option<bool> Insecure = new("--insecure") { Description = "no TLS although this node's address is beyond loopback: members are not authenticated (only on a network you trust)" };
+    private static readonly Option<bool> Tls = new("--tls") { Description = "use TLS (the default: members authenticate on every connection, loopback included; kept for scripts)" };
+    private static readonly Option<bool> Insecure = new("--insecure") { Description = "no TLS: members are not authenticated, and any process that reaches the port (on loopback any local user) may join (only where you trust every user and host)" };
     private static readonly Option<bool> NewCertificate = new("--new-certificate") { Description = "replace the cluster certificate (and join key) this machine holds; members with the old one can no longer join" };
     private static readonly Option<string?> File = new("--file") { Description = "write this file instead of node.hocon in the configuration directory", HelpName = "PATH" };
     private static readonly Option<bool> Print = new("--print") { Description = "print the file instead of writing it (creates and fetches no certificate)" };
@@ -83,7 +83,8 @@ public static class SetupCommand
         keeping the previous file as node.hocon.bak. Restart the node afterwards
         (systemctl restart actorcompile-node, or rc-service actorcompile-node restart).
 
-        TLS: a node whose address is beyond loopback needs the cluster certificate. On the first machine
+        TLS: every node needs the cluster certificate (members authenticate on every connection, loopback
+        included; --insecure is the one way without). On the first machine
         (no --seed), setup creates it (cluster.pfx, cluster.password and the join key cluster.joinkey, mode
         0600, owned by the user actorcompile when it exists) and prints a join token; on the others,
         --seed HOST:PORT --token TOKEN fetches it from the first machine's join port (its cluster port + 1).
@@ -196,7 +197,7 @@ public static class SetupCommand
         var files = new ClusterFiles(Path.GetFullPath(ClusterFiles.DefaultDirectory()));
         try
         {
-            var plan = ClusterJoin.Plan(settings, files);
+            var plan = ClusterJoin.Plan(settings, files, printing: print);
             var text = Render(settings, plan);
             if (print)
             {
@@ -290,11 +291,11 @@ public static class SetupCommand
         {
             if (s.Insecure)
             {
-                b.AppendLine("  # No TLS although this node listens beyond loopback (setup --insecure): members are not");
-                b.AppendLine("  # authenticated. Only on a network you trust.");
+                b.AppendLine("  # No TLS (setup --insecure): members are not authenticated; any process that reaches the");
+                b.AppendLine("  # port (on loopback any local user) may join. Only where you trust every user and host.");
                 b.AppendLine("  insecure = on");
             }
-            b.AppendLine("  # Mutual TLS between members (always on beyond loopback; setup --tls turns it on here too):");
+            b.AppendLine("  # Mutual TLS between members (on every connection unless insecure = on):");
             b.AppendLine("  # tls { enabled = on, certificate = \"/etc/actorcompile/cluster.pfx\", password-file = \"/etc/actorcompile/cluster.password\" }");
             return;
         }

@@ -24,6 +24,10 @@ public static class StatusView
             Members(s),
             Workers(s),
         };
+        if (s.Security is { } security)
+            parts.Insert(1, new Markup(security.Transport == "mutual-tls"
+                ? Markup.Escape($"security: mutual TLS, {security.Detail}")
+                : "[red]" + Markup.Escape($"security: INSECURE, {security.Detail}") + "[/]"));
         if (s.Coordinators.Count > 0) parts.Add(Coordinators(s));
         // The cache's table once it has done or kept anything: until then the tables stay as short as they were
         // (--watch draws within the terminal's height).

@@ -153,8 +153,8 @@ public enum CacheOutcome
 /// <summary>A session tells its coordinator what the cache did for its job (<paramref name="Bytes"/>: what a hit delivered).</summary>
 public sealed record CacheCounted(CacheOutcome Outcome, long Bytes = 0) : INoSerializationVerificationNeeded;
 
-/// <summary>A local compile disagreed with a cached result: the worker that produced it is backed off and the discrepancy counted.</summary>
-public sealed record CacheDiscrepancy(string Producer, string Source, string Details) : INoSerializationVerificationNeeded;
+/// <summary>A local compile disagreed with a cached result: the member that answers for it (its producer when this node kept it from its own job, else the member that stored it) is backed off when it is a worker, and the discrepancy counted.</summary>
+public sealed record CacheDiscrepancy(string Accountable, string Source, string Details) : INoSerializationVerificationNeeded;
 
 /// <summary>No worker that may take this job is left (all offering workers left or failed it): compile locally.</summary>
 public sealed record NoEligibleWorker(string Reason) : INoSerializationVerificationNeeded;

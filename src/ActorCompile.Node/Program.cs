@@ -51,10 +51,13 @@ try
     builder.Services.AddSingleton(files);
     builder.Services.AddAkka(NodeConfiguration.SystemName, akka =>
     {
-        if (config.TlsEnabled) akka.AddSetup(ClusterTls.Setup(config));
+        var refusedCertificates = new ClusterTls.RefusedCertificates();
+        var tls = config.TlsEnabled ? ClusterTls.Setup(config, refusedCertificates) : null;
+        if (tls is not null) akka.AddSetup(tls);
+        akka.AddStartup((system, _) => refusedCertificates.Attach(ActorCompile.Protocol.Cluster.ConnectionRefusals.Get(system)));
         akka.AddHocon(AkkaSettings.For(config, rejoin), HoconAddMode.Prepend)
             .ConfigureLoggers(l => { l.ClearLoggers(); l.AddLoggerFactory(); })
-            .WithStatusHub(results?.Store);
+            .WithStatusHub(results?.Store, ClusterTls.Describe(config, tls));
         if (config.CacheEnabled) akka.WithResultCache(results?.Store, cacheSettings);
         if (workerSettings is not null)
             akka.WithWorker(workerSettings, confinement!);
@@ -67,9 +70,11 @@ try
     builder.Services.AddHostedService<LocalSocketServer>();
     builder.Services.AddHostedService<JoinService>();
     var host = builder.Build();
-    if (config.Insecure && !config.TlsEnabled && config.ListensBeyondLoopback)
-        host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ActorCompile.Node")
-            .LogWarning("insecure: TLS is off and this node listens beyond loopback ({Host}): any host that reaches port {Port} may join the cluster and send it work", config.Host, config.Port);
+    var startLog = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ActorCompile.Node");
+    if (config.Insecure)
+        startLog.LogWarning("insecure: TLS is off (actorcompile.insecure = on): members are not authenticated, and any process that reaches {Host}:{Port} (on loopback: any local user) may join the cluster, read and fill its result cache and send it work", config.Host, config.Port);
+    else if (config.TlsCertificateCreated)
+        startLog.LogInformation("made this user's cluster certificate {Certificate}: nodes this user starts on this machine find it there; other machines join with a token (actorcompile setup)", config.TlsCertificate);
     await host.RunAsync();
     return NodeExit.AfterStop(signals, membership);
 }

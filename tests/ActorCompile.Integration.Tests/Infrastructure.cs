@@ -89,6 +89,8 @@ public sealed class NodeProcess : IDisposable
         psi.Environment["TMPDIR"] = directory;
         // Each node its own result cache (the default is the user's ~/.cache, one node per directory).
         psi.Environment["XDG_CACHE_HOME"] = Path.Combine(directory, name + "-cache");
+        // The nodes of one test share their user's cluster certificate (the first makes it), and no other test's.
+        psi.Environment["XDG_STATE_HOME"] = StateHome(directory);
         if (env is not null) foreach (var (k, v) in env) psi.Environment[k] = v;
         _process = Process.Start(psi)!;
         var log = new StreamWriter(LogFile) { AutoFlush = true };
@@ -97,6 +99,12 @@ public sealed class NodeProcess : IDisposable
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
     }
+
+    /// <summary>Where the nodes started in <paramref name="directory"/> keep their user's state: the cluster certificate in actorcompile/cluster.</summary>
+    public static string StateHome(string directory) => Path.Combine(directory, "state");
+
+    /// <summary>The cluster key the nodes of <paramref name="directory"/> share (made by the first of them).</summary>
+    public static string ClusterKeyDirectory(string directory) => Path.Combine(StateHome(directory), "actorcompile", "cluster");
 
     public bool HasExited => _process.HasExited;
 

@@ -235,38 +235,40 @@ public sealed class TlsJoinTests(TlsJoinTests.Seed seed) : IClassFixture<TlsJoin
     }
 
     [Fact]
-    public void A_node_beyond_loopback_does_not_start_without_TLS()
+    public void Turning_TLS_off_without_insecure_is_refused_at_start()
     {
         using var dir = new TempDirectory("ac-notls");
-        var env = new Dictionary<string, string> { ["ACTORCOMPILE_CONFIG_DIR"] = dir.Combine("none") };
-        var r = Run.Program(Dist.Node, new[] { "--roles", "coordinator", "--host", "0.0.0.0", "--port", "0", "--socket", dir.Combine("n.sock") }, env: env, timeout: TimeSpan.FromSeconds(60));
+        var env = new Dictionary<string, string> { ["ACTORCOMPILE_CONFIG_DIR"] = dir.Combine("none"), ["XDG_STATE_HOME"] = dir.Combine("state") };
+        var off = dir.Write("off.hocon", "actorcompile.tls.enabled = off\n");
+        var r = Run.Program(Dist.Node, new[] { "--roles", "coordinator", "--port", "0", "--config", off, "--socket", dir.Combine("n.sock") }, env: env, timeout: TimeSpan.FromSeconds(60));
         Assert.Equal(2, r.ExitCode);
-        Assert.Contains("actorcompile.host = \"0.0.0.0\" is beyond loopback, and TLS is off", r.Stderr);
-        Assert.Contains("actorcompile setup helper --host ADDR", r.Stderr);
-        Assert.Contains("openssl", r.Stderr);
-        Assert.Contains("--insecure", r.Stderr);
+        Assert.Contains($"{off}: actorcompile.tls.enabled = off, but members always authenticate with TLS, loopback included", r.Stderr);
+        Assert.Contains("actorcompile.insecure = on", r.Stderr);
         Assert.False(File.Exists(dir.Combine("n.sock")));
-
-        // An advertised public hostname is beyond loopback too, even with a loopback bind address.
-        var advertised = dir.Write("public.hocon", "akka.remote.dot-netty.tcp.public-hostname = \"build.example.org\"\n");
-        r = Run.Program(Dist.Node, new[] { "--roles", "coordinator", "--port", "0", "--config", advertised, "--socket", dir.Combine("n.sock") }, env: env, timeout: TimeSpan.FromSeconds(60));
-        Assert.Equal(2, r.ExitCode);
-        Assert.Contains($"{advertised}: akka.remote.dot-netty.tcp.public-hostname = \"build.example.org\" is beyond loopback", r.Stderr);
+        Assert.False(Directory.Exists(dir.Combine("state")), "a node that does not start made a cluster key");
     }
 
     [Theory]
     [InlineData("flag")]
     [InlineData("file")]
-    public async Task Insecure_lets_a_node_beyond_loopback_start_with_a_warning(string how)
+    public async Task Insecure_turns_TLS_off_and_status_says_so(string how)
     {
         using var dir = new TempDirectory("ac-insecure");
         var extra = how == "flag"
             ? new[] { "--insecure" }
             : new[] { "--config", dir.Write("insecure.hocon", "actorcompile.insecure = on\n") };
-        // Bound to every address for a moment, but with no seed it sends nothing to anyone.
-        using var node = new NodeProcess("insecure", dir.Path, "coordinator", extra: extra, host: "0.0.0.0", port: 0);
-        await Eventually.True(() => node.Log().Contains("insecure: TLS is off and this node listens beyond loopback (0.0.0.0)", StringComparison.Ordinal),
-            TimeSpan.FromSeconds(60), "the warning");
+        using var node = new NodeProcess("insecure", dir.Path, "coordinator", extra: extra);
+        var security = await Eventually.Get(() =>
+        {
+            if (!File.Exists(node.Socket)) return Task.FromResult<string?>(null);
+            using var s = Wrapper.Status(node.Socket);
+            return Task.FromResult(s.RootElement.TryGetProperty("security", out var sec) ? sec.GetProperty("detail").GetString() : null);
+        }, TimeSpan.FromSeconds(60), "the node's status");
+        using (var s = Wrapper.Status(node.Socket))
+            Assert.Equal("insecure", s.RootElement.GetProperty("security").GetProperty("transport").GetString());
+        Assert.Contains("any local user", security);
+        // An insecure node makes no cluster key: it has no use for one.
+        Assert.False(Directory.Exists(NodeProcess.ClusterKeyDirectory(dir.Path)));
         Assert.False(node.HasExited, node.Log());
     }
 

@@ -89,24 +89,26 @@ public sealed class TrustTests
     }
 
     [Fact]
-    public async Task A_peer_without_credentials_cannot_stop_restart_or_suspend_the_worker_or_the_coordinator()
+    public async Task A_rogue_member_cannot_stop_restart_or_suspend_the_worker_or_the_coordinator()
     {
         using var cluster = new TestCluster(1, workerArgs: new[] { "--toolchain", "gcc" }, prefix: "ac-control");
         await cluster.WaitForWorkers();
         var nodes = new[] { (Node: cluster.Worker(0), Path: "/user/worker"), (Node: cluster.Coordinator, Path: "/user/coordinator") };
+        // A peer with the cluster's key: TLS keeps everyone else out (A_process_without_the_cluster_key_...), untrusted mode is what stops a member gone rogue.
+        var key = NodeProcess.ClusterKeyDirectory(cluster.Directory.Path);
 
-        using (var peer = HostilePeer.Remote())
+        using (var peer = HostilePeer.Remote(key))
         {
             // The worker's path is one the protocol must accept selections to: the peer can look it up.
-            var selected = await peer.System.ActorSelection($"akka.tcp://actorcompile@{cluster.Worker(0).Address}/user/worker").ResolveOne(TimeSpan.FromSeconds(30));
+            var selected = await peer.Select(cluster.Worker(0).Address, "/user/worker").ResolveOne(TimeSpan.FromSeconds(30));
             Assert.Equal("/user/worker", selected.Path.ToStringWithoutAddress());
             foreach (var (node, path) in nodes)
             {
                 var target = peer.Actor(node.Address, path);
                 target.Tell(PoisonPill.Instance);
                 target.Tell(Kill.Instance);
-                peer.System.ActorSelection($"akka.tcp://actorcompile@{node.Address}{path}").Tell(PoisonPill.Instance);
-                peer.System.ActorSelection($"akka.tcp://actorcompile@{node.Address}{path}").Tell(Kill.Instance);
+                peer.Select(node.Address, path).Tell(PoisonPill.Instance);
+                peer.Select(node.Address, path).Tell(Kill.Instance);
             }
             // Messages from one sender arrive in order: once these are answered, the attacks above were handled.
             foreach (var (node, path) in nodes)
@@ -114,7 +116,7 @@ public sealed class TrustTests
         }
 
         // System messages: refusing one costs the sender its connection, so the check comes from a new peer.
-        using (var peer = HostilePeer.Remote())
+        using (var peer = HostilePeer.Remote(key))
         {
             foreach (var (node, path) in nodes)
             {
@@ -126,7 +128,7 @@ public sealed class TrustTests
                 await Eventually.True(() => node.Log().Contains("refused a remote system message Suspend", StringComparison.Ordinal),
                     TimeSpan.FromSeconds(30), $"{node.Name} to refuse the remote Suspend");
         }
-        using (var peer = HostilePeer.Remote())
+        using (var peer = HostilePeer.Remote(key))
         {
             foreach (var (node, path) in nodes)
                 await AssertAnswers(peer, node, path, cluster);
@@ -140,21 +142,21 @@ public sealed class TrustTests
     }
 
     [Fact]
-    public async Task A_peer_without_credentials_cannot_tell_the_cluster_daemon_to_down_or_remove_a_member()
+    public async Task A_peer_with_the_cluster_key_that_is_no_member_cannot_tell_the_cluster_daemon_to_down_or_remove_a_member()
     {
         using var cluster = new TestCluster(1, workerArgs: new[] { "--toolchain", "gcc" }, prefix: "ac-daemon");
         await cluster.WaitForWorkers();
         var nodes = new[] { cluster.Coordinator, cluster.Worker(0) };
-        using (var peer = HostilePeer.Outsider())
+        using (var peer = HostilePeer.Outsider(NodeProcess.ClusterKeyDirectory(cluster.Directory.Path)))
         {
             foreach (var node in nodes)
             {
                 // The daemon's path must accept selections (joining and gossip use it), so the peer can reach it.
-                var daemon = peer.System.ActorSelection($"akka.tcp://actorcompile@{node.Address}/system/cluster/core/daemon");
+                var daemon = peer.Select(node.Address, "/system/cluster/core/daemon");
                 foreach (var victim in nodes)
                 {
-                    daemon.Tell(HostilePeer.ClusterCommand("Down", victim.Address));
-                    daemon.Tell(HostilePeer.ClusterCommand("Leave", victim.Address));
+                    daemon.Tell(peer.ClusterCommand("Down", victim.Address));
+                    daemon.Tell(peer.ClusterCommand("Leave", victim.Address));
                 }
             }
             foreach (var node in nodes)
@@ -170,6 +172,63 @@ public sealed class TrustTests
             using var s = Wrapper.Status(node.Socket);
             Assert.Equal(2, s.RootElement.GetProperty("members").EnumerateArray().Count(m => m.GetProperty("state").GetString() == "up"));
         }
+    }
+
+    /// <summary>Completes when the peer's remoting reports a failed or lost connection to <paramref name="node"/> (its own lifecycle events).</summary>
+    private static Task<Akka.Remote.RemotingLifecycleEvent> ConnectionFailure(HostilePeer peer, NodeProcess node)
+    {
+        var failed = new TaskCompletionSource<Akka.Remote.RemotingLifecycleEvent>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var watcher = peer.System.ActorOf(Props.Create(() => new LifecycleWatcher(failed, node.Port)));
+        peer.System.EventStream.Subscribe(watcher, typeof(Akka.Remote.AssociationErrorEvent));
+        peer.System.EventStream.Subscribe(watcher, typeof(Akka.Remote.DisassociatedEvent));
+        return failed.Task;
+    }
+
+    private sealed class LifecycleWatcher : ReceiveActor
+    {
+        public LifecycleWatcher(TaskCompletionSource<Akka.Remote.RemotingLifecycleEvent> failed, int port)
+        {
+            Receive<Akka.Remote.AssociationErrorEvent>(e => e.RemoteAddress.Port == port, e => failed.TrySetResult(e));
+            Receive<Akka.Remote.DisassociatedEvent>(e => e.RemoteAddress.Port == port, e => failed.TrySetResult(e));
+        }
+    }
+
+    [Fact]
+    public async Task A_process_without_the_cluster_key_cannot_become_a_member_on_loopback()
+    {
+        using var cluster = new TestCluster(1, workerArgs: new[] { "--toolchain", "gcc" }, prefix: "ac-nokey");
+        await cluster.WaitForWorkers();
+        var coordinator = cluster.Coordinator;
+        using (var s = Wrapper.Status(coordinator.Socket))
+            Assert.Equal("mutual-tls", s.RootElement.GetProperty("security").GetProperty("transport").GetString());
+
+        // Any local process: no TLS at all. Its plain Akka handshake never becomes a connection.
+        using (var plain = HostilePeer.Member(coordinator.Address))
+        {
+            var failure = ConnectionFailure(plain, coordinator);
+            var done = await Task.WhenAny(failure, Task.Delay(TimeSpan.FromSeconds(60)));
+            Assert.True(done == failure, "the peer without TLS never saw its connection to the coordinator fail");
+            Assert.False(plain.IsUp);
+        }
+
+        // A local user with a cluster key of its own (what its own first node would make): refused by the pin, counted in status.
+        using var elsewhere = new TempDirectory("ac-nokey-other");
+        var (pkcs12, password) = ActorCompile.Setup.Joining.ClusterCertificate.Create();
+        File.WriteAllBytes(elsewhere.Combine("cluster.pfx"), pkcs12);
+        elsewhere.Write("cluster.password", password + "\n");
+        using (var foreign = HostilePeer.Member(coordinator.Address, elsewhere.Path))
+        {
+            await Eventually.True(() => Refusals(coordinator).GetValueOrDefault("127.0.0.1") > 0, TimeSpan.FromSeconds(60), "the coordinator to refuse the foreign certificate");
+            Assert.False(foreign.IsUp);
+        }
+        using (var s = Wrapper.Status(coordinator.Socket))
+        {
+            var members = s.RootElement.GetProperty("members").EnumerateArray().Select(m => m.GetProperty("address").GetString()).ToList();
+            Assert.Equal(new[] { coordinator.Address, cluster.Worker(0).Address }.Order(), members.Order());
+            Assert.Contains("not the cluster's", s.RootElement.GetProperty("refusedConnections").EnumerateArray().Single(r => r.GetProperty("node").GetString() == coordinator.Address).GetProperty("reason").GetString());
+        }
+        using var dir = new TempDirectory("ac-nokey-build");
+        AssertCompilesRemotely(coordinator.Socket, dir);
     }
 
     /// <summary>The actor still lives and processes its mailbox (a stopped actor answers with no subject, a suspended one not at all).</summary>

@@ -16,7 +16,7 @@ public sealed class AkkaSettingsTests : IDisposable
         options.Roles.Add(role);
         options.ConfigFiles.Add(_dir.Write($"{role}.hocon", hocon));
         var shipped = Path.Combine(AppContext.BaseDirectory, "hocon", "actorcompile.hocon");
-        return NodeConfiguration.Load(options, shipped, configDirectory: _dir.Combine("no-etc"));
+        return NodeConfiguration.Load(options, shipped, configDirectory: _dir.Combine("no-etc"), clusterKeyDirectory: _dir.Combine("state/cluster"));
     }
 
     [Theory]

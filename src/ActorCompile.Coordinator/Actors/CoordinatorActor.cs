@@ -182,10 +182,10 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         Receive<CacheDiscrepancy>(m =>
         {
             _cacheDiscrepancies++;
-            _log.Warning("discrepancy in the result cache for {0}: {1}; the result of worker {2} is dropped", m.Source, m.Details, m.Producer);
+            _log.Warning("discrepancy in the result cache for {0}: {1}; the result is dropped and {2}, which answers for it, is trusted no more", m.Source, m.Details, m.Accountable);
             // The worker that produced it gets no work for the back-off time (whatever its failures in a row),
             // and the discrepancy counts against it.
-            if (_workers.Values.FirstOrDefault(w => w.Address == m.Producer) is not { } w) return;
+            if (_workers.Values.FirstOrDefault(w => w.Address == m.Accountable) is not { } w) return;
             w.Discrepancies++;
             w.BackedOffUntil = DateTime.UtcNow + _settings.BackoffDuration;
             _idleWorkers.Remove(w.Ref);

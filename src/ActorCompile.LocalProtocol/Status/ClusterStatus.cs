@@ -15,12 +15,21 @@ public sealed record ClusterStatus(
     IReadOnlyList<CoordinatorStatus> Coordinators,
     IReadOnlyList<JobStatus> Jobs,
     IReadOnlyList<RefusedConnectionStatus>? RefusedConnections = null,
-    ClusterCacheStatus? Cache = null)
+    ClusterCacheStatus? Cache = null,
+    SecurityStatus? Security = null)
 {
     /// <summary>The slots of reachable workers that are not backed off, plus the given local slots: what to give make -j.</summary>
     public int SuggestedJobs(int localSlots) =>
         Workers.Where(w => w.State == "up").Sum(w => w.Slots) + localSlots;
 }
+
+/// <summary>
+/// How the viewing node's cluster connections are protected. A node talks only to members of its own kind
+/// (TLS nodes and insecure nodes cannot connect), so this is the cluster's as far as this node can reach it.
+/// </summary>
+/// <param name="Transport">"mutual-tls" (every connection authenticated with the pinned cluster certificate), or "insecure" (no TLS: any process that reaches the port may join).</param>
+/// <param name="Detail">What it rests on: the certificate's pin and where it comes from, or what insecure exposes.</param>
+public sealed record SecurityStatus(string Transport, string Detail);
 
 /// <summary>A cluster member: address (host:port), roles, and state (up, joining, leaving, exiting, down, removed, unreachable).</summary>
 public sealed record MemberStatus(string Address, IReadOnlyList<string> Roles, string State);

@@ -13,14 +13,19 @@ namespace ActorCompile.Node.Cache;
 /// <summary>A session asks for the result of a key: answered with <see cref="CacheFound"/>.</summary>
 public sealed record CacheLookUp(string Key) : INoSerializationVerificationNeeded;
 
-/// <summary>The answer to <see cref="CacheLookUp"/>: a result this node may serve, or null; <paramref name="Distrusted"/> says a result was there but its producer is not trusted here.</summary>
-public sealed record CacheFound(string Key, CachedResult? Result, string? Distrusted = null) : INoSerializationVerificationNeeded;
+/// <summary>The answer to <see cref="CacheLookUp"/>: a result this node may serve, or null; <paramref name="Distrusted"/> says a result was there but its producer or keeper is not trusted here.</summary>
+/// <param name="Accountable">Who answers for the result ("host:port"): its producer when this node kept it from its own job (first-hand), else the member that stored it.</param>
+public sealed record CacheFound(string Key, CachedResult? Result, string? Distrusted = null, string? Accountable = null) : INoSerializationVerificationNeeded;
 
 /// <summary>A session's job compiled successfully: keep its result here and at the key's owner.</summary>
 public sealed record CacheKeep(string Key, CachedResult Result) : INoSerializationVerificationNeeded;
 
-/// <summary>A local compile disagreed with the cached result of a key: drop it here and at its owner, and trust its producer no more.</summary>
-public sealed record CacheReject(string Key, string Producer) : INoSerializationVerificationNeeded;
+/// <summary>A local compile disagreed with the cached result of a key: drop it here and at its owner, and trust no more whoever answers for it (<see cref="CacheFound.Accountable"/>).</summary>
+public sealed record CacheReject(string Key, string Accountable) : INoSerializationVerificationNeeded;
+
+/// <summary>Published on the node's event stream when the cache refuses a message from another node (for tests and status).</summary>
+/// <param name="Kind">The message: CacheStore, CacheDrop or CacheLookup.</param>
+public sealed record CacheMessageRefused(string Kind, string Sender, string Key, string Reason) : INoSerializationVerificationNeeded;
 
 /// <summary>Empties this node's store (actorcompile cache clear): answered with the entries and bytes dropped.</summary>
 public sealed class ClearCache : INoSerializationVerificationNeeded { public static readonly ClearCache Instance = new(); }
@@ -33,6 +38,10 @@ public sealed record CacheClearedHere(long Entries, long Bytes) : INoSerializati
 /// here and at the owner; as an owner it answers, keeps and drops for other nodes. The owner of a key
 /// is chosen by Akka's cluster-aware consistent-hashing group over the members that are up (every node
 /// runs this actor at the same path), so the share of a node that leaves moves to the others.
+/// A member is trusted to compile, not to speak for others: it answers lookups of members only; what a
+/// member stores is kept with that member as its keeper (from the sender's address, not from the
+/// message), and a drop is honoured only from an entry's keeper or producer. A result is served only when
+/// neither its producer nor its keeper is distrusted here, this node included.
 /// Disk work runs on the thread pool, never on this actor's thread.
 /// </summary>
 public sealed class ResultCacheActor : ReceiveActor
@@ -60,6 +69,7 @@ public sealed class ResultCacheActor : ReceiveActor
     private readonly HashSet<string> _dropWhenWritten = new(StringComparer.Ordinal);
 
     private sealed record Written(string Key);
+    private sealed record DropChecked(string Key, string Sender, string? Refusal);
 
     public ResultCacheActor(ResultStore? store, CacheSettings settings)
     {
@@ -72,12 +82,12 @@ public sealed class ResultCacheActor : ReceiveActor
         Receive<CacheLookUp>(m => LookUp(m.Key, Sender));
         Receive<CacheKeep>(m =>
         {
-            Write(m.Key, m.Result);
-            _owners.Tell(new CacheStore(m.Key, m.Result));
+            Write(m.Key, m.Result with { Keeper = _self });
+            _owners.Tell(new CacheStore(m.Key, m.Result with { Keeper = "" }));
         });
         Receive<CacheReject>(m =>
         {
-            _distrusted.Add(m.Producer);
+            _distrusted.Add(m.Accountable);
             Forget(m.Key);
             _owners.Tell(new CacheDrop(m.Key));
         });
@@ -93,26 +103,65 @@ public sealed class ResultCacheActor : ReceiveActor
             if (_dropWhenWritten.Remove(m.Key)) _store?.Forget(m.Key);
         });
 
-        // As the owner of keys, for any member (this one included).
+        // As the owner of keys, for members (this one included).
         Receive<CacheLookup>(m =>
         {
             var store = _store;
             var key = m.Key;
-            if (store is null || !ResultStore.IsKey(key)) Sender.Tell(new CacheAnswer(key, null));
+            if (NotAMember(Sender) is { } why) Refuse(nameof(CacheLookup), key, why, answer: new CacheAnswer(key, null));
+            else if (store is null || !ResultStore.IsKey(key)) Sender.Tell(new CacheAnswer(key, null));
             else if (_writing.TryGetValue(key, out var pending)) Sender.Tell(new CacheAnswer(key, pending));
             else Task.Run(() => new CacheAnswer(key, ReadOrNothing(store, key))).PipeTo(Sender);
         });
         Receive<CacheStore>(m =>
         {
             if (_store is null) return;
-            if (Invalid(m.Result) is { } problem)
-            {
-                _log.Warning("refused a result for the cache from {0}: {1}", Sender.Path.Address, problem);
-                return;
-            }
-            Write(m.Key, m.Result);
+            if (NotAMember(Sender) is { } why) { Refuse(nameof(CacheStore), m.Key, why); return; }
+            if (Invalid(m.Result) is { } problem) { Refuse(nameof(CacheStore), m.Key, problem); return; }
+            // Kept as the sender's: whatever keeper the message names is replaced by who sent it.
+            Write(m.Key, m.Result with { Keeper = AddressOf(Sender) });
         });
-        Receive<CacheDrop>(m => Forget(m.Key));
+        Receive<CacheDrop>(m => CheckDrop(m.Key, Sender));
+        Receive<DropChecked>(m =>
+        {
+            if (m.Refusal is { } why) Refuse(nameof(CacheDrop), m.Key, why, sender: m.Sender);
+            else Forget(m.Key);
+        });
+    }
+
+    /// <summary>"host:port" of an actor's node; this node's own for a local actor.</summary>
+    private string AddressOf(IActorRef actor) => actor.Path.Address.HasLocalScope ? _self : actor.Path.Address.HostAndPort();
+
+    /// <summary>Why a sender may not use this node's share of the cache, or null: it must be this node or a member of the cluster.</summary>
+    private string? NotAMember(IActorRef sender)
+    {
+        var address = sender.Path.Address;
+        if (address.HasLocalScope) return null;
+        var member = Cluster.Get(Context.System).State.Members.FirstOrDefault(m => m.Address == address);
+        return member is not null && member.Status is MemberStatus.Up or MemberStatus.WeaklyUp or MemberStatus.Leaving or MemberStatus.Exiting
+            ? null
+            : "not a member of the cluster";
+    }
+
+    private void Refuse(string kind, string key, string why, CacheAnswer? answer = null, string? sender = null)
+    {
+        var from = sender ?? AddressOf(Sender);
+        _log.Warning("refused a {0} for {1} from {2}: {3}", kind, key, from, why);
+        Context.System.EventStream.Publish(new CacheMessageRefused(kind, from, key, why));
+        if (answer is not null) Sender.Tell(answer);
+    }
+
+    /// <summary>A drop counts only from the entry's keeper or producer (read off this thread); an entry that is not here needs no drop.</summary>
+    private void CheckDrop(string key, IActorRef sender)
+    {
+        var from = AddressOf(sender);
+        if (NotAMember(sender) is { } why) { Refuse(nameof(CacheDrop), key, why); return; }
+        static string? Refusal(CachedResult? entry, string from) =>
+            entry is null || entry.Keeper == from || entry.Producer == from ? null : $"it neither stored ({entry.Keeper}) nor compiled ({entry.Producer}) that result";
+        if (_writing.TryGetValue(key, out var pending)) { Self.Tell(new DropChecked(key, from, Refusal(pending, from))); return; }
+        var store = _store;
+        if (store is null || !ResultStore.IsKey(key)) return;
+        Task.Run(() => new DropChecked(key, from, Refusal(ReadOrNothing(store, key), from))).PipeTo(Self);
     }
 
     public static Props Props(ResultStore? store, CacheSettings settings) => Akka.Actor.Props.Create(() => new ResultCacheActor(store, settings));
@@ -174,14 +223,23 @@ public sealed class ResultCacheActor : ReceiveActor
             }
             if (result is null) return new CacheFound(key, null);
             if (Invalid(result) is { } problem) return new CacheFound(key, null, problem);
-            if (result.Producer != self && (distrusted.Contains(result.Producer) || !settings.Admits(result.Producer)))
-                return new CacheFound(key, null, $"its producer {result.Producer} is not trusted here");
+            // What this node keeps it finds in its own store: an owner's answer that names this node (or no one) as
+            // the keeper is a claim it cannot check, and would put the blame for a bad result on the producer.
+            if (!local && (result.Keeper == self || result.Keeper.Length == 0))
+                return new CacheFound(key, null, "its owner names this node as its keeper, which this node cannot confirm");
+            // Every producer and keeper is judged, this node included: a result naming this node is no more
+            // trusted than its keeper (a member that stores as this node is kept as itself).
+            foreach (var (role, who) in new[] { ("producer", result.Producer), ("keeper", result.Keeper) })
+            {
+                if (distrusted.Contains(who)) return new CacheFound(key, null, $"its {role} {who} gave a result that differed from a local compile");
+                if (who != self && !settings.Admits(who)) return new CacheFound(key, null, $"its {role} {who} is not in this node's trusted networks");
+            }
             if (!local && store is not null)
             {
                 try { store.Write(key, result); }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException) { } // a full disk costs the local copy, not the hit
             }
-            return new CacheFound(key, result);
+            return new CacheFound(key, result, Accountable: result.Keeper == self ? result.Producer : result.Keeper);
         }).PipeTo(session);
     }
 
@@ -209,6 +267,7 @@ public sealed class ResultCacheActor : ReceiveActor
     {
         if (r.Outputs.Length is 0 or > 8) return $"{r.Outputs.Length} files";
         if (r.Producer.Length is 0 or > 300) return "no producer";
+        if (r.Keeper.Length > 300) return "a keeper beyond any address";
         if (r.Outputs.Any(o => o.Length < 0 || o.Length > _settings.MaxResultBytes || o.Path.Length is 0 or > 4096)) return "a file beyond the largest job";
         if (r.Bytes > 2 * _settings.MaxResultBytes) return "beyond the largest job";
         return null;

@@ -8,7 +8,8 @@ namespace ActorCompile.Node.Cache;
 /// <summary>
 /// The results this node keeps, on disk (actorcompile.cache.directory), least recently used out beyond
 /// actorcompile.cache.size. One file per key under results/XX/KEY:
-/// <code>"ACRESULT1\n" | SHA-256 of the body (32 bytes) | body</code>
+/// <code>"ACRESULT2\n" | SHA-256 of the body (32 bytes) | body</code>
+/// (version 1, without the keeper, reads as nothing: a result whose keeper is unknown is not served).
 /// An entry is written to a temporary file and renamed into place, so it becomes visible only when
 /// complete; a node killed while writing leaves a temporary file that the next start removes. Every read
 /// checks the body's hash: a truncated or altered entry is dropped and reads as a miss. Thread-safe (the
@@ -16,7 +17,7 @@ namespace ActorCompile.Node.Cache;
 /// </summary>
 public sealed class ResultStore
 {
-    private static readonly byte[] Magic = "ACRESULT1\n"u8.ToArray();
+    private static readonly byte[] Magic = "ACRESULT2\n"u8.ToArray();
     private const int HashLength = 32;
 
     private readonly string _results;
@@ -77,7 +78,8 @@ public sealed class ResultStore
         var result = Decode(bytes);
         if (result is null)
         {
-            Interlocked.Increment(ref _corrupt);
+            // An entry of the previous format is not corrupt, only unusable (no keeper): dropped without counting.
+            if (!bytes.AsSpan().StartsWith("ACRESULT1\n"u8)) Interlocked.Increment(ref _corrupt);
             Forget(key);
             return null;
         }
@@ -147,6 +149,7 @@ public sealed class ResultStore
         using (var w = new BinaryWriter(body, Encoding.UTF8, leaveOpen: true))
         {
             w.Write(r.Producer);
+            w.Write(r.Keeper);
             w.Write(r.ProducedUnixMilliseconds);
             w.Write(r.Stdout.Length); w.Write(r.Stdout);
             w.Write(r.Stderr.Length); w.Write(r.Stderr);
@@ -176,6 +179,7 @@ public sealed class ResultStore
         {
             using var r = new BinaryReader(new MemoryStream(bytes, Magic.Length + HashLength, body.Length), Encoding.UTF8);
             var producer = r.ReadString();
+            var keeper = r.ReadString();
             var produced = r.ReadInt64();
             var stdout = ReadBytes(r);
             var stderr = ReadBytes(r);
@@ -188,7 +192,7 @@ public sealed class ResultStore
                 var length = r.ReadInt32();
                 outputs[i] = new JobOutput(path, ReadBytes(r), length);
             }
-            return new CachedResult(stdout, stderr, outputs, producer, produced);
+            return new CachedResult(stdout, stderr, outputs, producer, produced, keeper);
         }
         catch (Exception e) when (e is EndOfStreamException or IOException or FormatException)
         {

@@ -28,7 +28,7 @@ public sealed class NodeCommandLine
             return Array.Empty<string>();
         },
     };
-    private readonly Option<string?> _host = OptionKinds.Host("--host", "address other members reach this node at (default 127.0.0.1). Beyond loopback the node needs TLS, or --insecure");
+    private readonly Option<string?> _host = OptionKinds.Host("--host", "address other members reach this node at (default 127.0.0.1)");
     private readonly Option<int?> _port = OptionKinds.Port("--port", "cluster port (default 7420; 0 picks a free port)");
     private readonly Option<HostPort[]> _seeds = OptionKinds.HostPorts("--seed", "a member to join; repeatable. Without one, this node starts a new cluster.");
     private readonly Option<string?> _socket = new("--socket")
@@ -43,7 +43,7 @@ public sealed class NodeCommandLine
     private readonly Option<string[]> _configs = OptionKinds.Strings("--config", "a HOCON file layered over the shipped configuration; repeatable", "FILE");
     private readonly Option<bool> _insecure = new("--insecure")
     {
-        Description = "run without TLS although this node listens beyond loopback: members are not authenticated (only on a network you trust; actorcompile.insecure = on says the same)",
+        Description = "run without TLS: members are not authenticated, and any process that reaches the port (on loopback any local user) may join (only where you trust every user and host; actorcompile.insecure = on says the same)",
     };
     private readonly Option<bool> _version = new("--version") { Description = "the version (\"actorcompile-node VERSION\")" };
 

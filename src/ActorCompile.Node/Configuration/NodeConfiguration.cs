@@ -57,10 +57,12 @@ public sealed class NodeConfiguration
     /// <summary>The port of the join service; 0 when this node runs none (no join key, or no fixed cluster port).</summary>
     public int TlsJoinPort { get; }
     public string TlsJoinKeyFile { get; }
-    /// <summary>actorcompile.insecure: run without TLS beyond loopback, on a network the user trusts.</summary>
+    /// <summary>actorcompile.insecure: run without TLS (members unauthenticated), on a machine and network the user trusts.</summary>
     public bool Insecure { get; }
-    /// <summary>The address other members reach this node at is beyond this machine (its own, or the advertised one).</summary>
-    public bool ListensBeyondLoopback { get; }
+    /// <summary>The certificate is this user's own cluster key (<see cref="UserClusterKey"/>), not one the configuration names.</summary>
+    public bool TlsCertificateIsTheUsers { get; }
+    /// <summary>This node made the user's cluster key as it started.</summary>
+    public bool TlsCertificateCreated { get; }
     public int BackoffAfterFailures { get; }
     public TimeSpan Backoff { get; }
     public TimeSpan HelpAfter { get; }
@@ -74,7 +76,7 @@ public sealed class NodeConfiguration
     public TimeSpan CacheLookupTimeout { get; }
     public IReadOnlyList<string> Files => _layers.Select(l => l.Origin).ToList();
 
-    private NodeConfiguration(List<(string, Config)> layers)
+    private NodeConfiguration(List<(string, Config)> layers, string? clusterKeyDirectory)
     {
         _layers = layers;
         KnownSettings.Check(layers);
@@ -140,7 +142,15 @@ public sealed class NodeConfiguration
             "off" => ActorCompile.Worker.SandboxMode.Off,
             _ => (ActorCompile.Worker.SandboxMode?)null,
         });
-        TlsEnabled = ReadValue<bool>("actorcompile.tls.enabled", "on or off", k => merged.GetBoolean(k));
+        var tlsSetting = ReadValue<bool>("actorcompile.tls.enabled", "on or off", k => merged.GetBoolean(k));
+        Insecure = ReadValue<bool>("actorcompile.insecure", "on or off", k => merged.GetBoolean(k));
+        // Every connection between members is mutual TLS, loopback included (on one machine every local user
+        // reaches a loopback port); insecure = on is the one way off, loud at start and in status.
+        if (!tlsSetting && !Insecure)
+            throw new ConfigurationException($"{Origin("actorcompile.tls.enabled")}: actorcompile.tls.enabled = off, but members always authenticate with TLS, "
+                + "loopback included (any local user can reach a loopback port). Remove the setting (a node of yours finds or makes your cluster certificate), "
+                + "or set actorcompile.insecure = on to run without authentication on a machine and network you trust.");
+        TlsEnabled = !Insecure;
         TlsCertificate = Read("actorcompile.tls.certificate", "the path of a PKCS#12 (.pfx) file", k => merged.GetString(k) ?? "");
         var password = Read("actorcompile.tls.password", "a string", k => merged.GetString(k) ?? "");
         var passwordFile = Read("actorcompile.tls.password-file", "a path, or \"\"", k => merged.GetString(k) ?? "");
@@ -149,9 +159,21 @@ public sealed class NodeConfiguration
             var list = merged.GetStringList(k).Select(t => t.Replace(":", "", StringComparison.Ordinal).ToUpperInvariant()).ToList();
             return list.All(t => t.Length == 40 && t.All(char.IsAsciiHexDigit)) ? list : null;
         });
+        if (TlsEnabled && TlsCertificate.Length == 0)
+        {
+            // No certificate named: this user's own, found or made (UserClusterKey).
+            var directory = clusterKeyDirectory
+                ?? throw new ConfigurationException("this node has no cluster certificate (actorcompile.tls.certificate) and its user no home to keep one in "
+                    + "(neither XDG_STATE_HOME nor HOME is set): run `actorcompile setup`, or name the certificate in the configuration");
+            var (certificate, file, created) = UserClusterKey.FindOrCreate(directory);
+            TlsCertificate = certificate;
+            passwordFile = file;
+            TlsCertificateCreated = created;
+            TlsCertificateIsTheUsers = true;
+        }
         if (TlsEnabled)
         {
-            if (TlsCertificate.Length == 0 || !File.Exists(TlsCertificate))
+            if (!File.Exists(TlsCertificate))
                 throw new ConfigurationException($"{Origin("actorcompile.tls.certificate")}: actorcompile.tls.certificate = \"{TlsCertificate}\" is not a file; TLS needs the cluster certificate (.pfx)");
             if (passwordFile.Length > 0)
             {
@@ -161,11 +183,6 @@ public sealed class NodeConfiguration
             }
         }
         TlsPassword = password;
-        Insecure = ReadValue<bool>("actorcompile.insecure", "on or off", k => merged.GetBoolean(k));
-        var publicHostname = Read("akka.remote.dot-netty.tcp.public-hostname", "a host name or address, or \"\"", k => merged.GetString(k) ?? "");
-        ListensBeyondLoopback = !ValueKinds.IsLoopback(Host) || (publicHostname.Length > 0 && !ValueKinds.IsLoopback(publicHostname));
-        if (ListensBeyondLoopback && !TlsEnabled && !Insecure)
-            throw new ConfigurationException(BeyondLoopbackWithoutTls(publicHostname));
         TlsJoinKeyFile = Read("actorcompile.tls.join-key-file", "a path, or \"\"", k => merged.GetString(k) ?? "");
         var joinPort = ReadValue<int>("actorcompile.tls.join-port", "a port from 1 to 65535, or 0 for the cluster port + 1", k => merged.GetInt(k) is var p and >= 0 and <= ValueKinds.MaxPort ? p : (int?)null);
         if (TlsEnabled && TlsJoinKeyFile.Length > 0 && Setup.Joining.ClusterFiles.ReadJoinKey(TlsJoinKeyFile) is null)
@@ -255,19 +272,10 @@ public sealed class NodeConfiguration
         return "configuration";
     }
 
-    /// <summary>Why a node beyond loopback does not start without TLS, and the three ways on.</summary>
-    private string BeyondLoopbackWithoutTls(string publicHostname)
-    {
-        var (key, value) = !ValueKinds.IsLoopback(Host) ? ("actorcompile.host", Host) : ("akka.remote.dot-netty.tcp.public-hostname", publicHostname);
-        return $"{Origin(key)}: {key} = \"{value}\" is beyond loopback, and TLS is off (actorcompile.tls.enabled): any host that reaches "
-            + "the port could join the cluster and send it work. Turn TLS on: on the first machine `sudo actorcompile setup helper --host ADDR` "
-            + "creates the cluster certificate and prints a join token for the others (`sudo actorcompile setup helper|target --seed HOST:PORT --token TOKEN`); "
-            + "or make one with the README's openssl commands and set actorcompile.tls { enabled = on, certificate = ..., password-file = ... }. "
-            + "Or give --insecure (actorcompile.insecure = on) to run without authentication on a network you trust.";
-    }
 
     /// <summary>Reads the layers. The shipped file is required; the others are optional.</summary>
-    public static NodeConfiguration Load(NodeOptions options, string? shippedFile = null, string? configDirectory = null)
+    /// <param name="clusterKeyDirectory">Where this user's cluster certificate is found or made when the configuration names none (<see cref="UserClusterKey.DefaultDirectory"/>).</param>
+    public static NodeConfiguration Load(NodeOptions options, string? shippedFile = null, string? configDirectory = null, string? clusterKeyDirectory = null)
     {
         var layers = new List<(string, Config)>();
         var flags = options.ToHocon();
@@ -287,7 +295,7 @@ public sealed class NodeConfiguration
         if (!File.Exists(shippedFile))
             throw new ConfigurationException($"the shipped configuration {shippedFile} is missing; reinstall actorcompile (it belongs next to the binary)");
         layers.Add((shippedFile, HoconParsing.Parse(shippedFile, File.ReadAllText(shippedFile))));
-        return new NodeConfiguration(layers);
+        return new NodeConfiguration(layers, clusterKeyDirectory ?? UserClusterKey.DefaultDirectory());
     }
 
     /// <summary>The longest message between nodes and frame on the socket: the largest job with its envelope (<see cref="JobLimits.FrameBytes"/>).</summary>

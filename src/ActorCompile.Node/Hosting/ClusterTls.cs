@@ -1,7 +1,10 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Akka.Remote.Transport.DotNetty;
+using ActorCompile.LocalProtocol.Status;
 using ActorCompile.Node.Configuration;
+using ActorCompile.Protocol.Cluster;
+using ActorCompile.Setup.Joining;
 
 namespace ActorCompile.Node.Hosting;
 
@@ -12,12 +15,52 @@ namespace ActorCompile.Node.Hosting;
 /// </summary>
 public static class ClusterTls
 {
-    public static DotNettySslSetup Setup(NodeConfiguration config)
+    /// <param name="refusals">Told of every peer whose certificate is refused, for status (set once the actor system runs).</param>
+    public static DotNettySslSetup Setup(NodeConfiguration config, RefusedCertificates refusals)
     {
         var certificate = LoadCertificate(config);
         var pinned = config.TlsTrustedThumbprints.Append(certificate.Thumbprint).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
+        var pinning = CertificateValidation.PinnedCertificate(pinned);
         return new DotNettySslSetup(certificate, suppressValidation: false, requireMutualAuthentication: true, validateCertificateHostname: false,
-            CertificateValidation.PinnedCertificate(pinned));
+            (peerCertificate, chain, peer, errors, log) =>
+            {
+                if (pinning(peerCertificate, chain, peer, errors, log)) return true;
+                refusals.Record(peer, peerCertificate is null ? "it presented no certificate" : "its certificate is not the cluster's (TLS: not pinned here)");
+                return false;
+            });
+    }
+
+    /// <summary>
+    /// Where TLS refusals go: the node's <see cref="ConnectionRefusals"/> (status, sparse log lines) once the
+    /// actor system runs. The TLS setup must exist before the system, hence this indirection.
+    /// </summary>
+    public sealed class RefusedCertificates
+    {
+        private volatile ConnectionRefusals? _target;
+
+        public void Attach(ConnectionRefusals target) => _target = target;
+
+        public void Record(string peer, string reason)
+        {
+            // The peer as DotNetty names it ("[::ffff:127.0.0.1]:41234" or a host name): its address without the port.
+            var host = peer;
+            if (host.LastIndexOf(':') is var colon and > 0 && host[(colon + 1)..].All(char.IsAsciiDigit)) host = host[..colon];
+            host = host.Trim('[', ']');
+            if (host.StartsWith("::ffff:", StringComparison.Ordinal) && System.Net.IPAddress.TryParse(host, out var ip)) host = ip.MapToIPv4().ToString();
+            _target?.Record(host, reason);
+        }
+    }
+
+    /// <summary>What status shows of this node's transport security.</summary>
+    public static SecurityStatus Describe(NodeConfiguration config, DotNettySslSetup? setup)
+    {
+        if (setup is null)
+            return new SecurityStatus("insecure", "no TLS (actorcompile.insecure = on): members are not authenticated; any process that reaches "
+                + $"{config.Host}:{config.Port} (on loopback: any local user) may join the cluster, read and fill its result cache and send it work");
+        var pin = ClusterCertificate.PinText(ClusterCertificate.Pin(setup.Certificate));
+        var origin = config.TlsCertificateIsTheUsers ? $"this user's cluster key {config.TlsCertificate}" : config.TlsCertificate;
+        var others = config.TlsTrustedThumbprints.Count > 0 ? $", and {config.TlsTrustedThumbprints.Count} more certificate(s) trusted" : "";
+        return new SecurityStatus("mutual-tls", $"every connection authenticated with the cluster certificate (pin {pin[..16]}, {origin}){others}");
     }
 
     /// <summary>The cluster certificate with its private key; a bad file or password stops the node with what to do.</summary>

@@ -5,6 +5,7 @@ using ActorCompile.Coordinator;
 using ActorCompile.Coordinator.Actors;
 using ActorCompile.Node.Cache;
 using ActorCompile.Node.Configuration;
+using ActorCompile.LocalProtocol.Status;
 using ActorCompile.Node.Status;
 using ActorCompile.Worker;
 using ActorCompile.Worker.Actors;
@@ -16,8 +17,8 @@ namespace ActorCompile.Node.Hosting;
 public static class NodeHosting
 {
     /// <summary>The cluster-wide status view every node runs (/user/status).</summary>
-    public static AkkaConfigurationBuilder WithStatusHub(this AkkaConfigurationBuilder builder, ResultStore? results) =>
-        builder.WithActors((system, registry) => registry.Register<StatusHub>(system.ActorOf(StatusHub.Props(results), "status")));
+    public static AkkaConfigurationBuilder WithStatusHub(this AkkaConfigurationBuilder builder, ResultStore? results, SecurityStatus security) =>
+        builder.WithActors((system, registry) => registry.Register<StatusHub>(system.ActorOf(StatusHub.Props(results, security), "status")));
 
     /// <summary>The node's part of the cluster's result cache (/user/result-cache), on every node whose cache is on.</summary>
     public static AkkaConfigurationBuilder WithResultCache(this AkkaConfigurationBuilder builder, ResultStore? store, CacheSettings settings) =>

@@ -36,8 +36,11 @@ public sealed class StatusHub : ReceiveActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     /// <param name="results">This node's store of results (null: the cache is off here), whose size the report carries.</param>
-    public StatusHub(ActorCompile.Node.Cache.ResultStore? results = null)
+    private readonly SecurityStatus? _security;
+
+    public StatusHub(ActorCompile.Node.Cache.ResultStore? results = null, SecurityStatus? security = null)
     {
+        _security = security;
         _results = results;
         _self = _cluster.SelfAddress.HostAndPort();
         Receive<WorkerReport>(r => _worker = r);
@@ -54,7 +57,7 @@ public sealed class StatusHub : ReceiveActor, IWithTimers
         Receive<GetClusterStatus>(_ => Sender.Tell(Build()));
     }
 
-    public static Props Props(ActorCompile.Node.Cache.ResultStore? results = null) => Akka.Actor.Props.Create(() => new StatusHub(results));
+    public static Props Props(ActorCompile.Node.Cache.ResultStore? results = null, SecurityStatus? security = null) => Akka.Actor.Props.Create(() => new StatusHub(results, security));
 
     protected override void PreStart()
     {
@@ -97,6 +100,6 @@ public sealed class StatusHub : ReceiveActor, IWithTimers
         var unreachable = state.Unreachable.Select(m => m.Address).ToHashSet();
         var members = state.Members.Select(m => new MemberStatus(m.Address.HostAndPort(), m.Roles.ToArray(),
             unreachable.Contains(m.Address) ? "unreachable" : m.Status.ToString().ToLowerInvariant()));
-        return ClusterStatusView.Build(_self, DateTimeOffset.UtcNow, members, _reports.Values.Select(r => r.Report));
+        return ClusterStatusView.Build(_self, DateTimeOffset.UtcNow, members, _reports.Values.Select(r => r.Report), _security);
     }
 }

@@ -9,7 +9,7 @@ namespace ActorCompile.Protocol.Cluster;
 /// <summary>
 /// Akka.Remote transport adapter (akka.remote.adapters.admission, applied to dot-netty.tcp on nodes with
 /// the worker role) that admits connections by the address of the socket, not by what a peer declares:
-/// an inbound connection from outside actorcompile.worker.allow is closed before Akka reads a byte of it,
+/// an inbound connection from outside actorcompile.worker.allow is closed before Akka reads a message of it,
 /// and an outbound one to such an address is never opened. Both directions matter: Akka sends to a peer
 /// over the connection that peer opened, and reads from the connections this node opens.
 /// </summary>
@@ -111,12 +111,39 @@ public sealed class AdmittingTransport : Transport
             if (ev is InboundAssociation inbound && transport.InboundRefusal(inbound.Association, out var remote) is { } why)
             {
                 transport._refusals.Record(remote, why);
-                inbound.Association.Disassociate($"refused: {why}", transport._log);
+                transport.CloseAtFirstMessage(inbound.Association, why);
                 return;
             }
             if (upstream.IsCompletedSuccessfully) upstream.Result.Notify(ev);
             else upstream.ContinueWith(t => t.Result.Notify(ev), TaskContinuationOptions.OnlyOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously);
         }
+    }
+
+    /// <summary>How long a refused connection may stay open without sending anything (a TLS handshake takes milliseconds).</summary>
+    private static readonly TimeSpan RefusedConnectionLife = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Closes a refused connection when its first message arrives, unread by Akka (or after
+    /// <see cref="RefusedConnectionLife"/>). Not at once: the transport announces a connection before its TLS
+    /// handshake is done, and a peer whose TLS handshake fails as a client stops its whole actor system
+    /// (Akka.Remote 1.5.50 and later: CoordinatedShutdown, exit code 79). A member that a worker does not
+    /// serve (its address is outside --allow) must be refused, not shut down: so the handshake completes,
+    /// and the first message, which comes only after it, closes the connection like any refusal.
+    /// </summary>
+    private void CloseAtFirstMessage(AssociationHandle handle, string why)
+    {
+        var closed = 0;
+        void Close()
+        {
+            if (Interlocked.Exchange(ref closed, 1) == 0) handle.Disassociate($"refused: {why}", _log);
+        }
+        handle.ReadHandlerSource.TrySetResult(new CloseOnEvent(Close));
+        _ = Task.Delay(RefusedConnectionLife).ContinueWith(_ => Close(), TaskScheduler.Default);
+    }
+
+    private sealed class CloseOnEvent(Action close) : IHandleEventListener
+    {
+        public void Notify(IHandleEvent ev) => close();
     }
 
     /// <summary>

@@ -8,8 +8,10 @@ namespace ActorCompile.Protocol.Messages;
 
 /// <summary>A successful compile's result, as the cache keeps it: what the compiler printed and wrote, and who compiled it.</summary>
 /// <param name="Outputs">The files it wrote, by their paths in the command, LZ4-compressed.</param>
-/// <param name="Producer">The worker that compiled it ("host:port"): a coordinator serves the result only when it admits that worker.</param>
-public sealed record CachedResult(byte[] Stdout, byte[] Stderr, JobOutput[] Outputs, string Producer, long ProducedUnixMilliseconds) : IClusterMessage
+/// <param name="Producer">The worker that compiled it ("host:port"), as the node that kept it says: a coordinator serves the result only when it admits that worker.</param>
+/// <param name="Keeper">The member that stored it ("host:port"), set by the node that holds the entry from the sender's own
+/// address, never from the message: a member stores only as itself. Empty in a CacheStore (whatever a sender puts there is replaced).</param>
+public sealed record CachedResult(byte[] Stdout, byte[] Stderr, JobOutput[] Outputs, string Producer, long ProducedUnixMilliseconds, string Keeper = "") : IClusterMessage
 {
     /// <summary>The bytes the result holds, compressed as it travels and as it is stored.</summary>
     /// <remarks>A loop, not a lambda: a lambda here would add a compiler-generated type to this namespace, which the serializer's allow list takes whole.</remarks>
@@ -39,7 +41,7 @@ public sealed record CacheStore(string Key, CachedResult Result) : IClusterMessa
     public object ConsistentHashKey => Key;
 }
 
-/// <summary>Forget this key: its result was found to differ from a local compile (sent to the key's owner).</summary>
+/// <summary>Forget this key: its result was found to differ from a local compile (sent to the key's owner, which honours it only from the entry's keeper or producer).</summary>
 public sealed record CacheDrop(string Key) : IClusterMessage, IConsistentHashable
 {
     public object ConsistentHashKey => Key;

@@ -9,16 +9,18 @@ public static class ClusterCertificate
     public const string SubjectName = "CN=actorcompile-cluster";
 
     /// <summary>
-    /// A new self-signed certificate (RSA 3072, SHA-256, ten years, as the README's openssl commands make
-    /// one) as PKCS#12 bytes with a random password. Both server and client authentication: every member
-    /// is both in mutual TLS. Made with CertificateRequest, which works under Native AOT.
+    /// A new self-signed certificate (ECDSA P-256, SHA-256, ten years) as PKCS#12 bytes with a random
+    /// password. ECDSA rather than the README's RSA 3072: made in a millisecond instead of up to a second
+    /// (every first node of a user makes one) and a handshake that costs a slow target less; both kinds are
+    /// accepted. Both server and client authentication: every member is both in mutual TLS. Made with
+    /// CertificateRequest, which works under Native AOT.
     /// </summary>
     public static (byte[] Pkcs12, string Password) Create()
     {
-        using var key = RSA.Create(3072);
-        var request = new CertificateRequest(SubjectName, key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest(SubjectName, key, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(
             new OidCollection { new Oid("1.3.6.1.5.5.7.3.1"), new Oid("1.3.6.1.5.5.7.3.2") }, false));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));

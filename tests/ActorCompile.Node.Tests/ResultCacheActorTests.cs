@@ -1,0 +1,143 @@
+using System.Net;
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.TestKit.Xunit2;
+using ActorCompile.Node.Cache;
+using ActorCompile.Protocol;
+using ActorCompile.Protocol.Cluster;
+using ActorCompile.Protocol.Messages;
+using ActorCompile.Tests;
+using Xunit;
+
+namespace ActorCompile.Node.Tests;
+
+/// <summary>
+/// The result cache's part on one node (the victim, this test's actor system) against another member
+/// (a rogue one: a second actor system joined to the cluster over loopback, with the cluster's
+/// serializer) and a peer that is no member. A member is trusted to compile, not to speak for others:
+/// it stores only as itself, drops only what it stored or compiled, and only members are answered.
+/// </summary>
+public sealed class ResultCacheActorTests : TestKit
+{
+    private readonly TempDirectory _dir = new("ac-cache-actor");
+    private readonly List<ActorSystem> _others = new();
+    private readonly IActorRef _cache;
+    private readonly string _self;
+    // Lookups that miss here ask the key's owner, which may be the rogue (it runs no cache): 500 ms, not 10 s, before that counts as a miss.
+
+    public ResultCacheActorTests() : base(ClusterTestConfig.Create())
+    {
+        var cluster = Cluster.Get(Sys);
+        cluster.Join(cluster.SelfAddress);
+        _self = cluster.SelfAddress.HostAndPort();
+        var settings = new CacheSettings(true, _dir.Combine("cache"), 64L << 20, 0, TimeSpan.FromMilliseconds(500),
+            new AllowedNetworks(new[] { IPNetwork.Parse("127.0.0.0/8") }), 16L << 20);
+        _cache = Sys.ActorOf(ResultCacheActor.Props(new ResultStore(settings.Directory, settings.SizeBytes), settings), ResultCacheActor.Name);
+    }
+
+    private static string Key(char c) => new(c, 64);
+
+    private static CachedResult Result(string text, string producer, string keeper = "") =>
+        new(Array.Empty<byte>(), Array.Empty<byte>(), new[] { Payload.ToOutput("object", System.Text.Encoding.UTF8.GetBytes(text)) }, producer, 0, keeper);
+
+    private static string Text(CachedResult r) => System.Text.Encoding.UTF8.GetString(Payload.Decompress(r.Outputs[0].Compressed, r.Outputs[0].Length));
+
+    /// <summary>Another actor system on loopback with the cluster's protocol: a member of the victim's cluster (up before this returns), or one that never joins.</summary>
+    private async Task<ActorSystem> Peer(bool member)
+    {
+        var system = ActorSystem.Create(Sys.Name, ClusterTestConfig.Create());
+        _others.Add(system);
+        if (!member) return system;
+        Cluster.Get(system).Join(Cluster.Get(Sys).SelfAddress);
+        await Eventually.True(() => Cluster.Get(Sys).State.Members.Count(m => m.Status == MemberStatus.Up) == 2, TimeSpan.FromSeconds(60), "the rogue member to be up");
+        return system;
+    }
+
+    /// <summary>The victim's cache as another system reaches it.</summary>
+    private ActorSelection CacheFrom(ActorSystem peer) => peer.ActorSelection(new RootActorPath(Cluster.Get(Sys).SelfAddress) / "user" / ResultCacheActor.Name);
+
+    private static string AddressOf(ActorSystem peer) => ((ExtendedActorSystem)peer).Provider.DefaultAddress.HostAndPort();
+
+    /// <summary>What a session of the victim finds under a key.</summary>
+    private Task<CacheFound> LookUp(string key) => _cache.Ask<CacheFound>(new CacheLookUp(key), TimeSpan.FromSeconds(30));
+
+    private async Task<CacheFound> Found(string key, string what) =>
+        await Eventually.Get(async () => await LookUp(key) is { Result: not null } f ? f : null, TimeSpan.FromSeconds(30), what);
+
+    [Fact]
+    public async Task A_member_stores_only_as_itself_and_answers_for_what_it_stored()
+    {
+        var rogue = await Peer(member: true);
+        var rogueAddress = AddressOf(rogue);
+        // The rogue names the victim as producer and keeper: a result the victim would have trusted as its own.
+        CacheFrom(rogue).Tell(new CacheStore(Key('a'), Result("poisoned", producer: _self, keeper: _self)));
+        var found = await Found(Key('a'), "the rogue's result to be kept");
+        Assert.Equal(rogueAddress, found.Result!.Keeper);
+        Assert.Equal(rogueAddress, found.Accountable);
+
+        // A local compile disagreed: the keeper is distrusted, not the producer it named (this node).
+        _cache.Tell(new CacheReject(Key('a'), found.Accountable!));
+        CacheFrom(rogue).Tell(new CacheStore(Key('b'), Result("poisoned too", producer: "127.0.0.1:1")));
+        var refused = await Eventually.Get(async () => await LookUp(Key('b')) is { Distrusted: { } why } ? why : null, TimeSpan.FromSeconds(30), "the rogue's next result to be refused");
+        Assert.Contains($"keeper {rogueAddress}", refused);
+        Assert.Null((await LookUp(Key('a'))).Result);
+
+        // This node's own results stay usable, and are first-hand: their producer answers for them.
+        _cache.Tell(new CacheKeep(Key('c'), Result("honest", producer: "127.0.0.1:2")));
+        var own = await Found(Key('c'), "the node's own result");
+        Assert.Equal(_self, own.Result!.Keeper);
+        Assert.Equal("127.0.0.1:2", own.Accountable);
+        Assert.Equal("honest", Text(own.Result));
+    }
+
+    [Fact]
+    public async Task A_drop_counts_only_from_the_member_that_stored_or_compiled_the_result()
+    {
+        var rogue = await Peer(member: true);
+        var rogueAddress = AddressOf(rogue);
+        var refusals = CreateTestProbe();
+        Sys.EventStream.Subscribe(refusals.Ref, typeof(CacheMessageRefused));
+
+        _cache.Tell(new CacheKeep(Key('d'), Result("kept here", producer: "127.0.0.1:2")));
+        await Found(Key('d'), "the node's own result");
+        CacheFrom(rogue).Tell(new CacheDrop(Key('d')));
+        var refusal = refusals.ExpectMsg<CacheMessageRefused>(m => m.Kind == nameof(CacheDrop));
+        Assert.Equal(rogueAddress, refusal.Sender);
+        Assert.Equal("kept here", Text((await LookUp(Key('d'))).Result!));
+
+        // What the rogue stored itself it may drop.
+        CacheFrom(rogue).Tell(new CacheStore(Key('e'), Result("its own", producer: rogueAddress)));
+        await Found(Key('e'), "the rogue's own result");
+        CacheFrom(rogue).Tell(new CacheDrop(Key('e')));
+        await Eventually.True(() => LookUp(Key('e')).Result.Result is null, TimeSpan.FromSeconds(30), "the rogue's drop of its own result");
+    }
+
+    [Fact]
+    public async Task A_peer_that_is_no_member_gets_nothing_and_stores_nothing()
+    {
+        var member = await Peer(member: true);
+        var outsider = await Peer(member: false);
+        var refusals = CreateTestProbe();
+        Sys.EventStream.Subscribe(refusals.Ref, typeof(CacheMessageRefused));
+        _cache.Tell(new CacheKeep(Key('f'), Result("secret", producer: "127.0.0.1:2")));
+        await Found(Key('f'), "the node's own result");
+
+        var answer = await CacheFrom(outsider).Ask<CacheAnswer>(new CacheLookup(Key('f')), TimeSpan.FromSeconds(30));
+        Assert.Null(answer.Result);
+        Assert.Equal(nameof(CacheLookup), refusals.ExpectMsg<CacheMessageRefused>().Kind);
+        CacheFrom(outsider).Tell(new CacheStore(Key('g'), Result("planted", producer: "127.0.0.1:2")));
+        Assert.Equal(nameof(CacheStore), refusals.ExpectMsg<CacheMessageRefused>().Kind);
+        Assert.Null((await LookUp(Key('g'))).Result);
+
+        // A member asks the same and gets it.
+        var served = await CacheFrom(member).Ask<CacheAnswer>(new CacheLookup(Key('f')), TimeSpan.FromSeconds(30));
+        Assert.Equal("secret", Text(served.Result!));
+    }
+
+    protected override void AfterAll()
+    {
+        foreach (var system in _others) system.Terminate().Wait(TimeSpan.FromSeconds(20));
+        base.AfterAll();
+        _dir.Dispose();
+    }
+}
