@@ -20,7 +20,7 @@ public static class CliCommandLine
                actorcompile cache clear            empty the local node's result cache and its memory of files
                actorcompile -j                     the number to give make -j (cluster slots + local slots)
                actorcompile --show-hosts           the workers and their slots, one a line
-               actorcompile setup helper|target|both [--seed HOST:PORT] [--token TOKEN] [--allow CIDR] ...
+               actorcompile setup helper|target|both [--seed HOST:PORT] [--token FILE|-] [--allow CIDR] ...
                                                    write the node's configuration (see actorcompile setup --help)
                actorcompile setup token [--valid-for DURATION]
                                                    a join token for another machine

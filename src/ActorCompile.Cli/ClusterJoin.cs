@@ -47,12 +47,12 @@ public static partial class ClusterJoin
         if (files.HasCertificate && !s.NewCertificate) return new TlsPlan(TlsMode.Existing, files);
         if (printing)
         {
-            Console.Error.WriteLine($"actorcompile setup: note: this machine has no cluster certificate in {files.Directory} yet; the file names where it belongs (--token TOKEN fetches it)");
+            Console.Error.WriteLine($"actorcompile setup: note: this machine has no cluster certificate in {files.Directory} yet; the file names where it belongs (--token FILE|- fetches it)");
             return new TlsPlan(TlsMode.Existing, files);
         }
         throw new SetupException(
             "members authenticate with TLS on every connection, so this machine needs the cluster's certificate: "
-            + "give --token TOKEN (the first machine printed one; make another there with actorcompile setup token), "
+            + "give --token - or --token FILE with the join token (the first machine printed one; make another there with actorcompile setup token), "
             + $"or put cluster.pfx and cluster.password into {files.Directory} (the README's openssl commands), "
             + "or give --insecure to run without authentication where you trust every user and host");
     }
@@ -194,12 +194,13 @@ public static partial class ClusterJoin
     {
         var seed = new HostPort(s.Host is "0.0.0.0" or "::" ? "THIS-MACHINE" : s.Host, s.Port);
         Console.WriteLine();
-        Console.WriteLine($"Join token (valid until {Format(token.Expires)}; actorcompile setup token makes new ones):");
+        Console.WriteLine($"Join token (shown this once; any number of machines may use it until {Format(token.Expires)}, when it expires; actorcompile setup token makes new ones):");
         Console.WriteLine(token.Text);
         Console.WriteLine();
-        Console.WriteLine("On each other machine, as root:");
-        Console.WriteLine($"  sudo actorcompile setup helper --seed {seed} --token {token.Text}");
-        Console.WriteLine($"  sudo actorcompile setup target --seed {seed} --token {token.Text}");
+        Console.WriteLine("On each other machine, as root, then paste the token (it never goes on a command line, where every user sees it):");
+        Console.WriteLine($"  sudo actorcompile setup helper --seed {seed} --token -");
+        Console.WriteLine($"  sudo actorcompile setup target --seed {seed} --token -");
+        Console.WriteLine($"(or --token FILE, or {SetupCommand.TokenVariable} in the environment)");
         Console.WriteLine($"(this machine's node must run, and its join port {token.JoinPortFor(s.Port)} be reachable)");
         Console.WriteLine();
     }
@@ -216,8 +217,8 @@ public static partial class ClusterJoin
             var (host, port, joinPort) = OwnAddress(files.Directory);
             var token = JoinToken.Create(key, LoadPin(files), DateTimeOffset.UtcNow + validFor, joinPort);
             Console.WriteLine(token.Text);
-            Console.Error.WriteLine($"actorcompile setup: join token valid until {Format(token.Expires)}. On each other machine:");
-            Console.Error.WriteLine($"  sudo actorcompile setup helper|target --seed {host}:{port} --token {token.Text}");
+            Console.Error.WriteLine($"actorcompile setup: join token valid until {Format(token.Expires)} (any number of machines until then). On each other machine, then paste it:");
+            Console.Error.WriteLine($"  sudo actorcompile setup helper|target --seed {host}:{port} --token -");
             return 0;
         }
         catch (Exception e) when (e is SetupException or IOException or UnauthorizedAccessException)

@@ -40,16 +40,24 @@ public static class SetupCommand
     }
 
     private static readonly Option<HostPort[]> Seed = OptionKinds.HostPorts("--seed", "a member to join; repeatable (required for a target). A helper without one starts a new cluster that the others join.");
-    private static readonly Option<JoinToken?> Token = new("--token")
+    /// <summary>The environment variable a join token may come in (instead of --token FILE or -).</summary>
+    public const string TokenVariable = "ACTORCOMPILE_JOIN_TOKEN";
+
+    private static readonly Option<string?> Token = new("--token")
     {
-        Description = "the join token the first machine printed (or actorcompile setup token made): fetches the cluster certificate from the first --seed over TLS",
-        HelpName = "TOKEN",
+        Description = $"where the join token is: a file, or - for standard input (never the token itself: on the command line every user sees it); or set {TokenVariable}. "
+            + "The first machine printed one (or actorcompile setup token made it); setup fetches the cluster certificate from the first --seed with it over TLS",
+        HelpName = "FILE|-",
         Arity = ArgumentArity.ExactlyOne,
         CustomParser = r =>
         {
-            if (JoinToken.Parse(r.Tokens[^1].Value, out var problem) is { } token) return token;
-            r.AddError($"--token: {problem}");
-            return null;
+            var value = r.Tokens[^1].Value;
+            if (value.StartsWith(JoinToken.Prefix, StringComparison.Ordinal))
+            {
+                r.AddError($"--token: give the file the token is in, or - and paste it on standard input, or set {TokenVariable}: a token on the command line is visible to every user (ps)");
+                return null;
+            }
+            return value;
         },
     };
     private static readonly Option<System.Net.IPNetwork[]> Allow = OptionKinds.Networks("--allow", "a network whose targets this helper serves; repeatable (default: this machine only)");
@@ -87,13 +95,13 @@ public static class SetupCommand
         included; --insecure is the one way without). On the first machine
         (no --seed), setup creates it (cluster.pfx, cluster.password and the join key cluster.joinkey, mode
         0600, owned by the user actorcompile when it exists) and prints a join token; on the others,
-        --seed HOST:PORT --token TOKEN fetches it from the first machine's join port (its cluster port + 1).
+        --seed HOST:PORT --token - (then paste the token; or --token FILE) fetches it from the first machine's join port (its cluster port + 1).
         A token lives 24 hours unless --valid-for says otherwise; actorcompile setup token makes new ones.
 
         Examples:
           sudo actorcompile setup helper --host 192.168.1.21 --allow 192.168.1.0/24
-          sudo actorcompile setup helper --seed 192.168.1.21:7420 --token acj1-... --allow 192.168.1.0/24
-          sudo actorcompile setup target --seed 192.168.1.21:7420 --token acj1-...
+          sudo actorcompile setup helper --seed 192.168.1.21:7420 --token - --allow 192.168.1.0/24
+          sudo actorcompile setup target --seed 192.168.1.21:7420 --token -
           sudo actorcompile setup token --valid-for 2h
         """;
 
@@ -156,7 +164,7 @@ public static class SetupCommand
     private static Settings Read(ParseResult r, string role)
     {
         var seeds = r.GetValue(Seed) ?? Array.Empty<HostPort>();
-        var token = r.GetValue(Token);
+        var token = ReadToken(r.GetValue(Token));
         var settings = new Settings(
             role,
             seeds,
@@ -175,6 +183,37 @@ public static class SetupCommand
         };
         Check(settings);
         return settings;
+    }
+
+    /// <summary>The join token from --token FILE, --token - (standard input) or ACTORCOMPILE_JOIN_TOKEN; null when none is given.</summary>
+    private static JoinToken? ReadToken(string? source)
+    {
+        string text;
+        if (source is null)
+        {
+            if (Environment.GetEnvironmentVariable(TokenVariable) is not { Length: > 0 } fromEnvironment) return null;
+            text = fromEnvironment;
+            source = TokenVariable;
+        }
+        else if (source == "-")
+        {
+            if (!Console.IsInputRedirected) Console.Error.Write("actorcompile setup: paste the join token, then Enter: ");
+            text = Console.In.ReadLine() ?? "";
+            source = "standard input";
+        }
+        else
+        {
+            try
+            {
+                if (new FileInfo(source).Length > 4096) throw new SetupException($"--token {source}: larger than a join token");
+                text = System.IO.File.ReadAllText(source);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new SetupException($"--token {source}: cannot read it ({e.Message})");
+            }
+        }
+        return JoinToken.Parse(text.Trim(), out var problem) ?? throw new SetupException($"the token from {source}: {problem}");
     }
 
     /// <summary>Rules between options, which the parser cannot express one option at a time.</summary>

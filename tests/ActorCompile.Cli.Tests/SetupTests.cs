@@ -47,8 +47,9 @@ public sealed class SetupTests
     [InlineData("--port: '70000' is not a port; give a number from 0 to 65535", "both", "--port", "70000")]
     [InlineData("--port 0 is for a machine that only joins", "both", "--port", "0")]
     [InlineData("--host: 'a b' is not a host name or address", "helper", "--host", "a b")]
-    [InlineData("--token: it is not an ActorCompile join token", "target", "--seed", "127.0.0.1:7420", "--token", "hello")]
-    [InlineData("--token needs --seed HOST:PORT", "helper", "--token", "acj1-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")]
+    [InlineData("--token /nonexistent/token: cannot read it", "target", "--seed", "127.0.0.1:7420", "--token", "/nonexistent/token")]
+    [InlineData("--token: give the file the token is in, or - and paste it on standard input, or set ACTORCOMPILE_JOIN_TOKEN: a token on the command line is visible to every user (ps)",
+        "target", "--seed", "127.0.0.1:7420", "--token", "acj1-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")]
     [InlineData("--insecure turns TLS off; it does not go with --token, --tls or --new-certificate", "helper", "--insecure", "--tls")]
     [InlineData("Required argument missing for option: '--allow'", "helper", "--allow")]
     [InlineData("Unrecognized command or argument '--alow'", "helper", "--alow", "10.0.0.0/8")]
@@ -56,6 +57,20 @@ public sealed class SetupTests
     {
         var e = Assert.Throws<SetupException>(() => SetupCommand.Parse(args, out _, out _));
         Assert.Contains(message, e.Message);
+    }
+
+    [Fact]
+    public void A_token_comes_from_a_file_and_is_judged_there()
+    {
+        using var dir = new TempDirectory("ac-token-file");
+        var good = dir.Write("good", "acj1-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n");
+        var e = Assert.Throws<SetupException>(() => SetupCommand.Parse(new[] { "helper", "--token", good }, out _, out _));
+        Assert.Contains("--token needs --seed HOST:PORT", e.Message);
+        var settings = SetupCommand.Parse(new[] { "target", "--seed", "127.0.0.1:7420", "--token", good }, out _, out _);
+        Assert.NotNull(settings.Token);
+        var bad = dir.Write("bad", "hello\n");
+        e = Assert.Throws<SetupException>(() => SetupCommand.Parse(new[] { "target", "--seed", "127.0.0.1:7420", "--token", bad }, out _, out _));
+        Assert.Contains($"the token from {bad}: it is not an ActorCompile join token", e.Message);
     }
 
     [Fact]

@@ -60,6 +60,25 @@ public sealed class TlsJoinTests(TlsJoinTests.Seed seed) : IClassFixture<TlsJoin
         Run.Program(Dist.Wrapper, new[] { "setup" }.Concat(args), env: new Dictionary<string, string> { ["ACTORCOMPILE_CONFIG_DIR"] = configDirectory },
             timeout: TimeSpan.FromMinutes(2));
 
+    /// <summary>setup with the join token in a file of its own (--token FILE), or on standard input (--token -): never on the command line.</summary>
+    private static Run.Result SetupWithToken(string configDirectory, string token, params string[] args) => SetupWithToken(configDirectory, token, stdin: false, args);
+
+    private static Run.Result SetupWithToken(string configDirectory, string token, bool stdin, params string[] args)
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"ac-token-{Guid.NewGuid():N}");
+        File.WriteAllText(file, token + "\n");
+        try
+        {
+            if (!stdin) return Setup(configDirectory, args.Concat(new[] { "--token", file }).ToArray());
+            var command = string.Join(' ', new[] { Dist.Wrapper, "setup" }.Concat(args).Concat(new[] { "--token", "-" }).Select(a => "'" + a + "'"));
+            return Run.Shell($"{command} < '{file}'", env: new Dictionary<string, string> { ["ACTORCOMPILE_CONFIG_DIR"] = configDirectory }, timeout: TimeSpan.FromMinutes(2));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
     /// <summary>A free port whose successor (the default join port) is free too.</summary>
     private static int FreePortPair()
     {
@@ -93,8 +112,10 @@ public sealed class TlsJoinTests(TlsJoinTests.Seed seed) : IClassFixture<TlsJoin
         var token = JoinToken.Parse(TokenIn(seed.FirstSetup.Stdout), out var problem);
         Assert.True(token is not null, problem);
         Assert.True(token.IsSignedWith(seed.Files.ReadJoinKey()!));
-        Assert.Contains($"sudo actorcompile setup helper --seed 127.0.0.1:{seed.Port} --token acj1-", seed.FirstSetup.Stdout);
-        Assert.Contains($"sudo actorcompile setup target --seed 127.0.0.1:{seed.Port} --token acj1-", seed.FirstSetup.Stdout);
+        // The commands it prints read the token from standard input: it never goes on a command line, where every user sees it.
+        Assert.Contains($"sudo actorcompile setup helper --seed 127.0.0.1:{seed.Port} --token -\n", seed.FirstSetup.Stdout);
+        Assert.Contains($"sudo actorcompile setup target --seed 127.0.0.1:{seed.Port} --token -\n", seed.FirstSetup.Stdout);
+        Assert.Single(seed.FirstSetup.Stdout.Split('\n'), line => line.Contains(JoinToken.Prefix, StringComparison.Ordinal));
         // A day by default.
         Assert.InRange(token.Expires - DateTimeOffset.UtcNow, TimeSpan.FromHours(23), TimeSpan.FromHours(24.1));
         foreach (var path in new[] { seed.Files.Certificate, seed.Files.PasswordFile, seed.Files.JoinKeyFile })
@@ -147,7 +168,7 @@ public sealed class TlsJoinTests(TlsJoinTests.Seed seed) : IClassFixture<TlsJoin
         var etc = joiner.Combine("etc");
         int port = Ports.Free();
         var token = Setup(seed.ConfigDirectory, "token").Stdout.Trim();
-        var r = Setup(etc, "target", "--seed", $"127.0.0.1:{seed.Port}", "--token", token, "--port", port.ToString(), "--file", Path.Combine(etc, "node.hocon"));
+        var r = SetupWithToken(etc, token, stdin: true, "target", "--seed", $"127.0.0.1:{seed.Port}", "--port", port.ToString(), "--file", Path.Combine(etc, "node.hocon"));
         Assert.True(r.ExitCode == 0, $"{r.Stdout}\n{r.Stderr}\n--- seed ---\n{seed.Node.Log()}");
         var files = new ClusterFiles(etc);
         Assert.Equal(File.ReadAllBytes(seed.Files.Certificate), File.ReadAllBytes(files.Certificate));
@@ -206,7 +227,7 @@ public sealed class TlsJoinTests(TlsJoinTests.Seed seed) : IClassFixture<TlsJoin
     {
         using var joiner = new TempDirectory("ac-expired");
         var expired = seed.Token(DateTimeOffset.UtcNow.AddMinutes(-5));
-        var r = Setup(joiner.Path, "target", "--seed", $"127.0.0.1:{seed.Port}", "--token", expired.Text);
+        var r = SetupWithToken(joiner.Path, expired.Text, "target", "--seed", $"127.0.0.1:{seed.Port}");
         Assert.Equal(4, r.ExitCode);
         Assert.Contains($"the token expired at {expired.Expires.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC; make a new one with actorcompile setup token on a member", r.Stderr);
         Assert.Empty(System.IO.Directory.GetFileSystemEntries(joiner.Path));
@@ -217,7 +238,7 @@ public sealed class TlsJoinTests(TlsJoinTests.Seed seed) : IClassFixture<TlsJoin
     {
         using var joiner = new TempDirectory("ac-forged");
         var forged = seed.Token(DateTimeOffset.UtcNow.AddHours(1), key: RandomNumberGenerator.GetBytes(32));
-        var r = Setup(joiner.Path, "helper", "--seed", $"127.0.0.1:{seed.Port}", "--token", forged.Text);
+        var r = SetupWithToken(joiner.Path, forged.Text, "helper", "--seed", $"127.0.0.1:{seed.Port}");
         Assert.Equal(4, r.ExitCode);
         Assert.Contains("the seed refused the token: it was not made with this cluster's join key", r.Stderr);
         Assert.Empty(System.IO.Directory.GetFileSystemEntries(joiner.Path));
@@ -228,7 +249,7 @@ public sealed class TlsJoinTests(TlsJoinTests.Seed seed) : IClassFixture<TlsJoin
     {
         using var joiner = new TempDirectory("ac-pin");
         var otherPin = seed.Token(DateTimeOffset.UtcNow.AddHours(1), pin: SHA256.HashData("another certificate"u8));
-        var r = Setup(joiner.Path, "target", "--seed", $"127.0.0.1:{seed.Port}", "--token", otherPin.Text);
+        var r = SetupWithToken(joiner.Path, otherPin.Text, "target", "--seed", $"127.0.0.1:{seed.Port}");
         Assert.Equal(4, r.ExitCode);
         Assert.Contains("the seed's certificate does not match the token (wrong seed, or someone in between)", r.Stderr);
         Assert.Empty(System.IO.Directory.GetFileSystemEntries(joiner.Path));
@@ -278,7 +299,7 @@ public sealed class TlsJoinTests(TlsJoinTests.Seed seed) : IClassFixture<TlsJoin
         using var dir = new TempDirectory("ac-setup-notls");
         var r = Setup(dir.Path, "target", "--seed", "192.0.2.10:7420", "--host", "192.0.2.20");
         Assert.Equal(4, r.ExitCode);
-        Assert.Contains("give --token TOKEN", r.Stderr);
+        Assert.Contains("give --token - or --token FILE", r.Stderr);
         Assert.Contains("--insecure", r.Stderr);
         Assert.Empty(System.IO.Directory.GetFileSystemEntries(dir.Path));
         var insecure = Setup(dir.Path, "target", "--seed", "192.0.2.10:7420", "--host", "192.0.2.20", "--insecure", "--print");

@@ -213,4 +213,31 @@ public sealed class WorkerFailureTests
         Assert.True(healthy.ExitCode == 0, healthy.Stderr);
         Assert.True(Wrapper.WhereCompiled(healthy.Stderr)["a.c"] == worker.Address, healthy.Stderr);
     }
+
+    [Fact]
+    public async Task A_users_jobs_that_no_worker_may_run_compile_locally_and_back_off_no_worker()
+    {
+        using var cluster = new TestCluster(1, workerArgs: new[] { "--toolchain", "gcc" }, prefix: "ac-job-fault");
+        await cluster.WaitForWorkers();
+        var worker = cluster.Worker(0);
+        using var dir = new TempDirectory("ac-job-fault-src");
+        dir.Write("p/a.c", "int a(int x) { return x + 1; }\n");
+        var project = dir.Combine("p");
+        // An include path that climbs above the root: a worker refuses it (the kernel does not stop at its mirror's root).
+        var climbing = string.Concat(Enumerable.Repeat("../", project.Split('/', StringSplitOptions.RemoveEmptyEntries).Length + 2)) + "usr/include";
+        // More than backoff-after-failures (3) of them: before, each was refused by the worker and counted against it.
+        for (int i = 0; i < 4; i++)
+        {
+            var r = Wrapper.Run(project, cluster.Coordinator.Socket, new[] { "gcc", "-O2", "-I" + climbing, "-c", "a.c", "-o", "a.o" }, new Dictionary<string, string> { ["ACTORCOMPILE_VERBOSE"] = "1" });
+            Assert.True(r.ExitCode == 0, r.Stderr);
+            Assert.Contains($"the job cannot run on a worker: the path {climbing} leaves the job's directory", r.Stderr);
+        }
+        // The same compile without the path runs on the worker: it was never backed off, nor charged a failure.
+        var good = Wrapper.Run(project, cluster.Coordinator.Socket, new[] { "gcc", "-O2", "-c", "a.c", "-o", "a.o" }, StrictAndVerbose);
+        Assert.True(good.ExitCode == 0, good.Stderr);
+        Assert.Equal(worker.Address, Wrapper.WhereCompiled(good.Stderr)["a.c"]);
+        var status = cluster.WorkerStatus(worker);
+        Assert.Equal("up", status.GetProperty("state").GetString());
+        Assert.Equal(0, status.GetProperty("failed").GetInt64());
+    }
 }

@@ -61,7 +61,8 @@ public sealed class RemoteCompilationTests : IDisposable
         var (job, _) = TargetSide.Prepare(compiler, _project, args);
         _worker.TakeIn(job);
         var outcome = await _worker.Run(job, await SealedJobs.Toolchain(compiler));
-        return Assert.IsType<CompiledOutcome>(outcome);
+        Assert.True(outcome is CompiledOutcome, $"the remote compile failed: {(outcome as FailedOutcome)?.Reason}");
+        return (CompiledOutcome)outcome;
     }
 
     private async Task AssertIdentical(string compiler, string[] args, params string[] outputs)

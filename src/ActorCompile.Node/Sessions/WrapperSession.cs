@@ -412,6 +412,14 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
     {
         var request = _request!;
         var files = _files!;
+        // The worker's own rule, applied here first: a job refused for what it says never reaches a worker, so a
+        // user's malformed job compiles locally and backs off no worker for anyone.
+        if (JobContent.Problem(_command!, request.WorkingDirectory, _systemDirectories ?? Array.Empty<string>(), request.Environment, _mirror!) is { } problem)
+        {
+            _coordinator!.Tell(new RequestLocalSlot(Self, $"the job cannot run on a worker: {problem}", Quiet: false, _source));
+            Become(AwaitingGrant);
+            return;
+        }
         var spec = new JobSpec(
             JobId: Guid.NewGuid().ToString("N")[..8],
             Session: Self,

@@ -17,6 +17,44 @@ public sealed class ProcessStartException(string program, Exception inner)
 public static class ProcessRunner
 {
     /// <summary>
+    /// Starts the captured programs from one thread that lives as long as this process. The kernel sends a
+    /// child its parent-death signal (bwrap --die-with-parent sets PR_SET_PDEATHSIG to SIGKILL) when the
+    /// thread that forked it exits, not the process, and the thread pool retires idle threads: a sandboxed
+    /// compile started from a pool thread was killed mid-run when that thread retired (seen under load as
+    /// "the compiler was killed by signal 9", a failure booked against an honest worker).
+    /// </summary>
+    private static class Launcher
+    {
+        private static readonly System.Collections.Concurrent.BlockingCollection<(Process Process, TaskCompletionSource<Exception?> Started)> Queue = new();
+
+        static Launcher() => new Thread(Serve) { IsBackground = true, Name = "process launcher" }.Start();
+
+        /// <summary>Starts the process on the launcher's thread: null once it runs, else why it could not start.</summary>
+        public static Task<Exception?> Start(Process process)
+        {
+            var started = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
+            Queue.Add((process, started));
+            return started.Task;
+        }
+
+        private static void Serve()
+        {
+            foreach (var (process, started) in Queue.GetConsumingEnumerable())
+            {
+                try
+                {
+                    process.Start();
+                    started.SetResult(null);
+                }
+                catch (Exception e)
+                {
+                    started.SetResult(e);
+                }
+            }
+        }
+    }
+
+    /// <summary>
     /// Runs a program and captures its output. On cancellation the whole process tree is killed (gcc's
     /// cc1 and as included) before the cancellation is reported.
     /// </summary>
@@ -48,13 +86,10 @@ public static class ProcessRunner
         }
         var started = Stopwatch.StartNew();
         using var process = new Process { StartInfo = psi };
-        try
+        if (await Launcher.Start(process) is { } failure)
         {
-            process.Start();
-        }
-        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException or IOException)
-        {
-            throw new ProcessStartException(program, e);
+            if (failure is System.ComponentModel.Win32Exception or InvalidOperationException or IOException) throw new ProcessStartException(program, failure);
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
         }
         void Kill()
         {

@@ -89,22 +89,10 @@ public static class RemoteCompilation
     }
 
     /// <summary>Why a job must never run here (a hostile coordinator may send anything), or null.</summary>
-    private static string? Refusal(CompileJob job, CompileCommand command)
-    {
-        if (!command.IsDistributable) return command.LocalReason;
-        foreach (var path in PathArguments(command))
-            if (MirrorPaths.ClimbsOutOfMirror(job.WorkingDirectory, path))
-                return $"the path {path} leaves the job's directory";
-        if (!job.WorkingDirectory.StartsWith('/') || !MirrorPaths.IsSafeMirrorPath(MirrorPaths.Normalize(job.WorkingDirectory)))
-            return $"working directory '{job.WorkingDirectory}' is not a safe absolute path";
-        foreach (var dir in job.SystemIncludeDirectories)
-            if (!dir.StartsWith('/') || dir.Contains('\0'))
-                return $"system include directory '{dir}' is not an absolute path";
-        foreach (var v in job.Environment)
-            if (!CompileEnvironment.Forwarded.Contains(v.Name) || v.Value.Contains('\0'))
-                return $"environment variable {v.Name} is not one a job may set";
-        return null;
-    }
+    /// <summary>The same rule the target applied before it sent the job (<see cref="JobContent"/>), again: a coordinator may be hostile.</summary>
+    private static string? Refusal(CompileJob job, CompileCommand command) =>
+        JobContent.Problem(command, job.WorkingDirectory, job.SystemIncludeDirectories,
+            job.Environment.Select(v => new KeyValuePair<string, string>(v.Name, v.Value)), job.Mirror);
 
     /// <summary>Where everything is, as the compiler sees it (under the visible root) and on this machine.</summary>
     private sealed record CompilePlan(string Root, string WorkingDirectory, List<string> Args, string DependencyFile, bool OwnDependencyFile, List<string> Writable);
@@ -202,17 +190,6 @@ public static class RemoteCompilation
         }
         return new CompiledOutcome(result.ExitCode, RemoveRoot(result.Stdout, plan.Root), RemoveRoot(result.Stderr, plan.Root), outputs,
             (long)result.Elapsed.TotalMilliseconds, mirrorMilliseconds);
-    }
-
-    /// <summary>Every argument that names a file or directory: inputs, outputs, include paths, dependency files.</summary>
-    private static IEnumerable<string> PathArguments(CompileCommand command)
-    {
-        foreach (var p in command.Parsed)
-        {
-            if (p.IsInput) yield return p.Token;
-            else if (p.Role is OptionRole.Output or OptionRole.IncludeDirectory or OptionRole.IncludeFile or OptionRole.DependencyFile && p.Value is { } v) yield return v;
-            else if (p.Role == OptionRole.PreprocessorOptions && p.Value is { } wp && wp.Contains(',')) yield return wp[(wp.IndexOf(',') + 1)..];
-        }
     }
 
     /// <summary>The first prerequisite in a dependency list that does not lie inside the mirror, or null.</summary>
