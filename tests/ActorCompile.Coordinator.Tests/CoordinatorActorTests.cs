@@ -191,6 +191,26 @@ public sealed class CoordinatorActorTests : TestKit
     }
 
     [Fact]
+    public void A_job_whose_supervisor_fails_compiles_locally_instead_of_waiting_forever()
+    {
+        var coordinator = StartCoordinator();
+        var worker = CreateTestProbe();
+        coordinator.Tell(Capabilities(worker.Ref, Gcc), worker.Ref);
+        var session = CreateTestProbe();
+        Submit(coordinator, session);
+        var job = PullUntilAssigned(coordinator, worker);
+        job.Supervisor.Tell(new JobStarted(job.JobId, worker.Ref), worker.Ref);
+
+        // Kill makes the supervisor throw (ActorKilledException): the coordinator stops it rather than restart it
+        // with its state lost, and the wrapper gets a local compile instead of a wait without end.
+        job.Supervisor.Tell(Kill.Instance);
+        var granted = session.FishForMessage<LocalGranted>(_ => true);
+        Assert.Equal("the job's supervisor stopped after an error", granted.Reason);
+        // The worker is told to drop the job it can no longer deliver (its supervisor is gone), or simply hears no more.
+        coordinator.Tell(new ReleaseLocalSlot(session.Ref));
+    }
+
+    [Fact]
     public void A_job_goes_to_the_worker_that_pulls_it_and_the_result_to_the_wrapper()
     {
         var coordinator = StartCoordinator();

@@ -192,8 +192,10 @@ public sealed class TestCluster : IDisposable
         bool targetHelps = false)
     {
         Directory = new TempDirectory(prefix);
-        if (!targetHelps)
-            coordinatorArgs = new[] { "--config", Directory.Write("no-help.hocon", "actorcompile.coordinator.help-after = 1h\n") }.Concat(coordinatorArgs ?? Array.Empty<string>());
+        // No random checks of cache hits (verify-rate, 1 % by default): a test that expects a hit must not see
+        // one hit in a hundred compiled locally instead. Tests about verification set their rate (their --config wins).
+        var settings = "actorcompile.cache.verify-rate = 0\n" + (targetHelps ? "" : "actorcompile.coordinator.help-after = 1h\n");
+        coordinatorArgs = new[] { "--config", Directory.Write("test-cluster.hocon", settings) }.Concat(coordinatorArgs ?? Array.Empty<string>());
         Coordinator = new NodeProcess("coordinator", Directory.Path, "coordinator", extra: coordinatorArgs);
         for (int i = 0; i < workers; i++)
             Workers.Add(new NodeProcess($"worker-{(char)('a' + i)}", Directory.Path, "worker", new[] { Coordinator.Address }, workerArgs));

@@ -96,6 +96,18 @@ public sealed class ShippedToolchainTests
         return s.RootElement.GetProperty("coordinators").EnumerateArray().Single().GetProperty("toolchainBytesShipped").GetInt64();
     }
 
+    /// <summary>
+    /// The toolchain bytes shipped, from a report that already counts <paramref name="distributed"/> remote jobs:
+    /// both figures come in one report (published about once a second), so the bytes are not an older report's.
+    /// </summary>
+    private static async Task<long> ToolchainBytesShippedAfter(NodeProcess coordinator, long distributed) =>
+        (long)await Eventually.Get(() =>
+        {
+            using var s = Wrapper.Status(coordinator.Socket);
+            var c = s.RootElement.GetProperty("coordinators").EnumerateArray().Single();
+            return Task.FromResult<object?>(c.GetProperty("distributed").GetInt64() >= distributed ? c.GetProperty("toolchainBytesShipped").GetInt64() : null);
+        }, TimeSpan.FromSeconds(30), $"the coordinator's report to count {distributed} remote job(s)");
+
     private static JsonElement WorkerOf(NodeProcess coordinator, NodeProcess worker)
     {
         using var s = Wrapper.Status(coordinator.Socket);
@@ -174,7 +186,7 @@ public sealed class ShippedToolchainTests
             await WaitForWorker(coordinator, worker);
             var first = await RunOnHelper(project, coordinator, worker, args);
             Assert.True(first.ExitCode == 0, first.Stderr + worker.Log());
-            before = ToolchainBytesShipped(coordinator);
+            before = await ToolchainBytesShippedAfter(coordinator, distributed: 1);
         }
         // cc1 is the biggest file of the toolchain: flip one byte of the helper's copy while it is stopped.
         var cc1 = Directory.GetFiles(Path.Combine(work, "toolchains", "blobs")).OrderByDescending(f => new FileInfo(f).Length).First();
@@ -197,7 +209,7 @@ public sealed class ShippedToolchainTests
             // Only the bad file travelled again (cc1 compresses to a few MB), not the whole toolchain.
             // (An attempt cut off by the failure detector, see RunOnHelper, counts what it had shipped: the bound
             // holds for one attempt.)
-            var again = ToolchainBytesShipped(coordinator) - before;
+            var again = await ToolchainBytesShippedAfter(coordinator, distributed: 2) - before;
             Assert.True(again > 1 << 20 && (again < before || attempts > 1), $"{again} bytes shipped again, {before} the first time, in {attempts} attempts");
         }
     }

@@ -254,6 +254,13 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
 
     protected override void PostStop() => _cluster.Unsubscribe(Self);
 
+    /// <summary>
+    /// A job's supervisor that throws is stopped, never restarted: a restart would keep its name and lose its
+    /// state (the worker, the phase), and its wrapper would wait for nothing. Stopped, it hands the job to a
+    /// local compile (JobSupervisor.PostStop).
+    /// </summary>
+    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Stop);
+
     private Address FullAddress(IActorRef actor) => _cluster.NodeOf(actor);
 
     // ---- workers ----

@@ -354,7 +354,23 @@ public sealed class JobSupervisor : ReceiveActor, IWithTimers
 
     private void End(bool remote)
     {
+        _ended = true;
         Context.Parent.Tell(new JobEnded(_spec.JobId, _workerId, remote));
         Context.Stop(Self);
+    }
+
+    /// <summary>Whether this job reached an end (a result, a local compile, or its wrapper gone).</summary>
+    private bool _ended;
+
+    /// <summary>
+    /// A supervisor that stops without an end failed (the coordinator stops a failed supervisor rather than
+    /// restart it with its state lost): its wrapper compiles locally, so that it never waits for a job that
+    /// no one runs any more. (When the whole node stops, these go nowhere.)
+    /// </summary>
+    protected override void PostStop()
+    {
+        if (_ended) return;
+        Context.Parent.Tell(new JobEnded(_spec.JobId, _workerId, Remote: false));
+        Context.Parent.Tell(new RequestLocalSlot(_spec.Session, "the job's supervisor stopped after an error", Quiet: false, _spec.Source));
     }
 }

@@ -14,14 +14,14 @@ namespace ActorCompile.Node.Cache;
 public sealed record CacheLookUp(string Key) : INoSerializationVerificationNeeded;
 
 /// <summary>The answer to <see cref="CacheLookUp"/>: a result this node may serve, or null; <paramref name="Distrusted"/> says a result was there but its producer or keeper is not trusted here.</summary>
-/// <param name="Accountable">Who answers for the result ("host:port"): its producer when this node kept it from its own job (first-hand), else the member that stored it.</param>
+/// <param name="Accountable">Who answers for the result ("host:port"): its producer when this node kept it from its own job (first-hand), else the member that stored it; null when no one can be named (an owner's answer that names this node as keeper).</param>
 public sealed record CacheFound(string Key, CachedResult? Result, string? Distrusted = null, string? Accountable = null) : INoSerializationVerificationNeeded;
 
 /// <summary>A session's job compiled successfully: keep its result here and at the key's owner.</summary>
 public sealed record CacheKeep(string Key, CachedResult Result) : INoSerializationVerificationNeeded;
 
 /// <summary>A local compile disagreed with the cached result of a key: drop it here and at its owner, and trust no more whoever answers for it (<see cref="CacheFound.Accountable"/>).</summary>
-public sealed record CacheReject(string Key, string Accountable) : INoSerializationVerificationNeeded;
+public sealed record CacheReject(string Key, string? Accountable) : INoSerializationVerificationNeeded;
 
 /// <summary>Published on the node's event stream when the cache refuses a message from another node (for tests and status).</summary>
 /// <param name="Kind">The message: CacheStore, CacheDrop or CacheLookup.</param>
@@ -87,7 +87,7 @@ public sealed class ResultCacheActor : ReceiveActor
         });
         Receive<CacheReject>(m =>
         {
-            _distrusted.Add(m.Accountable);
+            if (!string.IsNullOrEmpty(m.Accountable)) _distrusted.Add(m.Accountable);
             Forget(m.Key);
             _owners.Tell(new CacheDrop(m.Key));
         });
@@ -223,10 +223,6 @@ public sealed class ResultCacheActor : ReceiveActor
             }
             if (result is null) return new CacheFound(key, null);
             if (Invalid(result) is { } problem) return new CacheFound(key, null, problem);
-            // What this node keeps it finds in its own store: an owner's answer that names this node (or no one) as
-            // the keeper is a claim it cannot check, and would put the blame for a bad result on the producer.
-            if (!local && (result.Keeper == self || result.Keeper.Length == 0))
-                return new CacheFound(key, null, "its owner names this node as its keeper, which this node cannot confirm");
             // Every producer and keeper is judged, this node included: a result naming this node is no more
             // trusted than its keeper (a member that stores as this node is kept as itself).
             foreach (var (role, who) in new[] { ("producer", result.Producer), ("keeper", result.Keeper) })
@@ -239,7 +235,11 @@ public sealed class ResultCacheActor : ReceiveActor
                 try { store.Write(key, result); }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException) { } // a full disk costs the local copy, not the hit
             }
-            return new CacheFound(key, result, Accountable: result.Keeper == self ? result.Producer : result.Keeper);
+            // Who answers for it: its producer when this node kept it from its own job (read from its own store:
+            // first-hand); the member that stored it otherwise. An owner's answer naming this node as keeper (this
+            // node's own result, evicted here since) is a claim this node cannot check: it blames no one.
+            var accountable = result.Keeper == self ? (local ? result.Producer : null) : result.Keeper;
+            return new CacheFound(key, result, Accountable: accountable);
         }).PipeTo(session);
     }
 

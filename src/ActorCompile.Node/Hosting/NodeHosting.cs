@@ -42,6 +42,7 @@ public static class NodeHosting
             var roles = new Dictionary<string, IActorRef> { ["status"] = registry.Get<StatusHub>() };
             if (registry.TryGet<WorkerActor>(out var worker)) roles["worker"] = worker;
             if (registry.TryGet<CoordinatorActor>(out var coordinator)) roles["coordinator"] = coordinator;
+            if (registry.TryGet<ResultCacheActor>(out var cache)) roles["result-cache"] = cache;
             system.ActorOf(MembershipWatch.Props(record, roles), "membership");
         });
 
