@@ -230,7 +230,8 @@ public sealed class ResultCacheActor : ReceiveActor
                 if (distrusted.Contains(who)) return new CacheFound(key, null, $"its {role} {who} gave a result that differed from a local compile");
                 if (who != self && !settings.Admits(who)) return new CacheFound(key, null, $"its {role} {who} is not in this node's trusted networks");
             }
-            if (!local && store is not null)
+            // Kept here too, unless the owner names this node as keeper: kept so, the claim would read as first-hand later.
+            if (!local && store is not null && result.Keeper != self)
             {
                 try { store.Write(key, result); }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException) { } // a full disk costs the local copy, not the hit
