@@ -4,27 +4,31 @@ namespace ActorCompile.Coordinator;
 
 /// <summary>
 /// The target's local slots (what make -l limits): dependency scans, compiles that stay local, links and
-/// fallbacks each hold one. Waiters are served first come, first served; a session holds at most one.
+/// fallbacks each hold one. A session holds at most one. Shared fairly between the local users: a free
+/// slot goes at once when no one waits; when sessions wait, a freed slot goes to the waiting session of
+/// the user who holds the fewest slots (first come, first served among equals), so one user's many
+/// sessions never keep another user's compile waiting behind all of theirs.
 /// </summary>
 public sealed class LocalSlotPool(int capacity)
 {
-    private readonly HashSet<IActorRef> _holders = new();
-    private readonly LinkedList<(IActorRef Session, object Grant)> _waiting = new();
+    private readonly Dictionary<IActorRef, uint> _holders = new();
+    private readonly LinkedList<(IActorRef Session, uint User, object Grant)> _waiting = new();
 
     public int Capacity => capacity;
     public int Busy => _holders.Count;
     public int Waiting => _waiting.Count;
 
     /// <summary>Grants at once (returns true) or queues the request; <paramref name="grant"/> is what the session is told when served.</summary>
-    public bool Request(IActorRef session, object grant)
+    /// <param name="user">The session's local user (uid), whose share the slot counts against.</param>
+    public bool Request(IActorRef session, uint user, object grant)
     {
-        if (_holders.Contains(session)) return true;
+        if (_holders.ContainsKey(session)) return true;
         if (_holders.Count < capacity && _waiting.Count == 0)
         {
-            _holders.Add(session);
+            _holders[session] = user;
             return true;
         }
-        _waiting.AddLast((session, grant));
+        _waiting.AddLast((session, user, grant));
         return false;
     }
 
@@ -37,14 +41,33 @@ public sealed class LocalSlotPool(int capacity)
             if (node.Value.Session.Equals(session)) { _waiting.Remove(node); break; }
         }
         var served = new List<(IActorRef, object)>();
-        while (_holders.Count < capacity && _waiting.First is { } first)
+        while (_holders.Count < capacity && Next() is { } next)
         {
-            _waiting.RemoveFirst();
-            _holders.Add(first.Value.Session);
-            served.Add(first.Value);
+            _waiting.Remove(next);
+            _holders[next.Value.Session] = next.Value.User;
+            served.Add((next.Value.Session, next.Value.Grant));
         }
         return served;
     }
 
-    public bool Holds(IActorRef session) => _holders.Contains(session);
+    /// <summary>The waiting session whose user holds the fewest slots; the earliest among equals.</summary>
+    private LinkedListNode<(IActorRef Session, uint User, object Grant)>? Next()
+    {
+        var held = _holders.Values.GroupBy(u => u).ToDictionary(g => g.Key, g => g.Count());
+        LinkedListNode<(IActorRef Session, uint User, object Grant)>? best = null;
+        for (var node = _waiting.First; node is not null; node = node.Next)
+            if (best is null || held.GetValueOrDefault(node.Value.User) < held.GetValueOrDefault(best.Value.User)) best = node;
+        return best;
+    }
+
+    public bool Holds(IActorRef session) => _holders.ContainsKey(session);
+
+    /// <summary>Per local user: the slots held and the sessions waiting, for status.</summary>
+    public IReadOnlyList<(uint User, int Held, int Waiting)> ByUser() =>
+        _holders.Values.Select(u => (User: u, Held: 1, Waiting: 0))
+            .Concat(_waiting.Select(w => (User: w.User, Held: 0, Waiting: 1)))
+            .GroupBy(x => x.User)
+            .OrderBy(g => g.Key)
+            .Select(g => (g.Key, g.Sum(x => x.Held), g.Sum(x => x.Waiting)))
+            .ToList();
 }

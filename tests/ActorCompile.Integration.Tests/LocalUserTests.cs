@@ -187,6 +187,64 @@ public sealed class LocalUserTests
         return bytes;
     }
 
+    /// <summary>The coordinator's local slots by user, as status shows them: uid to (held, waiting).</summary>
+    private static Dictionary<long, (int Held, int Waiting)> LocalSlotUsers(NodeProcess coordinator)
+    {
+        using var s = Wrapper.Status(coordinator.Socket);
+        var c = s.RootElement.GetProperty("coordinators").EnumerateArray().Single();
+        return c.TryGetProperty("localSlotUsers", out var users) && users.ValueKind == System.Text.Json.JsonValueKind.Array
+            ? users.EnumerateArray().ToDictionary(u => u.GetProperty("uid").GetInt64(), u => (u.GetProperty("held").GetInt32(), u.GetProperty("waiting").GetInt32()))
+            : new();
+    }
+
+    [Fact]
+    public async Task A_user_holding_every_local_slot_does_not_stop_another_users_compile()
+    {
+        using var other = await LocalUser.CreateAsync();
+        using var dir = new TempDirectory("ac-fair-slots");
+        var config = dir.Write("node.hocon", $$"""actorcompile { socket-group = "{{other.Name}}", coordinator.local-slots = 2 }""" + "\n");
+        // No worker: every compile is local and needs one of the two local slots.
+        using var cluster = new TestCluster(0, coordinatorArgs: new[] { "--config", config }, prefix: "ac-fair-cluster");
+        var socket = cluster.Coordinator.Socket;
+        await Eventually.True(() => File.Exists(socket), TimeSpan.FromSeconds(120), "the node to listen");
+        var gcc = (await ToolchainProbe.ProbeAsync("/usr/bin/gcc")).Identity;
+
+        // This user (root) starts four compiles and never finishes one: two hold both slots, two wait.
+        var hog = new List<FrameChannel>();
+        try
+        {
+            for (int i = 0; i < 4; i++)
+            {
+                var c = FrameChannel.Connect(socket);
+                hog.Add(c);
+                c.Send(Held($"hog-{i}"));
+                if (await c.NextAsync() is NeedToolchain) c.Send(new ToolchainInfo(gcc.Fingerprint, gcc.Family, gcc.Version, gcc.Target, gcc.DriverLanguage));
+                if (i < 2) Assert.IsType<RunLocally>(await c.NextAsync());
+            }
+            await Eventually.True(() => LocalSlotUsers(cluster.Coordinator).GetValueOrDefault(0) == (2, 2), TimeSpan.FromSeconds(30), "status to show root holding 2 slots with 2 waiting");
+
+            // Another user's compile asks after all of them; then one of the hog's compiles ends.
+            var project = dir.Combine("p");
+            dir.Write("p/a.c", "int answer(void) { return 42; }\n");
+            other.Own(project);
+            var victim = Task.Run(() => other.Run(Dist.Wrapper, new[] { "gcc" }.Concat(Compile), project, Env(socket, strict: false)));
+            await Eventually.True(() => LocalSlotUsers(cluster.Coordinator).GetValueOrDefault(other.Uid).Waiting == 1, TimeSpan.FromSeconds(60), "the other user's compile to wait for a slot");
+            hog[0].Send(new LocalDone(0));
+
+            // The freed slot goes to the user who holds none, not to the hog's earlier waiters (who would hold it
+            // without end): first come, first served alone would leave this compile waiting for ever.
+            var done = await Task.WhenAny(victim, Task.Delay(TimeSpan.FromSeconds(120)));
+            Assert.True(done == victim, "the other user's compile never got the freed local slot\n" + cluster.Logs());
+            var r = await victim;
+            Assert.True(r.ExitCode == 0, r.Stderr);
+            Assert.Equal(LocalObject(project, Compile), File.ReadAllBytes(Path.Combine(project, "a.o")));
+        }
+        finally
+        {
+            foreach (var c in hog) c.Dispose();
+        }
+    }
+
     [Fact]
     public async Task Row12_one_user_cannot_lock_others_out_and_unfinished_frames_are_cut()
     {

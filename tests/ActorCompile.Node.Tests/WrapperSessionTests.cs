@@ -67,7 +67,7 @@ public sealed class WrapperSessionTests : TestKit
     }
 
     /// <summary>A wrapper connected to a new session, as the node's socket server connects them.</summary>
-    private (NetworkStream Wrapper, IActorRef Session) Connect()
+    private (NetworkStream Wrapper, IActorRef Session) Connect(TimeSpan? localSlotBound = null)
     {
         var path = _dir.Combine($"node-{Guid.NewGuid():N}.sock");
         using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
@@ -78,7 +78,7 @@ public sealed class WrapperSessionTests : TestKit
         var accepted = listener.Accept();
         var caller = PeerCredentials.Of(accepted);
         var client = new SocketClient(accepted, caller, Limits, new ByteBudget(Limits.BufferPerUserBytes));
-        var session = Sys.ActorOf(WrapperSession.Props(client, caller, _coordinator.Ref, _statusView.Ref, new SessionSettings(MaxJobBytes, _memo)));
+        var session = Sys.ActorOf(WrapperSession.Props(client, caller, _coordinator.Ref, _statusView.Ref, new SessionSettings(MaxJobBytes, _memo, LocalSlotBound: localSlotBound)));
         _ = client.ReadLoop(session, _stopping.Token).ContinueWith(_ => session.Tell(ConnectionClosed.Instance), TaskScheduler.Default);
         return (new NetworkStream(wrapper, ownsSocket: true), session);
     }
@@ -113,6 +113,23 @@ public sealed class WrapperSessionTests : TestKit
         Send(wrapper, new ScanRound(new[] { new FileRef("a.c", SourceStatus) }, Array.Empty<FileUpload>()));
         var answers = Assert.IsType<ScanAnswers>(await Next(wrapper));
         return (wrapper, session, Assert.Single(answers.Directives));
+    }
+
+    [Fact]
+    public async Task A_local_compile_that_never_reports_back_gives_its_slot_up_after_the_bound_and_its_late_report_still_counts()
+    {
+        var (wrapper, _) = Connect(localSlotBound: TimeSpan.FromMilliseconds(500));
+        Send(wrapper, Request());
+        var open = _coordinator.ExpectMsg<OpenJob>();
+        open.Session.Tell(new LocalGranted("every worker is busy", Quiet: false));
+        Assert.IsType<RunLocally>(await Next(wrapper));
+        // The wrapper says nothing (a user holding a slot on purpose, or a compile longer than the bound).
+        var released = _coordinator.FishForMessage<ReleaseLocalSlot>(_ => true);
+        Assert.Equal(open.Session, released.Session);
+        // Its report, when it comes, is still taken and ends the conversation.
+        Send(wrapper, new LocalDone(0));
+        Assert.Equal(open.Session, _coordinator.FishForMessage<LocalFinished>(_ => true).Session);
+        Assert.Null(await Next(wrapper));
     }
 
     private static JobManifest ManifestWith(params FileUpload[] uploads) =>

@@ -91,6 +91,8 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     private readonly LinkedList<QueuedJob> _queue = new();
     private readonly HashSet<IActorRef> _idleWorkers = new();
     private readonly LocalSlotPool _slots;
+    /// <summary>Each open session's local user (uid), for the fair share of local slots.</summary>
+    private readonly Dictionary<IActorRef, uint> _users = new();
     /// <summary>Toolchains by compiler key, as each user's wrappers identified them (never shared between users).</summary>
     private readonly CallerAnswers<ToolchainIdentity> _toolchains = new(perUser: 256);
     /// <summary>Default header directories by include key, as each user's wrappers reported them (never shared between users).</summary>
@@ -351,6 +353,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         }
         // A wrapper session went away: its slot and its place in the slot queue are free again.
         _awaitingToolchain.Remove(t.ActorRef);
+        _users.Remove(t.ActorRef);
         ReleaseSlot(t.ActorRef);
     }
 
@@ -382,6 +385,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     private void Decide(OpenJob open, Shippable? shipping = null)
     {
         Context.Watch(open.Session);
+        _users[open.Session] = open.CallerUid;
         _sessions[open.Session] = (open.Source, DateTime.UtcNow, "waiting");
         if (_toolchains.Get(open.CallerUid, open.CompilerKey) is not { } toolchain)
         {
@@ -424,7 +428,8 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     private void GrantLocal(IActorRef session, object grant)
     {
         Context.Watch(session);
-        if (_slots.Request(session, grant)) Granted(session, grant);
+        // A session unknown here (none should be) shares one anonymous user's turn.
+        if (_slots.Request(session, _users.GetValueOrDefault(session, uint.MaxValue), grant)) Granted(session, grant);
     }
 
     private void Granted(IActorRef session, object grant)
@@ -580,7 +585,8 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
                 .Select(u => new UnservedToolchain(u.Identity.DriverName, u.Identity.Version, u.Identity.Target, u.Identity.Fingerprint, u.Compiles)).ToArray(),
             _shipping.BytesSent,
             new CacheCounters(_cacheHits, _cacheDirectHits, _cacheMisses, _cacheVerified, _cacheDiscrepancies, _cacheBytesServed),
-            new ScanCounters(_scanned, _scanDeclined, _scanMissed));
+            new ScanCounters(_scanned, _scanDeclined, _scanMissed),
+            _slots.ByUser().Select(u => new LocalSlotUser(u.User, u.Held, u.Waiting)).ToArray());
         var cutoff = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - (long)KeepFinished.TotalMilliseconds;
         while (_finished.TryPeek(out var old) && old.FinishedUnixMilliseconds < cutoff) _finished.Dequeue();
         var jobs = _jobs.Select(j => new JobReport(j.Key, j.Value.Source, j.Value.Phase, j.Value.Worker, new DateTimeOffset(j.Value.Started).ToUnixTimeMilliseconds(), 0))

@@ -87,7 +87,11 @@ public sealed record CoordinatorStatus(
     IReadOnlyList<UnservedToolchainStatus> UnservedToolchains,
     long ToolchainBytesShipped = 0,
     CacheStatus? Cache = null,
-    ScanStatus? Scans = null);
+    ScanStatus? Scans = null,
+    IReadOnlyList<LocalSlotUserStatus>? LocalSlotUsers = null);
+
+/// <summary>A local user's share of a coordinator's local slots: held by its sessions, and its sessions waiting (uid, as the kernel names the user).</summary>
+public sealed record LocalSlotUserStatus(uint Uid, int Held, int Waiting);
 
 /// <summary>
 /// How a coordinator's jobs found their inputs: "scanned" by the include scanner (no compiler ran on the

@@ -156,7 +156,7 @@ public sealed class LocalSocketServer(
     private async Task Serve(SocketClient client, SocketAdmission.SocketUser user, IActorRef? coordinator, IActorRef hub)
     {
         var session = system.ActorOf(WrapperSession.Props(client, client.Caller, coordinator, hub,
-                new SessionSettings(configuration.MaxJobBytes, files, _cache, configuration.CacheVerifyRate)),
+                new SessionSettings(configuration.MaxJobBytes, files, _cache, configuration.CacheVerifyRate, configuration.CoordinatorJobTimeout)),
             $"session-{Interlocked.Increment(ref _connections)}");
         try
         {

@@ -18,7 +18,9 @@ namespace ActorCompile.Node.Sessions;
 /// <summary>What every session of a node shares: its bounds, its result cache, and its memory of users' files.</summary>
 /// <param name="Cache">This node's result cache (null: off here).</param>
 /// <param name="VerifyRate">The share of cache hits compiled locally instead, to compare.</param>
-public sealed record SessionSettings(long MaxJobBytes, FileMemo Files, IActorRef? Cache = null, double VerifyRate = 0);
+/// <param name="LocalSlotBound">The longest a wrapper's local compile holds its local slot (the coordinator's job-timeout):
+/// a wrapper that never reports back cannot keep a slot from everyone else. Null: no bound.</param>
+public sealed record SessionSettings(long MaxJobBytes, FileMemo Files, IActorRef? Cache = null, double VerifyRate = 0, TimeSpan? LocalSlotBound = null);
 
 /// <summary>
 /// One connection from a wrapper or the status CLI, as a state machine that follows the conversation in
@@ -555,7 +557,14 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
     {
         _confirming = g.Confirm;
         _connection.Send(new RunLocally(g.Reason, g.Quiet, Confirm: g.Confirm is not null || _verifying is not null));
+        if (_settings.LocalSlotBound is { } bound) Timers.StartSingleTimer(LocalSlotBoundReached.Instance, LocalSlotBoundReached.Instance, bound);
         Become(RunningLocally);
+    }
+
+    /// <summary>The wrapper's local compile has held its local slot for <see cref="SessionSettings.LocalSlotBound"/>.</summary>
+    private sealed class LocalSlotBoundReached
+    {
+        public static readonly LocalSlotBoundReached Instance = new();
     }
 
     /// <summary>Compares a local compile with the cached result it checks; a difference drops the entry and backs off its producer.</summary>
@@ -575,6 +584,12 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
 
     private void RunningLocally()
     {
+        // The slot goes to the next waiter; the compile itself carries on, and its report is still taken.
+        Receive<LocalSlotBoundReached>(_ =>
+        {
+            _log.Warning("the local compile of {0} has held its local slot for {1:0} s without a report: the slot is released", _source, _settings.LocalSlotBound!.Value.TotalSeconds);
+            _coordinator?.Tell(new ReleaseLocalSlot(Self));
+        });
         Receive<FrameReceived>(f => f.Message is LocalDone, f =>
         {
             var done = (LocalDone)f.Message;

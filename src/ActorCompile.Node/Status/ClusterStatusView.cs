@@ -80,7 +80,8 @@ public static class ClusterStatusView
     private static CoordinatorStatus Coordinator(string address, CoordinatorReport c) => new(
         address, c.Queued, c.InFlight, c.LocalSlots, c.LocalSlotsBusy, c.Distributed, c.Local,
         c.Unserved.Select(u => new UnservedToolchainStatus(u.Name, u.Version, u.Target, u.Fingerprint, u.Compiles)).ToArray(), c.ToolchainBytesShipped, Cache(c.Cache),
-        c.Scans is { } scans ? new ScanStatus(scans.Scanned, scans.Declined, scans.Missed) : null);
+        c.Scans is { } scans ? new ScanStatus(scans.Scanned, scans.Declined, scans.Missed) : null,
+        c.LocalSlotUsers?.Select(u => new LocalSlotUserStatus(u.User, u.Held, u.Waiting)).ToArray());
 
     /// <summary>A job in flight has been going on until now; a finished one (phase done) took until it finished.</summary>
     private static JobStatus Job(string coordinator, JobReport j, long nowMilliseconds) => new(

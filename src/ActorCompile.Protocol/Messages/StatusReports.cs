@@ -38,7 +38,11 @@ public sealed record CoordinatorReport(
     UnservedToolchain[] Unserved,
     long ToolchainBytesShipped = 0,
     CacheCounters? Cache = null,
-    ScanCounters? Scans = null) : IClusterMessage;
+    ScanCounters? Scans = null,
+    LocalSlotUser[]? LocalSlotUsers = null) : IClusterMessage;
+
+/// <summary>One local user's part of a coordinator's local slots: the slots its sessions hold and the sessions it has waiting.</summary>
+public sealed record LocalSlotUser(uint User, int Held, int Waiting) : IClusterMessage;
 
 /// <summary>How a coordinator's jobs found their inputs: by the include scanner, by the compiler after the scanner declined, and the scanner's misses (found by a remote failure, compiled again).</summary>
 public sealed record ScanCounters(long Scanned, long Declined, long Missed) : IClusterMessage;
