@@ -272,7 +272,6 @@ public sealed class NodeConfiguration
         return "configuration";
     }
 
-
     /// <summary>Reads the layers. The shipped file is required; the others are optional.</summary>
     /// <param name="clusterKeyDirectory">Where this user's cluster certificate is found or made when the configuration names none (<see cref="UserClusterKey.DefaultDirectory"/>).</param>
     public static NodeConfiguration Load(NodeOptions options, string? shippedFile = null, string? configDirectory = null, string? clusterKeyDirectory = null)
