@@ -104,6 +104,8 @@ public sealed class ClusterHealingTests
             throw new TimeoutException(e.Message + "\n" + cluster.Logs());
         }
         Assert.False(coordinator.HasExited);
+        using (var s = Wrapper.Status(coordinator.Socket))
+            Assert.Equal(1, s.RootElement.GetProperty("rejoins").GetInt32());
         AssertCompilesRemotely(cluster, "ac-downed-build");
     }
 }

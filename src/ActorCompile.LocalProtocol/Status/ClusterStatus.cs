@@ -6,6 +6,7 @@ namespace ActorCompile.LocalProtocol.Status;
 /// <summary>
 /// The whole cluster as one node sees it: the schema of <c>actorcompile status --json</c>. Names are
 /// stable; new fields may be added, none renamed or removed. Times are seconds, sizes are counts.
+/// <see cref="Rejoins"/>: how often the answering node started again (in place) since the cluster removed it.
 /// </summary>
 public sealed record ClusterStatus(
     string Node,
@@ -16,7 +17,8 @@ public sealed record ClusterStatus(
     IReadOnlyList<JobStatus> Jobs,
     IReadOnlyList<RefusedConnectionStatus>? RefusedConnections = null,
     ClusterCacheStatus? Cache = null,
-    SecurityStatus? Security = null)
+    SecurityStatus? Security = null,
+    int Rejoins = 0)
 {
     /// <summary>The slots of reachable workers that are not backed off, plus the given local slots: what to give make -j.</summary>
     public int SuggestedJobs(int localSlots) =>

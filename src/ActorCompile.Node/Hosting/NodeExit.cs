@@ -15,7 +15,11 @@ public static class NodeExit
             var plan = new RejoinPlan(self, membership.LastKnownOthers);
             Console.Error.WriteLine($"actorcompile-node: this node was removed from the cluster; starting again to rejoin it"
                 + (plan.Members.Count > 0 ? $" through {string.Join(", ", plan.Members)}" : ""));
-            var failure = ProcessRestart.Exec(new Dictionary<string, string> { [RejoinPlan.Variable] = plan.ToEnvironment() });
+            var failure = ProcessRestart.Exec(new Dictionary<string, string>
+            {
+                [RejoinPlan.Variable] = plan.ToEnvironment(),
+                [RejoinPlan.CountVariable] = (RejoinPlan.Count() + 1).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            });
             Console.Error.WriteLine($"actorcompile-node: cannot start again ({failure}); exiting with code 1 for the service manager to restart this node");
             return 1;
         }

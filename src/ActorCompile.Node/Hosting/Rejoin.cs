@@ -33,6 +33,13 @@ public sealed record RejoinPlan(Address Self, IReadOnlyList<Address> Members)
     }
 
     public string ToEnvironment() => string.Join(' ', new[] { Self }.Concat(Members).Select(a => a.ToString()));
+
+    /// <summary>Counts this node's starts after a removal, across the restarts in place (status shows it).</summary>
+    public const string CountVariable = "ACTORCOMPILE_REJOINS";
+
+    /// <summary>How often this process started again after the cluster removed it (0 for a first start).</summary>
+    public static int Count() =>
+        int.TryParse(Environment.GetEnvironmentVariable(CountVariable), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : 0;
 }
 
 /// <summary>

@@ -18,7 +18,7 @@ public static class ClusterStatusView
     /// <param name="members">The cluster's members as this node sees them, with their states.</param>
     /// <param name="reports">The latest report of every node, this one's included.</param>
     /// <param name="security">How this node's cluster connections are protected.</param>
-    public static ClusterStatus Build(string self, DateTimeOffset now, IEnumerable<MemberStatus> members, IEnumerable<NodeReport> reports, SecurityStatus? security = null)
+    public static ClusterStatus Build(string self, DateTimeOffset now, IEnumerable<MemberStatus> members, IEnumerable<NodeReport> reports, SecurityStatus? security = null, int rejoins = 0)
     {
         var shownMembers = members
             .Select(m => m with { Roles = m.Roles.Order(StringComparer.Ordinal).ToArray() })
@@ -46,7 +46,7 @@ public static class ClusterStatusView
             if (report.Cache is { } store) stores.Add(new CacheStoreStatus(address, store.Entries, store.Bytes, store.LimitBytes, store.Corrupt));
             jobs.AddRange(report.Jobs.Select(j => Job(address, j, nowMilliseconds)));
         }
-        return new ClusterStatus(self, now, shownMembers, workers, coordinators, jobs, refused, ClusterCache(coordinators, stores), security);
+        return new ClusterStatus(self, now, shownMembers, workers, coordinators, jobs, refused, ClusterCache(coordinators, stores), security, rejoins);
     }
 
     private static ClusterCacheStatus ClusterCache(List<CoordinatorStatus> coordinators, List<CacheStoreStatus> stores)

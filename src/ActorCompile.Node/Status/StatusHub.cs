@@ -37,6 +37,7 @@ public sealed class StatusHub : ReceiveActor, IWithTimers
 
     /// <param name="results">This node's store of results (null: the cache is off here), whose size the report carries.</param>
     private readonly SecurityStatus? _security;
+    private readonly int _rejoins = ActorCompile.Node.Hosting.RejoinPlan.Count();
 
     public StatusHub(ActorCompile.Node.Cache.ResultStore? results = null, SecurityStatus? security = null)
     {
@@ -100,6 +101,6 @@ public sealed class StatusHub : ReceiveActor, IWithTimers
         var unreachable = state.Unreachable.Select(m => m.Address).ToHashSet();
         var members = state.Members.Select(m => new MemberStatus(m.Address.HostAndPort(), m.Roles.ToArray(),
             unreachable.Contains(m.Address) ? "unreachable" : m.Status.ToString().ToLowerInvariant()));
-        return ClusterStatusView.Build(_self, DateTimeOffset.UtcNow, members, _reports.Values.Select(r => r.Report), _security);
+        return ClusterStatusView.Build(_self, DateTimeOffset.UtcNow, members, _reports.Values.Select(r => r.Report), _security, _rejoins);
     }
 }
