@@ -66,3 +66,67 @@ public sealed class RoleActorFailureTests
         }
     }
 }
+
+/// <summary>Which members a removed node rejoins through, and whose quarantine it takes as its removal.</summary>
+public sealed class KnownMembersTests
+{
+    private static readonly Address Self = Address.Parse("akka.ssl.tcp://actorcompile@127.0.0.1:4000");
+    private static readonly Address A = Address.Parse("akka.ssl.tcp://actorcompile@127.0.0.1:4001");
+    private static readonly Address B = Address.Parse("akka.ssl.tcp://actorcompile@127.0.0.2:4002");
+
+    [Fact]
+    public void Others_are_remembered_only_once_this_node_is_up_whatever_order_the_events_come_in()
+    {
+        var known = new KnownMembers(Self);
+        known.Snapshot(new[] { (A, Akka.Cluster.MemberStatus.Up), (Self, Akka.Cluster.MemberStatus.Joining) });
+        Assert.Empty(known.Others);
+        Assert.True(known.Knows(A));
+        known.Changed(B, Akka.Cluster.MemberStatus.Up);
+        Assert.Empty(known.Others);
+        // The node's own MemberUp comes last: it alone must bring in the members seen before it.
+        known.Changed(Self, Akka.Cluster.MemberStatus.Up);
+        Assert.Equal(new[] { A, B }, known.Others.OrderBy(a => a.Port));
+    }
+
+    [Fact]
+    public void A_member_this_node_downed_stays_a_seed_and_one_that_left_does_not()
+    {
+        var known = new KnownMembers(Self);
+        known.Snapshot(new[] { (Self, Akka.Cluster.MemberStatus.Up), (A, Akka.Cluster.MemberStatus.Up), (B, Akka.Cluster.MemberStatus.Up) });
+        // A stale view downs A (this node resumed after a stop); B leaves the cluster properly.
+        known.Changed(A, Akka.Cluster.MemberStatus.Down);
+        known.Removed(A, Akka.Cluster.MemberStatus.Down);
+        known.Changed(B, Akka.Cluster.MemberStatus.Exiting);
+        known.Removed(B, Akka.Cluster.MemberStatus.Exiting);
+        Assert.Equal(new[] { A }, known.Others);
+        Assert.True(known.Knows(A));
+        Assert.False(known.Knows(B));
+        Assert.False(known.Knows(Address.Parse("akka.ssl.tcp://actorcompile@127.0.0.9:4009")));
+    }
+
+    [Fact]
+    public void Once_this_node_is_down_the_view_no_longer_changes_the_seeds()
+    {
+        var known = new KnownMembers(Self);
+        known.Snapshot(new[] { (Self, Akka.Cluster.MemberStatus.Up), (A, Akka.Cluster.MemberStatus.Up) });
+        known.Changed(Self, Akka.Cluster.MemberStatus.Down);
+        known.Changed(B, Akka.Cluster.MemberStatus.Up);
+        Assert.Equal(new[] { A }, known.Others);
+    }
+
+    [Fact]
+    public void At_most_the_most_recently_seen_members_are_kept()
+    {
+        var known = new KnownMembers(Self);
+        known.Changed(Self, Akka.Cluster.MemberStatus.Up);
+        for (int i = 0; i < KnownMembers.MaxRemembered + 5; i++)
+        {
+            var member = Address.Parse($"akka.ssl.tcp://actorcompile@127.0.1.{i}:4000");
+            known.Changed(member, Akka.Cluster.MemberStatus.Up);
+            known.Removed(member, Akka.Cluster.MemberStatus.Down);
+        }
+        Assert.Equal(KnownMembers.MaxRemembered, known.Others.Count);
+        Assert.Equal("127.0.1.20", known.Others[^1].Host);
+        Assert.Equal("127.0.1.5", known.Others[0].Host);
+    }
+}

@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
+using Akka.Remote;
 
 namespace ActorCompile.Node.Hosting;
 
@@ -23,7 +24,7 @@ public sealed class MembershipRecord
     /// <summary>The cluster removed this node (downed by the split-brain resolver, by another member, or made to leave by one).</summary>
     public bool RemovedFromCluster
     {
-        get { lock (_gate) return _reason is CoordinatedShutdown.ClusterDowningReason or CoordinatedShutdown.ClusterLeavingReason; }
+        get { lock (_gate) return _reason is CoordinatedShutdown.ClusterDowningReason or CoordinatedShutdown.ClusterLeavingReason or MembershipWatch.QuarantinedByMemberReason; }
     }
 
     /// <summary>
@@ -68,6 +69,17 @@ public sealed class MembershipWatch : ReceiveActor
         public override int ExitCode => 1;
     }
 
+    /// <summary>
+    /// A member quarantined this node: it removed this node (in Akka's classic remoting a quarantine is final
+    /// until this system starts again), usually while this node could not hear it (stopped, starved, cut off).
+    /// </summary>
+    public sealed class QuarantinedByMemberReason : CoordinatedShutdown.Reason
+    {
+        public static readonly QuarantinedByMemberReason Instance = new();
+
+        public override int ExitCode => 1;
+    }
+
     private readonly MembershipRecord _record;
     private readonly Cluster _cluster = Cluster.Get(Context.System);
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -81,9 +93,11 @@ public sealed class MembershipWatch : ReceiveActor
             _roleActors[actor] = name;
             Context.Watch(actor);
         }
-        Receive<ClusterEvent.IMemberEvent>(_ => Remember());
-        Receive<ClusterEvent.CurrentClusterState>(_ => Remember());
+        _known = new KnownMembers(_cluster.SelfAddress);
+        Receive<ClusterEvent.IMemberEvent>(Remember);
+        Receive<ClusterEvent.CurrentClusterState>(Remember);
         Receive<Terminated>(t => OnRoleActorStopped(t.ActorRef));
+        Receive<ThisActorSystemQuarantinedEvent>(OnQuarantined);
     }
 
     public static Props Props(MembershipRecord record, IReadOnlyDictionary<string, IActorRef> roleActors) =>
@@ -93,6 +107,7 @@ public sealed class MembershipWatch : ReceiveActor
     {
         _record.SetSelf(_cluster.SelfAddress);
         _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsSnapshot, typeof(ClusterEvent.IMemberEvent));
+        Context.System.EventStream.Subscribe(Self, typeof(ThisActorSystemQuarantinedEvent));
         // Runs in every stop, first of all phases: the reason is known before the actor system goes.
         var shutdown = CoordinatedShutdown.Get(Context.System);
         var record = _record;
@@ -103,18 +118,44 @@ public sealed class MembershipWatch : ReceiveActor
         });
     }
 
-    protected override void PostStop() => _cluster.Unsubscribe(Self);
-
-    /// <summary>The other members, as long as this node is itself up: once it is down, the view is the others' verdict on it.</summary>
-    private void Remember()
+    protected override void PostStop()
     {
-        var state = _cluster.State;
-        var self = state.Members.FirstOrDefault(m => m.UniqueAddress.Equals(_cluster.SelfUniqueAddress));
-        if (self is null || self.Status != MemberStatus.Up) return;
-        _record.SetOthers(state.Members
-            .Where(m => !m.UniqueAddress.Equals(_cluster.SelfUniqueAddress) && m.Status is MemberStatus.Up or MemberStatus.Joining or MemberStatus.WeaklyUp or MemberStatus.Leaving)
-            .Select(m => m.Address)
-            .ToArray());
+        _cluster.Unsubscribe(Self);
+        Context.System.EventStream.Unsubscribe(Self);
+    }
+
+    /// <summary>
+    /// A member refused this node's association because it quarantined it: the cluster removed this node while
+    /// it could not hear (a node stopped with SIGSTOP, or starved, and resumed). Its own split-brain resolver
+    /// may meanwhile have downed the others from its stale view and left it a cluster of one that looks up,
+    /// so the quarantine is the verdict that counts: the node starts again in place and rejoins. Only a
+    /// quarantine by a node this one knew as a member counts (anyone else is no verdict on membership).
+    /// </summary>
+    private void OnQuarantined(ThisActorSystemQuarantinedEvent e)
+    {
+        if (!_known.Knows(e.RemoteAddress)) return;
+        var shutdown = CoordinatedShutdown.Get(Context.System);
+        if (shutdown.ShutdownReason is not null) return;
+        _log.Warning("member {0} quarantined this node: the cluster removed it; starting again to rejoin", e.RemoteAddress);
+        // Down in its own view first: a node that is down skips the graceful leave, which would otherwise wait
+        // for members that no longer answer it (about 8 s, until its own resolver downed them all).
+        _cluster.Down(_cluster.SelfAddress);
+        shutdown.Run(QuarantinedByMemberReason.Instance);
+    }
+
+    private readonly KnownMembers _known;
+
+    private void Remember(ClusterEvent.IMemberEvent change)
+    {
+        if (change is ClusterEvent.MemberRemoved removed) _known.Removed(removed.Member.Address, removed.PreviousStatus);
+        else _known.Changed(change.Member.Address, change.Member.Status);
+        _record.SetOthers(_known.Others);
+    }
+
+    private void Remember(ClusterEvent.CurrentClusterState state)
+    {
+        _known.Snapshot(state.Members.Select(m => (m.Address, m.Status)));
+        _record.SetOthers(_known.Others);
     }
 
     private void OnRoleActorStopped(IActorRef actor)
@@ -149,5 +190,64 @@ public sealed class StopSignals : IDisposable
     public void Dispose()
     {
         foreach (var r in _registrations) r.Dispose();
+    }
+}
+
+/// <summary>
+/// The members a node knows, from its own cluster events (never from Cluster.State, which another actor
+/// updates later than this one hears the events): the current view, and the others it remembers as the
+/// seeds of a rejoin. Others are remembered while this node is itself up (once it is down, the view is
+/// the others' verdict on it). A member stays remembered when it is downed, since this node's own view
+/// may be the stale one (it resumed after a stop and downed everyone it could not hear): dropping those
+/// would leave a rejoin nowhere to go. Only a member that left (removed after exiting) is forgotten; a
+/// dead address among the seeds costs nothing, Akka joins whichever seed answers.
+/// </summary>
+public sealed class KnownMembers
+{
+    /// <summary>Most addresses kept as the seeds of a rejoin; the most recently seen stay.</summary>
+    public const int MaxRemembered = 16;
+
+    private readonly Address _self;
+    private readonly Dictionary<Address, MemberStatus> _view = new();
+    private readonly List<Address> _others = new();
+
+    public KnownMembers(Address self) => _self = self;
+
+    /// <summary>The others to rejoin through, least recently seen first.</summary>
+    public IReadOnlyList<Address> Others => _others.ToArray();
+
+    /// <summary>Whether the address is, or was while this node was up, a member of this node's cluster.</summary>
+    public bool Knows(Address address) => _view.ContainsKey(address) || _others.Contains(address);
+
+    public void Snapshot(IEnumerable<(Address Address, MemberStatus Status)> members)
+    {
+        _view.Clear();
+        foreach (var (address, status) in members) _view[address] = status;
+        Update();
+    }
+
+    public void Changed(Address address, MemberStatus status)
+    {
+        _view[address] = status;
+        Update();
+    }
+
+    public void Removed(Address address, MemberStatus previous)
+    {
+        _view.Remove(address);
+        if (previous == MemberStatus.Exiting) _others.Remove(address);
+        Update();
+    }
+
+    private void Update()
+    {
+        if (!_view.TryGetValue(_self, out var own) || own != MemberStatus.Up) return;
+        foreach (var (address, status) in _view)
+        {
+            if (address.Equals(_self) || status is not (MemberStatus.Up or MemberStatus.Joining or MemberStatus.WeaklyUp or MemberStatus.Leaving)) continue;
+            _others.Remove(address);
+            _others.Add(address);
+        }
+        if (_others.Count > MaxRemembered) _others.RemoveRange(0, _others.Count - MaxRemembered);
     }
 }
