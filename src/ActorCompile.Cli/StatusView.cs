@@ -29,6 +29,9 @@ public static class StatusView
                 ? Markup.Escape($"security: mutual TLS, {security.Detail}")
                 : "[red]" + Markup.Escape($"security: INSECURE, {security.Detail}") + "[/]"));
         if (s.Coordinators.Count > 0) parts.Add(Coordinators(s));
+        if (s.RefusedMessages is { Count: > 0 } refusedMessages)
+            parts.Add(new Markup("[yellow]" + Markup.Escape(string.Create(Inv,
+                $"{s.Node} refused remote control messages: {string.Join(", ", refusedMessages.Select(r => $"{r.Message} x{r.Count}"))} (a peer with the cluster's key tried to stop, restart or remove members)")) + "[/]"));
         // The cache's table once it has done or kept anything: until then the tables stay as short as they were
         // (--watch draws within the terminal's height).
         if (CacheInUse(s)) parts.Add(Cache(s));

@@ -169,6 +169,11 @@ public sealed class SerializerTests : TestKit
             var e = Assert.Throws<SerializationException>(() => Sys.Serialization.Deserialize(cluster.ToBinary(command), cluster.Identifier, cluster.Manifest(command)));
             Assert.Contains($"refused a remote cluster command {name}", e.Message);
         }
+        // Each refusal is counted for the node's status, by message.
+        var refused = ActorCompile.Protocol.Cluster.RefusedMessages.Get(Sys).Snapshot().ToDictionary(r => r.Message, r => r.Count);
+        foreach (var name in new[] { "Kill", "PoisonPill", "Suspend", "Resume", "Terminate", "Down", "Leave" })
+            Assert.True(refused.GetValueOrDefault(name) == 1, $"{name}: {refused.GetValueOrDefault(name)} refusals counted");
+        Assert.Equal(7, refused.Count);
     }
 
     [Fact]

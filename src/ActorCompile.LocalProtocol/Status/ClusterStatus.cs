@@ -7,6 +7,7 @@ namespace ActorCompile.LocalProtocol.Status;
 /// The whole cluster as one node sees it: the schema of <c>actorcompile status --json</c>. Names are
 /// stable; new fields may be added, none renamed or removed. Times are seconds, sizes are counts.
 /// <see cref="Rejoins"/>: how often the answering node started again (in place) since the cluster removed it.
+/// <see cref="RefusedMessages"/>: the remote control messages the answering node refused (Kill, Down, Leave, ...).
 /// </summary>
 public sealed record ClusterStatus(
     string Node,
@@ -18,7 +19,8 @@ public sealed record ClusterStatus(
     IReadOnlyList<RefusedConnectionStatus>? RefusedConnections = null,
     ClusterCacheStatus? Cache = null,
     SecurityStatus? Security = null,
-    int Rejoins = 0)
+    int Rejoins = 0,
+    IReadOnlyList<RefusedMessageStatus>? RefusedMessages = null)
 {
     /// <summary>The slots of reachable workers that are not backed off, plus the given local slots: what to give make -j.</summary>
     public int SuggestedJobs(int localSlots) =>
@@ -32,6 +34,9 @@ public sealed record ClusterStatus(
 /// <param name="Transport">"mutual-tls" (every connection authenticated with the pinned cluster certificate), or "insecure" (no TLS: any process that reaches the port may join).</param>
 /// <param name="Detail">What it rests on: the certificate's pin and where it comes from, or what insecure exposes.</param>
 public sealed record SecurityStatus(string Transport, string Detail);
+
+/// <summary>A remote control message this node refused to read (by its type name), and how often.</summary>
+public sealed record RefusedMessageStatus(string Message, long Count);
 
 /// <summary>A cluster member: address (host:port), roles, and state (up, joining, leaving, exiting, down, removed, unreachable).</summary>
 public sealed record MemberStatus(string Address, IReadOnlyList<string> Roles, string State);

@@ -18,7 +18,8 @@ public static class ClusterStatusView
     /// <param name="members">The cluster's members as this node sees them, with their states.</param>
     /// <param name="reports">The latest report of every node, this one's included.</param>
     /// <param name="security">How this node's cluster connections are protected.</param>
-    public static ClusterStatus Build(string self, DateTimeOffset now, IEnumerable<MemberStatus> members, IEnumerable<NodeReport> reports, SecurityStatus? security = null, int rejoins = 0)
+    public static ClusterStatus Build(string self, DateTimeOffset now, IEnumerable<MemberStatus> members, IEnumerable<NodeReport> reports, SecurityStatus? security = null, int rejoins = 0,
+        IReadOnlyList<RefusedMessageStatus>? refusedMessages = null)
     {
         var shownMembers = members
             .Select(m => m with { Roles = m.Roles.Order(StringComparer.Ordinal).ToArray() })
@@ -46,7 +47,8 @@ public static class ClusterStatusView
             if (report.Cache is { } store) stores.Add(new CacheStoreStatus(address, store.Entries, store.Bytes, store.LimitBytes, store.Corrupt));
             jobs.AddRange(report.Jobs.Select(j => Job(address, j, nowMilliseconds)));
         }
-        return new ClusterStatus(self, now, shownMembers, workers, coordinators, jobs, refused, ClusterCache(coordinators, stores), security, rejoins);
+        return new ClusterStatus(self, now, shownMembers, workers, coordinators, jobs, refused, ClusterCache(coordinators, stores), security, rejoins,
+            refusedMessages ?? Array.Empty<RefusedMessageStatus>());
     }
 
     private static ClusterCacheStatus ClusterCache(List<CoordinatorStatus> coordinators, List<CacheStoreStatus> stores)

@@ -101,6 +101,7 @@ public sealed class StatusHub : ReceiveActor, IWithTimers
         var unreachable = state.Unreachable.Select(m => m.Address).ToHashSet();
         var members = state.Members.Select(m => new MemberStatus(m.Address.HostAndPort(), m.Roles.ToArray(),
             unreachable.Contains(m.Address) ? "unreachable" : m.Status.ToString().ToLowerInvariant()));
-        return ClusterStatusView.Build(_self, DateTimeOffset.UtcNow, members, _reports.Values.Select(r => r.Report), _security, _rejoins);
+        return ClusterStatusView.Build(_self, DateTimeOffset.UtcNow, members, _reports.Values.Select(r => r.Report), _security, _rejoins,
+            RefusedMessages.Get(Context.System).Snapshot().Select(r => new RefusedMessageStatus(r.Message, r.Count)).ToArray());
     }
 }

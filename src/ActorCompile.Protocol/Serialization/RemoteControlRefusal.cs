@@ -12,7 +12,7 @@ namespace ActorCompile.Protocol.Serialization;
 // cluster daemon (a path gossip needs, so a trusted one). Nothing of Akka's or ActorCompile's sends those
 // between nodes (Cluster.Down and Cluster.Leave act on the local daemon, which gossips the result), so the
 // serializers that read them from the wire are replaced by these, which refuse them: the message is
-// dropped and logged, and the node carries on. They keep the identifiers of the serializers they wrap,
+// dropped, logged and counted (RefusedMessages, in the node's status), and the node carries on. They keep the identifiers of the serializers they wrap,
 // because the identifier on the wire chooses the serializer.
 
 /// <summary>Akka's akka-misc serializer (Identify, ActorIdentity, heartbeats, ...) without Kill and PoisonPill.</summary>
@@ -32,7 +32,10 @@ public sealed class RemoteControlRefusingMiscSerializer : Akka.Serialization.Ser
     {
         var message = _inner.FromBinary(bytes, manifest);
         if (message is Kill or PoisonPill)
+        {
+            ActorCompile.Protocol.Cluster.RefusedMessages.Get(system).Record(message.GetType().Name);
             throw new SerializationException($"refused a remote {message.GetType().Name}: no node may stop or restart another's actors");
+        }
         return message;
     }
 }
@@ -57,7 +60,10 @@ public sealed class RemoteControlRefusingSystemMessageSerializer : AkkaSerialize
     {
         var message = _inner.FromBinary(bytes, type);
         if (message is not (Watch or Unwatch or DeathWatchNotification))
+        {
+            ActorCompile.Protocol.Cluster.RefusedMessages.Get(system).Record(message?.GetType().Name ?? "null");
             throw new SerializationException($"refused a remote system message {message?.GetType().Name ?? "null"}: only death watch crosses between nodes");
+        }
         return message;
     }
 }
@@ -89,7 +95,10 @@ public sealed class RemoteControlRefusingClusterSerializer : Akka.Serialization.
     {
         var message = _inner.FromBinary(bytes, manifest);
         if (Refused.Contains(message.GetType().FullName ?? ""))
+        {
+            ActorCompile.Protocol.Cluster.RefusedMessages.Get(system).Record(message.GetType().Name);
             throw new SerializationException($"refused a remote cluster command {message.GetType().Name}: members are removed by the cluster itself, not by a message from another node");
+        }
         return message;
     }
 }
