@@ -18,7 +18,10 @@ try
     // --help, --version and usage errors (exit code 2, the option named) are answered by the parser.
     if (new NodeCommandLine().Parse(args, out var exitCode) is not { } options) return exitCode;
     var config = NodeConfiguration.Load(options);
-    var rejoin = RejoinPlan.FromEnvironment();
+    // After a removal, the members this process knew (from the process it replaced); after a restart from
+    // nothing, the members this node last saw up (on disk), so that a first node does not start a second cluster.
+    var remembered = RememberedMembers.For(config.Host, config.Port);
+    var rejoin = RejoinPlan.FromEnvironment() ?? RejoinPlan.FromRemembered(config, remembered);
     var toolchains = config.IsWorker ? await ToolchainDiscovery.DiscoverAsync(config.Toolchains) : new();
     // A helper that runs the toolchains its targets ship needs no compiler of its own.
     if (config.IsWorker && toolchains.Count == 0 && !config.ShippedToolchains)
@@ -64,7 +67,7 @@ try
         if (config.IsCoordinator)
             akka.WithCoordinator(new CoordinatorSettings(config.LocalSlots, config.MaxAttempts, config.CoordinatorJobTimeout,
                 config.BackoffAfterFailures, config.Backoff, config.HelpAfter, config.MaxJobBytes), new ToolchainShipping());
-        akka.WithMembershipWatch(membership);
+        akka.WithMembershipWatch(membership, remembered);
         akka.JoinCluster(config, rejoin);
     });
     builder.Services.AddHostedService<LocalSocketServer>();

@@ -159,7 +159,10 @@ public sealed class Cluster : IDisposable
         _directory = directory;
         Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         File.WriteAllText(Path.Combine(directory, "coordinator.hocon"), config);
-        _environment = new Dictionary<string, string?> { ["ACTORCOMPILE_CONFIG_DIR"] = Path.Combine(directory, "no-etc"), ["TMPDIR"] = directory };
+        // The cluster's own state (its key, the members its nodes remember) in the run's directory: nodes of an
+        // earlier run on the same ports must not be remembered as members to wait for.
+        _environment = new Dictionary<string, string?> { ["ACTORCOMPILE_CONFIG_DIR"] = Path.Combine(directory, "no-etc"), ["TMPDIR"] = directory,
+            ["XDG_STATE_HOME"] = Path.Combine(directory, "state") };
         foreach (var (k, v) in nodeEnvironment ?? new Dictionary<string, string?>()) _environment[k] = v;
         _seedPort = Shell.FreePort();
         _workerLauncher = workerLauncher;

@@ -34,6 +34,20 @@ public sealed class ClusterHealingTests
             .Count(w => w.GetProperty("state").GetString() == "up" && w.GetProperty("toolchains").GetArrayLength() > 0) == cluster.Workers.Count;
     }
 
+    /// <summary>How often the node started again after a removal, from its status; -1 while it does not answer (it is starting again).</summary>
+    private static int Rejoins(NodeProcess node)
+    {
+        try
+        {
+            using var s = Wrapper.Status(node.Socket);
+            return s.RootElement.GetProperty("rejoins").GetInt32();
+        }
+        catch (Exception e) when (e is not Xunit.Sdk.XunitException)
+        {
+            return -1;
+        }
+    }
+
     private static void AssertCompilesRemotely(TestCluster cluster, string name)
     {
         using var dir = new TempDirectory(name);
@@ -73,8 +87,35 @@ public sealed class ClusterHealingTests
             throw new TimeoutException(e.Message + "\n" + cluster.Logs());
         }
         Assert.False(coordinator.HasExited);
-        Assert.Contains("removed from the cluster; starting again", coordinator.Log());
+        Assert.Equal(1, Rejoins(coordinator));
         AssertCompilesRemotely(cluster, "ac-pause-build");
+    }
+
+    [Fact]
+    public async Task The_first_node_killed_and_started_again_joins_the_members_it_last_saw_instead_of_starting_a_cluster_of_its_own()
+    {
+        using var cluster = new TestCluster(2, workerArgs: new[] { "--toolchain", "gcc" }, prefix: "ac-restart");
+        await cluster.WaitForWorkers();
+        var first = cluster.Coordinator; // started without --seed: the first node of its cluster
+        // It keeps the members it sees up in its user's state directory (written in the background).
+        var remembered = Path.Combine(NodeProcess.StateHome(cluster.Directory.Path), "actorcompile", "members", $"127.0.0.1_{first.Port}");
+        await Eventually.True(() => File.Exists(remembered) && cluster.Workers.All(w => File.ReadAllText(remembered).Contains("@" + w.Address, StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(30), "the coordinator to remember both workers");
+
+        first.Signal("KILL");
+        Assert.True(first.WaitForExit(TimeSpan.FromSeconds(30)), "the coordinator did not die of SIGKILL");
+        // What Restart=on-failure does: the same command again, a new process that remembers nothing else.
+        cluster.StartCoordinatorAgain();
+        try
+        {
+            await Eventually.True(() => OneClusterOf(cluster), TimeSpan.FromSeconds(90), "the restarted coordinator and both workers in one cluster");
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException(e.Message + "\n" + cluster.Logs());
+        }
+        Assert.Equal(0, Rejoins(cluster.Coordinator));
+        AssertCompilesRemotely(cluster, "ac-restart-build");
     }
 
     [Fact]
@@ -89,8 +130,7 @@ public sealed class ClusterHealingTests
             await Eventually.True(() => peer.IsUp, TimeSpan.FromSeconds(60), "the peer to join the cluster");
             var target = Cluster.Get(peer.System).State.Members.Single(m => $"{m.Address.Host}:{m.Address.Port}" == coordinator.Address);
             Cluster.Get(peer.System).Down(target.Address);
-            await Eventually.True(() => coordinator.Log().Contains("removed from the cluster; starting again", StringComparison.Ordinal),
-                TimeSpan.FromSeconds(60), "the coordinator to notice that it was removed");
+            await Eventually.True(() => Rejoins(coordinator) == 1, TimeSpan.FromSeconds(60), "the coordinator to notice that it was removed and start again");
         }
 
         // Never an exit with code 0: the same process starts again and rejoins.

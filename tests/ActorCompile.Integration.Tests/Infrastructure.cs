@@ -186,8 +186,9 @@ public static class Wrapper
 public sealed class TestCluster : IDisposable
 {
     public TempDirectory Directory { get; }
-    public NodeProcess Coordinator { get; }
+    public NodeProcess Coordinator { get; private set; }
     public List<NodeProcess> Workers { get; } = new();
+    private readonly IEnumerable<string> _coordinatorArgs;
 
     /// <param name="coordinatorArgs">Extra flags for the coordinator (--config, --local-slots, ...).</param>
     /// <param name="workerArgs">Extra flags for every worker (--slots, --toolchain, ...).</param>
@@ -203,12 +204,22 @@ public sealed class TestCluster : IDisposable
         // one hit in a hundred compiled locally instead. Tests about verification set their rate (their --config wins).
         var settings = "actorcompile.cache.verify-rate = 0\n" + (targetHelps ? "" : "actorcompile.coordinator.help-after = 1h\n");
         coordinatorArgs = new[] { "--config", Directory.Write("test-cluster.hocon", settings) }.Concat(coordinatorArgs ?? Array.Empty<string>());
-        Coordinator = new NodeProcess("coordinator", Directory.Path, "coordinator", extra: coordinatorArgs);
+        _coordinatorArgs = coordinatorArgs.ToArray();
+        Coordinator = new NodeProcess("coordinator", Directory.Path, "coordinator", extra: _coordinatorArgs);
         for (int i = 0; i < workers; i++)
             Workers.Add(new NodeProcess($"worker-{(char)('a' + i)}", Directory.Path, "worker", new[] { Coordinator.Address }, workerArgs));
     }
 
     public NodeProcess Worker(int i) => Workers[i];
+
+    /// <summary>Starts the coordinator again as its service manager would after it died: the same command (port, socket, flags), a new process.</summary>
+    public void StartCoordinatorAgain()
+    {
+        if (!Coordinator.HasExited) throw new InvalidOperationException("the coordinator still runs");
+        var port = Coordinator.Port;
+        Coordinator.Dispose();
+        Coordinator = new NodeProcess("coordinator", Directory.Path, "coordinator", extra: _coordinatorArgs, port: port);
+    }
 
     /// <summary>Waits until the coordinator's status shows this many workers up with toolchains.</summary>
     public async Task WaitForWorkers(int? count = null)

@@ -130,3 +130,78 @@ public sealed class KnownMembersTests
         Assert.Equal("127.0.1.5", known.Others[0].Host);
     }
 }
+
+/// <summary>The members a node keeps on disk for a start from nothing (see RememberedMembers).</summary>
+public sealed class RememberedMembersTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("ac-remembered").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private static async Task<IReadOnlyList<Address>> ReadWhen(RememberedMembers file, Func<IReadOnlyList<Address>, bool> done)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (true)
+        {
+            var read = file.Read(out var problem);
+            Assert.Null(problem);
+            if (done(read)) return read;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"the file still holds {string.Join(", ", read)}");
+            await Task.Delay(20);
+        }
+    }
+
+    [Fact]
+    public async Task What_is_saved_is_read_back_the_latest_list_winning_in_a_directory_only_this_user_enters()
+    {
+        var file = new RememberedMembers(Path.Combine(_directory, "members", "127.0.0.1_7420"));
+        Assert.Empty(file.Read(out var none));
+        Assert.Null(none);
+        var a = Address.Parse("akka.ssl.tcp://actorcompile@127.0.0.1:7421");
+        var b = Address.Parse("akka.ssl.tcp://actorcompile@127.0.0.2:7422");
+        var failures = new List<string>();
+        file.Save(new[] { a }, failures.Add);
+        file.Save(new[] { a, b }, failures.Add);
+        Assert.Equal(new[] { a, b }, await ReadWhen(file, r => r.Count == 2));
+        Assert.Empty(failures);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.Combine(_directory, "members")));
+        file.Save(new[] { b }, failures.Add);
+        Assert.Equal(new[] { b }, await ReadWhen(file, r => r.Count == 1));
+    }
+
+    [Fact]
+    public void A_file_others_may_change_is_ignored_and_lines_that_are_no_address_are_skipped()
+    {
+        var path = Path.Combine(_directory, "127.0.0.1_7420");
+        File.WriteAllText(path, "akka.ssl.tcp://actorcompile@127.0.0.1:7421\nnot an address\nakka.ssl.tcp://actorcompile@127.0.0.1\n"
+            + string.Concat(Enumerable.Range(0, 40).Select(i => $"akka.ssl.tcp://actorcompile@127.0.1.{i}:7000\n")));
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        var file = new RememberedMembers(path);
+        var read = file.Read(out var problem);
+        Assert.Null(problem);
+        Assert.Equal(Address.Parse("akka.ssl.tcp://actorcompile@127.0.0.1:7421"), read[0]);
+        Assert.True(read.Count <= KnownMembers.MaxRemembered);
+        Assert.DoesNotContain(read, r => r.Port is null);
+
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupWrite);
+        Assert.Empty(file.Read(out problem));
+        Assert.Contains("not a file this user alone may change", problem);
+    }
+
+    [Fact]
+    public void Only_members_up_while_this_node_is_up_are_kept_for_a_start_from_nothing()
+    {
+        var self = Address.Parse("akka.ssl.tcp://actorcompile@127.0.0.1:4000");
+        var up = Address.Parse("akka.ssl.tcp://actorcompile@127.0.0.1:4001");
+        var downed = Address.Parse("akka.ssl.tcp://actorcompile@127.0.0.1:4002");
+        var known = new KnownMembers(self);
+        known.Snapshot(new[] { (self, Akka.Cluster.MemberStatus.Joining), (up, Akka.Cluster.MemberStatus.Up) });
+        Assert.Null(known.UpOthers);
+        known.Changed(self, Akka.Cluster.MemberStatus.Up);
+        known.Changed(downed, Akka.Cluster.MemberStatus.Up);
+        known.Changed(downed, Akka.Cluster.MemberStatus.Down);
+        Assert.Equal(new[] { up }, known.UpOthers);
+        // The downed one stays a seed of a rejoin (this node's view may be the stale one), not a member to wait for at a start.
+        Assert.Contains(downed, known.Others);
+    }
+}

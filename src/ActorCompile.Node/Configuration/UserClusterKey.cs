@@ -18,7 +18,10 @@ public static class UserClusterKey
     public const string DirectoryName = "cluster";
 
     /// <summary>Where this user's nodes keep it, or null when the user has no home to keep it in.</summary>
-    public static string? DefaultDirectory()
+    public static string? DefaultDirectory() => StateDirectory() is { } state ? Path.Combine(state, DirectoryName) : null;
+
+    /// <summary>This user's actorcompile state: $XDG_STATE_HOME/actorcompile, else ~/.local/state/actorcompile; null without either.</summary>
+    public static string? StateDirectory()
     {
         var state = Environment.GetEnvironmentVariable("XDG_STATE_HOME");
         if (string.IsNullOrEmpty(state) || !Path.IsPathRooted(state))
@@ -27,7 +30,7 @@ public static class UserClusterKey
             if (string.IsNullOrEmpty(home) || !Path.IsPathRooted(home)) return null;
             state = Path.Combine(home, ".local", "state");
         }
-        return Path.Combine(state, "actorcompile", DirectoryName);
+        return Path.Combine(state, "actorcompile");
     }
 
     /// <summary>

@@ -85,9 +85,12 @@ public sealed class MembershipWatch : ReceiveActor
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<IActorRef, string> _roleActors = new();
 
-    public MembershipWatch(MembershipRecord record, IReadOnlyDictionary<string, IActorRef> roleActors)
+    private readonly RememberedMembers? _remembered;
+
+    public MembershipWatch(MembershipRecord record, IReadOnlyDictionary<string, IActorRef> roleActors, RememberedMembers? remembered = null)
     {
         _record = record;
+        _remembered = remembered;
         foreach (var (name, actor) in roleActors)
         {
             _roleActors[actor] = name;
@@ -100,8 +103,8 @@ public sealed class MembershipWatch : ReceiveActor
         Receive<ThisActorSystemQuarantinedEvent>(OnQuarantined);
     }
 
-    public static Props Props(MembershipRecord record, IReadOnlyDictionary<string, IActorRef> roleActors) =>
-        Akka.Actor.Props.Create(() => new MembershipWatch(record, roleActors));
+    public static Props Props(MembershipRecord record, IReadOnlyDictionary<string, IActorRef> roleActors, RememberedMembers? remembered = null) =>
+        Akka.Actor.Props.Create(() => new MembershipWatch(record, roleActors, remembered));
 
     protected override void PreStart()
     {
@@ -149,13 +152,24 @@ public sealed class MembershipWatch : ReceiveActor
     {
         if (change is ClusterEvent.MemberRemoved removed) _known.Removed(removed.Member.Address, removed.PreviousStatus);
         else _known.Changed(change.Member.Address, change.Member.Status);
-        _record.SetOthers(_known.Others);
+        Keep();
     }
 
     private void Remember(ClusterEvent.CurrentClusterState state)
     {
         _known.Snapshot(state.Members.Select(m => (m.Address, m.Status)));
+        Keep();
+    }
+
+    /// <summary>The rejoin seeds for a removal (in memory), and the members up now for a restart from nothing (on disk).</summary>
+    private void Keep()
+    {
         _record.SetOthers(_known.Others);
+        if (_remembered is not null && _known.UpOthers is { } up)
+        {
+            var log = _log;
+            _remembered.Save(up, problem => log.Warning(problem));
+        }
     }
 
     private void OnRoleActorStopped(IActorRef actor)
@@ -215,6 +229,13 @@ public sealed class KnownMembers
 
     /// <summary>The others to rejoin through, least recently seen first.</summary>
     public IReadOnlyList<Address> Others => _others.ToArray();
+
+    /// <summary>The other members up now (joining, up or leaving) while this node is itself up; null while it is not.</summary>
+    public IReadOnlyList<Address>? UpOthers =>
+        _view.TryGetValue(_self, out var own) && own == MemberStatus.Up
+            ? _view.Where(m => !m.Key.Equals(_self) && m.Value is MemberStatus.Up or MemberStatus.Joining or MemberStatus.WeaklyUp or MemberStatus.Leaving)
+                .Select(m => m.Key).OrderBy(a => a.ToString(), StringComparer.Ordinal).Take(MaxRemembered).ToArray()
+            : null;
 
     /// <summary>Whether the address is, or was while this node was up, a member of this node's cluster.</summary>
     public bool Knows(Address address) => _view.ContainsKey(address) || _others.Contains(address);

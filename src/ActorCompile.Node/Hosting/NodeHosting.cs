@@ -36,14 +36,14 @@ public static class NodeHosting
     /// Keeps the membership record current and stops the node when a role actor stops on its own
     /// (/user/membership); register it after the roles.
     /// </summary>
-    public static AkkaConfigurationBuilder WithMembershipWatch(this AkkaConfigurationBuilder builder, MembershipRecord record) =>
+    public static AkkaConfigurationBuilder WithMembershipWatch(this AkkaConfigurationBuilder builder, MembershipRecord record, RememberedMembers? remembered = null) =>
         builder.WithActors((system, registry) =>
         {
             var roles = new Dictionary<string, IActorRef> { ["status"] = registry.Get<StatusHub>() };
             if (registry.TryGet<WorkerActor>(out var worker)) roles["worker"] = worker;
             if (registry.TryGet<CoordinatorActor>(out var coordinator)) roles["coordinator"] = coordinator;
             if (registry.TryGet<ResultCacheActor>(out var cache)) roles["result-cache"] = cache;
-            system.ActorOf(MembershipWatch.Props(record, roles), "membership");
+            system.ActorOf(MembershipWatch.Props(record, roles, remembered), "membership");
         });
 
     /// <summary>

@@ -32,6 +32,21 @@ public sealed record RejoinPlan(Address Self, IReadOnlyList<Address> Members)
         return new RejoinPlan(addresses[0], addresses.Skip(1).Where(a => a != addresses[0]).Distinct().ToList());
     }
 
+    /// <summary>
+    /// The plan of a node started from nothing that remembers members it saw up (see <see cref="RememberedMembers"/>),
+    /// or null when it remembers none. Only members reached the way this node connects now (TLS or not) count.
+    /// </summary>
+    public static RejoinPlan? FromRemembered(NodeConfiguration config, RememberedMembers? remembered)
+    {
+        if (remembered is null) return null;
+        var self = new Address(config.TlsEnabled ? "akka.ssl.tcp" : "akka.tcp", NodeConfiguration.SystemName, config.Host, config.Port);
+        var members = remembered.Read(out var problem).Where(a => a.Protocol == self.Protocol && !a.Equals(self)).ToList();
+        if (problem is not null) Console.Error.WriteLine($"actorcompile-node: {problem}");
+        if (members.Count == 0) return null;
+        Console.Error.WriteLine($"actorcompile-node: joining the members this node last saw up: {string.Join(", ", members)} ({remembered.Path})");
+        return new RejoinPlan(self, members);
+    }
+
     public string ToEnvironment() => string.Join(' ', new[] { Self }.Concat(Members).Select(a => a.ToString()));
 
     /// <summary>Counts this node's starts after a removal, across the restarts in place (status shows it).</summary>
@@ -68,5 +83,96 @@ public static class ProcessRestart
             .Select(e => $"{e.Item1}={e.Item2}")
             .ToArray();
         return ActorCompile.Toolchain.Processes.Native.Execute("/proc/self/exe", arguments, environment);
+    }
+}
+
+/// <summary>
+/// The members a node last saw up, kept on disk so that a node restarted from nothing (killed, crashed, the
+/// machine rebooted; its service manager starts it again) rejoins them as a removed node does, instead of
+/// starting a second cluster when it has no seeds (the first node of a cluster never has). One file per node
+/// address in the user's state directory ($XDG_STATE_HOME/actorcompile/members, the service's
+/// /var/lib/actorcompile/members), this user's alone like the cluster key: a file another user could write
+/// would choose whom this node joins (TLS would still keep it out of a cluster without the key). Members
+/// that left properly or were removed drop out of it; a remembered member that no longer answers can hold
+/// a seedless node's start for up to actorcompile.cluster.rejoin-patience (Akka's first-seed rule).
+/// </summary>
+public sealed class RememberedMembers
+{
+    private readonly string _path;
+    private readonly object _gate = new();
+    private IReadOnlyList<Address>? _pending;
+    private bool _writing;
+    private IReadOnlyList<Address> _written = Array.Empty<Address>();
+
+    public RememberedMembers(string path) => _path = path;
+
+    public string Path => _path;
+
+    /// <summary>The file of the node at host:port in this user's state directory, or null without one (no home) or with an unknown port.</summary>
+    public static RememberedMembers? For(string host, int port)
+    {
+        if (port == 0 || ActorCompile.Node.Configuration.UserClusterKey.StateDirectory() is not { } state) return null;
+        var name = new string(host.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' ? c : '_').ToArray());
+        return new RememberedMembers(System.IO.Path.Combine(state, "members", $"{name}_{port}"));
+    }
+
+    /// <summary>The members written last, at most <see cref="KnownMembers.MaxRemembered"/>; none when there is no such file, or one this user does not own alone (with why).</summary>
+    public IReadOnlyList<Address> Read(out string? problem)
+    {
+        problem = null;
+        if (!File.Exists(_path)) return Array.Empty<Address>();
+        if (ActorCompile.Toolchain.Processes.Native.OwnerAndMode(_path) is not var (owner, mode) || (mode & 0xF000) != 0x8000
+            || owner != ActorCompile.Toolchain.Processes.Native.EffectiveUserId() || (mode & 0b010_010) != 0)
+        {
+            problem = $"{_path} is not a file this user alone may change: ignored (remove it)";
+            return Array.Empty<Address>();
+        }
+        var members = new List<Address>();
+        foreach (var line in File.ReadLines(_path).Take(KnownMembers.MaxRemembered))
+            if (Address.TryParse(line.Trim(), out var address) && address.Host is not null && address.Port is not null && !members.Contains(address))
+                members.Add(address);
+        return members;
+    }
+
+    /// <summary>
+    /// Writes <paramref name="members"/> in the background (never on the caller's thread, which is an actor's),
+    /// the latest list winning; a whole file replaces the old one (a temporary file renamed), in a directory only
+    /// this user may enter. Failures are reported to <paramref name="failed"/> and change nothing else.
+    /// </summary>
+    public void Save(IReadOnlyList<Address> members, Action<string> failed)
+    {
+        lock (_gate)
+        {
+            _pending = members;
+            if (_writing) return;
+            _writing = true;
+        }
+        Task.Run(() =>
+        {
+            while (true)
+            {
+                IReadOnlyList<Address> next;
+                lock (_gate)
+                {
+                    if (_pending is null) { _writing = false; return; }
+                    next = _pending;
+                    _pending = null;
+                }
+                if (next.SequenceEqual(_written)) continue;
+                try
+                {
+                    var directory = System.IO.Path.GetDirectoryName(_path)!;
+                    Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                    var temporary = $"{_path}.{Environment.ProcessId}.tmp";
+                    File.WriteAllText(temporary, string.Concat(next.Select(a => a + "\n")));
+                    File.Move(temporary, _path, overwrite: true);
+                    _written = next;
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    failed($"cannot remember the cluster's members in {_path}: {e.Message}");
+                }
+            }
+        });
     }
 }
