@@ -101,6 +101,17 @@ public sealed class MembershipWatch : ReceiveActor
         Receive<ClusterEvent.CurrentClusterState>(Remember);
         Receive<Terminated>(t => OnRoleActorStopped(t.ActorRef));
         Receive<ThisActorSystemQuarantinedEvent>(OnQuarantined);
+        Receive<ClusterEvent.UnreachableMember>(m =>
+        {
+            _unreachable.Add(m.Member.Address);
+            if (_quarantinedBy.Contains(m.Member.Address)) StartAgain(m.Member.Address);
+        });
+        Receive<ClusterEvent.ReachableMember>(m =>
+        {
+            // It talks to this node again: whatever it quarantined was an older incarnation of this address.
+            _unreachable.Remove(m.Member.Address);
+            _quarantinedBy.Remove(m.Member.Address);
+        });
     }
 
     public static Props Props(MembershipRecord record, IReadOnlyDictionary<string, IActorRef> roleActors, RememberedMembers? remembered = null) =>
@@ -109,7 +120,7 @@ public sealed class MembershipWatch : ReceiveActor
     protected override void PreStart()
     {
         _record.SetSelf(_cluster.SelfAddress);
-        _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsSnapshot, typeof(ClusterEvent.IMemberEvent));
+        _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsSnapshot, typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
         Context.System.EventStream.Subscribe(Self, typeof(ThisActorSystemQuarantinedEvent));
         // Runs in every stop, first of all phases: the reason is known before the actor system goes.
         var shutdown = CoordinatedShutdown.Get(Context.System);
@@ -127,19 +138,31 @@ public sealed class MembershipWatch : ReceiveActor
         Context.System.EventStream.Unsubscribe(Self);
     }
 
+    private readonly HashSet<Address> _quarantinedBy = new();
+    private readonly HashSet<Address> _unreachable = new();
+
     /// <summary>
     /// A member refused this node's association because it quarantined it: the cluster removed this node while
     /// it could not hear (a node stopped with SIGSTOP, or starved, and resumed). Its own split-brain resolver
     /// may meanwhile have downed the others from its stale view and left it a cluster of one that looks up,
     /// so the quarantine is the verdict that counts: the node starts again in place and rejoins. Only a
-    /// quarantine by a node this one knew as a member counts (anyone else is no verdict on membership).
+    /// quarantine by a node this one knew as a member counts (anyone else is no verdict on membership), and
+    /// only once that member is unreachable from here: a member that removes an older incarnation of this
+    /// address (this node was killed and started again) may say "quarantined" about that one while it
+    /// talks to this one (the event names no incarnation), and a member that still answers has not removed this node.
     /// </summary>
     private void OnQuarantined(ThisActorSystemQuarantinedEvent e)
     {
         if (!_known.Knows(e.RemoteAddress)) return;
+        _quarantinedBy.Add(e.RemoteAddress);
+        if (_unreachable.Contains(e.RemoteAddress)) StartAgain(e.RemoteAddress);
+    }
+
+    private void StartAgain(Address quarantinedBy)
+    {
         var shutdown = CoordinatedShutdown.Get(Context.System);
         if (shutdown.ShutdownReason is not null) return;
-        _log.Warning("member {0} quarantined this node: the cluster removed it; starting again to rejoin", e.RemoteAddress);
+        _log.Warning("member {0} quarantined this node and no longer answers it: the cluster removed it; starting again to rejoin", quarantinedBy);
         // Down in its own view first: a node that is down skips the graceful leave, which would otherwise wait
         // for members that no longer answer it (about 8 s, until its own resolver downed them all).
         _cluster.Down(_cluster.SelfAddress);
@@ -158,6 +181,7 @@ public sealed class MembershipWatch : ReceiveActor
     private void Remember(ClusterEvent.CurrentClusterState state)
     {
         _known.Snapshot(state.Members.Select(m => (m.Address, m.Status)));
+        foreach (var m in state.Unreachable) _unreachable.Add(m.Address);
         Keep();
     }
 
