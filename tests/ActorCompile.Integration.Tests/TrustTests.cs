@@ -306,9 +306,13 @@ public sealed class TrustTests
             Assert.Equal(new[] { coordinator.Address, good.Address, listed.Address }.Order(), up.Order());
             Assert.DoesNotContain(bad.Address, s.RootElement.GetProperty("members").EnumerateArray().Select(m => m.GetProperty("address").GetString()));
         }
-        // The node with the listed certificate is a member like the others: it sees the whole cluster.
-        using (var s = Wrapper.Status(listed.Socket))
-            Assert.Equal(3, s.RootElement.GetProperty("members").EnumerateArray().Count(m => m.GetProperty("state").GetString() == "up"));
+        // The node with the listed certificate is a member like the others: it sees the whole cluster, once the
+        // gossip that the coordinator has seen reaches it too (membership converges, it is not told at once).
+        await Eventually.True(() =>
+        {
+            using var s = Wrapper.Status(listed.Socket);
+            return s.RootElement.GetProperty("members").EnumerateArray().Count(m => m.GetProperty("state").GetString() == "up") == 3;
+        }, TimeSpan.FromSeconds(30), "the node with the listed certificate to see the three members up");
         AssertCompilesRemotely(coordinator.Socket, dir);
     }
 
