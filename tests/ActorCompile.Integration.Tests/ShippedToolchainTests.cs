@@ -11,7 +11,7 @@ namespace ActorCompile.Integration.Tests;
 /// </summary>
 public sealed class ShippedToolchainTests
 {
-    private static readonly Dictionary<string, string> Strict = new() { ["ACTORCOMPILE_FALLBACK"] = "0", ["ACTORCOMPILE_VERBOSE"] = "1" };
+    internal static readonly Dictionary<string, string> Strict = new() { ["ACTORCOMPILE_FALLBACK"] = "0", ["ACTORCOMPILE_VERBOSE"] = "1" };
 
     /// <summary>A launcher that runs the node where every gcc, g++, cc, c++, cpp and clang is gone: their binaries are /dev/null, gcc's and clang's directories are empty.</summary>
     private static string[] WithoutCompilers(TempDirectory dir) => Launcher(dir, "no-compilers", """
@@ -67,17 +67,13 @@ public sealed class ShippedToolchainTests
         return path;
     }
 
-    /// <summary>A job that the helper should take with a shipped toolchain (the nodes started with <see cref="Patient"/>).</summary>
-    internal static Run.Result RunOnHelper(string cwd, NodeProcess coordinator, IEnumerable<string> args, Dictionary<string, string>? env = null) =>
-        Wrapper.Run(cwd, coordinator.Socket, args, env ?? Strict);
-
     /// <summary>Compiles each unit through the cluster (remote only), and checks the object equals a local compile's.</summary>
     private static void CompileEverythingRemotely(string project, NodeProcess coordinator, NodeProcess worker, params string[] flags)
     {
         foreach (var (compiler, source, obj) in Units)
         {
             var args = new[] { compiler }.Concat(flags).Concat(new[] { "-Iinclude", "-c", source, "-o", obj }).ToArray();
-            var r = RunOnHelper(project, coordinator, args);
+            var r = Wrapper.Run(project, coordinator.Socket, args, Strict);
             Assert.True(r.ExitCode == 0, r.Stderr + worker.Log());
             Assert.Contains($"compiled on {worker.Address}", r.Stderr);
             var local = Run.Program(compiler, flags.Concat(new[] { "-Iinclude", "-c", source, "-o", "local-" + obj }), project);
@@ -159,7 +155,7 @@ public sealed class ShippedToolchainTests
         Assert.Equal("gcc", offered.GetProperty("name").GetString());
         Assert.NotEqual(Run.Program("gcc", new[] { "-dumpfullversion" }).Stdout.Trim(), offered.GetProperty("version").GetString());
         var project = Project(dir);
-        var r = RunOnHelper(project, coordinator, new[] { "gcc", "-O2", "-g", "-Iinclude", "-c", "src/total.c", "-o", "total.o" });
+        var r = Wrapper.Run(project, coordinator.Socket, new[] { "gcc", "-O2", "-g", "-Iinclude", "-c", "src/total.c", "-o", "total.o" }, Strict);
         Assert.True(r.ExitCode == 0, r.Stderr + worker.Log());
         Assert.Contains($"compiled on {worker.Address}", r.Stderr);
         Assert.Equal(0, Run.Gcc(project, "-O2", "-g", "-Iinclude", "-c", "src/total.c", "-o", "local.o").ExitCode);
@@ -181,7 +177,7 @@ public sealed class ShippedToolchainTests
         using (var worker = new NodeProcess("helper", dir.Path, "worker", new[] { coordinator.Address }, new[] { "--config", config, "--config", Patient(dir.Path) }, launcher: launcher))
         {
             await WaitForWorker(coordinator, worker);
-            var first = RunOnHelper(project, coordinator, args);
+            var first = Wrapper.Run(project, coordinator.Socket, args, Strict);
             Assert.True(first.ExitCode == 0, first.Stderr + worker.Log());
             before = await ToolchainBytesShippedAfter(coordinator, distributed: 1);
         }
@@ -198,7 +194,7 @@ public sealed class ShippedToolchainTests
         using (var worker = new NodeProcess("helper-again", dir.Path, "worker", new[] { coordinator.Address }, new[] { "--config", config, "--config", Patient(dir.Path) }, launcher: launcher))
         {
             await WaitForWorker(coordinator, worker);
-            var r = RunOnHelper(project, coordinator, args);
+            var r = Wrapper.Run(project, coordinator.Socket, args, Strict);
             Assert.True(r.ExitCode == 0, r.Stderr + worker.Log());
             Assert.Contains($"compiled on {worker.Address}", r.Stderr);
             Assert.Equal(0, Run.Gcc(project, "-O2", "-Iinclude", "-c", "src/total.c", "-o", "local.o").ExitCode);
@@ -308,7 +304,7 @@ public sealed class ShippedProberTests : IDisposable
         {
             var prober = Prober(secret, Path.Combine(work, "blobs"), ((System.Net.IPEndPoint)listener.LocalEndpoint).Port, worker.Pid);
             _dir.Write("p/a.c", "int answer(void) { return 42; }\n");
-            var r = ShippedToolchainTests.RunOnHelper(_dir.Combine("p"), coordinator, new[] { prober, "-c", "a.c", "-o", "a.o" });
+            var r = Wrapper.Run(_dir.Combine("p"), coordinator.Socket, new[] { prober, "-c", "a.c", "-o", "a.o" }, ShippedToolchainTests.Strict);
             Assert.True(r.ExitCode == 0, r.Stderr + worker.Log());
             Assert.Contains($"compiled on {worker.Address}", r.Stderr);
             Assert.Contains("worker file read: denied", r.Stderr);
