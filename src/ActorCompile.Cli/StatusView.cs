@@ -41,11 +41,14 @@ public static class StatusView
                     $"No worker offers {u.Name} {u.Version} ({u.Target}, {Short(u.Fingerprint)}): {u.Compiles} compile(s) of {c.Address} ran locally. Install it on a helper, or offer it with --toolchain."))));
         foreach (var w in s.Workers)
         {
-            // Only what needs attention: a worker that cannot serve, or one that compiles without a sandbox.
+            // Only what needs attention: a worker that cannot serve, one that compiles without a sandbox, and why the
+            // latest failed job of one that failed any failed (what backs a worker off).
             if (w.Sandbox.StartsWith("unavailable", StringComparison.Ordinal))
                 parts.Add(new Markup("[red]" + Markup.Escape($"{w.Address} serves no job: sandbox {w.Sandbox}") + "[/]"));
             else if (w.Sandbox.StartsWith("unsandboxed", StringComparison.Ordinal))
                 parts.Add(new Markup("[yellow]" + Markup.Escape($"{w.Address} compiles {w.Sandbox}") + "[/]"));
+            if (w.Failed > 0 && w.LastFailure.Length > 0)
+                parts.Add(new Markup("[yellow]" + Markup.Escape(string.Create(Inv, $"{w.Address} failed {w.Failed} job(s), the latest: {w.LastFailure}")) + "[/]"));
         }
         foreach (var r in s.RefusedConnections ?? Array.Empty<RefusedConnectionStatus>())
             parts.Add(new Markup(Markup.Escape(string.Create(Inv, $"{r.Node} refused {r.Count} connection(s) with {r.Address}: {r.Reason}"))));

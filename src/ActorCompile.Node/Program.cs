@@ -52,12 +52,13 @@ try
     var membership = new MembershipRecord();
     builder.Services.AddSingleton(config);
     builder.Services.AddSingleton(files);
+    var refusedConnections = new ClusterTls.RefusedConnections();
+    builder.Services.AddSingleton(refusedConnections);
     builder.Services.AddAkka(NodeConfiguration.SystemName, akka =>
     {
-        var refusedCertificates = new ClusterTls.RefusedCertificates();
-        var tls = config.TlsEnabled ? ClusterTls.Setup(config, refusedCertificates) : null;
+        var tls = config.TlsEnabled ? ClusterTls.Setup(config, refusedConnections) : null;
         if (tls is not null) akka.AddSetup(tls);
-        akka.AddStartup((system, _) => refusedCertificates.Attach(ActorCompile.Protocol.Cluster.ConnectionRefusals.Get(system)));
+        akka.AddStartup((system, _) => refusedConnections.Attach(ActorCompile.Protocol.Cluster.ConnectionRefusals.Get(system)));
         akka.AddHocon(AkkaSettings.For(config, rejoin), HoconAddMode.Prepend)
             .ConfigureLoggers(l => { l.ClearLoggers(); l.AddLoggerFactory(); })
             .WithStatusHub(results?.Store, ClusterTls.Describe(config, tls));
@@ -70,8 +71,10 @@ try
         akka.WithMembershipWatch(membership, remembered);
         akka.JoinCluster(config, rejoin);
     });
-    builder.Services.AddHostedService<LocalSocketServer>();
+    // Hosted services start one after another in this order: once the local socket answers, the join service
+    // (when there is one) listens too.
     builder.Services.AddHostedService<JoinService>();
+    builder.Services.AddHostedService<LocalSocketServer>();
     var host = builder.Build();
     var startLog = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ActorCompile.Node");
     if (config.Insecure)

@@ -123,7 +123,6 @@ public sealed class SealedWorkerTests
             return Task.FromResult(w.ValueKind == System.Text.Json.JsonValueKind.Object && w.GetProperty("sandbox").GetString()!.Length > 0 ? w.GetProperty("sandbox").GetString() : null);
         }, TimeSpan.FromSeconds(60), "the worker's report");
         Assert.StartsWith("unavailable: bubblewrap does not work here", status);
-        Assert.Contains("serves no job", worker.Log());
 
         var project = Project(dir, "int answer(void) { return 42; }\n");
         var r = Wrapper.Run(project, coordinator.Socket, new[] { "gcc", "-O2", "-c", "a.c", "-o", "a.o" });

@@ -138,7 +138,6 @@ public sealed class ShippedToolchainTests
         await Eventually.True(() => ToolchainBytesShipped(coordinator) == shipped
             && WorkerOf(coordinator, worker).GetProperty("shippedToolchains").EnumerateArray().Count(t => t.GetProperty("state").GetString() == "held") == 2,
             TimeSpan.FromSeconds(10), "the counters to settle");
-        Assert.Contains("shipped toolchains: on", worker.Log());
     }
 
     [Fact]

@@ -25,7 +25,7 @@ public sealed class SerializerTests : TestKit
         var blob = Payload.ToBlob(new string('c', 64), "int x;\n"u8);
         var toolchain = new OfferedToolchain("gcc,cc", new string('f', 64), "gcc", "12.2.0", "x86_64-linux-gnu", "c");
         var worker = new WorkerReport(4, 1, 3, 10, 2, 4, 0.5, 0.2, new[] { new ToolchainReport("gcc", "12.2.0", "x86_64-linux-gnu", new string('f', 64)) }, "sandboxed (bubblewrap, sealed roots)",
-            "on (x86_64, i386)", new[] { new ShippedToolchainReport(new string('d', 64), new string('e', 64), 52_000_000, "held") });
+            "on (x86_64, i386)", new[] { new ShippedToolchainReport(new string('d', 64), new string('e', 64), 52_000_000, "held") }, "the compiler was killed by signal 11");
         var coordinator = new CoordinatorReport(3, 2, 2, 1, 100, 7, new[] { new WorkerHealth("127.0.0.1:7421", false, 1, 0) }, new[] { new UnservedToolchain("gcc", "13.2.0", "x86_64-linux-gnu", new string('e', 64), 5) }, 21_000_000,
             new CacheCounters(10, 4, 3, 1, 0, 52_000), new ScanCounters(30, 2, 1), new[] { new LocalSlotUser(1000, 2, 1) });
         var cached = new CachedResult("out"u8.ToArray(), "warning: unused"u8.ToArray(), new[] { new JobOutput("a.o", Payload.Compress("OBJ"u8), 3) }, "127.0.0.1:7421", 1_700_000_000_000);

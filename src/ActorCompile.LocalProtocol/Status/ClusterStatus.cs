@@ -54,6 +54,7 @@ public sealed record MemberStatus(string Address, IReadOnlyList<string> Roles, s
 /// <param name="Shipping">Whether it runs toolchains its targets ship: "on (x86_64, i386)", "off (...)", "unavailable: why".</param>
 /// <param name="ShippedToolchains">The shipped toolchains it holds, and those whose files are on their way.</param>
 /// <param name="Sandbox">How it confines compiles: "sandboxed (...)", "unsandboxed (...)" (sandbox = off), or "unavailable: why" (it serves no job).</param>
+/// <param name="LastFailure">Why the latest of its <see cref="Failed"/> jobs failed ("" when none has): what backs a worker off.</param>
 public sealed record WorkerStatus(
     string Address,
     string State,
@@ -70,7 +71,8 @@ public sealed record WorkerStatus(
     IReadOnlyList<string> RefusedCoordinators,
     string Sandbox,
     string Shipping = "",
-    IReadOnlyList<ShippedToolchainStatus>? ShippedToolchains = null);
+    IReadOnlyList<ShippedToolchainStatus>? ShippedToolchains = null,
+    string LastFailure = "");
 
 /// <summary>
 /// Connections a node's transport refused with one remote address (outside the node's allowed networks,

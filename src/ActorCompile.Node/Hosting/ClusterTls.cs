@@ -16,7 +16,7 @@ namespace ActorCompile.Node.Hosting;
 public static class ClusterTls
 {
     /// <param name="refusals">Told of every peer whose certificate is refused, for status (set once the actor system runs).</param>
-    public static DotNettySslSetup Setup(NodeConfiguration config, RefusedCertificates refusals)
+    public static DotNettySslSetup Setup(NodeConfiguration config, RefusedConnections refusals)
     {
         var certificate = LoadCertificate(config);
         var pinned = config.TlsTrustedThumbprints.Append(certificate.Thumbprint).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
@@ -31,10 +31,11 @@ public static class ClusterTls
     }
 
     /// <summary>
-    /// Where TLS refusals go: the node's <see cref="ConnectionRefusals"/> (status, sparse log lines) once the
-    /// actor system runs. The TLS setup must exist before the system, hence this indirection.
+    /// Where the refusals of what runs outside Akka's transport go (TLS certificates, the join service): the
+    /// node's <see cref="ConnectionRefusals"/> (status, sparse log lines) once the actor system runs. The TLS
+    /// setup must exist before the system, hence this indirection.
     /// </summary>
-    public sealed class RefusedCertificates
+    public sealed class RefusedConnections
     {
         private volatile ConnectionRefusals? _target;
 

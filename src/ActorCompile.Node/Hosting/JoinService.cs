@@ -16,7 +16,7 @@ namespace ActorCompile.Node.Hosting;
 /// its expiry, so no token is ever stored. Every connection is bounded (a few at once, a deadline for
 /// the whole exchange, a size for every field), so garbage or slow clients neither stop nor grow the node.
 /// </summary>
-public sealed class JoinService(NodeConfiguration configuration, ILogger<JoinService> log) : IHostedService
+public sealed class JoinService(NodeConfiguration configuration, ClusterTls.RefusedConnections refusals, ILogger<JoinService> log) : IHostedService
 {
     /// <summary>Connections served at once; more are closed at once (a join takes one short exchange).</summary>
     public const int MaxConnections = 8;
@@ -99,6 +99,7 @@ public sealed class JoinService(NodeConfiguration configuration, ILogger<JoinSer
             if (!_places.Wait(0))
             {
                 log.LogWarning("join service: refused a connection from {Remote}: already {Max} at once", client.Client.RemoteEndPoint, MaxConnections);
+                refusals.Record(client.Client.RemoteEndPoint?.ToString() ?? "?", $"join service: already {MaxConnections} connections at once");
                 client.Dispose();
                 continue;
             }
@@ -125,16 +126,27 @@ public sealed class JoinService(NodeConfiguration configuration, ILogger<JoinSer
                 var answer = Judge(request.Token);
                 await JoinExchange.WriteAnswerAsync(tls, answer, deadline.Token);
                 if (answer is CertificateGranted) log.LogInformation("join service: handed the cluster certificate to {Remote}", remote);
-                else log.LogWarning("join service: refused {Remote}: {Answer}", remote, answer);
+                else
+                {
+                    log.LogWarning("join service: refused {Remote}: {Answer}", remote, answer);
+                    refusals.Record(remote, answer switch
+                    {
+                        TokenExpired e => $"join service: a token that expired {e.Expired:u}",
+                        TokenRefused r => $"join service: token refused: {r.Reason}",
+                        _ => $"join service: {answer.GetType().Name}",
+                    });
+                }
             }
         }
         catch (OperationCanceledException) when (!_stopping.IsCancellationRequested)
         {
             log.LogWarning("join service: closed {Remote}: no complete exchange within {Seconds} s", remote, Deadline.TotalSeconds);
+            refusals.Record(remote, $"join service: no complete exchange within {Deadline.TotalSeconds:0} s");
         }
         catch (Exception e) when (e is JoinProtocolException or IOException or SocketException or System.Security.Authentication.AuthenticationException)
         {
             log.LogWarning("join service: refused {Remote}: {Message}", remote, e.Message);
+            refusals.Record(remote, $"join service: {e.Message}");
         }
         catch (OperationCanceledException)
         {

@@ -77,7 +77,8 @@ public static class ClusterStatusView
         w.Toolchains.Select(t => new ToolchainStatus(t.Name, t.Version, t.Target, t.Fingerprint)).ToArray(),
         RefusedCoordinators: Array.Empty<string>(), // kept in the schema for compatibility; refusals are RefusedConnections now
         w.Sandbox, w.Shipping,
-        (w.Shipped ?? Array.Empty<ShippedToolchainReport>()).Select(t => new ShippedToolchainStatus(t.Id, t.Fingerprint, t.Bytes, t.State)).ToArray());
+        (w.Shipped ?? Array.Empty<ShippedToolchainReport>()).Select(t => new ShippedToolchainStatus(t.Id, t.Fingerprint, t.Bytes, t.State)).ToArray(),
+        w.LastFailure ?? "");
 
     private static CoordinatorStatus Coordinator(string address, CoordinatorReport c) => new(
         address, c.Queued, c.InFlight, c.LocalSlots, c.LocalSlotsBusy, c.Distributed, c.Local,

@@ -9,6 +9,7 @@ namespace ActorCompile.Protocol.Messages;
 public sealed record ToolchainReport(string Name, string Version, string Target, string Fingerprint) : IClusterMessage;
 
 /// <param name="PeakRunning">The most jobs this worker ever ran at once (never more than its slots).</param>
+/// <param name="LastFailure">Why its latest failed job failed (what it told that job's coordinator), or "" when none has.</param>
 public sealed record WorkerReport(
     int Slots,
     int Running,
@@ -21,7 +22,8 @@ public sealed record WorkerReport(
     ToolchainReport[] Toolchains,
     string Sandbox,
     string Shipping = "",
-    ShippedToolchainReport[]? Shipped = null) : IClusterMessage;
+    ShippedToolchainReport[]? Shipped = null,
+    string LastFailure = "") : IClusterMessage;
 
 /// <summary>A toolchain a target shipped to this worker: held (its root is built and kept) or transferring (its files are on their way).</summary>
 public sealed record ShippedToolchainReport(string Id, string Fingerprint, long Bytes, string State) : IClusterMessage;

@@ -48,6 +48,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
     private int _roundRobin;
     private long _completed;
     private long _failed;
+    private string _lastFailure = "";
     private int _peakRunning;
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -104,7 +105,11 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
                 _recentSeconds.Enqueue(f.Milliseconds / 1000.0);
                 while (_recentSeconds.Count > 50) _recentSeconds.Dequeue();
             }
-            else if (!f.Cancelled) _failed++;
+            else if (!f.Cancelled)
+            {
+                _failed++;
+                _lastFailure = f.FailureReason ?? "";
+            }
             Pull();
         });
         Receive<Terminated>(t =>
@@ -316,7 +321,8 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         _shipping.Description,
         _store.Held().Select(h => new ShippedToolchainReport(h.Id, h.Fingerprint, h.Bytes, "held"))
             .Concat(_transferring.Select(t => new ShippedToolchainReport(t.Key, t.Value.Fingerprint, t.Value.Bytes, "transferring")))
-            .ToArray());
+            .ToArray(),
+        _lastFailure);
 
     private static double LoadAverage()
     {
