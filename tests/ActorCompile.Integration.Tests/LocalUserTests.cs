@@ -10,6 +10,8 @@ using ActorCompile.Toolchain.Jobs;
 using ActorCompile.Toolchain.Processes;
 using Xunit;
 
+using static ActorCompile.Integration.Tests.Builds;
+
 namespace ActorCompile.Integration.Tests;
 
 /// <summary>
@@ -40,6 +42,58 @@ public sealed class LocalUserTests
     }
 
     private static string[] Lines(string stderr) => stderr.TrimEnd('\n').Split('\n');
+
+    [Fact]
+    public async Task A_ten_slot_worker_under_a_service_user_of_its_own_runs_ten_jobs_at_once()
+    {
+        // Issue 21: the process limit (64) counted every process and thread of the worker's user, the node's ~40
+        // threads among them, so that a worker run as its service user failed jobs with "bwrap: Creating new
+        // namespace failed" or "Can't fork" once a few ran at once. Now each job's processes are counted alone.
+        using var service = await LocalUser.CreateAsync();
+        using var dir = new TempDirectory("ac-nproc");
+        var config = dir.Write("node.hocon", "actorcompile.coordinator.help-after = 1h\n");
+        using var coordinator = new NodeProcess("coordinator", dir.Path, "coordinator", extra: new[] { "--config", config });
+        await Eventually.True(() => Directory.Exists(NodeProcess.ClusterKeyDirectory(dir.Path)) && File.Exists(coordinator.Socket),
+            TimeSpan.FromSeconds(60), "the coordinator and the cluster key it made");
+        // The worker's world belongs to its user: its directory, and a copy of the cluster key as that user's own.
+        var home = Directory.CreateDirectory(dir.Combine("service")).FullName;
+        Assert.Equal(0, Run.Shell($"mkdir -p '{NodeProcess.ClusterKeyDirectory(home)}' && cp -a '{NodeProcess.ClusterKeyDirectory(dir.Path)}/.' '{NodeProcess.ClusterKeyDirectory(home)}/'").ExitCode);
+        service.Own(home);
+        using var worker = new NodeProcess("worker", home, "worker", new[] { coordinator.Address }, new[] { "--slots", "10", "--toolchain", "gcc" },
+            env: new Dictionary<string, string> { ["HOME"] = home },
+            launcher: new[] { "setpriv", $"--reuid={service.Uid}", $"--regid={service.Gid}", "--clear-groups", "--inh-caps=-all", "--" });
+        await Eventually.True(() =>
+        {
+            using var status = Wrapper.Status(coordinator.Socket);
+            return status.RootElement.GetProperty("workers").EnumerateArray().Any(w => w.GetProperty("address").GetString() == worker.Address
+                && w.GetProperty("toolchains").GetArrayLength() > 0);
+        }, TimeSpan.FromSeconds(60), "the worker under its own user to offer gcc");
+        var threads = Directory.GetDirectories($"/proc/{worker.Pid}/task").Length;
+        Assert.True(threads > 20, $"the premise: the node's own threads count for its user ({threads})");
+
+        var project = SmallProject(dir, "p", 10);
+        var make = StartMake(project, coordinator.Socket, "gcc", "all", 10, StrictAndVerbose);
+        var (exit, stderr) = Finish(make);
+        Assert.True(exit == 0, stderr + "\n" + worker.Log());
+        var where = Wrapper.WhereCompiled(stderr);
+        Assert.Equal(10, where.Count);
+        Assert.All(where.Values, w => Assert.Equal(worker.Address, w));
+        for (int i = 0; i < 10; i++)
+        {
+            Assert.Equal(0, Run.Gcc(project, "-O2", "-Iinclude", "-c", $"src/f{i}.c", "-o", $"ref{i}.o").ExitCode);
+            Assert.Equal(File.ReadAllBytes(Path.Combine(project, $"ref{i}.o")), File.ReadAllBytes(Path.Combine(project, "build", $"f{i}.o")));
+        }
+        var report = WorkerReport(coordinator, worker);
+        Assert.Equal(0, report.GetProperty("failed").GetInt64());
+        Assert.DoesNotContain("counts every process of the node's user", report.GetProperty("sandbox").GetString());
+        Assert.True(report.GetProperty("peakRunning").GetInt32() >= 2, "jobs ran at once on the worker");
+    }
+
+    private static System.Text.Json.JsonElement WorkerReport(NodeProcess coordinator, NodeProcess worker)
+    {
+        using var status = Wrapper.Status(coordinator.Socket);
+        return status.RootElement.GetProperty("workers").EnumerateArray().Single(w => w.GetProperty("address").GetString() == worker.Address).Clone();
+    }
 
     [Fact]
     public async Task Row4_another_users_answers_about_gcc_never_decide_this_users_compile()

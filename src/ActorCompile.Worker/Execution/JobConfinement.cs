@@ -8,7 +8,8 @@ namespace ActorCompile.Worker.Execution;
 /// <summary>What one compile may use: address space, bytes per written file, processes, CPU seconds.</summary>
 /// <param name="MemoryBytes">RLIMIT_AS; 0 for no limit.</param>
 /// <param name="FileBytes">RLIMIT_FSIZE, and the size of the sandbox's /tmp: the largest job.</param>
-/// <param name="Processes">RLIMIT_NPROC inside the sandbox's user namespace (root is exempt: the kernel does not count it).</param>
+/// <param name="Processes">RLIMIT_NPROC, counted for the job alone where user namespaces allow (see <see cref="JobConfinement"/>;
+/// root is exempt: the kernel does not count it).</param>
 /// <param name="CpuTime">RLIMIT_CPU: per process, a bound besides the job's wall-clock timeout.</param>
 public sealed record JobResources(long MemoryBytes, long FileBytes, int Processes, TimeSpan CpuTime)
 {
@@ -36,11 +37,22 @@ public sealed record ConfinedCommand(
 /// and cgroup namespaces, in its own session, killed with the worker; prlimit bounds its address space,
 /// file size, processes and CPU time. A worker where that does not work serves no job and says why.
 /// With sandbox = off (an explicit choice) compilers run unconfined but for the limits.
+///
+/// The process limit counts the job's processes only. RLIMIT_NPROC alone counts every process and thread of
+/// the node's user: a 10-slot worker under its service user (the node's ~40 threads, ten jobs of a few
+/// processes each) failed jobs with "bwrap: Creating new namespace failed" or "Can't fork". Since Linux 5.14
+/// the count is kept per user namespace, and at each level up it is compared with the limit its creator had
+/// when it made that namespace. So each job first gets a user namespace of its own made with the node's
+/// limit (unshare, from util-linux like prlimit), and the limit is set inside it, before bubblewrap: the
+/// job's processes are counted against it there, and against the node's own limit above. Where unprivileged
+/// user namespaces are off (and bubblewrap works only setuid), the limit counts the node's user as a whole,
+/// as the description says.
 /// </summary>
 public sealed class JobConfinement
 {
     private readonly string? _bwrap;
     private readonly string? _prlimit;
+    private readonly string? _unshare;
     private readonly JobResources _resources;
 
     /// <summary>Why this worker serves no job (the sandbox or the limits cannot work here), or null.</summary>
@@ -49,10 +61,11 @@ public sealed class JobConfinement
     /// <summary>For the log and status: "sandboxed (bubblewrap), memory 4 GiB ...", "unsandboxed (sandbox = off)", "unavailable: ...".</summary>
     public string Description { get; }
 
-    private JobConfinement(string? bwrap, string? prlimit, JobResources resources, string? refusal, string description)
+    private JobConfinement(string? bwrap, string? prlimit, JobResources resources, string? refusal, string description, string? unshare = null)
     {
         _bwrap = bwrap;
         _prlimit = prlimit;
+        _unshare = unshare;
         _resources = resources;
         Refusal = refusal;
         Description = description;
@@ -71,13 +84,25 @@ public sealed class JobConfinement
         if (bwrap is null)
             return Unavailable("bubblewrap (bwrap) is not installed");
         // The namespaces and mounts every job needs, on this machine's own root.
-        var probe = await ProcessRunner.RunAsync(bwrap, new[]
+        string[] sandbox =
         {
-            "--unshare-all", "--die-with-parent", "--new-session", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
+            bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
             "--tmpfs", "/tmp", "--", "true",
-        }, cancellationToken: cancellationToken);
+        };
+        var probe = await ProcessRunner.RunAsync(sandbox[0], sandbox[1..], cancellationToken: cancellationToken);
         if (probe.ExitCode != 0) return Unavailable($"bubblewrap does not work here: {probe.StderrText.Trim()}");
-        return new JobConfinement(bwrap, prlimit, resources, null, $"sandboxed (bubblewrap, sealed roots), {limits}");
+        // The same in a user namespace of its own with the limit set inside (the class comment says why).
+        var unshare = ExecutableSearch.Find("unshare", path);
+        string? perJob = unshare is null ? "unshare (util-linux) is not installed" : null;
+        if (unshare is not null)
+        {
+            var nested = await ProcessRunner.RunAsync(unshare, UnshareArgs(prlimit, resources).Concat(sandbox).ToArray(), cancellationToken: cancellationToken);
+            if (nested.ExitCode != 0) perJob = $"a user namespace of its own does not work here ({nested.StderrText.Trim()})";
+        }
+        return perJob is null
+            ? new JobConfinement(bwrap, prlimit, resources, null, $"sandboxed (bubblewrap, sealed roots), {limits}", unshare)
+            : new JobConfinement(bwrap, prlimit, resources, null,
+                $"sandboxed (bubblewrap, sealed roots), {limits}; the process limit counts every process of the node's user: {perJob}");
 
         JobConfinement Unavailable(string why) =>
             new(null, prlimit, resources, $"this worker requires a sandbox and {why}", $"unavailable: {why}");
@@ -87,18 +112,35 @@ public sealed class JobConfinement
         $"address space {(r.MemoryBytes > 0 ? $"{r.MemoryBytes >> 20} MiB" : "unlimited")}, files {r.FileBytes >> 20} MiB, "
         + $"{r.Processes} processes, {r.CpuTime.TotalSeconds:0} s of CPU";
 
+    /// <summary>unshare's arguments for a job's own user namespace (this user mapped to itself), then prlimit's inside it, up to the sandbox's program.</summary>
+    private static IEnumerable<string> UnshareArgs(string prlimit, JobResources r) =>
+        new[] { "--user", "--map-current-user", "--", prlimit }.Concat(LimitArgs(r));
+
+    private static IEnumerable<string> LimitArgs(JobResources r)
+    {
+        if (r.MemoryBytes > 0) yield return Invariant($"--as={r.MemoryBytes}");
+        yield return Invariant($"--fsize={r.FileBytes}");
+        yield return Invariant($"--nproc={r.Processes}");
+        yield return Invariant($"--cpu={(long)Math.Ceiling(r.CpuTime.TotalSeconds)}");
+        yield return "--core=0";
+        yield return "--";
+    }
+
     /// <summary>The program and arguments that run <paramref name="c"/> confined, and the environment to start it with.</summary>
     public (string Program, List<string> Args, IReadOnlyDictionary<string, string> Environment) Command(ConfinedCommand c)
     {
         if (Refusal is not null) throw new InvalidOperationException(Refusal);
         var command = new List<string>();
-        command.Add(_prlimit!);
-        if (_resources.MemoryBytes > 0) command.Add(Invariant($"--as={_resources.MemoryBytes}"));
-        command.Add(Invariant($"--fsize={_resources.FileBytes}"));
-        command.Add(Invariant($"--nproc={_resources.Processes}"));
-        command.Add(Invariant($"--cpu={(long)Math.Ceiling(_resources.CpuTime.TotalSeconds)}"));
-        command.Add("--core=0");
-        command.Add("--");
+        if (_unshare is not null && _bwrap is not null)
+        {
+            command.Add(_unshare);
+            command.AddRange(UnshareArgs(_prlimit!, _resources));
+        }
+        else
+        {
+            command.Add(_prlimit!);
+            command.AddRange(LimitArgs(_resources));
+        }
         if (_bwrap is null)
         {
             command.Add(c.Program);
