@@ -83,7 +83,10 @@ public sealed class LocalUserTests
             Assert.Equal(0, Run.Gcc(project, "-O2", "-Iinclude", "-c", $"src/f{i}.c", "-o", $"ref{i}.o").ExitCode);
             Assert.Equal(File.ReadAllBytes(Path.Combine(project, $"ref{i}.o")), File.ReadAllBytes(Path.Combine(project, "build", $"f{i}.o")));
         }
-        var report = WorkerReport(coordinator, worker);
+        // The worker's report once it counts the ten jobs (reports come about once a second).
+        var report = default(System.Text.Json.JsonElement);
+        await Eventually.True(() => (report = WorkerReport(coordinator, worker)).GetProperty("completed").GetInt64() + report.GetProperty("failed").GetInt64() >= 10,
+            TimeSpan.FromSeconds(10), "the worker's report of the ten jobs");
         Assert.Equal(0, report.GetProperty("failed").GetInt64());
         Assert.DoesNotContain("counts every process of the node's user", report.GetProperty("sandbox").GetString());
         Assert.True(report.GetProperty("peakRunning").GetInt32() >= 2, "jobs ran at once on the worker");
