@@ -93,6 +93,9 @@ public sealed class NodeProcess : IDisposable
         // no behaviour, only how the same code is compiled; the product keeps tiering (its steady state is
         // faster with it: ../shared/tools/node-warmup-profile.sh, 7.4-10 ms per unit against 10-12).
         psi.Environment["DOTNET_TieredCompilation"] = "0";
+        // Set as the services set it, so that a test's node does not start itself again to set it (80 ms of CPU
+        // per start); NodeLifecycleTests checks that a node started without it sets it.
+        psi.Environment["DOTNET_GCgen0size"] = "0x400000";
         psi.Environment["TMPDIR"] = directory;
         // Each node its own result cache (the default is the user's ~/.cache, one node per directory).
         psi.Environment["XDG_CACHE_HOME"] = Path.Combine(directory, name + "-cache");

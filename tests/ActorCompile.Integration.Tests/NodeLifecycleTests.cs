@@ -6,6 +6,34 @@ namespace ActorCompile.Integration.Tests;
 /// <summary>The node process itself: joining, leaving on SIGTERM and SIGINT, and refusing bad configuration.</summary>
 public sealed class NodeLifecycleTests
 {
+    [Fact]
+    public async Task A_node_started_without_the_gen0_budget_in_its_environment_starts_again_in_place_with_it()
+    {
+        using var dir = new TempDirectory("ac-gen0");
+        var socket = dir.Combine("node.sock");
+        var psi = new System.Diagnostics.ProcessStartInfo(Dist.Node) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "--roles", "coordinator", "--host", "127.0.0.1", "--port", Ports.Free().ToString(), "--socket", socket }) psi.ArgumentList.Add(a);
+        psi.Environment["ACTORCOMPILE_CONFIG_DIR"] = dir.Combine("no-etc");
+        psi.Environment["XDG_STATE_HOME"] = dir.Combine("state");
+        psi.Environment["XDG_CACHE_HOME"] = dir.Combine("cache");
+        psi.Environment["TMPDIR"] = dir.Path;
+        psi.Environment.Remove("DOTNET_GCgen0size");
+        using var node = System.Diagnostics.Process.Start(psi)!;
+        node.BeginOutputReadLine();
+        node.BeginErrorReadLine();
+        try
+        {
+            await Eventually.True(() => File.Exists(socket), TimeSpan.FromSeconds(60), "the node's socket");
+            // The same process (the pid the test started), its environment now with the budget the runtime read at its start.
+            Assert.Contains("DOTNET_GCgen0size=0x400000", File.ReadAllText($"/proc/{node.Id}/environ").Split('\0'));
+        }
+        finally
+        {
+            node.Kill();
+            node.WaitForExit();
+        }
+    }
+
     [Theory]
     [InlineData("TERM")]
     [InlineData("INT")]
