@@ -52,7 +52,7 @@ try
     else builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
     var files = new FileMemo(config.RememberedFiles, Math.Max(1L << 20, config.RememberedFiles * 1024L));
     var cacheSettings = new CacheSettings(config.CacheEnabled, config.CacheDirectory, config.CacheBytes, config.CacheVerifyRate, config.CacheLookupTimeout,
-        new ActorCompile.Protocol.Cluster.AllowedNetworks(config.Allow), config.MaxJobBytes);
+        new ActorCompile.Protocol.Cluster.AllowedNetworks(config.Allow), config.MaxJobBytes, config.CacheDistrustFor);
     string? cacheProblem = null;
     using var results = config.CacheEnabled ? ResultStoreLock.Open(cacheSettings, out cacheProblem) : null;
     if (cacheProblem is not null) Console.Error.WriteLine($"actorcompile-node: the result cache keeps nothing on this node: {cacheProblem}");

@@ -23,6 +23,7 @@ public sealed class ResultCacheActorTests : TestKit
     private readonly List<ActorSystem> _others = new();
     private readonly IActorRef _cache;
     private readonly string _self;
+    private readonly CacheSettings _settings;
     // Lookups that miss here ask the key's owner, which may be the rogue (it runs no cache): 500 ms, not 10 s, before that counts as a miss.
 
     public ResultCacheActorTests() : base(ClusterTestConfig.Create())
@@ -31,7 +32,8 @@ public sealed class ResultCacheActorTests : TestKit
         cluster.Join(cluster.SelfAddress);
         _self = cluster.SelfAddress.HostAndPort();
         var settings = new CacheSettings(true, _dir.Combine("cache"), 64L << 20, 0, TimeSpan.FromMilliseconds(500),
-            new AllowedNetworks(new[] { IPNetwork.Parse("127.0.0.0/8") }), 16L << 20);
+            new AllowedNetworks(new[] { IPNetwork.Parse("127.0.0.0/8") }), 16L << 20, TimeSpan.FromHours(1));
+        _settings = settings;
         _cache = Sys.ActorOf(ResultCacheActor.Props(new ResultStore(settings.Directory, settings.SizeBytes), settings), ResultCacheActor.Name);
     }
 
@@ -88,6 +90,33 @@ public sealed class ResultCacheActorTests : TestKit
         Assert.Equal(_self, own.Result!.Keeper);
         Assert.Equal("127.0.0.1:2", own.Accountable);
         Assert.Equal("honest", Text(own.Result));
+    }
+
+    [Fact]
+    public async Task Distrust_ends_after_its_time_and_the_producers_results_are_served_again()
+    {
+        // A cache of its own on this node whose distrust lasts 5 s (a wrapper's report is the evidence: it expires).
+        var settings = _settings with { Directory = _dir.Combine("short"), DistrustFor = TimeSpan.FromSeconds(5) };
+        var cache = Sys.ActorOf(ResultCacheActor.Props(new ResultStore(settings.Directory, settings.SizeBytes), settings), "result-cache-short");
+        Task<CacheFound> LookUpThere(string key) => cache.Ask<CacheFound>(new CacheLookUp(key), TimeSpan.FromSeconds(30));
+        const string producer = "127.0.0.1:3";
+        cache.Tell(new CacheKeep(Key('h'), Result("first", producer)));
+        await Eventually.Get(async () => (await LookUpThere(Key('h'))).Result, TimeSpan.FromSeconds(30), "the first result");
+        cache.Tell(new CacheReject(Key('h'), producer));
+        cache.Tell(new CacheKeep(Key('i'), Result("second", producer)));
+        Assert.Contains($"producer {producer}", (await LookUpThere(Key('i'))).Distrusted);
+        // A distrusted result found is dropped; results the producer makes once the distrust ended are served.
+        // (A key of its own each time: a result dropped as distrusted is deleted from the disk later, off the actor.)
+        var attempt = 0;
+        var served = await Eventually.Get(async () =>
+        {
+            var key = (++attempt).ToString("x").PadLeft(64, 'c');
+            cache.Tell(new CacheKeep(key, Result("third", producer)));
+            return (await LookUpThere(key)).Result;
+        }, TimeSpan.FromSeconds(30), "the producer's result to be served once its distrust ended");
+        Assert.Equal("third", Text(served));
+        Assert.Null((await LookUpThere(Key('i'))).Result);
+        Assert.Null((await LookUpThere(Key('h'))).Result); // the rejected result itself stays dropped
     }
 
     [Fact]

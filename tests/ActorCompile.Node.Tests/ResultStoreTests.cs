@@ -103,7 +103,7 @@ public sealed class ResultStoreTests : IDisposable
     [Fact]
     public void A_second_node_on_the_same_directory_is_told_so_and_keeps_nothing()
     {
-        var settings = new CacheSettings(true, _dir.Path, 1 << 20, 0, TimeSpan.FromSeconds(1), Protocol.Cluster.AllowedNetworks.Loopback, 1 << 20);
+        var settings = new CacheSettings(true, _dir.Path, 1 << 20, 0, TimeSpan.FromSeconds(1), Protocol.Cluster.AllowedNetworks.Loopback, 1 << 20, TimeSpan.FromHours(1));
         using var first = ResultStoreLock.Open(settings, out var none);
         Assert.NotNull(first);
         Assert.Null(none);

@@ -53,7 +53,8 @@ public sealed class ResultCacheActor : ReceiveActor
     private readonly CacheSettings _settings;
     private readonly IActorRef _owners;
     private readonly string _self;
-    private readonly HashSet<string> _distrusted = new(StringComparer.Ordinal);
+    /// <summary>Producers and keepers whose results are refused here, until when (CacheSettings.DistrustFor).</summary>
+    private readonly Dictionary<string, DateTime> _distrusted = new(StringComparer.Ordinal);
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
     /// <summary>
@@ -87,7 +88,7 @@ public sealed class ResultCacheActor : ReceiveActor
         });
         Receive<CacheReject>(m =>
         {
-            if (!string.IsNullOrEmpty(m.Accountable)) _distrusted.Add(m.Accountable);
+            if (!string.IsNullOrEmpty(m.Accountable)) _distrusted[m.Accountable] = DateTime.UtcNow + _settings.DistrustFor;
             Forget(m.Key);
             _owners.Tell(new CacheDrop(m.Key));
         });
@@ -203,7 +204,9 @@ public sealed class ResultCacheActor : ReceiveActor
         var pending = _writing.GetValueOrDefault(key);
         var owners = _owners;
         var timeout = _settings.LookupTimeout;
-        var distrusted = _distrusted.ToHashSet(StringComparer.Ordinal);
+        var now = DateTime.UtcNow;
+        foreach (var expired in _distrusted.Where(d => d.Value <= now).Select(d => d.Key).ToList()) _distrusted.Remove(expired);
+        var distrusted = _distrusted.Keys.ToHashSet(StringComparer.Ordinal);
         var settings = _settings;
         var self = _self;
         Task.Run(async () =>

@@ -74,6 +74,7 @@ public sealed class NodeConfiguration
     /// <summary>The share of cache hits (0 to 1) compiled locally instead, to compare.</summary>
     public double CacheVerifyRate { get; }
     public TimeSpan CacheLookupTimeout { get; }
+    public TimeSpan CacheDistrustFor { get; }
     public IReadOnlyList<string> Files => _layers.Select(l => l.Origin).ToList();
 
     private NodeConfiguration(List<(string, Config)> layers, string? clusterKeyDirectory)
@@ -206,6 +207,8 @@ public sealed class NodeConfiguration
         CacheVerifyRate = ReadValue<double>("actorcompile.cache.verify-rate", "a share of hits from 0% to 100%, such as 1%", k => ParseRate(merged.GetString(k)));
         CacheLookupTimeout = ReadValue<TimeSpan>("actorcompile.cache.lookup-timeout", "a duration from 100ms to 1m, such as 2s",
             k => merged.GetTimeSpan(k) is var t && t >= TimeSpan.FromMilliseconds(100) && t <= TimeSpan.FromMinutes(1) ? t : (TimeSpan?)null);
+        CacheDistrustFor = ReadValue<TimeSpan>("actorcompile.cache.distrust-for", "a duration from 1m to 30d, such as 1h",
+            k => merged.GetTimeSpan(k) is var t && t >= TimeSpan.FromMinutes(1) && t <= TimeSpan.FromDays(30) ? t : (TimeSpan?)null);
         RejoinPatience = ReadValue<TimeSpan>("actorcompile.cluster.rejoin-patience", "a duration from 10s to 7d, such as 10m",
             k => merged.GetTimeSpan(k) is var t && t >= TimeSpan.FromSeconds(10) && t <= TimeSpan.FromDays(7) ? t : (TimeSpan?)null);
     }
