@@ -1,3 +1,4 @@
+using ActorCompile.Toolchain.Processes;
 using ActorCompile.LocalProtocol;
 using System.CommandLine;
 using System.Globalization;
@@ -271,11 +272,8 @@ public static class SetupCommand
     private static void WriteConfiguration(string file, string text)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
-        var temporary = file + ".tmp";
-        System.IO.File.WriteAllText(temporary, text);
-        System.IO.File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
         if (System.IO.File.Exists(file)) System.IO.File.Copy(file, file + ".bak", overwrite: true);
-        System.IO.File.Move(temporary, file, overwrite: true);
+        AtomicFile.WriteText(file, text, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
     }
 
     /// <summary>The node's configuration file for these settings: what a user edits, every key explained.</summary>

@@ -4,6 +4,7 @@ using ActorCompile.Protocol;
 using ActorCompile.Protocol.Messages;
 using ActorCompile.Toolchain.Identity;
 using ActorCompile.Toolchain.Processes;
+using ActorCompile.Toolchain.Jobs;
 
 namespace ActorCompile.Coordinator;
 
@@ -100,7 +101,7 @@ public sealed class ToolchainShipping
             var length = new FileInfo(path).Length;
             if (batch.Count > 0 && size + length > batchBytes) break;
             var content = File.ReadAllBytes(path);
-            if (Convert.ToHexStringLower(SHA256.HashData(content)) != hash)
+            if (ContentHash.Of(content) != hash)
                 throw new InvalidDataException($"{path} changed since the toolchain was identified");
             var blob = Payload.ToBlob(hash, content);
             if (blob.Compressed.Length > messageBytes)

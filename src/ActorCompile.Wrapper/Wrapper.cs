@@ -234,43 +234,9 @@ public sealed class Wrapper
         return missing.Count == 0 ? null : $"the remote result lacks {string.Join(" and ", missing)}";
     }
 
-    /// <summary>
-    /// Writes to a temporary file in the same directory, then renames it over the target: never a
-    /// half-written object. The temporary file is created exclusively (O_EXCL: never through a link or a
-    /// file someone else put there; a name already taken is tried again with another), under a random name
-    /// (Random.Shared, seeded by the kernel: a compile does not load the crypto library for it, which cost the
-    /// wrapper milliseconds of start-up), and is removed when anything fails.
-    /// </summary>
-    public static void WriteAtomically(string path, byte[] data)
-    {
-        var dir = Path.GetDirectoryName(path) ?? ".";
-        FileStream file;
-        string temporary;
-        for (int attempt = 0; ; attempt++)
-        {
-            temporary = Path.Combine(dir, $".{Path.GetFileName(path)}.actorcompile-{Random.Shared.NextInt64():x16}{Random.Shared.Next():x8}.tmp");
-            try
-            {
-                file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None);
-                break;
-            }
-            catch (IOException) when (attempt < 16 && File.Exists(temporary))
-            {
-                // Taken (by chance, or planted): another name.
-            }
-        }
-        try
-        {
-            using (file) file.Write(data);
-            File.Move(temporary, path, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(temporary); }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { } // the original error is the one to report
-            throw;
-        }
-    }
+    /// <summary>Never a half-written object (<see cref="AtomicFile"/>: Random.Shared names, seeded by the kernel, so a compile
+    /// does not load the crypto library for them, which cost the wrapper milliseconds of start-up).</summary>
+    public static void WriteAtomically(string path, byte[] data) => AtomicFile.Write(path, data);
 
     private int FallBack(string reason, NodeClient? node)
     {
@@ -321,7 +287,7 @@ public sealed class Wrapper
         {
             var (code, stderr) = ProcessRunner.RunTeeingStderr(_compiler, args);
             exit = code;
-            hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stderr));
+            hash = ContentHash.Of(stderr);
         }
         catch (ProcessStartException e)
         {
@@ -347,7 +313,7 @@ public sealed class Wrapper
             try
             {
                 using var file = File.OpenRead(Path.Combine(_cwd, path));
-                hashes.Add(new(path, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(file))));
+                hashes.Add(new(path, ContentHash.Of(file)));
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

@@ -295,7 +295,7 @@ public sealed class JobSupervisor : ReceiveActor, IWithTimers
     private static Unpacked Unpack(JobCompleted m) => new(
         m,
         m.Outputs.Select(o => new KeyValuePair<string, byte[]>(o.Path, Payload.Decompress(o.Compressed, o.Length))).ToList(),
-        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(m.Stderr)));
+        ContentHash.Of(m.Stderr));
 
     /// <summary>The worker's answer is in: only the wrapper leaving changes anything now.</summary>
     private void Returning()

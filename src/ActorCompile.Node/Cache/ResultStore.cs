@@ -1,3 +1,4 @@
+using ActorCompile.Toolchain.Processes;
 using System.Security.Cryptography;
 using System.Text;
 using ActorCompile.Protocol.Messages;
@@ -57,7 +58,7 @@ public sealed class ResultStore
         foreach (var f in files) Evict(_index.Add(f.Name, f.FullName, f.Length));
     }
 
-    public static bool IsKey(string key) => key.Length == 64 && key.All(char.IsAsciiHexDigitLower);
+    public static bool IsKey(string key) => ActorCompile.Toolchain.Jobs.ContentHash.IsValid(key);
 
     private string PathOf(string key) => Path.Combine(_results, key[..2], key);
 
@@ -98,16 +99,12 @@ public sealed class ResultStore
         if (bytes.LongLength > _index.Limit) return;
         var path = PathOf(key);
         System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var temporary = Path.Combine(_temporary, $"{key}.{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}");
         try
         {
-            using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-                file.Write(bytes);
-            File.Move(temporary, path, overwrite: true);
+            AtomicFile.Write(path, bytes, temporaryDirectory: _temporary);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            TryDelete(temporary);
             return; // a full disk costs a cache entry, never a compile
         }
         Evict(_index.Add(key, path, bytes.LongLength));

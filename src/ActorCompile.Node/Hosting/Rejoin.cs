@@ -163,9 +163,7 @@ public sealed class RememberedMembers
                 {
                     var directory = System.IO.Path.GetDirectoryName(_path)!;
                     Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-                    var temporary = $"{_path}.{Environment.ProcessId}.tmp";
-                    File.WriteAllText(temporary, string.Concat(next.Select(a => a + "\n")));
-                    File.Move(temporary, _path, overwrite: true);
+                    ActorCompile.Toolchain.Processes.AtomicFile.WriteText(_path, string.Concat(next.Select(a => a + "\n")), UnixFileMode.UserRead | UnixFileMode.UserWrite);
                     _written = next;
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)

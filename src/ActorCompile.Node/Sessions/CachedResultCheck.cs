@@ -3,6 +3,7 @@ using ActorCompile.LocalProtocol;
 using ActorCompile.Node.Cache;
 using ActorCompile.Protocol;
 using ActorCompile.Protocol.Messages;
+using ActorCompile.Toolchain.Jobs;
 
 namespace ActorCompile.Node.Sessions;
 
@@ -14,7 +15,7 @@ public static class CachedResultCheck
     /// <param name="stderr">What the cached compile printed on stderr.</param>
     public static string? Difference(IEnumerable<KeyValuePair<string, byte[]>> outputs, byte[] stderr, LocalDone done)
     {
-        static string Hash(byte[] data) => Convert.ToHexStringLower(SHA256.HashData(data));
+        static string Hash(byte[] data) => ContentHash.Of(data);
         var expected = outputs.Select(o => new KeyValuePair<string, string>(o.Key, Hash(o.Value))).OrderBy(p => p.Key, StringComparer.Ordinal).ToList();
         var got = (done.OutputHashes ?? Array.Empty<KeyValuePair<string, string>>()).OrderBy(p => p.Key, StringComparer.Ordinal).ToList();
         return done.ExitCode != 0 ? $"the cached result succeeded, the local compile exited with {done.ExitCode}"

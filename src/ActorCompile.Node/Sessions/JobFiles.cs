@@ -63,7 +63,7 @@ public sealed class JobFiles(uint uid, string workingDirectory, FileMemo memo, l
             Check(u.Path);
             if (u.Content.LongLength != u.Status.Size)
                 throw new InvalidDataException($"{u.Path}: {u.Content.LongLength} bytes sent for a file of {u.Status.Size}");
-            var hash = Convert.ToHexStringLower(SHA256.HashData(u.Content));
+            var hash = ContentHash.Of(u.Content);
             bool time = TimeMacros.Mentioned(u.Content);
             lock (_lock)
             {
@@ -126,7 +126,7 @@ public sealed class JobFiles(uint uid, string workingDirectory, FileMemo memo, l
         foreach (var f in again.Files)
         {
             Check(f.Path);
-            var hash = Convert.ToHexStringLower(SHA256.HashData(f.Content));
+            var hash = ContentHash.Of(f.Content);
             if (wanted.Contains(hash)) found[hash] = f.Content;
         }
         return found;

@@ -70,19 +70,7 @@ public sealed class ClusterFiles(string directory)
     public void WriteSecret(string path, byte[] content)
     {
         System.IO.Directory.CreateDirectory(Directory);
-        var temporary = path + ".tmp";
-        File.Delete(temporary);
-        using (var stream = new FileStream(temporary, new FileStreamOptions
-        {
-            Mode = FileMode.CreateNew,
-            Access = FileAccess.Write,
-            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-        }))
-        {
-            stream.Write(content);
-        }
-        GiveToServiceUser(temporary);
-        File.Move(temporary, path, overwrite: true);
+        AtomicFile.Write(path, content, UnixFileMode.UserRead | UnixFileMode.UserWrite, beforeRename: GiveToServiceUser);
     }
 
     /// <summary>

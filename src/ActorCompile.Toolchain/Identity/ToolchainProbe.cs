@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using ActorCompile.Toolchain.Processes;
+using ActorCompile.Toolchain.Jobs;
 
 namespace ActorCompile.Toolchain.Identity;
 
@@ -122,7 +123,7 @@ public static class ToolchainProbe
         if (before is { } known && Hashes.TryGetValue((file, known), out var remembered)) return remembered;
         string hash;
         await using (var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true))
-            hash = Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellationToken));
+            hash = await ContentHash.OfAsync(stream, cancellationToken);
         if (before is { } b && Settled(b) && Native.Status(file) == b)
         {
             if (Hashes.Count >= MaxRememberedHashes) Hashes.Clear(); // toolchain files are few; a bound all the same

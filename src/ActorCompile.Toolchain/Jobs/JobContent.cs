@@ -50,7 +50,7 @@ public static class JobContent
             if (!MirrorPaths.IsSafeMirrorPath(e.Path)) return $"unsafe path in the job: {e.Path}";
             // The serializer takes any number for an enum: a kind nobody knows is refused here.
             if (!Enum.IsDefined(e.Kind)) return $"unknown mirror entry kind {(byte)e.Kind} for {e.Path}";
-            if (e.Kind == MirrorEntryKind.File && !IsHash(e.Hash)) return $"file {e.Path} has no valid hash";
+            if (e.Kind == MirrorEntryKind.File && !ContentHash.IsValid(e.Hash)) return $"file {e.Path} has no valid hash";
             if (e.Kind != MirrorEntryKind.Directory && e.Path == "/") return "the root cannot be a file";
             if (e.ModifiedUnixMilliseconds < EarliestModified || e.ModifiedUnixMilliseconds > LatestModified)
                 return $"{e.Path} has a modification time no file can have ({e.ModifiedUnixMilliseconds} ms)";
@@ -59,7 +59,6 @@ public static class JobContent
     }
 
     /// <summary>A SHA-256 as jobs name contents: 64 lowercase hexadecimal digits.</summary>
-    public static bool IsHash(string? hash) => hash is { Length: 64 } && hash.All(c => c is >= '0' and <= '9' or >= 'a' and <= 'f');
 
     /// <summary>Every argument that names a file or directory: inputs, outputs, include paths, dependency files.</summary>
     private static IEnumerable<string> PathArguments(CompileCommand command)

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using ActorCompile.Protocol.Storage;
+using ActorCompile.Toolchain.Jobs;
 
 namespace ActorCompile.Worker.Execution;
 
@@ -33,8 +34,6 @@ public sealed class BlobCache
     /// <summary>Files evicted but not deleted yet (a failed delete is retried at every eviction).</summary>
     public int Undeleted { get { lock (_gate) return _undeleted.Count; } }
 
-    public static bool IsHash(string hash) => hash.Length == 64 && hash.All(c => c is >= '0' and <= '9' or >= 'a' and <= 'f');
-
     public string PathOf(string hash) => Path.Combine(_directory, hash);
 
     /// <summary>The size of a stored content, or null when it is not stored.</summary>
@@ -50,8 +49,7 @@ public sealed class BlobCache
 
     private bool Add(string hash, byte[] content, Hold? hold)
     {
-        if (!IsHash(hash)) return false;
-        if (Convert.ToHexStringLower(SHA256.HashData(content)) != hash) return false;
+        if (!ContentHash.Matches(content, hash)) return false;
         if (hold is not null && hold.Holds(hash)) return true;
         if (hold is null ? _index.TryGet(hash, out _) : _index.Pin(new[] { hash }))
         {

@@ -70,7 +70,7 @@ public sealed class JobWorkspace : IDisposable
             // The serializer takes any number for an enum: a kind this worker does not know is refused here.
             if (!Enum.IsDefined(e.Kind)) throw new MirrorException($"unknown mirror entry kind {(byte)e.Kind} for {e.Path}");
             if (e.Kind != MirrorEntryKind.File) continue;
-            if (e.Hash is null || !BlobCache.IsHash(e.Hash)) throw new MirrorException($"file {e.Path} has no valid hash");
+            if (!ContentHash.IsValid(e.Hash)) throw new MirrorException($"file {e.Path} has no valid hash");
             bytes += blobs.SizeOf(e.Hash) ?? throw new MirrorException($"the content of {e.Path} is not on this worker");
             if (bytes > maxBytes)
                 throw new MirrorException($"the job's files would take more than the largest job ({maxBytes >> 20} MiB) on disk");

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using ActorCompile.Protocol.Storage;
 using ActorCompile.Toolchain.Identity;
 using ActorCompile.Toolchain.Processes;
+using ActorCompile.Toolchain.Jobs;
 
 namespace ActorCompile.Worker.Toolchains;
 
@@ -207,7 +208,7 @@ public sealed class ToolchainStore
     /// </summary>
     public bool Add(string hash, byte[] content, bool executable)
     {
-        if (!IsHash(hash) || Convert.ToHexStringLower(SHA256.HashData(content)) != hash) return false;
+        if (!ContentHash.Matches(content, hash)) return false;
         var name = BlobName(hash, executable);
         var incoming = Path.Combine(_blobs, $".incoming-{Guid.NewGuid():N}");
         try
@@ -337,7 +338,7 @@ public sealed class ToolchainStore
             bool linked = Native.HardLink(from, incoming);
             if (!linked) File.Copy(from, incoming);
             string hash;
-            using (var stream = File.OpenRead(incoming)) hash = Convert.ToHexStringLower(SHA256.HashData(stream));
+            using (var stream = File.OpenRead(incoming)) hash = ContentHash.Of(stream);
             if (file.Hash is not null && hash != file.Hash)
                 throw new ToolchainStoreException($"{file.Path} is not the file the toolchain was identified with (its content changed)");
             if (!linked) File.SetUnixFileMode(incoming, Mode(file.Executable));
@@ -400,7 +401,7 @@ public sealed class ToolchainStore
             var path = BlobPath(f.Hash!, f.Executable);
             if (!File.Exists(path)) continue;
             string actual;
-            using (var stream = File.OpenRead(path)) actual = Convert.ToHexStringLower(SHA256.HashData(stream));
+            using (var stream = File.OpenRead(path)) actual = ContentHash.Of(stream);
             if (actual == f.Hash) continue;
             intact = false;
             File.Delete(path);
@@ -466,7 +467,7 @@ public sealed class ToolchainStore
     /// <summary>Why an entry's fields do not fit its kind, or null.</summary>
     private static string? FieldsProblem(ToolchainFile f, bool hashed) => f.Kind switch
     {
-        ToolchainFileKind.File when (f.Hash is null ? hashed : !IsHash(f.Hash)) => "has no valid SHA-256",
+        ToolchainFileKind.File when (f.Hash is null ? hashed : !ContentHash.IsValid(f.Hash)) => "has no valid SHA-256",
         ToolchainFileKind.File when f.Size < 0 => "has a negative size",
         ToolchainFileKind.File when f.LinkTarget is not null => "is a file with a link target",
         ToolchainFileKind.Directory when f.Hash is not null || f.LinkTarget is not null || f.Size != 0 || f.Executable =>
@@ -488,7 +489,6 @@ public sealed class ToolchainStore
     private static string Printable(string text) =>
         new(text.Take(200).Select(c => c < 0x20 || c == 0x7f ? '?' : c).ToArray());
 
-    private static bool IsHash(string hash) => hash.Length == 64 && hash.All(c => c is >= '0' and <= '9' or >= 'a' and <= 'f');
 
     /// <summary>Removes a file, or a tree this store built (read-only directories included); what is not there is done.</summary>
     private static void RemovePath(string path)
@@ -533,9 +533,7 @@ internal static class ManifestFile
     {
         var lines = new List<string> { $"actorcompile-toolchain\t1\t{manifest.Fingerprint}\t{manifest.Driver}" };
         lines.AddRange(manifest.Files.Select(f => $"{(byte)f.Kind}\t{f.Path}\t{f.Hash}\t{f.Size}\t{(f.Executable ? 1 : 0)}\t{f.LinkTarget}"));
-        var temporary = path + ".tmp";
-        File.WriteAllLines(temporary, lines);
-        File.Move(temporary, path, overwrite: true);
+        AtomicFile.WriteText(path, string.Concat(lines.Select(l => l + "\n")));
     }
 
     /// <summary>The manifest in a file, or null when the file is not one (left half-written, edited, or of another version).</summary>
