@@ -48,13 +48,17 @@ public static class StatusView
             else if (w.Sandbox.StartsWith("unsandboxed", StringComparison.Ordinal))
                 parts.Add(new Markup("[yellow]" + Markup.Escape($"{w.Address} compiles {w.Sandbox}") + "[/]"));
             if (w.Failed > 0 && w.LastFailure.Length > 0)
-                parts.Add(new Markup("[yellow]" + Markup.Escape(string.Create(Inv, $"{w.Address} failed {w.Failed} job(s), the latest: {w.LastFailure}")) + "[/]"));
+                parts.Add(new Markup("[yellow]" + Markup.Escape(string.Create(Inv, $"{w.Address} failed {w.Failed} job(s), the latest: {Printable(w.LastFailure)}")) + "[/]"));
         }
         foreach (var r in s.RefusedConnections ?? Array.Empty<RefusedConnectionStatus>())
-            parts.Add(new Markup(Markup.Escape(string.Create(Inv, $"{r.Node} refused {r.Count} connection(s) with {r.Address}: {r.Reason}"))));
+            parts.Add(new Markup(Markup.Escape(string.Create(Inv, $"{r.Node} refused {r.Count} connection(s) with {r.Address}: {Printable(r.Reason)}"))));
         parts.Add(Jobs(s));
         return new Rows(parts);
     }
+
+    /// <summary>Text another machine wrote (a worker's failure, a refusal's reason, which may quote paths and remote input)
+    /// without the control characters that would drive the terminal.</summary>
+    private static string Printable(string text) => new(text.Select(c => char.IsControl(c) ? '?' : c).ToArray());
 
     private static string Short(string fingerprint) => fingerprint[..Math.Min(12, fingerprint.Length)];
 

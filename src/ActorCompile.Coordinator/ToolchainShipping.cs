@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Security.Cryptography;
 using ActorCompile.Protocol;
 using ActorCompile.Protocol.Messages;
 using ActorCompile.Toolchain.Identity;

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using ActorCompile.LocalProtocol;
 using ActorCompile.Toolchain.Jobs;
 

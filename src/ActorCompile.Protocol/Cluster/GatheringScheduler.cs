@@ -109,8 +109,6 @@ public sealed class GatheringScheduler : SchedulerBase, IDateTimeOffsetNowTimePr
             public bool Cancelled => Cancelable?.IsCancellationRequested ?? false;
         }
 
-        public int Count { get { lock (_gate) return _byDue.Count; } }
-
         public void Add(TimeSpan delay, TimeSpan interval, IRunnable action, ICancelable? cancelable)
         {
             var entry = new Entry(action, cancelable, delay.Ticks, interval.Ticks);

@@ -8,7 +8,8 @@ namespace ActorCompile.Toolchain.Processes;
 /// </summary>
 public static class AtomicFile
 {
-    /// <param name="mode">The file's permissions, set as it is created (never wider in between); null: the process's default.</param>
+    /// <param name="mode">The file's permissions: created with them (the umask may only narrow them, so never wider in between),
+    /// then set exactly, whatever the umask (a configuration file another user's service reads must be 0644); null: the process's default.</param>
     /// <param name="temporaryDirectory">Where the temporary file goes (on the same file system); null: beside <paramref name="path"/>.</param>
     /// <param name="beforeRename">Runs on the complete temporary file just before the rename (e.g. to give it to another user).</param>
     public static void Write(string path, ReadOnlySpan<byte> content, UnixFileMode? mode = null, string? temporaryDirectory = null, Action<string>? beforeRename = null)
@@ -16,7 +17,11 @@ public static class AtomicFile
         var (temporary, file) = CreateTemporary(path, mode, temporaryDirectory);
         try
         {
-            using (file) file.Write(content);
+            using (file)
+            {
+                if (mode is { } exact) File.SetUnixFileMode(file.SafeFileHandle, exact);
+                file.Write(content);
+            }
             beforeRename?.Invoke(temporary);
             File.Move(temporary, path, overwrite: true);
         }

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using ActorCompile.Protocol.Storage;
 using ActorCompile.Toolchain.Jobs;
 

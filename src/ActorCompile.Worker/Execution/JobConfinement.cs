@@ -89,20 +89,22 @@ public sealed class JobConfinement
             bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
             "--tmpfs", "/tmp", "--", "true",
         };
-        var probe = await ProcessRunner.RunAsync(sandbox[0], sandbox[1..], cancellationToken: cancellationToken);
-        if (probe.ExitCode != 0) return Unavailable($"bubblewrap does not work here: {probe.StderrText.Trim()}");
-        // The same in a user namespace of its own with the limit set inside (the class comment says why).
+        // First as every job runs: in a user namespace of its own with the limit set inside (the class comment says
+        // why). Only when that fails, bubblewrap alone, to tell a sandbox that does not work from a limit that counts
+        // the node's user as a whole.
         var unshare = ExecutableSearch.Find("unshare", path);
-        string? perJob = unshare is null ? "unshare (util-linux) is not installed" : null;
+        string perJob = "unshare (util-linux) is not installed";
         if (unshare is not null)
         {
             var nested = await ProcessRunner.RunAsync(unshare, UnshareArgs(prlimit, resources).Concat(sandbox).ToArray(), cancellationToken: cancellationToken);
-            if (nested.ExitCode != 0) perJob = $"a user namespace of its own does not work here ({nested.StderrText.Trim()})";
+            if (nested.ExitCode == 0)
+                return new JobConfinement(bwrap, prlimit, resources, null, $"sandboxed (bubblewrap, sealed roots), {limits}", unshare);
+            perJob = $"a user namespace of its own does not work here ({nested.StderrText.Trim()})";
         }
-        return perJob is null
-            ? new JobConfinement(bwrap, prlimit, resources, null, $"sandboxed (bubblewrap, sealed roots), {limits}", unshare)
-            : new JobConfinement(bwrap, prlimit, resources, null,
-                $"sandboxed (bubblewrap, sealed roots), {limits}; the process limit counts every process of the node's user: {perJob}");
+        var probe = await ProcessRunner.RunAsync(sandbox[0], sandbox[1..], cancellationToken: cancellationToken);
+        if (probe.ExitCode != 0) return Unavailable($"bubblewrap does not work here: {probe.StderrText.Trim()}");
+        return new JobConfinement(bwrap, prlimit, resources, null,
+            $"sandboxed (bubblewrap, sealed roots), {limits}; the process limit counts every process of the node's user: {perJob}");
 
         JobConfinement Unavailable(string why) =>
             new(null, prlimit, resources, $"this worker requires a sandbox and {why}", $"unavailable: {why}");

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Security.Cryptography;
 using ActorCompile.Protocol.Storage;
 using ActorCompile.Toolchain.Identity;
 using ActorCompile.Toolchain.Processes;
@@ -488,7 +487,6 @@ public sealed class ToolchainStore
 
     private static string Printable(string text) =>
         new(text.Take(200).Select(c => c < 0x20 || c == 0x7f ? '?' : c).ToArray());
-
 
     /// <summary>Removes a file, or a tree this store built (read-only directories included); what is not there is done.</summary>
     private static void RemovePath(string path)
