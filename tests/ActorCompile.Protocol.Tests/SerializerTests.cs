@@ -94,8 +94,11 @@ public sealed class SerializerTests : TestKit
     {
         var covered = new HashSet<Type>();
         foreach (var sample in Samples()) TypesIn(sample, covered);
-        var missing = ActorCompileSerializer.AllowedTypes.Where(t => t != typeof(ActorRefSurrogate) && !covered.Contains(t)).Select(t => t.Name).ToList();
+        var missing = ActorCompileSerializer.MessageTypes.Where(t => !covered.Contains(t)).Select(t => t.Name).ToList();
         Assert.Empty(missing);
+        // And the parts from Toolchain that messages carry, written by their own formatters.
+        Assert.Contains(typeof(MirrorEntry), covered);
+        Assert.Contains(typeof(ToolchainFile), covered);
     }
 
     [Fact]
@@ -106,23 +109,80 @@ public sealed class SerializerTests : TestKit
             var serializer = Sys.Serialization.FindSerializerFor(sample);
             Assert.IsType<ActorCompileSerializer>(serializer);
             var bytes = serializer.ToBinary(sample);
-            var back = serializer.FromBinary(bytes, sample.GetType());
+            var manifest = Akka.Serialization.Serialization.ManifestFor(serializer, sample);
+            Assert.Equal($"{ActorCompileSerializer.WireVersion}:{sample.GetType().Name}", manifest);
+            var back = Sys.Serialization.Deserialize(bytes, serializer.Identifier, manifest);
             AssertDeepEqual(sample, back, sample.GetType().Name);
         }
     }
 
     [Fact]
-    public void Types_outside_the_allow_list_are_refused_on_both_sides()
+    public void Types_outside_the_messages_are_refused_on_both_sides()
     {
         var serializer = (ActorCompileSerializer)Sys.Serialization.FindSerializerForType(typeof(NoWork));
         var unsent = Assert.Throws<ArgumentException>(() => serializer.ToBinary(new List<string> { "x" }));
         Assert.Contains("is not an ActorCompile cluster message", unsent.Message);
+        Assert.Throws<ArgumentException>(() => serializer.Manifest(new Smuggled("x")));
 
-        // Bytes written by an unrestricted Hyperion for a type the allow list does not name.
-        using var stream = new MemoryStream();
-        new Hyperion.Serializer().Serialize(new Smuggled("payload"), stream);
-        var refused = Assert.Throws<Hyperion.Internal.UserEvilDeserializationException>(() => serializer.FromBinary(stream.ToArray(), typeof(object)));
-        Assert.Contains(nameof(Smuggled), refused.Message);
+        // A peer can name only a message type of this wire version: no type name is ever resolved.
+        var bytes = serializer.ToBinary(new CancelJob("job-1"));
+        foreach (var manifest in new[] { "1:Smuggled", "System.String", "", $"{ActorCompileSerializer.WireVersion}:IClusterMessage", $"{ActorCompileSerializer.WireVersion}:cancelJob" })
+        {
+            var refused = Assert.Throws<SerializationException>(() => serializer.FromBinary(bytes, manifest));
+            Assert.Contains("refused a message of unknown kind", refused.Message);
+        }
+    }
+
+    [Fact]
+    public void A_message_of_another_wire_version_is_refused_saying_so()
+    {
+        var serializer = (ActorCompileSerializer)Sys.Serialization.FindSerializerForType(typeof(NoWork));
+        var bytes = serializer.ToBinary(new CancelJob("job-1"));
+        var refused = Assert.Throws<SerializationException>(() => serializer.FromBinary(bytes, $"{ActorCompileSerializer.WireVersion + 1}:CancelJob"));
+        Assert.Contains($"wire version {ActorCompileSerializer.WireVersion + 1}", refused.Message);
+        Assert.Contains($"this node speaks version {ActorCompileSerializer.WireVersion}", refused.Message);
+    }
+
+    [Fact]
+    public void Malformed_bytes_are_refused_without_allocating_what_they_claim()
+    {
+        var serializer = (ActorCompileSerializer)Sys.Serialization.FindSerializerForType(typeof(NoWork));
+        var manifest = $"{ActorCompileSerializer.WireVersion}:NeedJobBlobs";
+        var good = serializer.ToBinary(new NeedJobBlobs("job-1", new[] { "a", "b" }));
+        Assert.IsType<NeedJobBlobs>(serializer.FromBinary(good, manifest));
+
+        // Every truncation is refused, none read as a message.
+        for (int length = 0; length < good.Length; length++)
+            Assert.Throws<SerializationException>(() => serializer.FromBinary(good[..length], manifest));
+
+        // The array's count claims a billion hashes: refused before anything of that size exists.
+        // The array's count is where the bytes first differ from the same message with no hashes.
+        var empty = serializer.ToBinary(new NeedJobBlobs("job-1", Array.Empty<string>()));
+        var count = good.AsSpan().CommonPrefixLength(empty);
+        Assert.Equal(2, BitConverter.ToInt32(good, count));
+        var hostile = (byte[])good.Clone();
+        BitConverter.TryWriteBytes(hostile.AsSpan(count), 1_000_000_000);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<SerializationException>(() => serializer.FromBinary(hostile, manifest));
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 1 << 20, "allocated the claimed array");
+        Assert.Contains("NeedJobBlobs", e.Message);
+    }
+
+    [Fact]
+    public void A_mirror_entry_or_toolchain_file_of_an_unknown_kind_is_refused()
+    {
+        var serializer = (ActorCompileSerializer)Sys.Serialization.FindSerializerForType(typeof(NoWork));
+        var job = new CompileJob(1, "job-1", Ref, new string('f', 64), new[] { "-c", "a.c" }, "/home/u",
+            new[] { new MirrorEntry(MirrorEntryKind.Directory, "/home/u", null, 0, 0) }, Array.Empty<string>(), false,
+            Array.Empty<EnvironmentVariable>(), false, Array.Empty<Blob>(), 60_000);
+        var bytes = serializer.ToBinary(job);
+        // The entry's kind is where the bytes first differ from the same job with a file entry.
+        var file = serializer.ToBinary(job with { Mirror = new[] { new MirrorEntry(MirrorEntryKind.File, "/home/u", null, 0, 0) } });
+        var at = bytes.AsSpan().CommonPrefixLength(file);
+        Assert.Equal((byte)MirrorEntryKind.Directory, bytes[at]);
+        bytes[at] = 77;
+        var e = Assert.Throws<SerializationException>(() => serializer.FromBinary(bytes, $"{ActorCompileSerializer.WireVersion}:CompileJob"));
+        Assert.Contains("MirrorEntryKind 77 is not a known kind", e.Message);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using MemoryPack;
 using Akka.Actor;
 using ActorCompile.Toolchain.Jobs;
 
@@ -6,10 +7,12 @@ namespace ActorCompile.Protocol.Messages;
 // Job supervisor <-> worker: one job, from assignment to result.
 
 /// <summary>A file's content, LZ4-compressed, named by the SHA-256 of the uncompressed bytes.</summary>
-public sealed record Blob(string Hash, byte[] Compressed, int Length) : IClusterMessage;
+[MemoryPackable]
+public sealed partial record Blob(string Hash, byte[] Compressed, int Length) : IClusterMessage;
 
 /// <summary>An environment variable for the worker's compiler (only those in CompileEnvironment.Forwarded).</summary>
-public sealed record EnvironmentVariable(string Name, string Value) : IClusterMessage;
+[MemoryPackable]
+public sealed partial record EnvironmentVariable(string Name, string Value) : IClusterMessage;
 
 /// <summary>
 /// A job for a worker, in answer to its RequestWork. The worker runs the compiler whose fingerprint
@@ -19,10 +22,11 @@ public sealed record EnvironmentVariable(string Name, string Value) : IClusterMe
 /// <paramref name="Toolchain"/> is set when the job is sent to a worker that does not offer the toolchain
 /// itself: the target's toolchain travels with it.
 /// </summary>
-public sealed record CompileJob(
+[MemoryPackable]
+public sealed partial record CompileJob(
     long RequestId,
     string JobId,
-    IActorRef Supervisor,
+    [property: MemoryPackAllowSerialize] IActorRef Supervisor,
     string Fingerprint,
     string[] Args,
     string WorkingDirectory,
@@ -36,22 +40,27 @@ public sealed record CompileJob(
     ShippedToolchain? Toolchain = null) : IClusterMessage;
 
 /// <summary>The worker is missing contents it needs (evicted from its cache, or the coordinator's guess was wrong).</summary>
-public sealed record NeedJobBlobs(string JobId, string[] Hashes) : IClusterMessage;
+[MemoryPackable]
+public sealed partial record NeedJobBlobs(string JobId, string[] Hashes) : IClusterMessage;
 
 /// <summary>The contents asked for by <see cref="NeedJobBlobs"/>.</summary>
-public sealed record JobBlobs(string JobId, Blob[] Blobs) : IClusterMessage;
+[MemoryPackable]
+public sealed partial record JobBlobs(string JobId, Blob[] Blobs) : IClusterMessage;
 
 /// <summary>The worker has started the compiler for this job.</summary>
-public sealed record JobStarted(string JobId, IActorRef Worker) : IClusterMessage;
+[MemoryPackable]
+public sealed partial record JobStarted(string JobId, [property: MemoryPackAllowSerialize] IActorRef Worker) : IClusterMessage;
 
 /// <summary>A file the compile wrote, by its path in the original command, LZ4-compressed.</summary>
-public sealed record JobOutput(string Path, byte[] Compressed, int Length) : IClusterMessage;
+[MemoryPackable]
+public sealed partial record JobOutput(string Path, byte[] Compressed, int Length) : IClusterMessage;
 
 /// <summary>The compiler ran to the end: its exit code, what it printed, what it wrote, and where the worker's time went.</summary>
 /// <param name="CompileMilliseconds">The compiler's own run.</param>
 /// <param name="WorkerMilliseconds">From receiving the job to sending this: contents, mirror, compile, outputs.</param>
 /// <param name="MirrorMilliseconds">Building the mirror.</param>
-public sealed record JobCompleted(
+[MemoryPackable]
+public sealed partial record JobCompleted(
     string JobId,
     int ExitCode,
     byte[] Stdout,
@@ -66,7 +75,9 @@ public sealed record JobCompleted(
 /// refused (trust rules), the compiler could not run, inputs missing, a timeout, or the compile read a
 /// file outside its mirror. <paramref name="Refused"/> marks refusals that no retry elsewhere will fix.
 /// </summary>
-public sealed record JobFailed(string JobId, string Reason, bool Refused) : IClusterMessage;
+[MemoryPackable]
+public sealed partial record JobFailed(string JobId, string Reason, bool Refused) : IClusterMessage;
 
 /// <summary>The supervisor no longer wants the job (the wrapper went away): kill the compiler, remove the job directory.</summary>
-public sealed record CancelJob(string JobId) : IClusterMessage;
+[MemoryPackable]
+public sealed partial record CancelJob(string JobId) : IClusterMessage;

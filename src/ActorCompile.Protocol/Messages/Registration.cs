@@ -1,3 +1,4 @@
+using MemoryPack;
 using Akka.Actor;
 
 namespace ActorCompile.Protocol.Messages;
@@ -8,10 +9,12 @@ namespace ActorCompile.Protocol.Messages;
 // message: see ActorCompile.Protocol.Cluster.AdmittingTransport.)
 
 /// <summary>A coordinator introduces itself to a worker (sent to /user/worker of a member with role worker).</summary>
-public sealed record CoordinatorHello(IActorRef Coordinator) : IClusterMessage;
+[MemoryPackable]
+public sealed partial record CoordinatorHello([property: MemoryPackAllowSerialize] IActorRef Coordinator) : IClusterMessage;
 
 /// <summary>A toolchain as offered by a worker: the names it answers to there, and its identity.</summary>
-public sealed record OfferedToolchain(
+[MemoryPackable]
+public sealed partial record OfferedToolchain(
     string Names,
     string Fingerprint,
     string Family,
@@ -23,8 +26,9 @@ public sealed record OfferedToolchain(
 /// <param name="MaxJobBytes">The largest job it takes (its actorcompile.max-job-size): a coordinator sends it no bigger one.</param>
 /// <param name="Refusal">Why this worker serves no job at all (its sandbox does not work), or null.</param>
 /// <param name="ShippedArchitectures">The architectures of the toolchains it runs when a target ships them (x86_64, i386); empty when it runs none.</param>
-public sealed record WorkerCapabilities(
-    IActorRef Worker,
+[MemoryPackable]
+public sealed partial record WorkerCapabilities(
+    [property: MemoryPackAllowSerialize] IActorRef Worker,
     string Address,
     int Slots,
     int Cores,

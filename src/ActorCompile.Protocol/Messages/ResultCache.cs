@@ -1,3 +1,4 @@
+using MemoryPack;
 using Akka.Routing;
 
 namespace ActorCompile.Protocol.Messages;
@@ -11,10 +12,12 @@ namespace ActorCompile.Protocol.Messages;
 /// <param name="Producer">The worker that compiled it ("host:port"), as the node that kept it says: a coordinator serves the result only when it admits that worker.</param>
 /// <param name="Keeper">The member that stored it ("host:port"), set by the node that holds the entry from the sender's own
 /// address, never from the message: a member stores only as itself. Empty in a CacheStore (whatever a sender puts there is replaced).</param>
-public sealed record CachedResult(byte[] Stdout, byte[] Stderr, JobOutput[] Outputs, string Producer, long ProducedUnixMilliseconds, string Keeper = "") : IClusterMessage
+[MemoryPackable]
+public sealed partial record CachedResult(byte[] Stdout, byte[] Stderr, JobOutput[] Outputs, string Producer, long ProducedUnixMilliseconds, string Keeper = "") : IClusterMessage
 {
     /// <summary>The bytes the result holds, compressed as it travels and as it is stored.</summary>
     /// <remarks>A loop, not a lambda: a lambda here would add a compiler-generated type to this namespace, which the serializer's allow list takes whole.</remarks>
+    [MemoryPackIgnore]
     public long Bytes
     {
         get
@@ -27,22 +30,29 @@ public sealed record CachedResult(byte[] Stdout, byte[] Stderr, JobOutput[] Outp
 }
 
 /// <summary>Asks the key's owner for its result: answered with <see cref="CacheAnswer"/>.</summary>
-public sealed record CacheLookup(string Key) : IClusterMessage, IConsistentHashable
+[MemoryPackable]
+public sealed partial record CacheLookup(string Key) : IClusterMessage, IConsistentHashable
 {
+    [MemoryPackIgnore]
     public object ConsistentHashKey => Key;
 }
 
 /// <summary>The owner's answer: the result, or null when it has none.</summary>
-public sealed record CacheAnswer(string Key, CachedResult? Result) : IClusterMessage;
+[MemoryPackable]
+public sealed partial record CacheAnswer(string Key, CachedResult? Result) : IClusterMessage;
 
 /// <summary>Keep this result under this key (sent to the key's owner).</summary>
-public sealed record CacheStore(string Key, CachedResult Result) : IClusterMessage, IConsistentHashable
+[MemoryPackable]
+public sealed partial record CacheStore(string Key, CachedResult Result) : IClusterMessage, IConsistentHashable
 {
+    [MemoryPackIgnore]
     public object ConsistentHashKey => Key;
 }
 
 /// <summary>Forget this key: its result was found to differ from a local compile (sent to the key's owner, which honours it only from the entry's keeper or producer).</summary>
-public sealed record CacheDrop(string Key) : IClusterMessage, IConsistentHashable
+[MemoryPackable]
+public sealed partial record CacheDrop(string Key) : IClusterMessage, IConsistentHashable
 {
+    [MemoryPackIgnore]
     public object ConsistentHashKey => Key;
 }

@@ -1,3 +1,4 @@
+using MemoryPack;
 using ActorCompile.Toolchain.Identity;
 
 namespace ActorCompile.Protocol.Messages;
@@ -12,7 +13,8 @@ namespace ActorCompile.Protocol.Messages;
 /// <paramref name="Id"/> is the manifest's content id (<see cref="ToolchainManifest.ContentId"/>); the
 /// worker computes it again and refuses a manifest that does not match.
 /// </summary>
-public sealed record ShippedToolchain(
+[MemoryPackable]
+public sealed partial record ShippedToolchain(
     string Id,
     string Fingerprint,
     string Family,
@@ -22,12 +24,16 @@ public sealed record ShippedToolchain(
     string Driver,
     ToolchainFile[] Files) : IClusterMessage
 {
+    [MemoryPackIgnore]
     public ToolchainManifest Manifest => new(Fingerprint, Driver, Files);
+    [MemoryPackIgnore]
     public ToolchainIdentity Identity => new(Fingerprint, Family, Version, Target, DriverLanguage);
 }
 
 /// <summary>The worker lacks these files of the job's toolchain (by content hash).</summary>
-public sealed record NeedToolchainFiles(string JobId, string[] Hashes) : IClusterMessage;
+[MemoryPackable]
+public sealed partial record NeedToolchainFiles(string JobId, string[] Hashes) : IClusterMessage;
 
 /// <summary>Files of a job's toolchain, LZ4-compressed like any blob: one batch answers one <see cref="NeedToolchainFiles"/>, and the worker asks again for the rest; <paramref name="Last"/> says this batch holds all that was asked.</summary>
-public sealed record ToolchainFileBatch(string JobId, Blob[] Blobs, bool Last) : IClusterMessage;
+[MemoryPackable]
+public sealed partial record ToolchainFileBatch(string JobId, Blob[] Blobs, bool Last) : IClusterMessage;

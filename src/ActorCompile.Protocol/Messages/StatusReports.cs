@@ -1,3 +1,4 @@
+using MemoryPack;
 namespace ActorCompile.Protocol.Messages;
 
 // Every node -> DistributedPubSub topic "actorcompile-status": what it is doing, about once a second and
@@ -6,11 +7,13 @@ namespace ActorCompile.Protocol.Messages;
 // (LocalProtocol's ClusterStatus): the node's ClusterStatusView maps one to the other, in one place, and
 // says why there are two.
 
-public sealed record ToolchainReport(string Name, string Version, string Target, string Fingerprint) : IClusterMessage;
+[MemoryPackable]
+public sealed partial record ToolchainReport(string Name, string Version, string Target, string Fingerprint) : IClusterMessage;
 
 /// <param name="PeakRunning">The most jobs this worker ever ran at once (never more than its slots).</param>
 /// <param name="LastFailure">Why its latest failed job failed (what it told that job's coordinator), or "" when none has.</param>
-public sealed record WorkerReport(
+[MemoryPackable]
+public sealed partial record WorkerReport(
     int Slots,
     int Running,
     int PeakRunning,
@@ -26,10 +29,12 @@ public sealed record WorkerReport(
     string LastFailure = "") : IClusterMessage;
 
 /// <summary>A toolchain a target shipped to this worker: held (its root is built and kept) or transferring (its files are on their way).</summary>
-public sealed record ShippedToolchainReport(string Id, string Fingerprint, long Bytes, string State) : IClusterMessage;
+[MemoryPackable]
+public sealed partial record ShippedToolchainReport(string Id, string Fingerprint, long Bytes, string State) : IClusterMessage;
 
 /// <summary>A coordinator's view, including what it knows about each worker (backed off, discrepancies) and the toolchains its wrappers asked for that no worker offers.</summary>
-public sealed record CoordinatorReport(
+[MemoryPackable]
+public sealed partial record CoordinatorReport(
     int Queued,
     int InFlight,
     int LocalSlots,
@@ -44,30 +49,39 @@ public sealed record CoordinatorReport(
     LocalSlotUser[]? LocalSlotUsers = null) : IClusterMessage;
 
 /// <summary>One local user's part of a coordinator's local slots: the slots its sessions hold and the sessions it has waiting.</summary>
-public sealed record LocalSlotUser(uint User, int Held, int Waiting) : IClusterMessage;
+[MemoryPackable]
+public sealed partial record LocalSlotUser(uint User, int Held, int Waiting) : IClusterMessage;
 
 /// <summary>How a coordinator's jobs found their inputs: by the include scanner, by the compiler after the scanner declined, and the scanner's misses (found by a remote failure, compiled again).</summary>
-public sealed record ScanCounters(long Scanned, long Declined, long Missed) : IClusterMessage;
+[MemoryPackable]
+public sealed partial record ScanCounters(long Scanned, long Declined, long Missed) : IClusterMessage;
 
 /// <summary>What the result cache did for a coordinator's jobs: hits (direct ones included), misses, hits verified by a local compile, discrepancies found so, bytes delivered from it.</summary>
-public sealed record CacheCounters(long Hits, long DirectHits, long Misses, long Verified, long Discrepancies, long BytesServed) : IClusterMessage;
+[MemoryPackable]
+public sealed partial record CacheCounters(long Hits, long DirectHits, long Misses, long Verified, long Discrepancies, long BytesServed) : IClusterMessage;
 
 /// <summary>A node's own store of results: entries, bytes, its limit, entries found corrupt (and dropped) since it started.</summary>
-public sealed record StoredResults(long Entries, long Bytes, long LimitBytes, long Corrupt) : IClusterMessage;
+[MemoryPackable]
+public sealed partial record StoredResults(long Entries, long Bytes, long LimitBytes, long Corrupt) : IClusterMessage;
 
 /// <summary>A toolchain wrappers asked for that no worker offers, and how many compiles therefore ran locally.</summary>
-public sealed record UnservedToolchain(string Name, string Version, string Target, string Fingerprint, long Compiles) : IClusterMessage;
+[MemoryPackable]
+public sealed partial record UnservedToolchain(string Name, string Version, string Target, string Fingerprint, long Compiles) : IClusterMessage;
 
 /// <summary>What a coordinator holds against a worker.</summary>
-public sealed record WorkerHealth(string Address, bool BackedOff, long Discrepancies, long Failures) : IClusterMessage;
+[MemoryPackable]
+public sealed partial record WorkerHealth(string Address, bool BackedOff, long Discrepancies, long Failures) : IClusterMessage;
 
 /// <summary>A job in flight, or one that finished in the last seconds (phase "done", with the time it finished).</summary>
-public sealed record JobReport(string Id, string Source, string Phase, string? Worker, long StartedUnixMilliseconds, long FinishedUnixMilliseconds) : IClusterMessage;
+[MemoryPackable]
+public sealed partial record JobReport(string Id, string Source, string Phase, string? Worker, long StartedUnixMilliseconds, long FinishedUnixMilliseconds) : IClusterMessage;
 
 /// <summary>Connections a node's transport refused from (or to) one address: outside its allowed networks.</summary>
-public sealed record RefusedConnection(string Address, long Count, string Reason) : IClusterMessage;
+[MemoryPackable]
+public sealed partial record RefusedConnection(string Address, long Count, string Reason) : IClusterMessage;
 
-public sealed record NodeReport(
+[MemoryPackable]
+public sealed partial record NodeReport(
     string Address,
     string[] Roles,
     long Sequence,

@@ -1,3 +1,4 @@
+using MemoryPack;
 using Akka.Actor;
 
 namespace ActorCompile.Protocol.Messages;
@@ -7,10 +8,13 @@ namespace ActorCompile.Protocol.Messages;
 // A coordinator whose queue goes from empty to non-empty tells the workers that asked in vain.
 
 /// <summary>The coordinator has jobs again for a toolchain this worker offers.</summary>
-public sealed record WorkAvailable(IActorRef Coordinator) : IClusterMessage;
+[MemoryPackable]
+public sealed partial record WorkAvailable([property: MemoryPackAllowSerialize] IActorRef Coordinator) : IClusterMessage;
 
 /// <summary>A worker asks for one job, for one of its free slots.</summary>
-public sealed record RequestWork(IActorRef Worker, long RequestId) : IClusterMessage;
+[MemoryPackable]
+public sealed partial record RequestWork([property: MemoryPackAllowSerialize] IActorRef Worker, long RequestId) : IClusterMessage;
 
 /// <summary>Nothing this worker can compile is queued.</summary>
-public sealed record NoWork(long RequestId) : IClusterMessage;
+[MemoryPackable]
+public sealed partial record NoWork(long RequestId) : IClusterMessage;

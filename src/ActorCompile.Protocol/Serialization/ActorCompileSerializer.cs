@@ -1,85 +1,102 @@
+using System.Runtime.Serialization;
 using Akka.Actor;
 using Akka.Serialization;
 using ActorCompile.Protocol.Messages;
-using ActorCompile.Toolchain.Jobs;
-using Hyperion;
+using MemoryPack;
 using AkkaSerializer = Akka.Serialization.Serializer;
 
 namespace ActorCompile.Protocol.Serialization;
 
-/// <summary>An actor reference on the wire: its full path with address.</summary>
-public sealed record ActorRefSurrogate(string Path);
-
 /// <summary>
-/// The one serializer for ActorCompile's messages between nodes: Hyperion, restricted to the types of
-/// <see cref="IClusterMessage"/>'s namespace, the few parts they carry from elsewhere (<see cref="AllowedTypes"/>)
-/// and <see cref="ActorRefSurrogate"/>, with unsafe types
-/// refused, ISerializable ignored and no object references. A message of any other type is refused on
-/// both sides: on serialization with an exception, on deserialization by Hyperion's type filter.
+/// The one serializer for ActorCompile's messages between nodes. Each message type of
+/// <see cref="IClusterMessage"/>'s namespace is written by the code MemoryPack's source generator wrote for
+/// it at build time (nothing is generated or compiled at run time), its actor references as paths
+/// (<see cref="ActorRefFormatter"/>) and the two records it carries from Toolchain by hand
+/// (<see cref="ToolchainFormatters"/>). No type name travels: the manifest is the wire version and the
+/// type's short name, and a manifest that names no message type of this version is refused, so nothing
+/// else can be read from the wire.
 /// </summary>
-public sealed class ActorCompileSerializer : AkkaSerializer
+public sealed class ActorCompileSerializer : SerializerWithStringManifest
 {
-    /// <summary>Akka.NET reserves 0-40; this is ours.</summary>
-    public const int SerializerIdentifier = 7411;
-
-    public static readonly IReadOnlyList<Type> AllowedTypes = typeof(IClusterMessage).Assembly.GetTypes()
-        .Where(t => t.Namespace == typeof(IClusterMessage).Namespace && !t.IsInterface && !t.IsAbstract)
-        .Concat(PartsFromOtherNamespaces)
-        .Append(typeof(ActorRefSurrogate))
-        // The records of other assemblies that cluster messages carry.
-        .Append(typeof(ActorCompile.Toolchain.Identity.ToolchainFile))
-        .Append(typeof(ActorCompile.Toolchain.Identity.ToolchainFileKind))
-        .ToArray();
+    /// <summary>Akka.NET reserves 0-40; this is ours (7411 was the Hyperion serializer before it).</summary>
+    public const int SerializerIdentifier = 7412;
 
     /// <summary>
-    /// Types of other projects that travel inside cluster messages, named one by one: only what a message
-    /// needs (a job's mirror entries, the same type the wrapper's manifest and the coordinator use).
+    /// The layout of the messages: raise it with every change to a message's fields (their order, types,
+    /// one added or removed). A node refuses messages of another version, so nodes of two releases with
+    /// different layouts never misread each other. WireSchemaTests pins the layout to this number.
     /// </summary>
-    private static Type[] PartsFromOtherNamespaces => new[] { typeof(MirrorEntry), typeof(MirrorEntryKind) };
+    public const int WireVersion = 1;
 
-    private static readonly HashSet<Type> AllowedSet = new(AllowedTypes);
+    /// <summary>Every type that crosses: the records of the messages' namespace.</summary>
+    public static readonly IReadOnlyList<Type> MessageTypes = typeof(IClusterMessage).Assembly.GetTypes()
+        .Where(t => t.Namespace == typeof(IClusterMessage).Namespace && !t.IsInterface && !t.IsAbstract && typeof(IClusterMessage).IsAssignableFrom(t))
+        .OrderBy(t => t.Name, StringComparer.Ordinal)
+        .ToArray();
 
-    private readonly Hyperion.Serializer _hyperion;
+    private static readonly Dictionary<Type, string> ManifestOf = MessageTypes.ToDictionary(t => t, t => $"{WireVersion}:{t.Name}");
+    private static readonly Dictionary<string, Type> TypeOf = ManifestOf.ToDictionary(p => p.Value, p => p.Key, StringComparer.Ordinal);
+
+    static ActorCompileSerializer()
+    {
+        ActorRefFormatter.Register();
+        ToolchainFormatters.Register();
+    }
+
+    private readonly MemoryPackSerializerOptions _options;
 
     public ActorCompileSerializer(ExtendedActorSystem system) : base(system)
     {
-        var actorRefSurrogate = Surrogate.Create<IActorRef, ActorRefSurrogate>(
-            actorRef => new ActorRefSurrogate(Akka.Serialization.Serialization.SerializedActorPath(actorRef)),
-            surrogate => system.Provider.ResolveActorRef(surrogate.Path));
-        var options = new SerializerOptions(
-            versionTolerance: false,
-            preserveObjectReferences: false,
-            surrogates: new[] { actorRefSurrogate },
-            serializerFactories: null,
-            // The surrogate must not be a known type: Hyperion would then read it back without converting it.
-            knownTypes: AllowedTypes.Where(t => t != typeof(ActorRefSurrogate)),
-            ignoreISerializable: true,
-            packageNameOverrides: null,
-            disallowUnsafeTypes: true,
-            typeFilter: new AllowListTypeFilter(AllowedTypes));
-        _hyperion = new Hyperion.Serializer(options);
+        _options = MemoryPackSerializerOptions.Default with { ServiceProvider = new ActorSystemProvider(system) };
     }
 
     public override int Identifier => SerializerIdentifier;
 
-    public override bool IncludeManifest => false;
+    public override string Manifest(object o) =>
+        ManifestOf.TryGetValue(o.GetType(), out var manifest) ? manifest : throw NotAMessage(o);
 
     public override byte[] ToBinary(object obj)
     {
-        if (!AllowedSet.Contains(obj.GetType()))
-            throw new ArgumentException($"{obj.GetType().FullName} is not an ActorCompile cluster message and is never serialized");
-        using var stream = new MemoryStream();
-        _hyperion.Serialize(obj, stream);
-        return stream.ToArray();
+        if (!ManifestOf.ContainsKey(obj.GetType())) throw NotAMessage(obj);
+        return MemoryPackSerializer.Serialize(obj.GetType(), obj, _options);
     }
 
-    public override object FromBinary(byte[] bytes, Type type)
+    public override object FromBinary(byte[] bytes, string manifest)
     {
-        using var stream = new MemoryStream(bytes);
-        var obj = _hyperion.Deserialize(stream);
-        if (obj is not IClusterMessage)
-            throw new System.Runtime.Serialization.SerializationException($"refused a message of type {obj?.GetType().FullName ?? "null"}");
-        return obj;
+        if (!TypeOf.TryGetValue(manifest, out var type)) throw Refused(manifest);
+        object? message;
+        try
+        {
+            message = MemoryPackSerializer.Deserialize(type, bytes, _options);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException and not SerializationException)
+        {
+            throw new SerializationException($"refused a malformed {type.Name} ({bytes.Length} bytes): {e.Message}", e);
+        }
+        return message ?? throw new SerializationException($"refused an empty {type.Name}");
+    }
+
+    private static ArgumentException NotAMessage(object o) =>
+        new($"{o.GetType().FullName} is not an ActorCompile cluster message and is never serialized");
+
+    private static SerializationException Refused(string manifest)
+    {
+        var colon = manifest.IndexOf(':');
+        if (colon > 0 && int.TryParse(manifest.AsSpan(0, colon), out var version) && version != WireVersion)
+            return new SerializationException($"refused a message of wire version {version} ({Printable(manifest)}): this node speaks version {WireVersion}; every node of a cluster must run releases with the same wire version");
+        return new SerializationException($"refused a message of unknown kind '{Printable(manifest)}'");
+    }
+
+    private static string Printable(string text)
+    {
+        var clipped = text.Length > 80 ? text[..80] : text;
+        return string.Concat(clipped.Select(c => char.IsControl(c) ? '?' : c));
+    }
+
+    /// <summary>What the actor-reference formatter resolves paths with.</summary>
+    private sealed class ActorSystemProvider(ExtendedActorSystem system) : IServiceProvider
+    {
+        public object? GetService(Type serviceType) => serviceType == typeof(ExtendedActorSystem) ? system : null;
     }
 }
 
@@ -103,5 +120,5 @@ public sealed class RefusingSerializer : AkkaSerializer
         throw new ArgumentException($"{obj.GetType().FullName} has no serializer binding; ActorCompile serializes only its own messages");
 
     public override object FromBinary(byte[] bytes, Type type) =>
-        throw new System.Runtime.Serialization.SerializationException("refused a message in the JSON serializer: this cluster accepts only ActorCompile's serializer");
+        throw new SerializationException("refused a message in the JSON serializer: this cluster accepts only ActorCompile's serializer");
 }
