@@ -169,6 +169,68 @@ public sealed class SerializerTests : TestKit
     }
 
     [Fact]
+    public void A_string_never_grows_beyond_the_bytes_it_arrived_in()
+    {
+        var serializer = (ActorCompileSerializer)Sys.Serialization.FindSerializerForType(typeof(NoWork));
+        var v = ActorCompileSerializer.WireVersion;
+        // Text of every width round-trips (UTF-8 on the wire).
+        var path = "/home/ü/€/😀/a.c";
+        Assert.Equal(path, ((CancelJob)serializer.FromBinary(serializer.ToBinary(new CancelJob(path)), $"{v}:CancelJob")).JobId);
+
+        // One string member: one UTF-8 byte that claims to be 50,000 characters (MemoryPack's own reader allows
+        // three characters per remaining byte, and so would allocate them).
+        var one = Hostile(w => { w.Write((byte)1); Utf8Claiming(w, 50_000); });
+        Assert.Contains("cannot hold 50000 characters", Assert.Throws<SerializationException>(() => serializer.FromBinary(one, $"{v}:CacheDrop")).Message);
+        // A UTF-16 string longer than what remains.
+        var wide = Hostile(w => { w.Write((byte)1); w.Write(1_000_000); w.Write((short)'a'); });
+        Assert.Contains("needs 2000000 bytes", Assert.Throws<SerializationException>(() => serializer.FromBinary(wide, $"{v}:CacheDrop")).Message);
+
+        // An array of such strings, and an array of records holding one each: refused before any grows.
+        const int count = 2000;
+        var strings = Hostile(w =>
+        {
+            w.Write((byte)2); Utf8(w, "job-1");
+            w.Write(count);
+            for (int i = 0; i < count; i++) Utf8Claiming(w, (count - i) * 10 * 3);
+        });
+        var outputs = Hostile(w =>
+        {
+            w.Write((byte)8); Utf8(w, "job-1"); w.Write(0); w.Write(0); w.Write(0);
+            w.Write(count);
+            for (int i = 0; i < count; i++) { w.Write((byte)3); Utf8Claiming(w, (count - i) * 20 * 3); w.Write(0); w.Write(0); }
+            w.Write(0L); w.Write(0L); w.Write(0L);
+        });
+        foreach (var (bytes, manifest) in new[] { (strings, $"{v}:NeedJobBlobs"), (outputs, $"{v}:JobCompleted") })
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            var e = Assert.Throws<SerializationException>(() => serializer.FromBinary(bytes, manifest));
+            var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            Assert.True(allocated < 1 << 20, $"{manifest}: {allocated} bytes allocated from {bytes.Length}");
+            Assert.Contains("characters", e.Message);
+        }
+    }
+
+    private static byte[] Hostile(Action<BinaryWriter> write)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new BinaryWriter(stream)) write(writer);
+        return stream.ToArray();
+    }
+
+    /// <summary>A UTF-8 string as MemoryPack writes it: the complement of its byte count, its character count, its bytes.</summary>
+    private static void Utf8(BinaryWriter w, string text)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetBytes(text);
+        w.Write(~bytes.Length); w.Write(text.Length); w.Write(bytes);
+    }
+
+    /// <summary>One byte of UTF-8 that declares <paramref name="characters"/> characters.</summary>
+    private static void Utf8Claiming(BinaryWriter w, int characters)
+    {
+        w.Write(~1); w.Write(characters); w.Write((byte)'a');
+    }
+
+    [Fact]
     public void A_mirror_entry_or_toolchain_file_of_an_unknown_kind_is_refused()
     {
         var serializer = (ActorCompileSerializer)Sys.Serialization.FindSerializerForType(typeof(NoWork));

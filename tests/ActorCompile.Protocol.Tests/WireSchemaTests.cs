@@ -28,6 +28,18 @@ public sealed class WireSchemaTests
             $"ActorCompileSerializer.WireVersion and pin the new version and schema here.\n{schema}");
     }
 
+    [Fact]
+    public void Every_string_member_is_read_by_the_bounded_string_reader()
+    {
+        var unmarked = ActorCompileSerializer.MessageTypes
+            .SelectMany(t => t.GetProperties(BindingFlags.Public | BindingFlags.Instance).Select(p => (Type: t, Property: p)))
+            .Where(m => m.Property.PropertyType == typeof(string) && m.Property.GetCustomAttribute<MemoryPackIgnoreAttribute>() is null
+                && m.Property.GetCustomAttribute<WireStringAttribute>() is null)
+            .Select(m => $"{m.Type.Name}.{m.Property.Name}")
+            .ToList();
+        Assert.True(unmarked.Count == 0, "mark these [property: WireString]: " + string.Join(", ", unmarked));
+    }
+
     /// <summary>Each message type's serialized members in the order they are written, with their types.</summary>
     internal static string Schema()
     {

@@ -1,3 +1,4 @@
+using ActorCompile.Protocol.Serialization;
 using MemoryPack;
 using Akka.Actor;
 using ActorCompile.Toolchain.Jobs;
@@ -8,11 +9,11 @@ namespace ActorCompile.Protocol.Messages;
 
 /// <summary>A file's content, LZ4-compressed, named by the SHA-256 of the uncompressed bytes.</summary>
 [MemoryPackable]
-public sealed partial record Blob(string Hash, byte[] Compressed, int Length) : IClusterMessage;
+public sealed partial record Blob([property: WireString] string Hash, byte[] Compressed, int Length) : IClusterMessage;
 
 /// <summary>An environment variable for the worker's compiler (only those in CompileEnvironment.Forwarded).</summary>
 [MemoryPackable]
-public sealed partial record EnvironmentVariable(string Name, string Value) : IClusterMessage;
+public sealed partial record EnvironmentVariable([property: WireString] string Name, [property: WireString] string Value) : IClusterMessage;
 
 /// <summary>
 /// A job for a worker, in answer to its RequestWork. The worker runs the compiler whose fingerprint
@@ -25,11 +26,11 @@ public sealed partial record EnvironmentVariable(string Name, string Value) : IC
 [MemoryPackable]
 public sealed partial record CompileJob(
     long RequestId,
-    string JobId,
+    [property: WireString] string JobId,
     [property: MemoryPackAllowSerialize] IActorRef Supervisor,
-    string Fingerprint,
+    [property: WireString] string Fingerprint,
     string[] Args,
-    string WorkingDirectory,
+    [property: WireString] string WorkingDirectory,
     MirrorEntry[] Mirror,
     string[] SystemIncludeDirectories,
     bool PreincludeStdcPredef,
@@ -41,19 +42,19 @@ public sealed partial record CompileJob(
 
 /// <summary>The worker is missing contents it needs (evicted from its cache, or the coordinator's guess was wrong).</summary>
 [MemoryPackable]
-public sealed partial record NeedJobBlobs(string JobId, string[] Hashes) : IClusterMessage;
+public sealed partial record NeedJobBlobs([property: WireString] string JobId, string[] Hashes) : IClusterMessage;
 
 /// <summary>The contents asked for by <see cref="NeedJobBlobs"/>.</summary>
 [MemoryPackable]
-public sealed partial record JobBlobs(string JobId, Blob[] Blobs) : IClusterMessage;
+public sealed partial record JobBlobs([property: WireString] string JobId, Blob[] Blobs) : IClusterMessage;
 
 /// <summary>The worker has started the compiler for this job.</summary>
 [MemoryPackable]
-public sealed partial record JobStarted(string JobId, [property: MemoryPackAllowSerialize] IActorRef Worker) : IClusterMessage;
+public sealed partial record JobStarted([property: WireString] string JobId, [property: MemoryPackAllowSerialize] IActorRef Worker) : IClusterMessage;
 
 /// <summary>A file the compile wrote, by its path in the original command, LZ4-compressed.</summary>
 [MemoryPackable]
-public sealed partial record JobOutput(string Path, byte[] Compressed, int Length) : IClusterMessage;
+public sealed partial record JobOutput([property: WireString] string Path, byte[] Compressed, int Length) : IClusterMessage;
 
 /// <summary>The compiler ran to the end: its exit code, what it printed, what it wrote, and where the worker's time went.</summary>
 /// <param name="CompileMilliseconds">The compiler's own run.</param>
@@ -61,7 +62,7 @@ public sealed partial record JobOutput(string Path, byte[] Compressed, int Lengt
 /// <param name="MirrorMilliseconds">Building the mirror.</param>
 [MemoryPackable]
 public sealed partial record JobCompleted(
-    string JobId,
+    [property: WireString] string JobId,
     int ExitCode,
     byte[] Stdout,
     byte[] Stderr,
@@ -76,8 +77,8 @@ public sealed partial record JobCompleted(
 /// file outside its mirror. <paramref name="Refused"/> marks refusals that no retry elsewhere will fix.
 /// </summary>
 [MemoryPackable]
-public sealed partial record JobFailed(string JobId, string Reason, bool Refused) : IClusterMessage;
+public sealed partial record JobFailed([property: WireString] string JobId, [property: WireString] string Reason, bool Refused) : IClusterMessage;
 
 /// <summary>The supervisor no longer wants the job (the wrapper went away): kill the compiler, remove the job directory.</summary>
 [MemoryPackable]
-public sealed partial record CancelJob(string JobId) : IClusterMessage;
+public sealed partial record CancelJob([property: WireString] string JobId) : IClusterMessage;

@@ -1,3 +1,4 @@
+using ActorCompile.Protocol.Serialization;
 using MemoryPack;
 using Akka.Actor;
 
@@ -15,12 +16,12 @@ public sealed partial record CoordinatorHello([property: MemoryPackAllowSerializ
 /// <summary>A toolchain as offered by a worker: the names it answers to there, and its identity.</summary>
 [MemoryPackable]
 public sealed partial record OfferedToolchain(
-    string Names,
-    string Fingerprint,
-    string Family,
-    string Version,
-    string Target,
-    string DriverLanguage) : IClusterMessage;
+    [property: WireString] string Names,
+    [property: WireString] string Fingerprint,
+    [property: WireString] string Family,
+    [property: WireString] string Version,
+    [property: WireString] string Target,
+    [property: WireString] string DriverLanguage) : IClusterMessage;
 
 /// <summary>A worker's answer to <see cref="CoordinatorHello"/> (and again whenever what it offers changes).</summary>
 /// <param name="MaxJobBytes">The largest job it takes (its actorcompile.max-job-size): a coordinator sends it no bigger one.</param>
@@ -29,10 +30,10 @@ public sealed partial record OfferedToolchain(
 [MemoryPackable]
 public sealed partial record WorkerCapabilities(
     [property: MemoryPackAllowSerialize] IActorRef Worker,
-    string Address,
+    [property: WireString] string Address,
     int Slots,
     int Cores,
     OfferedToolchain[] Toolchains,
     long MaxJobBytes,
-    string? Refusal = null,
+    [property: WireString] string? Refusal = null,
     string[]? ShippedArchitectures = null) : IClusterMessage;

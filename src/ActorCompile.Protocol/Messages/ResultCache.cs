@@ -1,3 +1,4 @@
+using ActorCompile.Protocol.Serialization;
 using MemoryPack;
 using Akka.Routing;
 
@@ -13,7 +14,7 @@ namespace ActorCompile.Protocol.Messages;
 /// <param name="Keeper">The member that stored it ("host:port"), set by the node that holds the entry from the sender's own
 /// address, never from the message: a member stores only as itself. Empty in a CacheStore (whatever a sender puts there is replaced).</param>
 [MemoryPackable]
-public sealed partial record CachedResult(byte[] Stdout, byte[] Stderr, JobOutput[] Outputs, string Producer, long ProducedUnixMilliseconds, string Keeper = "") : IClusterMessage
+public sealed partial record CachedResult(byte[] Stdout, byte[] Stderr, JobOutput[] Outputs, [property: WireString] string Producer, long ProducedUnixMilliseconds, [property: WireString] string Keeper = "") : IClusterMessage
 {
     /// <summary>The bytes the result holds, compressed as it travels and as it is stored.</summary>
     /// <remarks>A loop, not a lambda: a lambda here would add a compiler-generated type to this namespace, which the serializer's allow list takes whole.</remarks>
@@ -31,7 +32,7 @@ public sealed partial record CachedResult(byte[] Stdout, byte[] Stderr, JobOutpu
 
 /// <summary>Asks the key's owner for its result: answered with <see cref="CacheAnswer"/>.</summary>
 [MemoryPackable]
-public sealed partial record CacheLookup(string Key) : IClusterMessage, IConsistentHashable
+public sealed partial record CacheLookup([property: WireString] string Key) : IClusterMessage, IConsistentHashable
 {
     [MemoryPackIgnore]
     public object ConsistentHashKey => Key;
@@ -39,11 +40,11 @@ public sealed partial record CacheLookup(string Key) : IClusterMessage, IConsist
 
 /// <summary>The owner's answer: the result, or null when it has none.</summary>
 [MemoryPackable]
-public sealed partial record CacheAnswer(string Key, CachedResult? Result) : IClusterMessage;
+public sealed partial record CacheAnswer([property: WireString] string Key, CachedResult? Result) : IClusterMessage;
 
 /// <summary>Keep this result under this key (sent to the key's owner).</summary>
 [MemoryPackable]
-public sealed partial record CacheStore(string Key, CachedResult Result) : IClusterMessage, IConsistentHashable
+public sealed partial record CacheStore([property: WireString] string Key, CachedResult Result) : IClusterMessage, IConsistentHashable
 {
     [MemoryPackIgnore]
     public object ConsistentHashKey => Key;
@@ -51,7 +52,7 @@ public sealed partial record CacheStore(string Key, CachedResult Result) : IClus
 
 /// <summary>Forget this key: its result was found to differ from a local compile (sent to the key's owner, which honours it only from the entry's keeper or producer).</summary>
 [MemoryPackable]
-public sealed partial record CacheDrop(string Key) : IClusterMessage, IConsistentHashable
+public sealed partial record CacheDrop([property: WireString] string Key) : IClusterMessage, IConsistentHashable
 {
     [MemoryPackIgnore]
     public object ConsistentHashKey => Key;

@@ -1,3 +1,4 @@
+using ActorCompile.Protocol.Serialization;
 using MemoryPack;
 using ActorCompile.Toolchain.Identity;
 
@@ -15,13 +16,13 @@ namespace ActorCompile.Protocol.Messages;
 /// </summary>
 [MemoryPackable]
 public sealed partial record ShippedToolchain(
-    string Id,
-    string Fingerprint,
-    string Family,
-    string Version,
-    string Target,
-    string DriverLanguage,
-    string Driver,
+    [property: WireString] string Id,
+    [property: WireString] string Fingerprint,
+    [property: WireString] string Family,
+    [property: WireString] string Version,
+    [property: WireString] string Target,
+    [property: WireString] string DriverLanguage,
+    [property: WireString] string Driver,
     ToolchainFile[] Files) : IClusterMessage
 {
     [MemoryPackIgnore]
@@ -32,8 +33,8 @@ public sealed partial record ShippedToolchain(
 
 /// <summary>The worker lacks these files of the job's toolchain (by content hash).</summary>
 [MemoryPackable]
-public sealed partial record NeedToolchainFiles(string JobId, string[] Hashes) : IClusterMessage;
+public sealed partial record NeedToolchainFiles([property: WireString] string JobId, string[] Hashes) : IClusterMessage;
 
 /// <summary>Files of a job's toolchain, LZ4-compressed like any blob: one batch answers one <see cref="NeedToolchainFiles"/>, and the worker asks again for the rest; <paramref name="Last"/> says this batch holds all that was asked.</summary>
 [MemoryPackable]
-public sealed partial record ToolchainFileBatch(string JobId, Blob[] Blobs, bool Last) : IClusterMessage;
+public sealed partial record ToolchainFileBatch([property: WireString] string JobId, Blob[] Blobs, bool Last) : IClusterMessage;

@@ -1,3 +1,4 @@
+using ActorCompile.Protocol.Serialization;
 using MemoryPack;
 namespace ActorCompile.Protocol.Messages;
 
@@ -8,7 +9,7 @@ namespace ActorCompile.Protocol.Messages;
 // says why there are two.
 
 [MemoryPackable]
-public sealed partial record ToolchainReport(string Name, string Version, string Target, string Fingerprint) : IClusterMessage;
+public sealed partial record ToolchainReport([property: WireString] string Name, [property: WireString] string Version, [property: WireString] string Target, [property: WireString] string Fingerprint) : IClusterMessage;
 
 /// <param name="PeakRunning">The most jobs this worker ever ran at once (never more than its slots).</param>
 /// <param name="LastFailure">Why its latest failed job failed (what it told that job's coordinator), or "" when none has.</param>
@@ -23,14 +24,14 @@ public sealed partial record WorkerReport(
     double LoadAverage,
     double MeanCompileSeconds,
     ToolchainReport[] Toolchains,
-    string Sandbox,
-    string Shipping = "",
+    [property: WireString] string Sandbox,
+    [property: WireString] string Shipping = "",
     ShippedToolchainReport[]? Shipped = null,
-    string LastFailure = "") : IClusterMessage;
+    [property: WireString] string LastFailure = "") : IClusterMessage;
 
 /// <summary>A toolchain a target shipped to this worker: held (its root is built and kept) or transferring (its files are on their way).</summary>
 [MemoryPackable]
-public sealed partial record ShippedToolchainReport(string Id, string Fingerprint, long Bytes, string State) : IClusterMessage;
+public sealed partial record ShippedToolchainReport([property: WireString] string Id, [property: WireString] string Fingerprint, long Bytes, [property: WireString] string State) : IClusterMessage;
 
 /// <summary>A coordinator's view, including what it knows about each worker (backed off, discrepancies) and the toolchains its wrappers asked for that no worker offers.</summary>
 [MemoryPackable]
@@ -66,23 +67,23 @@ public sealed partial record StoredResults(long Entries, long Bytes, long LimitB
 
 /// <summary>A toolchain wrappers asked for that no worker offers, and how many compiles therefore ran locally.</summary>
 [MemoryPackable]
-public sealed partial record UnservedToolchain(string Name, string Version, string Target, string Fingerprint, long Compiles) : IClusterMessage;
+public sealed partial record UnservedToolchain([property: WireString] string Name, [property: WireString] string Version, [property: WireString] string Target, [property: WireString] string Fingerprint, long Compiles) : IClusterMessage;
 
 /// <summary>What a coordinator holds against a worker.</summary>
 [MemoryPackable]
-public sealed partial record WorkerHealth(string Address, bool BackedOff, long Discrepancies, long Failures) : IClusterMessage;
+public sealed partial record WorkerHealth([property: WireString] string Address, bool BackedOff, long Discrepancies, long Failures) : IClusterMessage;
 
 /// <summary>A job in flight, or one that finished in the last seconds (phase "done", with the time it finished).</summary>
 [MemoryPackable]
-public sealed partial record JobReport(string Id, string Source, string Phase, string? Worker, long StartedUnixMilliseconds, long FinishedUnixMilliseconds) : IClusterMessage;
+public sealed partial record JobReport([property: WireString] string Id, [property: WireString] string Source, [property: WireString] string Phase, [property: WireString] string? Worker, long StartedUnixMilliseconds, long FinishedUnixMilliseconds) : IClusterMessage;
 
 /// <summary>Connections a node's transport refused from (or to) one address: outside its allowed networks.</summary>
 [MemoryPackable]
-public sealed partial record RefusedConnection(string Address, long Count, string Reason) : IClusterMessage;
+public sealed partial record RefusedConnection([property: WireString] string Address, long Count, [property: WireString] string Reason) : IClusterMessage;
 
 [MemoryPackable]
 public sealed partial record NodeReport(
-    string Address,
+    [property: WireString] string Address,
     string[] Roles,
     long Sequence,
     long SentUnixMilliseconds,

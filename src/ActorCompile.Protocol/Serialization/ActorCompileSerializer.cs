@@ -12,7 +12,8 @@ namespace ActorCompile.Protocol.Serialization;
 /// <see cref="IClusterMessage"/>'s namespace is written by the code MemoryPack's source generator wrote for
 /// it at build time (nothing is generated or compiled at run time), its actor references as paths
 /// (<see cref="ActorRefFormatter"/>) and the two records it carries from Toolchain by hand
-/// (<see cref="ToolchainFormatters"/>). No type name travels: the manifest is the wire version and the
+/// (<see cref="ToolchainFormatters"/>), and every string
+/// by <see cref="WireStringFormatter"/>, which never lets a string grow beyond the bytes it arrived in. No type name travels: the manifest is the wire version and the
 /// type's short name, and a manifest that names no message type of this version is refused, so nothing
 /// else can be read from the wire.
 /// </summary>
@@ -39,6 +40,8 @@ public sealed class ActorCompileSerializer : SerializerWithStringManifest
 
     static ActorCompileSerializer()
     {
+        // The elements of string arrays are read through the provider: by the same bounded reader as every string member.
+        MemoryPackFormatterProvider.Register<string>(WireStringFormatter.Instance);
         ActorRefFormatter.Register();
         ToolchainFormatters.Register();
     }

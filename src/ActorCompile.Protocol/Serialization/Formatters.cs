@@ -23,7 +23,7 @@ internal sealed class ActorRefFormatter : MemoryPackFormatter<IActorRef>
 
     public override void Deserialize(ref MemoryPackReader reader, scoped ref IActorRef? value)
     {
-        var path = reader.ReadString();
+        var path = WireStringFormatter.Read(ref reader);
         if (path is null) { value = null; return; }
         var system = reader.Options.ServiceProvider?.GetService(typeof(ExtendedActorSystem)) as ExtendedActorSystem
             ?? throw new MemoryPackSerializationException("an actor reference can only be read by ActorCompileSerializer");
@@ -66,8 +66,8 @@ internal static class ToolchainFormatters
             if (!reader.TryReadObjectHeader(out var count)) { value = null; return; }
             if (count != 5) throw new MemoryPackSerializationException($"a mirror entry has 5 members, not {count}");
             var kind = Kind<MirrorEntryKind>(reader.ReadUnmanaged<byte>());
-            var path = reader.ReadString() ?? throw new MemoryPackSerializationException("a mirror entry has no path");
-            var hash = reader.ReadString();
+            var path = WireStringFormatter.Read(ref reader) ?? throw new MemoryPackSerializationException("a mirror entry has no path");
+            var hash = WireStringFormatter.Read(ref reader);
             reader.ReadUnmanaged(out long size, out long modified);
             value = new MirrorEntry(kind, path, hash, size, modified);
         }
@@ -91,10 +91,10 @@ internal static class ToolchainFormatters
             if (!reader.TryReadObjectHeader(out var count)) { value = null; return; }
             if (count != 6) throw new MemoryPackSerializationException($"a toolchain file has 6 members, not {count}");
             var kind = Kind<ToolchainFileKind>(reader.ReadUnmanaged<byte>());
-            var path = reader.ReadString() ?? throw new MemoryPackSerializationException("a toolchain file has no path");
-            var hash = reader.ReadString();
+            var path = WireStringFormatter.Read(ref reader) ?? throw new MemoryPackSerializationException("a toolchain file has no path");
+            var hash = WireStringFormatter.Read(ref reader);
             reader.ReadUnmanaged(out long size, out bool executable);
-            value = new ToolchainFile(kind, path, hash, size, executable, reader.ReadString());
+            value = new ToolchainFile(kind, path, hash, size, executable, WireStringFormatter.Read(ref reader));
         }
     }
 }
