@@ -116,6 +116,50 @@ public sealed class SerializerTests : TestKit
         }
     }
 
+    /// <summary>
+    /// For every message and every member it declares non-nullable: the message sent with that member null
+    /// (or, for an array, holding a null) is refused as it arrives, never handed to an actor.
+    /// </summary>
+    [Fact]
+    public void A_message_missing_a_member_it_must_have_is_refused_as_it_arrives()
+    {
+        var serializer = (ActorCompileSerializer)Sys.Serialization.FindSerializerForType(typeof(NoWork));
+        var nullability = new NullabilityInfoContext();
+        var checkedMembers = new List<string>();
+        foreach (var sample in Samples().DistinctBy(s => s.GetType()))
+        {
+            var type = sample.GetType();
+            var constructor = type.GetConstructors().Single(c => c.GetParameters().Length > 0 && !(c.GetParameters().Length == 1 && c.GetParameters()[0].ParameterType == type));
+            var parameters = constructor.GetParameters();
+            var values = parameters.Select(p => type.GetProperty(p.Name!)!.GetValue(sample)).ToArray();
+            for (int i = 0; i < parameters.Length; i++)
+            {
+                var parameter = parameters[i];
+                if (parameter.ParameterType.IsValueType || nullability.Create(parameter).WriteState == NullabilityState.Nullable) continue;
+                var broken = (object?[])values.Clone();
+                broken[i] = null;
+                AssertRefused(type, constructor.Invoke(broken), $"{type.Name}.{parameter.Name} = null");
+                var element = parameter.ParameterType.GetElementType();
+                if (element is { IsValueType: false })
+                {
+                    broken[i] = Array.CreateInstance(element, 1);
+                    AssertRefused(type, constructor.Invoke(broken), $"{type.Name}.{parameter.Name} = [null]");
+                }
+                checkedMembers.Add($"{type.Name}.{parameter.Name}");
+            }
+        }
+        Assert.Contains("CompileJob.Args", checkedMembers);
+        Assert.Contains("NodeReport.Address", checkedMembers);
+        Assert.Contains("CacheStore.Result", checkedMembers);
+
+        void AssertRefused(Type type, object message, string what)
+        {
+            var bytes = serializer.ToBinary(message);
+            var e = Assert.Throws<SerializationException>(() => serializer.FromBinary(bytes, serializer.Manifest(message)));
+            Assert.True(e.Message.Contains(type.Name) || e.Message.Contains("arrived"), $"{what}: {e.Message}");
+        }
+    }
+
     [Fact]
     public void Types_outside_the_messages_are_refused_on_both_sides()
     {

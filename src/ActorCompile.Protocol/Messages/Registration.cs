@@ -11,7 +11,11 @@ namespace ActorCompile.Protocol.Messages;
 
 /// <summary>A coordinator introduces itself to a worker (sent to /user/worker of a member with role worker).</summary>
 [MemoryPackable]
-public sealed partial record CoordinatorHello([property: MemoryPackAllowSerialize] IActorRef Coordinator) : IClusterMessage;
+public sealed partial record CoordinatorHello([property: MemoryPackAllowSerialize] IActorRef Coordinator) : IClusterMessage
+{
+    [MemoryPackOnDeserialized]
+    private void CheckArrived() => WireCheck.Present(nameof(CoordinatorHello), Coordinator);
+}
 
 /// <summary>A toolchain as offered by a worker: the names it answers to there, and its identity.</summary>
 [MemoryPackable]
@@ -21,7 +25,11 @@ public sealed partial record OfferedToolchain(
     [property: WireString] string Family,
     [property: WireString] string Version,
     [property: WireString] string Target,
-    [property: WireString] string DriverLanguage) : IClusterMessage;
+    [property: WireString] string DriverLanguage) : IClusterMessage
+{
+    [MemoryPackOnDeserialized]
+    private void CheckArrived() => WireCheck.Present(nameof(OfferedToolchain), Names, Fingerprint, Family, Version, Target, DriverLanguage);
+}
 
 /// <summary>A worker's answer to <see cref="CoordinatorHello"/> (and again whenever what it offers changes).</summary>
 /// <param name="MaxJobBytes">The largest job it takes (its actorcompile.max-job-size): a coordinator sends it no bigger one.</param>
@@ -36,4 +44,8 @@ public sealed partial record WorkerCapabilities(
     OfferedToolchain[] Toolchains,
     long MaxJobBytes,
     [property: WireString] string? Refusal = null,
-    string[]? ShippedArchitectures = null) : IClusterMessage;
+    string[]? ShippedArchitectures = null) : IClusterMessage
+{
+    [MemoryPackOnDeserialized]
+    private void CheckArrived() => WireCheck.Present(nameof(WorkerCapabilities), Worker, Address, Toolchains);
+}

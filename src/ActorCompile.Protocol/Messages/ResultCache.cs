@@ -16,6 +16,9 @@ namespace ActorCompile.Protocol.Messages;
 [MemoryPackable]
 public sealed partial record CachedResult(byte[] Stdout, byte[] Stderr, JobOutput[] Outputs, [property: WireString] string Producer, long ProducedUnixMilliseconds, [property: WireString] string Keeper = "") : IClusterMessage
 {
+    [MemoryPackOnDeserialized]
+    private void CheckArrived() => WireCheck.Present(nameof(CachedResult), Stdout, Stderr, Outputs, Producer, Keeper);
+
     /// <summary>The bytes the result holds, compressed as it travels and as it is stored.</summary>
     /// <remarks>A loop, not a lambda: a lambda here would add a compiler-generated type to this namespace, which the serializer's allow list takes whole.</remarks>
     [MemoryPackIgnore]
@@ -34,18 +37,28 @@ public sealed partial record CachedResult(byte[] Stdout, byte[] Stderr, JobOutpu
 [MemoryPackable]
 public sealed partial record CacheLookup([property: WireString] string Key) : IClusterMessage, IConsistentHashable
 {
+    [MemoryPackOnDeserialized]
+    private void CheckArrived() => WireCheck.Present(nameof(CacheLookup), Key);
+
     [MemoryPackIgnore]
     public object ConsistentHashKey => Key;
 }
 
 /// <summary>The owner's answer: the result, or null when it has none.</summary>
 [MemoryPackable]
-public sealed partial record CacheAnswer([property: WireString] string Key, CachedResult? Result) : IClusterMessage;
+public sealed partial record CacheAnswer([property: WireString] string Key, CachedResult? Result) : IClusterMessage
+{
+    [MemoryPackOnDeserialized]
+    private void CheckArrived() => WireCheck.Present(nameof(CacheAnswer), Key);
+}
 
 /// <summary>Keep this result under this key (sent to the key's owner).</summary>
 [MemoryPackable]
 public sealed partial record CacheStore([property: WireString] string Key, CachedResult Result) : IClusterMessage, IConsistentHashable
 {
+    [MemoryPackOnDeserialized]
+    private void CheckArrived() => WireCheck.Present(nameof(CacheStore), Key, Result);
+
     [MemoryPackIgnore]
     public object ConsistentHashKey => Key;
 }
@@ -54,6 +67,9 @@ public sealed partial record CacheStore([property: WireString] string Key, Cache
 [MemoryPackable]
 public sealed partial record CacheDrop([property: WireString] string Key) : IClusterMessage, IConsistentHashable
 {
+    [MemoryPackOnDeserialized]
+    private void CheckArrived() => WireCheck.Present(nameof(CacheDrop), Key);
+
     [MemoryPackIgnore]
     public object ConsistentHashKey => Key;
 }

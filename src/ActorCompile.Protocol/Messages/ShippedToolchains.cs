@@ -25,6 +25,9 @@ public sealed partial record ShippedToolchain(
     [property: WireString] string Driver,
     ToolchainFile[] Files) : IClusterMessage
 {
+    [MemoryPackOnDeserialized]
+    private void CheckArrived() => WireCheck.Present(nameof(ShippedToolchain), Id, Fingerprint, Family, Version, Target, DriverLanguage, Driver, Files);
+
     [MemoryPackIgnore]
     public ToolchainManifest Manifest => new(Fingerprint, Driver, Files);
     [MemoryPackIgnore]
@@ -33,8 +36,16 @@ public sealed partial record ShippedToolchain(
 
 /// <summary>The worker lacks these files of the job's toolchain (by content hash).</summary>
 [MemoryPackable]
-public sealed partial record NeedToolchainFiles([property: WireString] string JobId, string[] Hashes) : IClusterMessage;
+public sealed partial record NeedToolchainFiles([property: WireString] string JobId, string[] Hashes) : IClusterMessage
+{
+    [MemoryPackOnDeserialized]
+    private void CheckArrived() => WireCheck.Present(nameof(NeedToolchainFiles), JobId, Hashes);
+}
 
 /// <summary>Files of a job's toolchain, LZ4-compressed like any blob: one batch answers one <see cref="NeedToolchainFiles"/>, and the worker asks again for the rest; <paramref name="Last"/> says this batch holds all that was asked.</summary>
 [MemoryPackable]
-public sealed partial record ToolchainFileBatch([property: WireString] string JobId, Blob[] Blobs, bool Last) : IClusterMessage;
+public sealed partial record ToolchainFileBatch([property: WireString] string JobId, Blob[] Blobs, bool Last) : IClusterMessage
+{
+    [MemoryPackOnDeserialized]
+    private void CheckArrived() => WireCheck.Present(nameof(ToolchainFileBatch), JobId, Blobs);
+}

@@ -9,7 +9,11 @@ namespace ActorCompile.Protocol.Messages;
 // says why there are two.
 
 [MemoryPackable]
-public sealed partial record ToolchainReport([property: WireString] string Name, [property: WireString] string Version, [property: WireString] string Target, [property: WireString] string Fingerprint) : IClusterMessage;
+public sealed partial record ToolchainReport([property: WireString] string Name, [property: WireString] string Version, [property: WireString] string Target, [property: WireString] string Fingerprint) : IClusterMessage
+{
+    [MemoryPackOnDeserialized]
+    private void CheckArrived() => WireCheck.Present(nameof(ToolchainReport), Name, Version, Target, Fingerprint);
+}
 
 /// <param name="PeakRunning">The most jobs this worker ever ran at once (never more than its slots).</param>
 /// <param name="LastFailure">Why its latest failed job failed (what it told that job's coordinator), or "" when none has.</param>
@@ -27,11 +31,19 @@ public sealed partial record WorkerReport(
     [property: WireString] string Sandbox,
     [property: WireString] string Shipping = "",
     ShippedToolchainReport[]? Shipped = null,
-    [property: WireString] string LastFailure = "") : IClusterMessage;
+    [property: WireString] string LastFailure = "") : IClusterMessage
+{
+    [MemoryPackOnDeserialized]
+    private void CheckArrived() => WireCheck.Present(nameof(WorkerReport), Toolchains, Sandbox, Shipping, LastFailure);
+}
 
 /// <summary>A toolchain a target shipped to this worker: held (its root is built and kept) or transferring (its files are on their way).</summary>
 [MemoryPackable]
-public sealed partial record ShippedToolchainReport([property: WireString] string Id, [property: WireString] string Fingerprint, long Bytes, [property: WireString] string State) : IClusterMessage;
+public sealed partial record ShippedToolchainReport([property: WireString] string Id, [property: WireString] string Fingerprint, long Bytes, [property: WireString] string State) : IClusterMessage
+{
+    [MemoryPackOnDeserialized]
+    private void CheckArrived() => WireCheck.Present(nameof(ShippedToolchainReport), Id, Fingerprint, State);
+}
 
 /// <summary>A coordinator's view, including what it knows about each worker (backed off, discrepancies) and the toolchains its wrappers asked for that no worker offers.</summary>
 [MemoryPackable]
@@ -47,7 +59,11 @@ public sealed partial record CoordinatorReport(
     long ToolchainBytesShipped = 0,
     CacheCounters? Cache = null,
     ScanCounters? Scans = null,
-    LocalSlotUser[]? LocalSlotUsers = null) : IClusterMessage;
+    LocalSlotUser[]? LocalSlotUsers = null) : IClusterMessage
+{
+    [MemoryPackOnDeserialized]
+    private void CheckArrived() => WireCheck.Present(nameof(CoordinatorReport), Workers, Unserved);
+}
 
 /// <summary>One local user's part of a coordinator's local slots: the slots its sessions hold and the sessions it has waiting.</summary>
 [MemoryPackable]
@@ -67,19 +83,35 @@ public sealed partial record StoredResults(long Entries, long Bytes, long LimitB
 
 /// <summary>A toolchain wrappers asked for that no worker offers, and how many compiles therefore ran locally.</summary>
 [MemoryPackable]
-public sealed partial record UnservedToolchain([property: WireString] string Name, [property: WireString] string Version, [property: WireString] string Target, [property: WireString] string Fingerprint, long Compiles) : IClusterMessage;
+public sealed partial record UnservedToolchain([property: WireString] string Name, [property: WireString] string Version, [property: WireString] string Target, [property: WireString] string Fingerprint, long Compiles) : IClusterMessage
+{
+    [MemoryPackOnDeserialized]
+    private void CheckArrived() => WireCheck.Present(nameof(UnservedToolchain), Name, Version, Target, Fingerprint);
+}
 
 /// <summary>What a coordinator holds against a worker.</summary>
 [MemoryPackable]
-public sealed partial record WorkerHealth([property: WireString] string Address, bool BackedOff, long Discrepancies, long Failures) : IClusterMessage;
+public sealed partial record WorkerHealth([property: WireString] string Address, bool BackedOff, long Discrepancies, long Failures) : IClusterMessage
+{
+    [MemoryPackOnDeserialized]
+    private void CheckArrived() => WireCheck.Present(nameof(WorkerHealth), Address);
+}
 
 /// <summary>A job in flight, or one that finished in the last seconds (phase "done", with the time it finished).</summary>
 [MemoryPackable]
-public sealed partial record JobReport([property: WireString] string Id, [property: WireString] string Source, [property: WireString] string Phase, [property: WireString] string? Worker, long StartedUnixMilliseconds, long FinishedUnixMilliseconds) : IClusterMessage;
+public sealed partial record JobReport([property: WireString] string Id, [property: WireString] string Source, [property: WireString] string Phase, [property: WireString] string? Worker, long StartedUnixMilliseconds, long FinishedUnixMilliseconds) : IClusterMessage
+{
+    [MemoryPackOnDeserialized]
+    private void CheckArrived() => WireCheck.Present(nameof(JobReport), Id, Source, Phase);
+}
 
 /// <summary>Connections a node's transport refused from (or to) one address: outside its allowed networks.</summary>
 [MemoryPackable]
-public sealed partial record RefusedConnection([property: WireString] string Address, long Count, [property: WireString] string Reason) : IClusterMessage;
+public sealed partial record RefusedConnection([property: WireString] string Address, long Count, [property: WireString] string Reason) : IClusterMessage
+{
+    [MemoryPackOnDeserialized]
+    private void CheckArrived() => WireCheck.Present(nameof(RefusedConnection), Address, Reason);
+}
 
 [MemoryPackable]
 public sealed partial record NodeReport(
@@ -91,4 +123,8 @@ public sealed partial record NodeReport(
     CoordinatorReport? Coordinator,
     JobReport[] Jobs,
     RefusedConnection[] RefusedConnections,
-    StoredResults? Cache = null) : IClusterMessage;
+    StoredResults? Cache = null) : IClusterMessage
+{
+    [MemoryPackOnDeserialized]
+    private void CheckArrived() => WireCheck.Present(nameof(NodeReport), Address, Roles, Jobs, RefusedConnections);
+}

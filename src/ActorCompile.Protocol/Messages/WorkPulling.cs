@@ -1,3 +1,4 @@
+using ActorCompile.Protocol.Serialization;
 using MemoryPack;
 using Akka.Actor;
 
@@ -9,11 +10,19 @@ namespace ActorCompile.Protocol.Messages;
 
 /// <summary>The coordinator has jobs again for a toolchain this worker offers.</summary>
 [MemoryPackable]
-public sealed partial record WorkAvailable([property: MemoryPackAllowSerialize] IActorRef Coordinator) : IClusterMessage;
+public sealed partial record WorkAvailable([property: MemoryPackAllowSerialize] IActorRef Coordinator) : IClusterMessage
+{
+    [MemoryPackOnDeserialized]
+    private void CheckArrived() => WireCheck.Present(nameof(WorkAvailable), Coordinator);
+}
 
 /// <summary>A worker asks for one job, for one of its free slots.</summary>
 [MemoryPackable]
-public sealed partial record RequestWork([property: MemoryPackAllowSerialize] IActorRef Worker, long RequestId) : IClusterMessage;
+public sealed partial record RequestWork([property: MemoryPackAllowSerialize] IActorRef Worker, long RequestId) : IClusterMessage
+{
+    [MemoryPackOnDeserialized]
+    private void CheckArrived() => WireCheck.Present(nameof(RequestWork), Worker);
+}
 
 /// <summary>Nothing this worker can compile is queued.</summary>
 [MemoryPackable]
