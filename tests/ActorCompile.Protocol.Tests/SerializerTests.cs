@@ -161,6 +161,19 @@ public sealed class SerializerTests : TestKit
     }
 
     [Fact]
+    public void A_worker_report_with_a_number_that_is_not_finite_is_refused()
+    {
+        var serializer = (ActorCompileSerializer)Sys.Serialization.FindSerializerForType(typeof(NoWork));
+        var report = new WorkerReport(4, 1, 3, 10, 2, 4, 0.5, 0.2, Array.Empty<ToolchainReport>(), "sandboxed");
+        Assert.IsType<WorkerReport>(serializer.FromBinary(serializer.ToBinary(report), serializer.Manifest(report)));
+        foreach (var bad in new[] { report with { LoadAverage = double.NaN }, report with { MeanCompileSeconds = double.PositiveInfinity } })
+        {
+            var e = Assert.Throws<SerializationException>(() => serializer.FromBinary(serializer.ToBinary(bad), serializer.Manifest(bad)));
+            Assert.Contains("must be finite", e.Message);
+        }
+    }
+
+    [Fact]
     public void Types_outside_the_messages_are_refused_on_both_sides()
     {
         var serializer = (ActorCompileSerializer)Sys.Serialization.FindSerializerForType(typeof(NoWork));

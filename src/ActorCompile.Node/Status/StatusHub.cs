@@ -26,7 +26,7 @@ public sealed class StatusHub : ReceiveActor, IWithTimers
 
     private readonly Cluster _cluster = Cluster.Get(Context.System);
     private readonly IActorRef _mediator = DistributedPubSub.Get(Context.System).Mediator;
-    private readonly Dictionary<string, (NodeReport Report, DateTime Received)> _reports = new(StringComparer.Ordinal);
+    private readonly NodeReports _reports = new();
     private readonly string _self;
     private WorkerReport? _worker;
     private CoordinatorSnapshot? _coordinator;
@@ -48,8 +48,8 @@ public sealed class StatusHub : ReceiveActor, IWithTimers
         Receive<CoordinatorSnapshot>(s => _coordinator = s);
         Receive<NodeReport>(r =>
         {
-            if (!_reports.TryGetValue(r.Address, out var old) || old.Report.Sequence <= r.Sequence || old.Report.SentUnixMilliseconds < r.SentUnixMilliseconds)
-                _reports[r.Address] = (r, DateTime.UtcNow);
+            // A new member's first report may come before its membership does: the next one, a second later, is kept.
+            if (r.Address != _self) _reports.Offer(r, address => _cluster.State.Members.Any(m => m.Address.HostAndPort() == address));
         });
         Receive<Publish>(_ => PublishReport());
         Receive<ClusterEvent.MemberRemoved>(m => _reports.Remove(m.Member.Address.HostAndPort()));
@@ -89,19 +89,19 @@ public sealed class StatusHub : ReceiveActor, IWithTimers
     private void PublishReport()
     {
         var own = Own();
-        _reports[_self] = (own, DateTime.UtcNow);
+        _reports.Own(own);
         _mediator.Tell(new Akka.Cluster.Tools.PublishSubscribe.Publish(Topic, own));
     }
 
     private ClusterStatus Build()
     {
         // This node's own part is always fresh.
-        _reports[_self] = (Own(), DateTime.UtcNow);
+        _reports.Own(Own());
         var state = _cluster.State;
         var unreachable = state.Unreachable.Select(m => m.Address).ToHashSet();
         var members = state.Members.Select(m => new MemberStatus(m.Address.HostAndPort(), m.Roles.ToArray(),
             unreachable.Contains(m.Address) ? "unreachable" : m.Status.ToString().ToLowerInvariant()));
-        return ClusterStatusView.Build(_self, DateTimeOffset.UtcNow, members, _reports.Values.Select(r => r.Report), _security, _rejoins,
+        return ClusterStatusView.Build(_self, DateTimeOffset.UtcNow, members, _reports.All, _security, _rejoins,
             RefusedMessages.Get(Context.System).Snapshot().Select(r => new RefusedMessageStatus(r.Message, r.Count)).ToArray());
     }
 }

@@ -34,7 +34,12 @@ public sealed partial record WorkerReport(
     [property: WireString] string LastFailure = "") : IClusterMessage
 {
     [MemoryPackOnDeserialized]
-    private void CheckArrived() => WireCheck.Present(nameof(WorkerReport), Toolchains, Sandbox, Shipping, LastFailure);
+    private void CheckArrived()
+    {
+        WireCheck.Present(nameof(WorkerReport), Toolchains, Sandbox, Shipping, LastFailure);
+        // A NaN or an infinity would make every node's status JSON unwritable.
+        WireCheck.Finite(nameof(WorkerReport), LoadAverage, MeanCompileSeconds);
+    }
 }
 
 /// <summary>A toolchain a target shipped to this worker: held (its root is built and kept) or transferring (its files are on their way).</summary>

@@ -27,4 +27,10 @@ public static class WireCheck
             }
         }
     }
+
+    public static void Finite(string type, params double[] values)
+    {
+        for (int i = 0; i < values.Length; i++)
+            if (!double.IsFinite(values[i])) throw new MemoryPackSerializationException($"a {type} arrived with {values[i]} in a number that must be finite");
+    }
 }
