@@ -4,10 +4,11 @@ using Akka.Actor;
 namespace ActorCompile.Protocol.Cluster;
 
 /// <summary>
-/// The remote control messages this node refused to read from the wire (Kill, PoisonPill, the system messages
-/// that suspend or recreate an actor, the cluster's Down and Leave commands), counted by message name for
-/// this node's status. The sender is not known where they are refused (a serializer), so only the count is.
-/// Bounded by construction: the names are the few types the refusing serializers know.
+/// The messages this node refused to read from the wire, counted by name for this node's status: remote
+/// control (Kill, PoisonPill, the system messages that suspend or recreate an actor, the cluster's Down and
+/// Leave commands), cluster messages of another wire version or of an unknown kind, and malformed ones by
+/// their type. The sender is not known where they are refused (a serializer), so only the count is.
+/// Bounded by construction: the names are the few types the serializers know and versions below 1000.
 /// </summary>
 public sealed class RefusedMessages : IExtension
 {

@@ -1,6 +1,7 @@
 using System.Runtime.Serialization;
 using Akka.Actor;
 using Akka.Serialization;
+using ActorCompile.Protocol.Cluster;
 using ActorCompile.Protocol.Messages;
 using MemoryPack;
 using AkkaSerializer = Akka.Serialization.Serializer;
@@ -47,10 +48,12 @@ public sealed class ActorCompileSerializer : SerializerWithStringManifest
     }
 
     private readonly MemoryPackSerializerOptions _options;
+    private readonly RefusedMessages _refused;
 
     public ActorCompileSerializer(ExtendedActorSystem system) : base(system)
     {
         _options = MemoryPackSerializerOptions.Default with { ServiceProvider = new ActorSystemProvider(system) };
+        _refused = RefusedMessages.Get(system);
     }
 
     public override int Identifier => SerializerIdentifier;
@@ -66,7 +69,12 @@ public sealed class ActorCompileSerializer : SerializerWithStringManifest
 
     public override object FromBinary(byte[] bytes, string manifest)
     {
-        if (!TypeOf.TryGetValue(manifest, out var type)) throw Refused(manifest);
+        if (!TypeOf.TryGetValue(manifest, out var type))
+        {
+            var (name, refusal) = Refused(manifest);
+            _refused.Record(name);
+            throw refusal;
+        }
         object? message;
         try
         {
@@ -74,6 +82,7 @@ public sealed class ActorCompileSerializer : SerializerWithStringManifest
         }
         catch (Exception e) when (e is not OutOfMemoryException and not SerializationException)
         {
+            _refused.Record($"malformed {type.Name}");
             throw new SerializationException($"refused a malformed {type.Name} ({bytes.Length} bytes): {e.Message}", e);
         }
         return message ?? throw new SerializationException($"refused an empty {type.Name}");
@@ -82,12 +91,14 @@ public sealed class ActorCompileSerializer : SerializerWithStringManifest
     private static ArgumentException NotAMessage(object o) =>
         new($"{o.GetType().FullName} is not an ActorCompile cluster message and is never serialized");
 
-    private static SerializationException Refused(string manifest)
+    /// <summary>Why a manifest is refused, and the name the refusal is counted under in status (one of a bounded few).</summary>
+    private static (string Name, SerializationException Refusal) Refused(string manifest)
     {
         var colon = manifest.IndexOf(':');
         if (colon > 0 && int.TryParse(manifest.AsSpan(0, colon), out var version) && version != WireVersion)
-            return new SerializationException($"refused a message of wire version {version} ({Printable(manifest)}): this node speaks version {WireVersion}; every node of a cluster must run releases with the same wire version");
-        return new SerializationException($"refused a message of unknown kind '{Printable(manifest)}'");
+            return (version is > 0 and < 1000 ? $"wire version {version}" : "an unknown wire version",
+                new SerializationException($"refused a message of wire version {version} ({Printable(manifest)}): this node speaks version {WireVersion}; every node of a cluster must run releases with the same wire version"));
+        return ("an unknown kind of message", new SerializationException($"refused a message of unknown kind '{Printable(manifest)}'"));
     }
 
     private static string Printable(string text)
@@ -100,6 +111,31 @@ public sealed class ActorCompileSerializer : SerializerWithStringManifest
     private sealed class ActorSystemProvider(ExtendedActorSystem system) : IServiceProvider
     {
         public object? GetService(Type serviceType) => serviceType == typeof(ExtendedActorSystem) ? system : null;
+    }
+}
+
+/// <summary>
+/// The serializer identifier of the releases before wire versions (Hyperion, 7411). A node of such a release
+/// in this cluster is a member but can exchange no message with this one: each message it sends is refused
+/// here, saying why, and counted in status as "wire version 0".
+/// </summary>
+public sealed class PreviousReleaseSerializer : AkkaSerializer
+{
+    private readonly RefusedMessages _refused;
+
+    public PreviousReleaseSerializer(ExtendedActorSystem system) : base(system) => _refused = RefusedMessages.Get(system);
+
+    public override int Identifier => 7411;
+
+    public override bool IncludeManifest => false;
+
+    public override byte[] ToBinary(object obj) =>
+        throw new ArgumentException("messages are written only by ActorCompileSerializer");
+
+    public override object FromBinary(byte[] bytes, Type type)
+    {
+        _refused.Record("wire version 0");
+        throw new SerializationException($"refused a message from a node of a release before wire versions (Hyperion, serializer 7411): this node speaks wire version {ActorCompileSerializer.WireVersion}; every node of a cluster must run releases with the same wire version");
     }
 }
 
