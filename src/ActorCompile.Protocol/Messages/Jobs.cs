@@ -26,7 +26,7 @@ public sealed partial record EnvironmentVariable([property: WireString] string N
 /// <summary>
 /// A job for a worker, in answer to its RequestWork. The worker runs the compiler whose fingerprint
 /// this names (never a path) with <paramref name="Args"/> in its mirror of the target's paths
-/// (<paramref name="Mirror"/>: Toolchain's MirrorEntry, in the serializer's allow list).
+/// (<paramref name="Mirror"/>: Toolchain's MirrorEntry, written by its own formatter).
 /// <paramref name="Blobs"/> holds the contents the coordinator believes the worker lacks.
 /// <paramref name="Toolchain"/> is set when the job is sent to a worker that does not offer the toolchain
 /// itself: the target's toolchain travels with it.

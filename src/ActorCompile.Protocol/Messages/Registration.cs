@@ -47,5 +47,9 @@ public sealed partial record WorkerCapabilities(
     string[]? ShippedArchitectures = null) : IClusterMessage
 {
     [MemoryPackOnDeserialized]
-    private void CheckArrived() => WireCheck.Present(nameof(WorkerCapabilities), Worker, Address, Toolchains);
+    private void CheckArrived()
+    {
+        WireCheck.Present(nameof(WorkerCapabilities), Worker, Address, Toolchains);
+        WireCheck.NoNullItems(nameof(WorkerCapabilities), ShippedArchitectures);
+    }
 }

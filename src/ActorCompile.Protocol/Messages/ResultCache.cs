@@ -20,7 +20,6 @@ public sealed partial record CachedResult(byte[] Stdout, byte[] Stderr, JobOutpu
     private void CheckArrived() => WireCheck.Present(nameof(CachedResult), Stdout, Stderr, Outputs, Producer, Keeper);
 
     /// <summary>The bytes the result holds, compressed as it travels and as it is stored.</summary>
-    /// <remarks>A loop, not a lambda: a lambda here would add a compiler-generated type to this namespace, which the serializer's allow list takes whole.</remarks>
     [MemoryPackIgnore]
     public long Bytes
     {

@@ -37,6 +37,7 @@ public sealed partial record WorkerReport(
     private void CheckArrived()
     {
         WireCheck.Present(nameof(WorkerReport), Toolchains, Sandbox, Shipping, LastFailure);
+        WireCheck.NoNullItems(nameof(WorkerReport), Shipped);
         // A NaN or an infinity would make every node's status JSON unwritable.
         WireCheck.Finite(nameof(WorkerReport), LoadAverage, MeanCompileSeconds);
     }
@@ -67,7 +68,11 @@ public sealed partial record CoordinatorReport(
     LocalSlotUser[]? LocalSlotUsers = null) : IClusterMessage
 {
     [MemoryPackOnDeserialized]
-    private void CheckArrived() => WireCheck.Present(nameof(CoordinatorReport), Workers, Unserved);
+    private void CheckArrived()
+    {
+        WireCheck.Present(nameof(CoordinatorReport), Workers, Unserved);
+        WireCheck.NoNullItems(nameof(CoordinatorReport), LocalSlotUsers);
+    }
 }
 
 /// <summary>One local user's part of a coordinator's local slots: the slots its sessions hold and the sessions it has waiting.</summary>

@@ -28,6 +28,15 @@ public static class WireCheck
         }
     }
 
+    /// <summary>An array that may be absent holds no null when it is there.</summary>
+    public static void NoNullItems(string type, params object?[]?[] arrays)
+    {
+        foreach (var items in arrays)
+            if (items is not null)
+                foreach (var item in items)
+                    if (item is null) throw new MemoryPackSerializationException($"a {type} arrived with a null in an array");
+    }
+
     public static void Finite(string type, params double[] values)
     {
         for (int i = 0; i < values.Length; i++)

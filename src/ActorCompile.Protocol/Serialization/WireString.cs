@@ -17,6 +17,9 @@ public sealed class WireStringFormatter : MemoryPackFormatter<string>
 {
     public static readonly WireStringFormatter Instance = new();
 
+    /// <summary>Refuses bytes that are not UTF-8 (as MemoryPack's own reader does) instead of replacing them.</summary>
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     public override void Serialize<TBufferWriter>(ref MemoryPackWriter<TBufferWriter> writer, scoped ref string? value) =>
         writer.WriteString(value);
 
@@ -42,7 +45,7 @@ public sealed class WireStringFormatter : MemoryPackFormatter<string>
         reader.ReadUnmanaged(out int declared);
         if (bytes > reader.Remaining) throw Truncated(bytes, reader.Remaining);
         if (declared < 0 || declared > bytes) throw new MemoryPackSerializationException($"a string of {bytes} UTF-8 bytes cannot hold {declared} characters");
-        var decoded = Encoding.UTF8.GetString(MemoryMarshal.CreateReadOnlySpan(ref reader.GetSpanReference(bytes), bytes));
+        var decoded = StrictUtf8.GetString(MemoryMarshal.CreateReadOnlySpan(ref reader.GetSpanReference(bytes), bytes));
         reader.Advance(bytes);
         if (decoded.Length != declared) throw new MemoryPackSerializationException($"a string declared {declared} characters and held {decoded.Length}");
         return decoded;
