@@ -31,7 +31,7 @@ public static class StatusView
         if (s.Coordinators.Count > 0) parts.Add(Coordinators(s));
         if (s.RefusedMessages is { Count: > 0 } refusedMessages)
             parts.Add(new Markup("[yellow]" + Markup.Escape(string.Create(Inv,
-                $"{s.Node} refused remote control messages: {string.Join(", ", refusedMessages.Select(r => $"{r.Message} x{r.Count}"))} (a peer with the cluster's key tried to stop, restart or remove members)")) + "[/]"));
+                $"{s.Node} refused messages from other nodes: {string.Join(", ", refusedMessages.Select(r => $"{Printable(r.Message)} x{r.Count}"))} ({RefusalsExplained(refusedMessages)})")) + "[/]"));
         // The cache's table once it has done or kept anything: until then the tables stay as short as they were
         // (--watch draws within the terminal's height).
         if (CacheInUse(s)) parts.Add(Cache(s));
@@ -58,6 +58,21 @@ public static class StatusView
 
     /// <summary>Text another machine wrote (a worker's failure, a refusal's reason, which may quote paths and remote input)
     /// without the control characters that would drive the terminal.</summary>
+    /// <summary>What the kinds of refused messages mean: another release's node, a malformed message, or remote control.</summary>
+    private static string RefusalsExplained(IReadOnlyList<RefusedMessageStatus> refused)
+    {
+        static bool Version(RefusedMessageStatus r) => r.Message.Contains("wire version", StringComparison.Ordinal);
+        static bool Unreadable(RefusedMessageStatus r) => r.Message.StartsWith("malformed ", StringComparison.Ordinal) || r.Message == "an unknown kind of message";
+        var reasons = new List<string>();
+        if (refused.Any(Version))
+            reasons.Add("a node of a release with another wire version is a member: it cannot exchange jobs with this one; upgrade every node together");
+        if (refused.Any(Unreadable))
+            reasons.Add("a member sent messages this release cannot read");
+        if (refused.Any(r => !Version(r) && !Unreadable(r)))
+            reasons.Add("a peer with the cluster's key tried to stop, restart or remove members");
+        return string.Join("; ", reasons);
+    }
+
     private static string Printable(string text) => new(text.Select(c => char.IsControl(c) ? '?' : c).ToArray());
 
     private static string Short(string fingerprint) => fingerprint[..Math.Min(12, fingerprint.Length)];

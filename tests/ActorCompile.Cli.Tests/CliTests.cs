@@ -59,6 +59,20 @@ public class CliTests
         Assert.DoesNotContain("serves no job", Render(Sample()));
     }
 
+    [Fact]
+    public void Refused_messages_are_named_with_what_they_mean()
+    {
+        var versions = Render(Sample() with { RefusedMessages = new[] { new RefusedMessageStatus("wire version 0", 12) } }).Replace("\n", " ");
+        Assert.Contains("refused messages from other nodes: wire version 0 x12", versions);
+        Assert.Contains("a release with another wire version", versions);
+        Assert.DoesNotContain("tried to stop", versions);
+        var control = Render(Sample() with { RefusedMessages = new[] { new RefusedMessageStatus("Kill", 2), new RefusedMessageStatus("malformed CacheDrop", 1) } }).Replace("\n", " ");
+        Assert.Contains("Kill x2, malformed CacheDrop x1", control);
+        Assert.Contains("tried to stop, restart or remove members", control);
+        Assert.Contains("cannot read", control);
+        Assert.DoesNotContain("wire version", control);
+    }
+
     private static string Render(ClusterStatus s)
     {
         var console = new TestConsole().Width(150);

@@ -7,7 +7,8 @@ namespace ActorCompile.LocalProtocol.Status;
 /// The whole cluster as one node sees it: the schema of <c>actorcompile status --json</c>. Names are
 /// stable; new fields may be added, none renamed or removed. Times are seconds, sizes are counts.
 /// <see cref="Rejoins"/>: how often the answering node started again (in place) since the cluster removed it.
-/// <see cref="RefusedMessages"/>: the remote control messages the answering node refused (Kill, Down, Leave, ...).
+/// <see cref="RefusedMessages"/>: the messages the answering node refused from the wire, by name: remote control (Kill,
+/// Down, Leave, ...), "wire version N" (a node of another release), "an unknown kind of message", "malformed Type".
 /// </summary>
 public sealed record ClusterStatus(
     string Node,
