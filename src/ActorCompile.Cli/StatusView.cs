@@ -73,7 +73,7 @@ public static class StatusView
         return string.Join("; ", reasons);
     }
 
-    private static string Printable(string text) => new(text.Select(c => char.IsControl(c) ? '?' : c).ToArray());
+    private static string Printable(string text) => TerminalText.Printable(text);
 
     private static string Short(string fingerprint) => fingerprint[..Math.Min(12, fingerprint.Length)];
 

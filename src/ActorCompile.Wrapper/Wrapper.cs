@@ -179,7 +179,7 @@ public sealed class Wrapper
 
     private void Verbose(string line)
     {
-        if (_verbose) Console.Error.WriteLine($"actorcompile: {line}");
+        if (_verbose) Console.Error.WriteLine($"actorcompile: {TerminalText.Printable(line)}");
     }
 
     /// <summary>Writes what the worker returned, as the compiler would have here.</summary>
@@ -203,8 +203,8 @@ public sealed class Wrapper
         using (var stderr = Console.OpenStandardError()) stderr.Write(result.Stderr);
         if (_verbose)
             Console.Error.WriteLine(result.Cached
-                ? $"actorcompile: {_command.Source} fetched from the result cache (compiled on {result.Worker})"
-                : $"actorcompile: {_command.Source} compiled on {result.Worker} in {result.ElapsedMilliseconds} ms");
+                ? $"actorcompile: {_command.Source} fetched from the result cache (compiled on {TerminalText.Printable(result.Worker)})"
+                : $"actorcompile: {_command.Source} compiled on {TerminalText.Printable(result.Worker)} in {result.ElapsedMilliseconds} ms");
         if (_timing)
         {
             Mark("written");
@@ -240,6 +240,8 @@ public sealed class Wrapper
 
     private int FallBack(string reason, NodeClient? node)
     {
+        // A reason may carry a worker's words (a failure on another machine).
+        reason = TerminalText.Printable(reason);
         if (!_fallbackAllowed)
         {
             Console.Error.WriteLine($"actorcompile: {reason}; not compiling locally because {FallbackVariable}=0");
