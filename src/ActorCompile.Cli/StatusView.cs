@@ -1,5 +1,6 @@
 using System.Globalization;
 using ActorCompile.LocalProtocol;
+using ActorCompile.Toolchain.Processes;
 using ActorCompile.LocalProtocol.Status;
 using ActorCompile.Toolchain.Jobs;
 using Spectre.Console;

@@ -3,6 +3,7 @@ using Akka.Actor;
 using Akka.Serialization;
 using ActorCompile.Protocol.Cluster;
 using ActorCompile.Protocol.Messages;
+using ActorCompile.Toolchain.Processes;
 using MemoryPack;
 using AkkaSerializer = Akka.Serialization.Serializer;
 
@@ -101,11 +102,7 @@ public sealed class ActorCompileSerializer : SerializerWithStringManifest
         return ("an unknown kind of message", new SerializationException($"refused a message of unknown kind '{Printable(manifest)}'"));
     }
 
-    private static string Printable(string text)
-    {
-        var clipped = text.Length > 80 ? text[..80] : text;
-        return string.Concat(clipped.Select(c => char.IsControl(c) ? '?' : c));
-    }
+    private static string Printable(string text) => TerminalText.Printable(text.Length > 80 ? text[..80] : text);
 
     /// <summary>What the actor-reference formatter resolves paths with.</summary>
     private sealed class ActorSystemProvider(ExtendedActorSystem system) : IServiceProvider

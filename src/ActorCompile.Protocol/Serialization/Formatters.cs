@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using Akka.Actor;
 using ActorCompile.Toolchain.Identity;
 using ActorCompile.Toolchain.Jobs;
@@ -46,8 +47,9 @@ internal static class ToolchainFormatters
         if (!MemoryPackFormatterProvider.IsRegistered<ToolchainFile[]>()) MemoryPackFormatterProvider.Register(new ArrayFormatter<ToolchainFile>());
     }
 
+    /// <summary>A byte-sized kind, refused unless its enum names it (without reflection or boxing: a job carries hundreds of entries).</summary>
     private static T Kind<T>(byte value) where T : struct, Enum =>
-        Enum.IsDefined(typeof(T), value) ? (T)Enum.ToObject(typeof(T), value) : throw new MemoryPackSerializationException($"{typeof(T).Name} {value} is not a known kind");
+        Unsafe.BitCast<byte, T>(value) is var kind && Enum.IsDefined(kind) ? kind : throw new MemoryPackSerializationException($"{typeof(T).Name} {value} is not a known kind");
 
     private sealed class MirrorEntryFormatter : MemoryPackFormatter<MirrorEntry>
     {

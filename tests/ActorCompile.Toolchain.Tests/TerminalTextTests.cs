@@ -1,7 +1,7 @@
-using ActorCompile.LocalProtocol;
+using ActorCompile.Toolchain.Processes;
 using Xunit;
 
-namespace ActorCompile.LocalProtocol.Tests;
+namespace ActorCompile.Toolchain.Tests;
 
 public sealed class TerminalTextTests
 {
