@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using ActorCompile.Protocol.Messages;
 using ActorCompile.Tests;
 using ActorCompile.Worker.Execution;
+using ActorCompile.Worker.Toolchains;
 using Xunit;
 
 namespace ActorCompile.Worker.Tests;
@@ -33,7 +34,7 @@ public sealed class SandboxTests : IDisposable
         _programs.Delete(recursive: true);
     }
 
-    private sealed record Targets(string Outside, string Secret, string Blobs, string OtherJob, int Port, int WorkerPid, int Spew);
+    private sealed record Targets(string Outside, string Secret, string Blobs, string OtherJob, int Port, int WorkerPid, int Spew, int FillMiB = 0);
 
     private string Prober(Targets t)
     {
@@ -47,8 +48,16 @@ public sealed class SandboxTests : IDisposable
             #include <string.h>
             #include <sys/resource.h>
             #include <sys/socket.h>
+            #include <sys/stat.h>
             #include <unistd.h>
             static void report(const char *what, int allowed) { fprintf(stderr, "%s: %s\n", what, allowed ? "allowed" : "denied"); }
+            static long long fill(const char *path, int mib) {
+              /* Writes up to mib MiB, 1 MiB at a time, and says how many bytes the file took. */
+              FILE *f = fopen(path, "w"); if (!f) return 0;
+              static char chunk[1 << 20]; memset(chunk, 'f', sizeof chunk); long long n = 0;
+              for (int i = 0; i < mib; i++) { size_t w = fwrite(chunk, 1, sizeof chunk, f); if (fflush(f) != 0 || w != sizeof chunk) break; n += w; }
+              fclose(f); struct stat st; return stat(path, &st) == 0 ? (long long)st.st_size : n;
+            }
             static void limit(const char *what, int resource) { struct rlimit r; getrlimit(resource, &r); fprintf(stderr, "%s limit: %llu\n", what, (unsigned long long)r.rlim_cur); }
             int main(int argc, char **argv) {
               const char *out = 0, *deps = 0, *src = 0;
@@ -67,6 +76,8 @@ public sealed class SandboxTests : IDisposable
               inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
               report("network", s >= 0 && connect(s, (struct sockaddr *)&a, sizeof a) == 0);
               report("signal worker", kill({{t.WorkerPid}}, 0) == 0);
+              report("root write", open("/written-" "by-job", O_CREAT | O_WRONLY, 0600) >= 0);
+              report("dev write", open("/dev/written-by-job", O_CREAT | O_WRONLY, 0600) >= 0);
               DIR *root = opendir("/");
               fprintf(stderr, "root:");
               for (struct dirent *e; root && (e = readdir(root));) if (e->d_name[0] != '.') fprintf(stderr, " %s", e->d_name);
@@ -76,6 +87,13 @@ public sealed class SandboxTests : IDisposable
               for (int i = 0; i < {{t.Spew}}; i++) fprintf(stderr, "%s\n", line);
               FILE *o = fopen(out, "w"); if (!o) return 2; fputs("PROBE-OBJECT", o); fclose(o);
               FILE *d = fopen(deps, "w"); if (!d) return 3; fprintf(d, "%s: %s\n", out, src); fclose(d);
+              if ({{t.FillMiB}} > 0) {
+                /* Beside the object, as many files as it takes to write three times the fill, each of them under the file size limit. */
+                static char name[4096]; long long written = 0;
+                for (int i = 0; i < 3; i++) { snprintf(name, sizeof name, "%s.fill%d", out, i); written += fill(name, {{t.FillMiB}}); }
+                written += fill("/tmp/fill", {{t.FillMiB}});
+                fprintf(stderr, "written: %lld\n", written);
+              }
               return 0;
             }
             """);
@@ -86,7 +104,7 @@ public sealed class SandboxTests : IDisposable
         return binary;
     }
 
-    private async Task<(CompileOutcome Outcome, Targets Targets)> Probe(JobConfinement confinement, int spew = 0)
+    private async Task<(CompileOutcome Outcome, Targets Targets)> Probe(JobConfinement confinement, int spew = 0, int fillMiB = 0, JobWorkspace? workspace = null, string? jobId = null, string? project = null)
     {
         var secret = _dir.Write("worker-secret", "private");
         File.SetUnixFileMode(secret, UnixFileMode.UserRead | UnixFileMode.UserWrite);
@@ -96,11 +114,11 @@ public sealed class SandboxTests : IDisposable
         try
         {
             var targets = new Targets(_dir.Combine("outside-" + Guid.NewGuid().ToString("N")), secret, Path.Combine(_dir.Path, "worker", "blobs"),
-                otherJob, ((IPEndPoint)listener.LocalEndpoint).Port, Environment.ProcessId, spew);
+                otherJob, ((IPEndPoint)listener.LocalEndpoint).Port, Environment.ProcessId, spew, fillMiB);
             var prober = await SealedJobs.Program(Prober(targets));
-            var (job, _) = TargetSide.Prepare("gcc", _project, new[] { "-c", "a.c", "-o", "a.o" }, "j-probe-" + Guid.NewGuid().ToString("N")[..6]);
+            var (job, _) = TargetSide.Prepare("gcc", project ?? _project, new[] { "-c", "a.c", "-o", "a.o" }, jobId ?? "j-probe-" + Guid.NewGuid().ToString("N")[..6]);
             _worker.TakeIn(job);
-            return (await _worker.Run(job, prober, confinement), targets);
+            return (await _worker.Run(job, prober, confinement, workspace), targets);
         }
         finally
         {
@@ -120,6 +138,8 @@ public sealed class SandboxTests : IDisposable
         Assert.Contains("other job: denied", stderr);
         Assert.Contains("network: denied", stderr);
         Assert.Contains("signal worker: denied", stderr);
+        Assert.Contains("root write: denied", stderr);
+        Assert.Contains("dev write: denied", stderr);
         // The root holds the program's own tree (a static program in /var/tmp: its path alone, with the
         // loader's cache in /etc and the locale in /usr), the sandbox's /dev, /proc and /tmp, and the jobs.
         var root = stderr.Split('\n').Single(l => l.StartsWith("root:", StringComparison.Ordinal))[5..].Split(' ', StringSplitOptions.RemoveEmptyEntries).Order().ToArray();
@@ -143,6 +163,33 @@ public sealed class SandboxTests : IDisposable
         Assert.Contains("network: allowed", stderr);
         Assert.Contains("signal worker: allowed", stderr);
         Assert.True(File.Exists(targets.Outside));
+    }
+
+    [Theory]
+    [InlineData("home/u/p")]
+    [InlineData("home/u/a,b:c=d e")] // a directory that must not reach the overlay's options as it is
+    public async Task A_job_writes_no_more_than_the_largest_job_in_all_however_many_files_it_makes(string projectDirectory)
+    {
+        // Issue 21's row: a shipped toolchain's driver wrote 3 x 100 MiB into its output directory on the helper's
+        // disk, each file under the size limit. Here the largest job is 8 MiB; the prober writes three files of
+        // 6 MiB beside its object and one in /tmp (24 MiB in all). Everything a job writes shares one tmpfs of
+        // 8 MiB: the writes stop there, the object still comes back, and the job's directory on disk holds at
+        // most the mirror and 8 MiB.
+        var resources = SealedJobs.Resources with { FileBytes = 8L << 20 };
+        var confinement = await JobConfinement.ProbeAsync(SandboxMode.Required, resources);
+        Assert.True(confinement.Bounded, confinement.Description);
+        Assert.Contains("8 MiB written in all", confinement.Description);
+        var jobId = "j-fill-" + Guid.NewGuid().ToString("N")[..6];
+        using var workspace = JobWorkspace.Create(_worker.Jobs, jobId, sandboxed: true);
+        var project = _dir.Combine(projectDirectory);
+        _dir.Write(projectDirectory + "/a.c", "int x;\n");
+        var (outcome, _) = await Probe(confinement, fillMiB: 6, workspace: workspace, jobId: jobId, project: project);
+        var compiled = Assert.IsType<CompiledOutcome>(outcome);
+        Assert.Equal("PROBE-OBJECT", Text.Of(compiled.Outputs.Single().Data));
+        var written = long.Parse(Text.Of(compiled.Stderr).Split('\n').Single(l => l.StartsWith("written: ", StringComparison.Ordinal))["written: ".Length..]);
+        Assert.InRange(written, 1L << 20, 8L << 20);
+        var onDisk = new DirectoryInfo(workspace.Directory).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
+        Assert.InRange(onDisk, 1, (8L << 20) + (1L << 20));
     }
 
     [Fact]

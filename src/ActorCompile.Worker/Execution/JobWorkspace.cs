@@ -10,7 +10,8 @@ public sealed class MirrorException(string message) : Exception(message);
 /// <summary>
 /// A job's private directory (mode 0700): <c>r/</c> is the mirror root holding the target's files at
 /// their absolute paths, <c>w/</c> holds what the worker itself has the compiler write (its dependency
-/// list), <c>tmp/</c> is the TMPDIR of an unsandboxed compile. Disposing removes all of it.
+/// list), <c>tmp/</c> is the TMPDIR of an unsandboxed compile, <c>box/</c> stays empty on disk: a bounded
+/// sandbox mounts the tmpfs that takes the job's writes there (see <see cref="JobConfinement"/>). Disposing removes all of it.
 /// In the sandbox the compiler sees the directory at <see cref="Visible"/> (/actorcompile/JOB), a path
 /// that tells nothing of the worker's own directories; without it, at its real place.
 /// </summary>
@@ -26,6 +27,7 @@ public sealed class JobWorkspace : IDisposable
     public string Root => System.IO.Path.Combine(Directory, "r");
     public string Scratch => System.IO.Path.Combine(Directory, "w");
     public string TemporaryDirectory => System.IO.Path.Combine(Directory, "tmp");
+    public string Box => System.IO.Path.Combine(Directory, "box");
 
     /// <summary>The job's directory as the compiler sees it.</summary>
     public string Visible { get; }
@@ -51,6 +53,7 @@ public sealed class JobWorkspace : IDisposable
         System.IO.Directory.CreateDirectory(workspace.Root);
         System.IO.Directory.CreateDirectory(workspace.Scratch);
         System.IO.Directory.CreateDirectory(workspace.TemporaryDirectory);
+        System.IO.Directory.CreateDirectory(workspace.Box);
         return workspace;
     }
 

@@ -149,6 +149,8 @@ public static class RemoteCompilation
     {
         if (result.OutputExceeded)
             return new FailedOutcome($"the compiler printed more than {MaximumDiagnosticsBytes >> 20} MiB on one stream and was stopped", Refused: false);
+        if (x.Confinement.Bounded && result.ExitCode == JobConfinement.BoxSetupFailed)
+            return new FailedOutcome(TerminalText.Printable(LastLine(result.Stderr)), Refused: false);
         // A compiler killed by a signal (exit 128 + N) is this machine's failure, not a verdict on the source.
         if (result.ExitCode > 128)
             return new FailedOutcome($"the compiler was killed by signal {result.ExitCode - 128}", Refused: false);
@@ -190,6 +192,14 @@ public static class RemoteCompilation
         }
         return new CompiledOutcome(result.ExitCode, RemoveRoot(result.Stdout, plan.Root), RemoveRoot(result.Stderr, plan.Root), outputs,
             (long)result.Elapsed.TotalMilliseconds, mirrorMilliseconds);
+    }
+
+    /// <summary>The last line a program printed, at most 300 characters of it (a reason, not a transcript).</summary>
+    private static string LastLine(byte[] text)
+    {
+        var lines = Encoding.UTF8.GetString(text).TrimEnd().Split('\n');
+        var last = lines[^1].Trim();
+        return last.Length > 300 ? last[..300] : last;
     }
 
     /// <summary>The first prerequisite in a dependency list that does not lie inside the mirror, or null.</summary>
