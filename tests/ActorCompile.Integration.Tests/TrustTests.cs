@@ -182,6 +182,18 @@ public sealed class TrustTests
             Assert.Equal(0, s.RootElement.GetProperty("rejoins").GetInt32());
             Assert.Equal(2, s.RootElement.GetProperty("members").EnumerateArray().Count(m => m.GetProperty("state").GetString() == "up"));
         }
+
+        // Issue 21's cache row at its root: Akka takes a message's sender from the message, so a peer with the key
+        // named the node itself as the sender of what it stored. Each node's transport reads the sender first and
+        // closes the connection (BoundSenderHandle; SenderBindingTests covers the cases in one process).
+        using (var peer = HostilePeer.Outsider(NodeProcess.ClusterKeyDirectory(cluster.Directory.Path)))
+        {
+            foreach (var node in nodes)
+                peer.Actor(node.Address, "/user/result-cache").Tell("a result in the node's own name", peer.Actor(node.Address, "/user/result-cache"));
+            foreach (var node in nodes)
+                await Eventually.True(() => RefusalReasons(node).TryGetValue("127.0.0.1", out var r) && r.Reason.Contains($"sent a message as akka.ssl.tcp://actorcompile@{node.Address}/user/result-cache", StringComparison.Ordinal),
+                    TimeSpan.FromSeconds(30), $"{node.Name} to refuse a message in its own name");
+        }
     }
 
     /// <summary>The remote control messages a node refused, from its own status.</summary>

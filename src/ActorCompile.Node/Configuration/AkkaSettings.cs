@@ -34,7 +34,7 @@ public static class AkkaSettings
             akka.remote.dot-netty.tcp.hostname = {NodeOptions.Quote(c.Host)}
             akka.remote.dot-netty.tcp.port = {port}
             akka.remote.dot-netty.tcp.maximum-frame-size = {c.FrameBytes}b
-            {(c.IsWorker ? "akka.remote.dot-netty.tcp.applied-adapters = [admission]" : "")}
+            akka.remote.dot-netty.tcp.applied-adapters = [admission]
             akka.cluster.roles = [{string.Join(", ", c.Roles.Select(NodeOptions.Quote))}]
             akka.cluster.seed-nodes = [{string.Join(", ", seeds.Select(NodeOptions.Quote))}]
             akka.cluster.split-brain-resolver.stable-after = {(long)c.DownUnreachableAfter.TotalMilliseconds}ms

@@ -7,16 +7,21 @@ using Akka.Remote.Transport;
 namespace ActorCompile.Protocol.Cluster;
 
 /// <summary>
-/// Akka.Remote transport adapter (akka.remote.adapters.admission, applied to dot-netty.tcp on nodes with
-/// the worker role) that admits connections by the address of the socket, not by what a peer declares:
-/// an inbound connection from outside actorcompile.worker.allow is closed before Akka reads a message of it,
-/// and an outbound one to such an address is never opened. Both directions matter: Akka sends to a peer
-/// over the connection that peer opened, and reads from the connections this node opens.
+/// Akka.Remote transport adapter (akka.remote.adapters.admission, applied to dot-netty.tcp on every node).
+/// On every connection, in both directions, the peer speaks only as itself (<see cref="BoundSenderHandle"/>).
+/// On nodes with the worker role it also admits connections by the address of the socket, not by what a
+/// peer declares: an inbound connection from outside actorcompile.worker.allow is closed before Akka reads a
+/// message of it, and an outbound one to such an address is never opened. Both directions matter: Akka sends
+/// to a peer over the connection that peer opened, and reads from the connections this node opens.
 /// </summary>
 public sealed class AdmissionTransportProvider : ITransportAdapterProvider
 {
-    public Transport Create(Transport wrappedTransport, ExtendedActorSystem system) =>
-        new AdmittingTransport(wrappedTransport, system, AllowedNetworks.FromConfig(system.Settings.Config), ConnectionRefusals.Get(system));
+    public Transport Create(Transport wrappedTransport, ExtendedActorSystem system)
+    {
+        var config = system.Settings.Config;
+        var worker = config.HasPath("akka.cluster.roles") && config.GetStringList("akka.cluster.roles").Contains("worker");
+        return new AdmittingTransport(wrappedTransport, system, worker ? AllowedNetworks.FromConfig(config) : null, ConnectionRefusals.Get(system));
+    }
 }
 
 /// <summary>
@@ -26,11 +31,12 @@ public sealed class AdmissionTransportProvider : ITransportAdapterProvider
 public sealed class AdmittingTransport : Transport
 {
     private readonly Transport _wrapped;
-    private readonly AllowedNetworks _allowed;
+    /// <summary>The networks this node deals with (a worker's --allow); null: any (the sender binding still applies).</summary>
+    private readonly AllowedNetworks? _allowed;
     private readonly ConnectionRefusals _refusals;
     private readonly ILoggingAdapter _log;
 
-    public AdmittingTransport(Transport wrapped, ActorSystem system, AllowedNetworks allowed, ConnectionRefusals refusals)
+    public AdmittingTransport(Transport wrapped, ActorSystem system, AllowedNetworks? allowed, ConnectionRefusals refusals)
     {
         _wrapped = wrapped;
         _allowed = allowed;
@@ -57,7 +63,7 @@ public sealed class AdmittingTransport : Transport
         var (address, wrappedListener) = await _wrapped.Listen().ConfigureAwait(false);
         var upstream = new TaskCompletionSource<IAssociationEventListener>(TaskCreationOptions.RunContinuationsAsynchronously);
         wrappedListener.TrySetResult(new Gate(this, upstream.Task));
-        _log.Info("admitting connections from {0} only", _allowed);
+        if (_allowed is not null) _log.Info("admitting connections from {0} only", _allowed);
         return (address, upstream);
     }
 
@@ -65,13 +71,14 @@ public sealed class AdmittingTransport : Transport
 
     public override async Task<AssociationHandle> Associate(Address remoteAddress)
     {
-        var refusal = await OutboundRefusal(remoteAddress.Host).ConfigureAwait(false);
+        var refusal = _allowed is null ? null : await OutboundRefusal(_allowed, remoteAddress.Host).ConfigureAwait(false);
         if (refusal is not null)
         {
             _refusals.Record(remoteAddress.Host ?? "?", refusal);
             throw new InvalidAssociationException($"refused to connect to {remoteAddress}: {refusal}", null!);
         }
-        return await _wrapped.Associate(remoteAddress).ConfigureAwait(false);
+        var handle = await _wrapped.Associate(remoteAddress).ConfigureAwait(false);
+        return new BoundSenderHandle(handle, remoteAddress, _refusals, _log);
     }
 
     public override Task<bool> Shutdown() => _wrapped.Shutdown();
@@ -82,10 +89,10 @@ public sealed class AdmittingTransport : Transport
     /// Why this node must not connect to a host, or null. A name must resolve only to allowed addresses
     /// (resolved here, on the transport's task, never on an actor's thread).
     /// </summary>
-    private async Task<string?> OutboundRefusal(string? host)
+    private static async Task<string?> OutboundRefusal(AllowedNetworks allowed, string? host)
     {
         if (AllowedNetworks.ParseHost(host) is { } ip)
-            return _allowed.Contains(ip) ? null : NotAllowed(ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip, "connect to");
+            return allowed.Contains(ip) ? null : NotAllowed(allowed, ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip, "connect to");
         IPAddress[] addresses;
         try
         {
@@ -96,23 +103,27 @@ public sealed class AdmittingTransport : Transport
             return $"its host name {host} does not resolve ({e.Message})";
         }
         if (addresses.Length == 0) return $"its host name {host} resolves to no address";
-        var outside = addresses.FirstOrDefault(a => !_allowed.Contains(a));
-        return outside is null ? null : NotAllowed(outside, $"connect to {host} at");
+        var outside = addresses.FirstOrDefault(a => !allowed.Contains(a));
+        return outside is null ? null : NotAllowed(allowed, outside, $"connect to {host} at");
     }
 
-    private string NotAllowed(IPAddress ip, string what) =>
-        $"this worker does not {what} {ip}: not in its allowed networks ({_allowed}); open them with --allow CIDR";
+    private static string NotAllowed(AllowedNetworks allowed, IPAddress ip, string what) =>
+        $"this worker does not {what} {ip}: not in its allowed networks ({allowed}); open them with --allow CIDR";
 
     /// <summary>Stands between the wrapped transport and Akka's protocol layer for inbound connections.</summary>
     private sealed class Gate(AdmittingTransport transport, Task<IAssociationEventListener> upstream) : IAssociationEventListener
     {
         public void Notify(IAssociationEvent ev)
         {
-            if (ev is InboundAssociation inbound && transport.InboundRefusal(inbound.Association, out var remote) is { } why)
+            if (ev is InboundAssociation inbound)
             {
-                transport._refusals.Record(remote, why);
-                transport.CloseAtFirstMessage(inbound.Association, why);
-                return;
+                if (transport.InboundRefusal(inbound.Association, out var remote) is { } why)
+                {
+                    transport._refusals.Record(remote, why);
+                    transport.CloseAtFirstMessage(inbound.Association, why);
+                    return;
+                }
+                ev = new InboundAssociation(new BoundSenderHandle(inbound.Association, null, transport._refusals, transport._log));
             }
             if (upstream.IsCompletedSuccessfully) upstream.Result.Notify(ev);
             else upstream.ContinueWith(t => t.Result.Notify(ev), TaskContinuationOptions.OnlyOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously);
@@ -160,6 +171,6 @@ public sealed class AdmittingTransport : Transport
         }
         var plain = ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip;
         remote = plain.ToString();
-        return _allowed.Contains(plain) ? null : $"{plain} is not in this worker's allowed networks ({_allowed}); open them with --allow CIDR";
+        return _allowed is null || _allowed.Contains(plain) ? null : $"{plain} is not in this worker's allowed networks ({_allowed}); open them with --allow CIDR";
     }
 }
