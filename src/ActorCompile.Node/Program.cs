@@ -38,7 +38,7 @@ try
             config.WorkerJobTimeout, config.JobMemoryBytes, config.Sandbox, config.MaxJobBytes, config.ShippedToolchains, config.ToolchainCacheBytes)
         : null;
     // Probed before the actor system starts: it runs bwrap, which must not happen on an actor's thread.
-    var confinement = workerSettings is null ? null : await JobConfinement.ProbeAsync(workerSettings.Sandbox, workerSettings.Resources);
+    var confinement = workerSettings is null ? null : await JobConfinement.ProbeAsync(workerSettings.Sandbox, workerSettings.Resources, workerSettings.JobsDirectory);
 
     // No defaults: they watch the working directory's appsettings*.json, recursively, for changes (a node
     // started in a build tree took in every file a build wrote, measured in its CPU per job), and read

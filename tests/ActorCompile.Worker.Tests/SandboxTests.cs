@@ -34,12 +34,15 @@ public sealed class SandboxTests : IDisposable
         _programs.Delete(recursive: true);
     }
 
-    private sealed record Targets(string Outside, string Secret, string Blobs, string OtherJob, int Port, int WorkerPid, int Spew, int FillMiB = 0);
+    private sealed record Targets(string Outside, string Secret, string Blobs, string OtherJob, int Port, int WorkerPid, int Spew, int FillMiB = 0, int FillExit = 0);
 
     private string Prober(Targets t)
     {
         var source = _dir.Write("prober.c", $$"""
+            #define _GNU_SOURCE
             #include <dirent.h>
+            #include <sched.h>
+            #include <sys/wait.h>
             #include <fcntl.h>
             #include <netinet/in.h>
             #include <arpa/inet.h>
@@ -78,6 +81,11 @@ public sealed class SandboxTests : IDisposable
               report("signal worker", kill({{t.WorkerPid}}, 0) == 0);
               report("root write", open("/written-" "by-job", O_CREAT | O_WRONLY, 0600) >= 0);
               report("dev write", open("/dev/written-by-job", O_CREAT | O_WRONLY, 0600) >= 0);
+              /* In a user namespace of its own a job would be root again (and could mount a tmpfs of any size): tried in a child. */
+              pid_t child = fork(); if (child == 0) _exit(unshare(CLONE_NEWUSER) == 0 ? 0 : 1);
+              int how = 1; waitpid(child, &how, 0); report("new user namespace", WIFEXITED(how) && WEXITSTATUS(how) == 0);
+              FILE *st = fopen("/proc/self/status", "r"); static char l[256];
+              while (st && fgets(l, sizeof l, st)) if (!strncmp(l, "CapEff:", 7)) fprintf(stderr, "%s", l);
               DIR *root = opendir("/");
               fprintf(stderr, "root:");
               for (struct dirent *e; root && (e = readdir(root));) if (e->d_name[0] != '.') fprintf(stderr, " %s", e->d_name);
@@ -88,11 +96,15 @@ public sealed class SandboxTests : IDisposable
               FILE *o = fopen(out, "w"); if (!o) return 2; fputs("PROBE-OBJECT", o); fclose(o);
               FILE *d = fopen(deps, "w"); if (!d) return 3; fprintf(d, "%s: %s\n", out, src); fclose(d);
               if ({{t.FillMiB}} > 0) {
-                /* Beside the object, as many files as it takes to write three times the fill, each of them under the file size limit. */
-                static char name[4096]; long long written = 0;
+                /* Beside the object, as many files as it takes to write three times the fill, each of them under the file size
+                   limit, and 40 hard links to the first (were every file in the directory copied back, each link would be a copy). */
+                static char name[4096], link_name[4096]; long long written = 0;
                 for (int i = 0; i < 3; i++) { snprintf(name, sizeof name, "%s.fill%d", out, i); written += fill(name, {{t.FillMiB}}); }
+                snprintf(name, sizeof name, "%s.fill0", out);
+                for (int i = 0; i < 40; i++) { snprintf(link_name, sizeof link_name, "%s.link%d", out, i); link(name, link_name); }
                 written += fill("/tmp/fill", {{t.FillMiB}});
                 fprintf(stderr, "written: %lld\n", written);
+                return {{t.FillExit}};
               }
               return 0;
             }
@@ -104,7 +116,7 @@ public sealed class SandboxTests : IDisposable
         return binary;
     }
 
-    private async Task<(CompileOutcome Outcome, Targets Targets)> Probe(JobConfinement confinement, int spew = 0, int fillMiB = 0, JobWorkspace? workspace = null, string? jobId = null, string? project = null)
+    private async Task<(CompileOutcome Outcome, Targets Targets)> Probe(JobConfinement confinement, int spew = 0, int fillMiB = 0, JobWorkspace? workspace = null, string? jobId = null, string? project = null, int fillExit = 0)
     {
         var secret = _dir.Write("worker-secret", "private");
         File.SetUnixFileMode(secret, UnixFileMode.UserRead | UnixFileMode.UserWrite);
@@ -114,7 +126,7 @@ public sealed class SandboxTests : IDisposable
         try
         {
             var targets = new Targets(_dir.Combine("outside-" + Guid.NewGuid().ToString("N")), secret, Path.Combine(_dir.Path, "worker", "blobs"),
-                otherJob, ((IPEndPoint)listener.LocalEndpoint).Port, Environment.ProcessId, spew, fillMiB);
+                otherJob, ((IPEndPoint)listener.LocalEndpoint).Port, Environment.ProcessId, spew, fillMiB, fillExit);
             var prober = await SealedJobs.Program(Prober(targets));
             var (job, _) = TargetSide.Prepare("gcc", project ?? _project, new[] { "-c", "a.c", "-o", "a.o" }, jobId ?? "j-probe-" + Guid.NewGuid().ToString("N")[..6]);
             _worker.TakeIn(job);
@@ -140,6 +152,9 @@ public sealed class SandboxTests : IDisposable
         Assert.Contains("signal worker: denied", stderr);
         Assert.Contains("root write: denied", stderr);
         Assert.Contains("dev write: denied", stderr);
+        // No capability: as root in its namespace a job could remount the read-only binds (the sealed toolchains jobs share) writable.
+        Assert.Contains("CapEff:\t0000000000000000", stderr);
+        Assert.Contains("new user namespace: denied", stderr);
         // The root holds the program's own tree (a static program in /var/tmp: its path alone, with the
         // loader's cache in /etc and the locale in /usr), the sandbox's /dev, /proc and /tmp, and the jobs.
         var root = stderr.Split('\n').Single(l => l.StartsWith("root:", StringComparison.Ordinal))[5..].Split(' ', StringSplitOptions.RemoveEmptyEntries).Order().ToArray();
@@ -165,6 +180,31 @@ public sealed class SandboxTests : IDisposable
         Assert.True(File.Exists(targets.Outside));
     }
 
+    [Fact]
+    public async Task A_compile_that_fails_with_its_bound_full_is_refused_as_its_own_doing_not_the_workers()
+    {
+        // A compiler that fills its tmpfs and fails has written more than a job may: the job's doing (the target
+        // compiles it itself), not a fault of this worker, and never the compiler's verdict on the source.
+        var confinement = await JobConfinement.ProbeAsync(SandboxMode.Required, SealedJobs.Resources with { FileBytes = 8L << 20 });
+        var (outcome, _) = await Probe(confinement, fillMiB: 6, fillExit: 1);
+        var failed = Assert.IsType<FailedOutcome>(outcome);
+        Assert.True(failed.Refused);
+        Assert.Contains("wrote more than its bound (16 MiB in all)", failed.Reason);
+    }
+
+    [Fact]
+    public async Task The_sandbox_probe_leaves_the_directory_it_tries_the_box_in_as_it_found_it()
+    {
+        // The probe runs in the temporary directory when given no jobs directory: it once made /tmp private (0700),
+        // and every other user's programs failed there.
+        var shared = Directory.CreateDirectory(_dir.Combine("shared"));
+        shared.UnixFileMode = (UnixFileMode)0x3ff | UnixFileMode.StickyBit; // 1777, as /tmp
+        var confinement = await JobConfinement.ProbeAsync(SandboxMode.Required, SealedJobs.Resources, shared.FullName);
+        Assert.True(confinement.Bounded, confinement.Description);
+        Assert.Equal((UnixFileMode)0x3ff | UnixFileMode.StickyBit, new DirectoryInfo(shared.FullName).UnixFileMode);
+        Assert.Empty(shared.EnumerateFileSystemInfos());
+    }
+
     [Theory]
     [InlineData("home/u/p")]
     [InlineData("home/u/a,b:c=d e")] // a directory that must not reach the overlay's options as it is
@@ -173,12 +213,12 @@ public sealed class SandboxTests : IDisposable
         // Issue 21's row: a shipped toolchain's driver wrote 3 x 100 MiB into its output directory on the helper's
         // disk, each file under the size limit. Here the largest job is 8 MiB; the prober writes three files of
         // 6 MiB beside its object and one in /tmp (24 MiB in all). Everything a job writes shares one tmpfs of
-        // 8 MiB: the writes stop there, the object still comes back, and the job's directory on disk holds at
-        // most the mirror and 8 MiB.
+        // twice that (16 MiB): the writes stop there, the object still comes back, and nothing but the object and
+        // the dependency list reaches the disk.
         var resources = SealedJobs.Resources with { FileBytes = 8L << 20 };
         var confinement = await JobConfinement.ProbeAsync(SandboxMode.Required, resources);
         Assert.True(confinement.Bounded, confinement.Description);
-        Assert.Contains("8 MiB written in all", confinement.Description);
+        Assert.Contains($"16 MiB and {JobBox.MaximumFiles} files written in all", confinement.Description);
         var jobId = "j-fill-" + Guid.NewGuid().ToString("N")[..6];
         using var workspace = JobWorkspace.Create(_worker.Jobs, jobId, sandboxed: true);
         var project = _dir.Combine(projectDirectory);
@@ -187,9 +227,10 @@ public sealed class SandboxTests : IDisposable
         var compiled = Assert.IsType<CompiledOutcome>(outcome);
         Assert.Equal("PROBE-OBJECT", Text.Of(compiled.Outputs.Single().Data));
         var written = long.Parse(Text.Of(compiled.Stderr).Split('\n').Single(l => l.StartsWith("written: ", StringComparison.Ordinal))["written: ".Length..]);
-        Assert.InRange(written, 1L << 20, 8L << 20);
+        Assert.InRange(written, 1L << 20, 16L << 20);
+        // Only the files the worker reads came back (the object and the dependency list): not the fills, not the links.
         var onDisk = new DirectoryInfo(workspace.Directory).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
-        Assert.InRange(onDisk, 1, (8L << 20) + (1L << 20));
+        Assert.InRange(onDisk, 1, 1L << 20);
     }
 
     [Fact]

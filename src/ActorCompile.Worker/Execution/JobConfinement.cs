@@ -21,6 +21,7 @@ public sealed record JobResources(long MemoryBytes, long FileBytes, int Processe
 /// <param name="Root">The toolchain's sealed root (null only without a sandbox).</param>
 /// <param name="Program">The driver: its path inside the root, or on this machine without a sandbox.</param>
 /// <param name="WritableDirectories">Directories of the mirror the compile writes to (its outputs' directories).</param>
+/// <param name="Outputs">The files the worker reads after the compile, as the compiler sees them: in the writable directories or the scratch directory.</param>
 public sealed record ConfinedCommand(
     SealedRoot? Root,
     string Program,
@@ -28,7 +29,8 @@ public sealed record ConfinedCommand(
     JobWorkspace Workspace,
     string WorkingDirectory,
     IReadOnlyList<string> WritableDirectories,
-    IReadOnlyDictionary<string, string> Environment);
+    IReadOnlyDictionary<string, string> Environment,
+    IReadOnlyList<string> Outputs);
 
 /// <summary>
 /// How a worker confines the compilers it runs, decided once when it starts. With the sandbox
@@ -49,92 +51,37 @@ public sealed record ConfinedCommand(
 /// user namespaces are off (and bubblewrap works only setuid), the limit counts the node's user as a whole,
 /// as the description says.
 ///
-/// What a job writes is bounded in bytes, not only per file. In that same user namespace (mapped to this
-/// user as its root, so that it may mount) a small shell script (<see cref="BoxScript"/>, this machine's sh,
-/// mount, mkdir and cp, outside the sandbox) mounts a tmpfs of <see cref="JobResources.FileBytes"/> on the
-/// job's empty box directory and, for each directory the compile writes to, an overlay whose lower layer is
-/// that directory of the mirror and whose upper layer is in the tmpfs. The sandbox binds those overlays, the
-/// scratch directory and /tmp from the tmpfs; its own root and /dev are read-only. Everything a job writes
-/// therefore lands in one tmpfs of bounded size (a shipped toolchain's driver that wrote 3 x 100 MiB into
-/// its output directory filled the helper's disk). When the sandbox has ended (bubblewrap's PID namespace
-/// takes every process of the job with it), the script copies the regular files at the top of each upper
-/// layer and of the scratch directory, symbolic links excepted, back to the mirror on disk, where the worker
-/// reads them as before; the tmpfs goes with the namespace.
+/// What a job writes is bounded in bytes and files in all, not only per file (<see cref="JobBox"/>). The sandbox
+/// runs the job as an ordinary user without capabilities, in a user namespace that may make no other
+/// (--disable-userns where bubblewrap has it): its root and /dev are read-only, and nothing it can do remounts them.
 /// </summary>
 public sealed class JobConfinement
 {
     private readonly string? _bwrap;
     private readonly string? _prlimit;
     private readonly string? _unshare;
-    private readonly BoxTools? _box;
+    private readonly JobBox? _box;
+    private readonly bool _disableUserNamespaces;
     private readonly JobResources _resources;
 
-    /// <summary>The exit code of <see cref="BoxScript"/> when it could not set the job's bounded workspace up (this machine's fault, not the source's).</summary>
-    public const int BoxSetupFailed = 254;
+    /// <summary>The user and group a job runs as inside its sandbox: an ordinary one, never root, whatever the worker runs as.</summary>
+    /// Not 65534: that is the kernel's overflow id, which every file of an unmapped owner shows inside.
+    public const string SandboxUser = "1000";
 
-    /// <summary>This machine's programs the box script runs (absolute paths, found when the worker starts).</summary>
-    private sealed record BoxTools(string Shell, string Mount, string MakeDirectory, string Copy);
-
-    /// <summary>
-    /// The job's bounded workspace (see the class comment). Arguments: mount, mkdir, cp, the box directory, its
-    /// size in bytes, the scratch directory on disk, the number N of output directories, those N directories of
-    /// the mirror on disk, then the command to run (prlimit and bubblewrap). Overlay options name their layers
-    /// relative to the box (lower layers are bound there first), so no path of the job is ever parsed as mount
-    /// options: a lower layer whose path holds only letters, digits and "/._+-" is named as it is, any other is
-    /// bound into the box first (the common case saves a mount). Copies back only regular files, at the top of each
-    /// upper layer, after every process of the job has gone.
-    /// </summary>
-    private const string BoxScript = """
-        m=$1 k=$2 c=$3 box=$4 size=$5 scratch=$6 n=$7
-        shift 7
-        fail() { echo "actorcompile: the job's bounded workspace: $1" >&2; exit 254; }
-        "$m" -t tmpfs -o "size=$size,mode=0700,nosuid,nodev" actorcompile-job "$box" || fail "cannot mount its tmpfs"
-        dirs="s tmp"
-        i=0
-        while [ "$i" -lt "$n" ]; do
-          dirs="$dirs l$i u$i w$i m$i"
-          i=$((i + 1))
-        done
-        cd "$box" && "$k" $dirs || fail "cannot make its directories"
-        i=0
-        while [ "$i" -lt "$n" ]; do
-          case $1 in
-            *[!A-Za-z0-9/._+-]*) "$m" --bind -- "$1" "l$i" || fail "cannot bind an output directory"; lower=l$i ;;
-            *) lower=$1 ;;
-          esac
-          eval "out$i=\$1"
-          "$m" -t overlay -o "lowerdir=$lower,upperdir=u$i,workdir=w$i" actorcompile-job "m$i" || fail "cannot mount an output directory"
-          shift
-          i=$((i + 1))
-        done
-        "$@"
-        rc=$?
-        back() {
-          to=$1
-          from=$2
-          set --
-          for f in "$from"/* "$from"/.[!.]* "$from"/..?*; do [ -f "$f" ] && [ ! -L "$f" ] && set -- "$@" "$f"; done
-          [ $# -eq 0 ] || "$c" -- "$@" "$to/" 2>/dev/null
-        }
-        i=0
-        while [ "$i" -lt "$n" ]; do
-          eval "back \"\$out$i\" u$i"
-          i=$((i + 1))
-        done
-        back "$scratch" s
-        exit "$rc"
-        """;
 
     /// <summary>Why this worker serves no job (the sandbox or the limits cannot work here), or null.</summary>
     public string? Refusal { get; }
     public bool Sandboxed => _bwrap is not null;
-    /// <summary>Everything a job writes shares one tmpfs of the largest job's size (see the class comment).</summary>
+    public JobResources Resources => _resources;
+    /// <summary>Everything a job writes shares one tmpfs of the largest job's size (<see cref="JobBox"/>).</summary>
     public bool Bounded => _box is not null;
     /// <summary>For the log and status: "sandboxed (bubblewrap), memory 4 GiB ...", "unsandboxed (sandbox = off)", "unavailable: ...".</summary>
     public string Description { get; }
 
-    private JobConfinement(string? bwrap, string? prlimit, JobResources resources, string? refusal, string description, string? unshare = null, BoxTools? box = null)
+    private JobConfinement(string? bwrap, string? prlimit, JobResources resources, string? refusal, string description, string? unshare = null, JobBox? box = null,
+        bool disableUserNamespaces = false)
     {
+        _disableUserNamespaces = disableUserNamespaces;
         _bwrap = bwrap;
         _prlimit = prlimit;
         _unshare = unshare;
@@ -144,7 +91,8 @@ public sealed class JobConfinement
         Description = description;
     }
 
-    public static async Task<JobConfinement> ProbeAsync(SandboxMode mode, JobResources resources, CancellationToken cancellationToken = default)
+    /// <param name="jobsDirectory">Where jobs run (the box is tried there, on the same file system); null: the temporary directory.</param>
+    public static async Task<JobConfinement> ProbeAsync(SandboxMode mode, JobResources resources, string? jobsDirectory = null, CancellationToken cancellationToken = default)
     {
         var path = Environment.GetEnvironmentVariable("PATH");
         var prlimit = ExecutableSearch.Find("prlimit", path);
@@ -156,12 +104,14 @@ public sealed class JobConfinement
         var bwrap = ExecutableSearch.Find("bwrap", path);
         if (bwrap is null)
             return Unavailable("bubblewrap (bwrap) is not installed");
+        var help = await ProcessRunner.RunAsync(bwrap, new[] { "--help" }, cancellationToken: cancellationToken);
+        var disable = help.StdoutText.Contains("--disable-userns", StringComparison.Ordinal);
         // The namespaces and mounts every job needs, on this machine's own root.
-        string[] sandbox =
+        var sandbox = SandboxOptions(bwrap, disable).Concat(new[]
         {
-            bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--ro-bind", "/", "/", "--dev", "/dev", "--remount-ro", "/dev",
-            "--proc", "/proc", "--tmpfs", "/tmp", "--remount-ro", "/", "--", "true",
-        };
+            "--ro-bind", "/", "/", "--dev", "/dev", "--remount-ro", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--remount-ro", "/", "--", "true",
+        }).ToArray();
+        var nesting = disable ? "" : "; a job may make user namespaces of its own (this bubblewrap has no --disable-userns)";
         // First as every job runs: in a user namespace of its own, with the job's writes in a bounded tmpfs and the
         // limit set inside (the class comment says why). Then without the bounded tmpfs, then bubblewrap alone, to
         // tell a sandbox that does not work from one whose bounds are weaker, and say which.
@@ -169,76 +119,59 @@ public sealed class JobConfinement
         string perJob = "unshare (util-linux) is not installed";
         if (unshare is not null)
         {
-            var (box, unbounded) = await ProbeBox(unshare, prlimit, bwrap, resources, path, cancellationToken);
+            var (box, unbounded) = await JobBox.ProbeAsync(resources, (boxDirectory, output) => LimitCommand(prlimit, resources)
+                .Concat(SandboxOptions(bwrap, disable))
+                .Concat(new[]
+                {
+                    "--ro-bind", "/", "/", "--dev", "/dev", "--remount-ro", "/dev", "--proc", "/proc", "--bind", boxDirectory + "/tmp", "/tmp",
+                    "--bind", boxDirectory + "/m0", output, "--remount-ro", "/", "--",
+                }), disable, path, jobsDirectory ?? Path.GetTempPath(), cancellationToken);
             if (box is not null)
-                return new JobConfinement(bwrap, prlimit, resources, null, $"sandboxed (bubblewrap, sealed roots), {limits}, {resources.FileBytes >> 20} MiB written in all", unshare, box);
+                return new JobConfinement(bwrap, prlimit, resources, null,
+                    $"sandboxed (bubblewrap, sealed roots), {limits}, {JobBox.SizeBytes(resources) >> 20} MiB and {JobBox.MaximumFiles} files written in all{nesting}", unshare, box, disable);
             var nested = await ProcessRunner.RunAsync(unshare, UnshareArgs(prlimit, resources).Concat(sandbox).ToArray(), cancellationToken: cancellationToken);
             if (nested.ExitCode == 0)
                 return new JobConfinement(bwrap, prlimit, resources, null,
-                    $"sandboxed (bubblewrap, sealed roots), {limits}; what a job writes into its output directories is bounded per file only: {unbounded}", unshare);
+                    $"sandboxed (bubblewrap, sealed roots), {limits}; what a job writes into its output directories is bounded per file only: {unbounded}{nesting}", unshare,
+                    disableUserNamespaces: disable);
             perJob = $"a user namespace of its own does not work here ({nested.StderrText.Trim()})";
         }
         var probe = await ProcessRunner.RunAsync(sandbox[0], sandbox[1..], cancellationToken: cancellationToken);
         if (probe.ExitCode != 0) return Unavailable($"bubblewrap does not work here: {probe.StderrText.Trim()}");
         return new JobConfinement(bwrap, prlimit, resources, null,
             $"sandboxed (bubblewrap, sealed roots), {limits}; the process limit counts every process of the node's user: {perJob}; "
-            + "what a job writes into its output directories is bounded per file only");
+            + $"what a job writes into its output directories is bounded per file only{nesting}", disableUserNamespaces: disable);
 
         JobConfinement Unavailable(string why) =>
             new(null, prlimit, resources, $"this worker requires a sandbox and {why}", $"unavailable: {why}");
     }
 
     /// <summary>
-    /// Runs the box script as a job would, on this machine's root: a file written into an overlaid directory must
-    /// come back to it on disk. The tools, or why the box does not work here.
+    /// bubblewrap up to its mounts: every namespace, an ordinary user without capabilities (as root in its
+    /// namespace a job could remount a read-only bind writable, the sealed toolchains that jobs share among
+    /// them), no further user namespaces where bubblewrap can forbid them (in one of its own a job would be
+    /// root again and could mount a tmpfs of any size), killed with its parent, in a session of its own.
     /// </summary>
-    private static async Task<(BoxTools? Tools, string Why)> ProbeBox(string unshare, string prlimit, string bwrap, JobResources resources, string? path, CancellationToken cancellationToken)
+    private static IEnumerable<string> SandboxOptions(string bwrap, bool disableUserNamespaces)
     {
-        var names = new[] { "sh", "mount", "mkdir", "cp" };
-        var found = names.Select(n => ExecutableSearch.Find(n, path)).ToArray();
-        if (Array.IndexOf(found, null) is var missing and >= 0) return (null, $"{names[missing]} is not installed");
-        var tools = new BoxTools(found[0]!, found[1]!, found[2]!, found[3]!);
-        var dir = Directory.CreateTempSubdirectory("actorcompile-box-probe-").FullName;
-        try
-        {
-            var box = Directory.CreateDirectory(Path.Combine(dir, "box")).FullName;
-            var lower = Directory.CreateDirectory(Path.Combine(dir, "out")).FullName;
-            var scratch = Directory.CreateDirectory(Path.Combine(dir, "w")).FullName;
-            var command = BoxArgs(tools, resources, box, scratch, new[] { lower }).ToList();
-            command.Add(prlimit);
-            command.AddRange(LimitArgs(resources));
-            command.AddRange(new[]
-            {
-                bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--ro-bind", "/", "/", "--dev", "/dev", "--remount-ro", "/dev",
-                "--proc", "/proc", "--bind", box + "/tmp", "/tmp", "--bind", box + "/m0", lower, "--remount-ro", "/",
-                "--", tools.Copy, "/proc/self/stat", lower + "/written",
-            });
-            var r = await ProcessRunner.RunAsync(unshare, command, cancellationToken: cancellationToken);
-            if (r.ExitCode != 0) return (null, $"a tmpfs for the job's writes does not work here ({r.StderrText.Trim()})");
-            if (!File.Exists(Path.Combine(lower, "written"))) return (null, "what a job wrote in its bounded tmpfs did not come back");
-            return (tools, "");
-        }
-        finally
-        {
-            try { Directory.Delete(dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-        }
+        yield return bwrap;
+        foreach (var o in new[] { "--unshare-all", "--unshare-user", "--uid", SandboxUser, "--gid", SandboxUser, "--cap-drop", "ALL", "--die-with-parent", "--new-session" })
+            yield return o;
+        if (disableUserNamespaces) yield return "--disable-userns";
     }
 
-    /// <summary>unshare's arguments for a job's own user and mount namespaces (this user as its root), then the box script's, up to the command it runs.</summary>
-    private static IEnumerable<string> BoxArgs(BoxTools t, JobResources r, string box, string scratch, IReadOnlyList<string> lowers) =>
-        new[]
-        {
-            "--user", "--map-root-user", "--mount", "--", t.Shell, "-c", BoxScript, "actorcompile-job",
-            t.Mount, t.MakeDirectory, t.Copy, box, Invariant($"{r.FileBytes}"), scratch, Invariant($"{lowers.Count}"),
-        }.Concat(lowers);
+    /// <summary>prlimit with the job's limits, up to the program it runs.</summary>
+    private static IEnumerable<string> LimitCommand(string prlimit, JobResources r) => new[] { prlimit }.Concat(LimitArgs(r));
 
     private static string Limits(JobResources r) =>
         $"address space {(r.MemoryBytes > 0 ? $"{r.MemoryBytes >> 20} MiB" : "unlimited")}, files {r.FileBytes >> 20} MiB, "
         + $"{r.Processes} processes, {r.CpuTime.TotalSeconds:0} s of CPU";
 
-    /// <summary>unshare's arguments for a job's own user namespace (this user mapped to itself), then prlimit's inside it, up to the sandbox's program.</summary>
+    /// <summary>unshare's arguments for a job's own user namespace (this user mapped to itself) and PID namespace (when the
+    /// command returns, every process of the job has ended: none races the worker's reading of the outputs), then
+    /// prlimit's inside it, up to the sandbox's program.</summary>
     private static IEnumerable<string> UnshareArgs(string prlimit, JobResources r) =>
-        new[] { "--user", "--map-current-user", "--", prlimit }.Concat(LimitArgs(r));
+        new[] { "--user", "--map-current-user", "--pid", "--fork", "--kill-child", "--", prlimit }.Concat(LimitArgs(r));
 
     private static IEnumerable<string> LimitArgs(JobResources r)
     {
@@ -260,10 +193,8 @@ public sealed class JobConfinement
         var writable = c.WritableDirectories.Distinct(StringComparer.Ordinal).OrderBy(d => d.Length).ToList();
         if (_box is not null && _bwrap is not null)
         {
-            command.Add(_unshare!);
-            command.AddRange(BoxArgs(_box, _resources, ws.Box, ws.Scratch, writable.Select(d => ws.Root + d[ws.VisibleRoot.Length..]).ToList()));
-            command.Add(_prlimit!);
-            command.AddRange(LimitArgs(_resources));
+            command.AddRange(_box.Prefix(_resources, ws, writable.Select(d => ws.Root + d[ws.VisibleRoot.Length..]).ToList(), Outputs(c, writable)));
+            command.AddRange(LimitCommand(_prlimit!, _resources));
         }
         else if (_unshare is not null && _bwrap is not null)
         {
@@ -272,8 +203,7 @@ public sealed class JobConfinement
         }
         else
         {
-            command.Add(_prlimit!);
-            command.AddRange(LimitArgs(_resources));
+            command.AddRange(LimitCommand(_prlimit!, _resources));
         }
         if (_bwrap is null)
         {
@@ -282,7 +212,8 @@ public sealed class JobConfinement
             return (command[0], command.Skip(1).ToList(), c.Environment);
         }
         var root = c.Root ?? throw new InvalidOperationException("a sandboxed compile needs its toolchain's sealed root");
-        command.AddRange(new[] { _bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--clearenv" });
+        command.AddRange(SandboxOptions(_bwrap, _disableUserNamespaces));
+        command.Add("--clearenv");
         foreach (var (name, value) in c.Environment) command.AddRange(new[] { "--setenv", name, value });
         foreach (var entry in root.TopLevel)
         {
@@ -300,6 +231,22 @@ public sealed class JobConfinement
         command.AddRange(new[] { "--remount-ro", "/", "--chdir", c.WorkingDirectory, "--", c.Program });
         command.AddRange(c.Args);
         return (command[0], command.Skip(1).ToList(), new Dictionary<string, string>());
+    }
+
+    /// <summary>Where each file the worker reads after the job lies: its output directory's index, or "s" for the scratch directory; and its name.</summary>
+    private static List<(string Where, string Name)> Outputs(ConfinedCommand c, List<string> writable)
+    {
+        var ws = c.Workspace;
+        var outputs = new List<(string, string)>();
+        foreach (var file in c.Outputs.Distinct(StringComparer.Ordinal))
+        {
+            var directory = Path.GetDirectoryName(file) ?? "";
+            var name = Path.GetFileName(file);
+            if (directory == ws.VisibleScratch) outputs.Add(("s", name));
+            else if (writable.IndexOf(directory) is var i and >= 0) outputs.Add((Invariant($"{i}"), name));
+            else throw new InvalidOperationException($"the output {file} is in no directory the compile may write to");
+        }
+        return outputs;
     }
 
     private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);

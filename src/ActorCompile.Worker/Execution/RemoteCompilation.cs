@@ -85,7 +85,15 @@ public static class RemoteCompilation
         {
             return new FailedOutcome(e.Message, Refused: false);
         }
-        return Verify(x, command, plan, result) ?? Collect(x, command, plan, result, mirrorMilliseconds);
+        try
+        {
+            return Verify(x, command, plan, result) ?? Collect(x, command, plan, result, mirrorMilliseconds);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // An output left unreadable (a mode taken away, a disk that fails): named without this machine's paths.
+            return new FailedOutcome($"the compile's outputs could not be read ({e.GetType().Name})", Refused: false);
+        }
     }
 
     /// <summary>Why a job must never run here (a hostile coordinator may send anything), or null.</summary>
@@ -95,7 +103,8 @@ public static class RemoteCompilation
             job.Environment.Select(v => new KeyValuePair<string, string>(v.Name, v.Value)), job.Mirror);
 
     /// <summary>Where everything is, as the compiler sees it (under the visible root) and on this machine.</summary>
-    private sealed record CompilePlan(string Root, string WorkingDirectory, List<string> Args, string DependencyFile, bool OwnDependencyFile, List<string> Writable);
+    /// <param name="Outputs">What the worker reads after the compile (the object and the dependency list), as the compiler sees them.</param>
+    private sealed record CompilePlan(string Root, string WorkingDirectory, List<string> Args, string DependencyFile, bool OwnDependencyFile, List<string> Writable, List<string> Outputs);
 
     private static CompilePlan Plan(JobExecution x, CompileCommand command)
     {
@@ -113,10 +122,11 @@ public static class RemoteCompilation
             args.AddRange(new[] { "-MD", "-MF", dependencyFile });
         }
         else dependencyFile = Path.Combine(cwd, MirrorPaths.MapArgument(root, command.Dependencies!.File));
-        var writable = new List<string> { DirectoryOf(Path.Combine(cwd, MirrorPaths.MapArgument(root, command.Output!))) };
+        var objectFile = MirrorPaths.Normalize(Path.Combine(cwd, MirrorPaths.MapArgument(root, command.Output!)));
+        var writable = new List<string> { DirectoryOf(objectFile) };
         if (!own) writable.Add(DirectoryOf(dependencyFile));
         foreach (var dir in writable) Directory.CreateDirectory(HostPath(x.Workspace, dir));
-        return new CompilePlan(root, cwd, args, dependencyFile, own, writable);
+        return new CompilePlan(root, cwd, args, dependencyFile, own, writable, new List<string> { objectFile, MirrorPaths.Normalize(dependencyFile) });
 
         static string DirectoryOf(string file) => MirrorPaths.Normalize(Path.GetDirectoryName(file)!);
     }
@@ -136,7 +146,7 @@ public static class RemoteCompilation
         };
         foreach (var v in x.Job.Environment) env[v.Name] = v.Value;
         var program = sandboxed ? x.Root!.Driver : x.Toolchain.Path;
-        var (file, args, environment) = x.Confinement.Command(new ConfinedCommand(x.Root, program, plan.Args, x.Workspace, plan.WorkingDirectory, plan.Writable, env));
+        var (file, args, environment) = x.Confinement.Command(new ConfinedCommand(x.Root, program, plan.Args, x.Workspace, plan.WorkingDirectory, plan.Writable, env, plan.Outputs));
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(x.Timeout);
         // Unsandboxed, the compile starts in its directory on this machine; in the sandbox, bwrap changes to it.
@@ -149,14 +159,23 @@ public static class RemoteCompilation
     {
         if (result.OutputExceeded)
             return new FailedOutcome($"the compiler printed more than {MaximumDiagnosticsBytes >> 20} MiB on one stream and was stopped", Refused: false);
-        if (x.Confinement.Bounded && result.ExitCode == JobConfinement.BoxSetupFailed)
-            return new FailedOutcome(TerminalText.Printable(LastLine(result.Stderr)), Refused: false);
+        // The box's verdict (written where the job cannot reach), whatever the compiler said.
+        if (x.Confinement.Bounded)
+        {
+            switch (JobBox.Verdict(x.Workspace))
+            {
+                case JobBox.BoxVerdict.Failed failed:
+                    return new FailedOutcome(failed.Why, Refused: false);
+                case JobBox.BoxVerdict.Full:
+                    return new FailedOutcome($"refused: the compile wrote more than its bound ({JobBox.SizeBytes(x.Confinement.Resources) >> 20} MiB in all)", Refused: true);
+            }
+        }
         // A compiler killed by a signal (exit 128 + N) is this machine's failure, not a verdict on the source.
         if (result.ExitCode > 128)
             return new FailedOutcome($"the compiler was killed by signal {result.ExitCode - 128}", Refused: false);
         var dependencies = HostPath(x.Workspace, plan.DependencyFile);
-        if (new FileInfo(dependencies).LinkTarget is not null)
-            return new FailedOutcome("refused: the compile left a symbolic link as its dependency list", Refused: true);
+        if (new FileInfo(dependencies).LinkTarget is not null || Native.Status(dependencies) is { IsRegularFile: false })
+            return new FailedOutcome("refused: the compile left something other than a file as its dependency list", Refused: true);
         if (File.Exists(dependencies))
         {
             var outside = FindInputOutsideMirror(File.ReadAllText(dependencies), plan.Root, plan.WorkingDirectory);
@@ -179,7 +198,9 @@ public static class RemoteCompilation
         {
             var objectPath = HostPath(x.Workspace, Path.Combine(plan.WorkingDirectory, MirrorPaths.MapArgument(plan.Root, command.Output!)));
             var info = new FileInfo(objectPath);
-            if (!info.Exists || info.LinkTarget is not null) return new FailedOutcome("the compiler succeeded but wrote no output", Refused: false);
+            // Nothing of the job runs any more (it had a PID namespace of its own): what is checked here stays so while it is read.
+            if (!info.Exists || info.LinkTarget is not null || Native.Status(objectPath) is not { IsRegularFile: true })
+                return new FailedOutcome("the compiler succeeded but wrote no output", Refused: false);
             if (info.Length > x.MaxJobBytes) return new FailedOutcome($"the object is larger than the largest job ({x.MaxJobBytes >> 20} MiB)", Refused: false);
             outputs.Add((command.Output!, File.ReadAllBytes(objectPath)));
             if (command.Dependencies is { } dep)
@@ -192,14 +213,6 @@ public static class RemoteCompilation
         }
         return new CompiledOutcome(result.ExitCode, RemoveRoot(result.Stdout, plan.Root), RemoveRoot(result.Stderr, plan.Root), outputs,
             (long)result.Elapsed.TotalMilliseconds, mirrorMilliseconds);
-    }
-
-    /// <summary>The last line a program printed, at most 300 characters of it (a reason, not a transcript).</summary>
-    private static string LastLine(byte[] text)
-    {
-        var lines = Encoding.UTF8.GetString(text).TrimEnd().Split('\n');
-        var last = lines[^1].Trim();
-        return last.Length > 300 ? last[..300] : last;
     }
 
     /// <summary>The first prerequisite in a dependency list that does not lie inside the mirror, or null.</summary>
