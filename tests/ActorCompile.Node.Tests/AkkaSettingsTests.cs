@@ -29,10 +29,23 @@ public sealed class AkkaSettingsTests : IDisposable
     }
 
     [Fact]
-    public void Only_a_worker_judges_connections_at_the_transport()
+    public void Every_node_reads_its_connections_at_the_transport()
     {
+        // The adapter binds every peer to its connection on every node (BoundSenderHandle); it judges networks on workers only (its provider reads the roles).
         Assert.Equal(new[] { "admission" }, AkkaSettings.For(Load("worker", "")).GetStringList("akka.remote.dot-netty.tcp.applied-adapters"));
-        Assert.Empty(AkkaSettings.For(Load("coordinator", "")).GetStringList("akka.remote.dot-netty.tcp.applied-adapters"));
+        Assert.Equal(new[] { "admission" }, AkkaSettings.For(Load("coordinator", "")).GetStringList("akka.remote.dot-netty.tcp.applied-adapters"));
+    }
+
+    [Theory]
+    [InlineData("0.0.0.0")]
+    [InlineData("::")]
+    public void A_node_that_listens_on_every_address_must_declare_the_one_peers_reach(string host)
+    {
+        // Every member checks that a peer's declared address is its connection's: "every address" is none it could check.
+        var refused = Assert.Throws<ConfigurationException>(() => Load("worker", $"actorcompile.host = \"{host}\"\n"));
+        Assert.Contains("give the address the other machines reach this one at", refused.Message);
+        var declared = Load("coordinator", $"actorcompile.host = \"{host}\"\nakka.remote.dot-netty.tcp.public-hostname = \"192.168.1.21\"\n");
+        Assert.Equal(host, declared.Host);
     }
 
     public void Dispose() => _dir.Dispose();

@@ -142,6 +142,28 @@ public sealed class ResultCacheActorTests : TestKit
     }
 
     [Fact]
+    public async Task A_message_without_a_sender_is_no_ones_not_this_nodes()
+    {
+        // A message from another node without a sender arrives with this node's dead letters as its sender, a local
+        // actor: taken as this node's own, a result stored so was kept as this node's, and a drop removed this node's.
+        var rogue = await Peer(member: true);
+        var refusals = CreateTestProbe();
+        Sys.EventStream.Subscribe(refusals.Ref, typeof(CacheMessageRefused));
+        _cache.Tell(new CacheKeep(Key('7'), Result("kept here", producer: "127.0.0.1:2")));
+        await Found(Key('7'), "the node's own result");
+
+        // Straight to the actor (a reference is an address and a path): a selection without a sender does not get here.
+        var cache = ((ExtendedActorSystem)rogue).Provider.ResolveActorRef(new RootActorPath(Cluster.Get(Sys).SelfAddress) / "user" / ResultCacheActor.Name);
+        cache.Tell(new CacheStore(Key('8'), Result("poisoned", producer: _self)), ActorRefs.NoSender);
+        var stored = refusals.ExpectMsg<CacheMessageRefused>(m => m.Kind == nameof(CacheStore));
+        Assert.Equal("no sender", stored.Reason);
+        cache.Tell(new CacheDrop(Key('7')), ActorRefs.NoSender);
+        Assert.Equal("no sender", refusals.ExpectMsg<CacheMessageRefused>(m => m.Kind == nameof(CacheDrop)).Reason);
+        Assert.Null((await LookUp(Key('8'))).Result);
+        Assert.Equal("kept here", Text((await LookUp(Key('7'))).Result!));
+    }
+
+    [Fact]
     public async Task A_peer_that_is_no_member_gets_nothing_and_stores_nothing()
     {
         var member = await Peer(member: true);

@@ -111,14 +111,29 @@ public sealed class SenderBindingTests : IDisposable
         Assert.Equal("127.0.0.1", refusal.Address);
         Assert.Contains($"sent a message as {AddressOf(b)}/user/result-cache, not as a@127.0.0.1:{AddressOf(a).Port}", refusal.Reason);
 
-        // A message in a third node's name is refused the same way (from another peer: Akka keeps a refused
-        // connection's sender gated for a while, and what is checked here is the receiver).
-        var other = Start("other");
-        ((ExtendedActorSystem)other).Provider.ResolveActorRef($"{AddressOf(b)}/user/echo")
-            .Tell("as c", ((ExtendedActorSystem)other).Provider.ResolveActorRef("akka.tcp://c@127.0.0.1:1/user/worker"));
-        await Until(() => Refusals(b).Single().Count >= 2, "b to refuse the second message");
-        Assert.Contains($"sent a message as akka.tcp://c@127.0.0.1:1/user/worker, not as other@127.0.0.1:{AddressOf(other).Port}", Refusals(b).Single().Reason);
-        lock (seen) Assert.Equal(new[] { $"honest from {AddressOf(a)}/user/asker" }, seen);
+        // A message in a third node's name is refused the same way; each is dropped alone, the connection stays (an
+        // honest relay, such as a pub-sub mediator forwarding a peer's publish, must not lose its connection).
+        echo.Tell("as c", provider.ResolveActorRef("akka.tcp://c@127.0.0.1:1/user/worker"));
+        var again = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        echo.Tell("honest again", a.ActorOf(Props.Create(() => new Asker(again)), "asker-again"));
+        Assert.Equal("seen honest again", await again.Task.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.True(Refusals(b).Single().Count >= 2, "the second forged message counted");
+        Assert.Contains("sent a message as akka.tcp://c@127.0.0.1:1/user/worker", Refusals(b).Single().Reason);
+        lock (seen) Assert.Equal(new[] { $"honest from {AddressOf(a)}/user/asker", $"honest again from {AddressOf(a)}/user/asker-again" }, seen);
+    }
+
+    [Fact]
+    public async Task A_peer_that_declares_the_receiving_nodes_own_address_is_refused_at_its_handshake()
+    {
+        var b = Start("b");
+        // Its connections come from 127.0.0.1, as b's own address says: only the port tells them apart.
+        var a = Start("a", $"akka.remote.dot-netty.tcp.public-port = {AddressOf(b).Port}");
+        var seen = new List<string>();
+        b.ActorOf(Props.Create(() => new Echo(seen)), "echo");
+        ((ExtendedActorSystem)a).Provider.ResolveActorRef($"{AddressOf(b)}/user/echo").Tell("hello", ActorRefs.NoSender);
+        await Until(() => Refusals(b).Any(), "b to refuse the handshake");
+        Assert.Contains($"declared this node's own address a@127.0.0.1:{AddressOf(b).Port}", Assert.Single(Refusals(b)).Reason);
+        lock (seen) Assert.Empty(seen);
     }
 
     [Fact]
@@ -151,6 +166,16 @@ public sealed class SenderBindingTests : IDisposable
 
     private static byte[] Concat(params byte[][] parts) => parts.SelectMany(p => p).ToArray();
 
+    /// <summary>A length-delimited value's length prefix and bytes, without a tag.</summary>
+    private static byte[] Length(byte[] value)
+    {
+        using var stream = new MemoryStream();
+        var output = new CodedOutputStream(stream);
+        output.WriteBytes(ByteString.CopyFrom(value));
+        output.Flush();
+        return stream.ToArray();
+    }
+
     private static byte[] Path(string path) => Field(1, System.Text.Encoding.UTF8.GetBytes(path));
 
     private static byte[] MessageFrame(params byte[][] senders) =>
@@ -170,6 +195,14 @@ public sealed class SenderBindingTests : IDisposable
         // A payload and an instruction at once, and a group (wire type 3).
         Assert.Equal(FrameKind.Unreadable, AkkaFrames.Read(Concat(whole, Field(2, Array.Empty<byte>()))).Kind);
         Assert.Equal(FrameKind.Unreadable, AkkaFrames.Read(new byte[] { 0x0B, 0x0C }).Kind);
+        // Google.Protobuf reads a tag as 32 bits and drops the rest: the sender's tag (field 4) written in five bytes
+        // with a high bit set is field 4 to Akka and some unknown field to a 64-bit reader, which would see no sender.
+        var hidden = Field(1, Field(2, Concat(Field(1, Path("akka.tcp://b@127.0.0.1:2/user/echo")),
+            new byte[] { 0xA2, 0x80, 0x80, 0x80, 0x10 }, Length(Path("akka.tcp://b@127.0.0.1:2/user/result-cache")))));
+        Assert.Equal(FrameKind.Unreadable, AkkaFrames.Read(hidden).Kind);
+        // A handshake's command (ASSOCIATE = 1) with bits past 32, read as 1 by Akka: not a mere control frame here.
+        var command = Field(2, new byte[] { 0x08, 0x81, 0x80, 0x80, 0x80, 0x10 });
+        Assert.Equal(FrameKind.Unreadable, AkkaFrames.Read(command).Kind);
         // A sender path that is not UTF-8.
         Assert.Equal(FrameKind.Unreadable, AkkaFrames.Read(MessageFrame(Field(1, new byte[] { 0xC3, 0x28 }))).Kind);
     }

@@ -112,7 +112,7 @@ public sealed class ResultCacheActor : ReceiveActor
             if (NotAMember(Sender) is { } why) Refuse(nameof(CacheLookup), key, why, answer: new CacheAnswer(key, null));
             else if (store is null || !ResultStore.IsKey(key)) Sender.Tell(new CacheAnswer(key, null));
             else if (_writing.TryGetValue(key, out var pending)) Sender.Tell(new CacheAnswer(key, pending));
-            else Task.Run(() => new CacheAnswer(key, ReadOrNothing(store, key))).PipeTo(Sender);
+            else Task.Run(() => new CacheAnswer(key, ReadOrNothing(store, key))).PipeTo(Sender, Self);
         });
         Receive<CacheStore>(m =>
         {
@@ -136,6 +136,8 @@ public sealed class ResultCacheActor : ReceiveActor
     /// <summary>Why a sender may not use this node's share of the cache, or null: it must be this node or a member of the cluster.</summary>
     private string? NotAMember(IActorRef sender)
     {
+        // A message from another node without a sender arrives with this node's dead letters as its sender: local, but no one.
+        if (sender.IsAnonymous()) return "no sender";
         var address = sender.Path.Address;
         if (address.HasLocalScope) return null;
         var member = Cluster.Get(Context.System).State.Members.FirstOrDefault(m => m.Address == address);
@@ -226,6 +228,9 @@ public sealed class ResultCacheActor : ReceiveActor
             }
             if (result is null) return new CacheFound(key, null);
             if (Invalid(result) is { } problem) return new CacheFound(key, null, problem);
+            // An owner's answer naming this node as keeper is a claim this node cannot check (its own result, evicted
+            // here since?) and would make the owner answerable for nothing: a miss, the job compiles.
+            if (!local && result.Keeper == self) return new CacheFound(key, null, "its owner names this node as its keeper, which this node cannot check");
             // Every producer and keeper is judged, this node included: a result naming this node is no more
             // trusted than its keeper (a member that stores as this node is kept as itself).
             foreach (var (role, who) in new[] { ("producer", result.Producer), ("keeper", result.Keeper) })
@@ -233,16 +238,15 @@ public sealed class ResultCacheActor : ReceiveActor
                 if (distrusted.Contains(who)) return new CacheFound(key, null, $"its {role} {who} gave a result that differed from a local compile");
                 if (who != self && !settings.Admits(who)) return new CacheFound(key, null, $"its {role} {who} is not in this node's trusted networks");
             }
-            // Kept here too, unless the owner names this node as keeper: kept so, the claim would read as first-hand later.
-            if (!local && store is not null && result.Keeper != self)
+            // Kept here too.
+            if (!local && store is not null)
             {
                 try { store.Write(key, result); }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException) { } // a full disk costs the local copy, not the hit
             }
             // Who answers for it: its producer when this node kept it from its own job (read from its own store:
-            // first-hand); the member that stored it otherwise. An owner's answer naming this node as keeper (this
-            // node's own result, evicted here since) is a claim this node cannot check: it blames no one.
-            var accountable = result.Keeper == self ? (local ? result.Producer : null) : result.Keeper;
+            // first-hand); the member that stored it otherwise.
+            var accountable = result.Keeper == self ? result.Producer : result.Keeper;
             return new CacheFound(key, result, Accountable: accountable);
         }).PipeTo(session);
     }

@@ -109,7 +109,7 @@ public sealed class NodeCommandLine
           ACTORCOMPILE_SOCKET       the socket, when --socket and the configuration do not name one
           ACTORCOMPILE_CONFIG_DIR   the directory of system-wide configuration (default /etc/actorcompile)
 
-        TLS: a node whose address is beyond loopback (--host 0.0.0.0, a LAN address, or an advertised
+        TLS: a node whose address is beyond loopback (a LAN address, or an advertised
         akka.remote.dot-netty.tcp.public-hostname) starts only with TLS on (actorcompile.tls.enabled) or
         with --insecure; actorcompile setup helper --host ADDR makes the cluster certificate.
 

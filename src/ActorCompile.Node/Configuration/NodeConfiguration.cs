@@ -143,6 +143,12 @@ public sealed class NodeConfiguration
             "off" => ActorCompile.Worker.SandboxMode.Off,
             _ => (ActorCompile.Worker.SandboxMode?)null,
         });
+        // Every member binds a peer to the address it declares (BoundSenderHandle): an address that means "every
+        // address" names none a peer could check, so a node that listens on all of them declares the one peers reach.
+        if (Host is "0.0.0.0" or "::" && string.IsNullOrEmpty(merged.GetString("akka.remote.dot-netty.tcp.public-hostname")))
+            throw new ConfigurationException($"{Origin("actorcompile.host")}: actorcompile.host = {Host} listens on every address but tells the other members none "
+                + "they could reach and check it at (every member refuses a peer that declares it); give the address the other machines reach this one at "
+                + "(--host 192.168.1.21), or set akka.remote.dot-netty.tcp.public-hostname to it");
         var tlsSetting = ReadValue<bool>("actorcompile.tls.enabled", "on or off", k => merged.GetBoolean(k));
         Insecure = ReadValue<bool>("actorcompile.insecure", "on or off", k => merged.GetBoolean(k));
         // Every connection between members is mutual TLS, loopback included (on one machine every local user

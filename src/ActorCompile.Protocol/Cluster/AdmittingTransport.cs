@@ -69,6 +69,9 @@ public sealed class AdmittingTransport : Transport
 
     public override bool IsResponsibleFor(Address remote) => _wrapped.IsResponsibleFor(remote);
 
+    /// <summary>This node's own address, as its members name it.</summary>
+    private Address SelfAddress() => ((ExtendedActorSystem)System).Provider.DefaultAddress;
+
     public override async Task<AssociationHandle> Associate(Address remoteAddress)
     {
         var refusal = _allowed is null ? null : await OutboundRefusal(_allowed, remoteAddress.Host).ConfigureAwait(false);
@@ -78,7 +81,7 @@ public sealed class AdmittingTransport : Transport
             throw new InvalidAssociationException($"refused to connect to {remoteAddress}: {refusal}", null!);
         }
         var handle = await _wrapped.Associate(remoteAddress).ConfigureAwait(false);
-        return new BoundSenderHandle(handle, remoteAddress, _refusals, _log);
+        return new BoundSenderHandle(handle, remoteAddress, _refusals, _log, SelfAddress);
     }
 
     public override Task<bool> Shutdown() => _wrapped.Shutdown();
@@ -123,7 +126,7 @@ public sealed class AdmittingTransport : Transport
                     transport.CloseAtFirstMessage(inbound.Association, why);
                     return;
                 }
-                ev = new InboundAssociation(new BoundSenderHandle(inbound.Association, null, transport._refusals, transport._log));
+                ev = new InboundAssociation(new BoundSenderHandle(inbound.Association, null, transport._refusals, transport._log, transport.SelfAddress));
             }
             if (upstream.IsCompletedSuccessfully) upstream.Result.Notify(ev);
             else upstream.ContinueWith(t => t.Result.Notify(ev), TaskContinuationOptions.OnlyOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously);

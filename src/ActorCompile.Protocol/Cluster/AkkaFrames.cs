@@ -35,6 +35,7 @@ public readonly record struct AkkaFrame(FrameKind Kind, string? Sender = null, s
 public static class AkkaFrames
 {
     private const int Varint = 0, Fixed64 = 1, Length = 2, Fixed32 = 5;
+    private const ulong MaximumFieldNumber = (1 << 29) - 1;
 
     public static AkkaFrame Read(ReadOnlySpan<byte> frame)
     {
@@ -150,13 +151,15 @@ public static class AkkaFrames
             value = default;
             scalar = 0;
             type = -1;
-            if (!Varint(out var tag) || tag >> 3 is 0 or > int.MaxValue) return false;
+            // Google.Protobuf reads a tag, an enum and a 32-bit number as 32 bits and drops any higher ones: a tag or a
+            // value past 32 bits would be one field or number to it and another here, so it makes the frame unreadable.
+            if (!Varint(out var tag) || tag > uint.MaxValue || tag >> 3 is 0 or > MaximumFieldNumber) return false;
             number = (int)(tag >> 3);
             type = (int)(tag & 7);
             switch (type)
             {
                 case AkkaFrames.Varint:
-                    return Varint(out scalar);
+                    return Varint(out scalar) && scalar <= uint.MaxValue; // the ones read here (a command, a port) are 32-bit fields
                 case AkkaFrames.Fixed64:
                     return Skip(8);
                 case AkkaFrames.Fixed32:

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Akka.Actor;
 using Akka.Event;
+using ActorCompile.Toolchain.Processes;
 using Akka.Remote.Transport;
 using Google.Protobuf;
 
@@ -21,17 +22,25 @@ namespace ActorCompile.Protocol.Cluster;
 /// member;</item>
 /// <item>a frame that is not what Akka writes is refused whole.</item>
 /// </list>
-/// A refused frame never reaches Akka; the connection is closed and counted in <see cref="ConnectionRefusals"/>
-/// with the reason (status: refusedConnections). A node whose connections leave from another address than the
-/// one it declares (--host on a machine with several addresses and routes) is refused the same way, as a
-/// worker's --allow would refuse it.
+/// A refused frame never reaches Akka, and is counted in <see cref="ConnectionRefusals"/> with the reason (status:
+/// refusedConnections). A handshake that fails, or a frame that is not Akka's, closes the connection; a message in
+/// another's name is dropped alone (an honest node that relays, such as a pub-sub mediator forwarding a peer's
+/// publish with that peer as its sender, must not lose its connection for a message the peer forged). A node whose
+/// connections leave from another address than the one it declares (--host on a machine with several addresses
+/// and routes, a NAT) is refused the same way, as a worker's --allow would refuse it; and no peer may declare this
+/// node's own address. Peers on one IP address are told apart by nothing here: on one machine, the cluster's key is
+/// readable by the node's own user only.
 /// </summary>
 public sealed class BoundSenderHandle : AssociationHandle
 {
     private readonly AssociationHandle _inner;
     private readonly ConnectionRefusals _refusals;
     private readonly ILoggingAdapter _log;
+    private readonly Func<Address> _self;
     private readonly IPAddress? _socket;
+    /// <summary>Frames that may wait while a declared name resolves: an honest peer sends nothing after its handshake until it is answered.</summary>
+    private const int MaximumWaiting = 16;
+    private static readonly TimeSpan ResolveTimeout = TimeSpan.FromSeconds(5);
     private readonly object _gate = new();
     private Address? _peer;
     private IHandleEventListener? _upstream;
@@ -39,12 +48,14 @@ public sealed class BoundSenderHandle : AssociationHandle
     private bool _closed;
 
     /// <param name="dialled">The address this node dialled (a connection it opened); null for a connection the peer opened.</param>
-    public BoundSenderHandle(AssociationHandle inner, Address? dialled, ConnectionRefusals refusals, ILoggingAdapter log)
+    /// <param name="self">This node's own address (asked when a handshake arrives, once remoting has started).</param>
+    public BoundSenderHandle(AssociationHandle inner, Address? dialled, ConnectionRefusals refusals, ILoggingAdapter log, Func<Address> self)
         : base(inner.LocalAddress, inner.RemoteAddress)
     {
         _inner = inner;
         _refusals = refusals;
         _log = log;
+        _self = self;
         _peer = dialled;
         _socket = dialled is null ? AllowedNetworks.ParseHost(inner.RemoteAddress.Host) : null;
         ReadHandlerSource = new TaskCompletionSource<IHandleEventListener>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -60,7 +71,11 @@ public sealed class BoundSenderHandle : AssociationHandle
     // Akka's Disassociate(reason, log) logs the reason and then calls this one: the wrapped connection closes without saying it again.
     [Obsolete("Use the method that states reasons to make sure disassociation reasons are logged.")]
 #pragma warning disable CS0618
-    public override void Disassociate() => _inner.Disassociate();
+    public override void Disassociate()
+    {
+        lock (_gate) _waiting = null; // nothing queued goes up any more; a resolution under way finds the queue gone
+        _inner.Disassociate();
+    }
 #pragma warning restore CS0618
 
     private sealed class Listener(BoundSenderHandle handle) : IHandleEventListener
@@ -74,47 +89,74 @@ public sealed class BoundSenderHandle : AssociationHandle
         {
             // Once refused, only the news that the connection is gone still goes up (Akka's side of it must end too).
             if (_closed) { if (ev is Disassociated) _upstream!.Notify(ev); return; }
-            if (_waiting is not null) { _waiting.Enqueue(ev); return; }
-            if (ev is InboundPayload payload && Refusal(payload.Payload.Span) is { } why)
+            if (_waiting is not null)
             {
-                Refuse(why);
+                if (_waiting.Count >= MaximumWaiting && ev is not Disassociated) { Refuse($"sent more than {MaximumWaiting} frames before its handshake was answered"); return; }
+                _waiting.Enqueue(ev);
                 return;
+            }
+            if (ev is InboundPayload payload)
+            {
+                var (why, close) = Refusal(payload.Payload.Span);
+                if (why is not null)
+                {
+                    if (close) Refuse(why);
+                    else Drop(why);
+                    return;
+                }
             }
             if (_waiting is not null) { _waiting.Enqueue(ev); return; } // the handshake itself waits for its name
             _upstream!.Notify(ev);
         }
     }
 
-    /// <summary>Why a frame may not reach Akka, or null. A handshake with a name starts its resolution and queues the frame.</summary>
-    private string? Refusal(ReadOnlySpan<byte> bytes)
+    /// <summary>
+    /// Why a frame may not reach Akka (null: it may), and whether that closes the connection (a handshake, a frame
+    /// that is not Akka's) or drops the frame alone (a message in another's name). A handshake with a name starts
+    /// its resolution; the caller queues the frame.
+    /// </summary>
+    private (string? Why, bool Close) Refusal(ReadOnlySpan<byte> bytes)
     {
         var frame = AkkaFrames.Read(bytes);
         switch (frame.Kind)
         {
             case FrameKind.Unreadable:
-                return "sent a frame that is not Akka's";
+                return ("sent a frame that is not Akka's", true);
             case FrameKind.Control:
-                return null;
+                return (null, false);
             case FrameKind.Associate:
                 var declared = new Address(_inner.RemoteAddress.Protocol, frame.OriginSystem!, frame.OriginHost, frame.OriginPort);
                 if (_peer is { } known)
-                    return Same(known, declared) ? null : $"answered as {Shown(declared)} on a connection to {Shown(known)}";
-                if (_socket is null) return $"its connection's address {_inner.RemoteAddress.Host} is not an IP address";
+                    return (Same(known, declared) ? null : $"answered as {Shown(declared)} on a connection to {Shown(known)}", true);
+                // Host and port, whatever the system's name: a path naming them is this node to anyone who reads it as host:port.
+                if (_self() is var own && string.Equals(own.Host, declared.Host, StringComparison.Ordinal) && own.Port == declared.Port)
+                    return ($"declared this node's own address {Shown(declared)}", true);
+                if (_socket is null) return ($"its connection's address {Printable(_inner.RemoteAddress.Host ?? "")} is not an IP address", true);
+                if (string.IsNullOrEmpty(frame.OriginHost)) return ("declared no host", true);
                 if (AllowedNetworks.ParseHost(frame.OriginHost) is { } ip)
                 {
-                    if (!Plain(ip).Equals(Plain(_socket))) return $"declared {Shown(declared)} on a connection from {Plain(_socket)}";
+                    if (!SameIp(ip, _socket)) return ($"declared {Shown(declared)} on a connection from {Plain(_socket)}", true);
                     _peer = declared;
-                    return null;
+                    return (null, false);
                 }
                 _waiting = new Queue<IHandleEvent>();
                 _ = Resolve(declared);
-                return null;
+                return (null, false);
             default:
-                if (_peer is not { } peer) return "sent a message before its handshake";
-                if (frame.Sender is not { } path) return null;
-                if (!ActorPath.TryParse(path, out var sender) || !Same(peer, sender.Address))
-                    return $"sent a message as {path}, not as {Shown(peer)}";
-                return null;
+                if (_peer is not { } peer) return ("sent a message before its handshake", true);
+                if (frame.Sender is not { } path) return (null, false);
+                ActorPath? sender;
+                try
+                {
+                    if (!ActorPath.TryParse(path, out sender)) sender = null;
+                }
+                catch (FormatException)
+                {
+                    sender = null;
+                }
+                if (sender is null || !Same(peer, sender.Address))
+                    return ($"sent a message as {Printable(path)}, not as {Shown(peer)} (dropped)", false);
+                return (null, false);
         }
     }
 
@@ -125,28 +167,33 @@ public sealed class BoundSenderHandle : AssociationHandle
         string? why;
         try
         {
-            var addresses = await Dns.GetHostAddressesAsync(declared.Host!).ConfigureAwait(false);
-            why = addresses.Any(a => Plain(a).Equals(Plain(_socket!))) ? null
+            using var timeout = new CancellationTokenSource(ResolveTimeout);
+            var addresses = await Dns.GetHostAddressesAsync(declared.Host!, timeout.Token).ConfigureAwait(false);
+            why = addresses.Any(a => SameIp(a, _socket!)) ? null
                 : $"declared {Shown(declared)}, which does not resolve to {Plain(_socket!)}, the connection's address";
         }
-        catch (Exception e) when (e is SocketException or ArgumentException)
+        catch (Exception e) when (e is SocketException or ArgumentException or OperationCanceledException)
         {
-            why = $"declared {Shown(declared)}, which does not resolve ({e.Message})";
+            why = $"declared {Shown(declared)}, which does not resolve ({Printable(e.Message)})";
         }
         lock (_gate)
         {
-            if (_closed) return;
-            var waiting = _waiting!;
+            if (_closed || _waiting is not { } waiting) return; // refused or closed meanwhile
             if (why is not null) { Refuse(why); return; }
             _peer = declared;
             _waiting = null;
             // The handshake first, then what came after it, each checked now that the peer is known.
-            var handshake = waiting.Dequeue();
-            _upstream!.Notify(handshake);
+            _upstream!.Notify(waiting.Dequeue());
             while (waiting.Count > 0)
             {
                 var ev = waiting.Dequeue();
-                if (ev is InboundPayload payload && Refusal(payload.Payload.Span) is { } later) { Refuse(later); return; }
+                if (ev is InboundPayload payload && Refusal(payload.Payload.Span) is ({ } later, var close))
+                {
+                    if (!close) { Drop(later); continue; }
+                    _waiting = waiting; // so that a Disassociated still queued goes up
+                    Refuse(later);
+                    return;
+                }
                 _upstream.Notify(ev);
             }
         }
@@ -157,15 +204,25 @@ public sealed class BoundSenderHandle : AssociationHandle
         _closed = true;
         var waiting = _waiting;
         _waiting = null;
-        _refusals.Record(_socket is { } ip ? Plain(ip).ToString() : _inner.RemoteAddress.Host ?? "?", $"a member that {why}");
+        _refusals.Record(Remote(), $"a member that {why}");
         _inner.Disassociate($"refused: a member that {why}", _log);
         if (waiting?.FirstOrDefault(e => e is Disassociated) is { } gone) _upstream!.Notify(gone);
     }
 
+    private void Drop(string why) => _refusals.Record(Remote(), $"a member that {why}");
+
+    private string Remote() => _socket is { } ip ? Plain(ip).ToString() : _inner.RemoteAddress.Host ?? "?";
+
     private static bool Same(Address a, Address b) =>
         string.Equals(a.Host, b.Host, StringComparison.Ordinal) && a.Port == b.Port && string.Equals(a.System, b.System, StringComparison.Ordinal);
 
-    private static string Shown(Address a) => $"{a.System}@{a.Host}:{a.Port}";
+    /// <summary>One address, however it came (an IPv4 address through an IPv6 socket; a link-local scope aside).</summary>
+    private static bool SameIp(IPAddress a, IPAddress b) => Plain(a).GetAddressBytes().AsSpan().SequenceEqual(Plain(b).GetAddressBytes());
+
+    private static string Shown(Address a) => Printable($"{a.System}@{a.Host}:{a.Port}");
+
+    /// <summary>What a peer wrote, as it may appear in status and the log: printable, and short.</summary>
+    private static string Printable(string text) => TerminalText.Printable(text.Length > 200 ? text[..200] : text);
 
     private static IPAddress Plain(IPAddress ip) => ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip;
 }
