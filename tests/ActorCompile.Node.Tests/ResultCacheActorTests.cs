@@ -163,6 +163,66 @@ public sealed class ResultCacheActorTests : TestKit
         Assert.Equal("kept here", Text((await LookUp(Key('7'))).Result!));
     }
 
+    /// <summary>A rogue member's own "result cache": it answers every lookup with a result it made up, naming as keeper whoever <paramref name="keeper"/> says.</summary>
+    private sealed class ForgingOwner : ReceiveActor
+    {
+        public ForgingOwner(Func<string, string> keeper) =>
+            Receive<CacheLookup>(m => Sender.Tell(new CacheAnswer(m.Key, Result("forged", producer: "127.0.0.1:9", keeper: keeper(m.Key)))));
+    }
+
+    [Fact]
+    public async Task An_owner_answers_for_what_it_serves_and_cannot_hide_behind_this_node_or_another_member()
+    {
+        // The rogue member owns part of the keys (it runs a result cache the router routes to). It used to name this
+        // node as keeper (then nobody was blamed) or another member (then that member was blamed for its lie).
+        var rogue = await Peer(member: true);
+        var rogueAddress = AddressOf(rogue);
+        rogue.ActorOf(Props.Create(() => new ForgingOwner(key => key.StartsWith('0') ? "127.0.0.1:8" : _self)), ResultCacheActor.Name);
+        // Keys the rogue owns (the router's choice): found by asking, each key once.
+        var owned = new List<(string Key, CacheFound Found)>();
+        for (int i = 0; owned.Count < 3 && i < 200; i++)
+        {
+            var key = i.ToString("x").PadLeft(64, '0');
+            var found = await LookUp(key);
+            if (found.Result is not null || found.Distrusted is not null) owned.Add((key, found));
+        }
+        Assert.True(owned.Count == 3, "the rogue owns some of 200 keys");
+        foreach (var (_, found) in owned)
+        {
+            Assert.Equal("forged", Text(found.Result!));
+            Assert.Equal(rogueAddress, found.Owner);
+            Assert.Equal("127.0.0.1:8", found.Accountable);
+        }
+        // An answer naming this node as keeper (keys not starting with 0 here) is a miss: a claim this node cannot check.
+        var self = await Eventually.Get(async () =>
+        {
+            for (int i = 0; i < 200; i++)
+            {
+                var key = i.ToString("x").PadLeft(64, 'e');
+                if ((await LookUp(key)).Distrusted is { } why && why.Contains("names this node as its keeper", StringComparison.Ordinal)) return why;
+            }
+            return null;
+        }, TimeSpan.FromSeconds(30), "an answer naming this node as keeper to be refused");
+        Assert.Contains("cannot check", self);
+        // A local compile disagreed: the owner that served it is trusted no more, as well as the keeper it named.
+        _cache.Tell(new CacheReject(owned[0].Key, owned[0].Found.Accountable, owned[0].Found.Owner));
+        // (Each result it served is kept here too, as the rogue's: the owner's word is what this node knows first-hand.)
+        var refused = await LookUp(owned[1].Key);
+        Assert.Null(refused.Result);
+        Assert.Contains($"keeper {rogueAddress}", refused.Distrusted);
+        var unseen = await Eventually.Get(async () =>
+        {
+            for (int i = 300; i < 600; i++)
+            {
+                var found = await LookUp(i.ToString("x").PadLeft(64, '0'));
+                if (found.Distrusted is { } why && why.Contains("owner", StringComparison.Ordinal)) return why;
+            }
+            return null;
+        }, TimeSpan.FromSeconds(30), "a key the rogue owns and never served to be refused");
+        Assert.Contains($"its owner {rogueAddress} served a result that differed", unseen);
+
+    }
+
     [Fact]
     public async Task A_peer_that_is_no_member_gets_nothing_and_stores_nothing()
     {

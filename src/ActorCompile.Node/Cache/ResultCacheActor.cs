@@ -14,14 +14,17 @@ namespace ActorCompile.Node.Cache;
 public sealed record CacheLookUp(string Key) : INoSerializationVerificationNeeded;
 
 /// <summary>The answer to <see cref="CacheLookUp"/>: a result this node may serve, or null; <paramref name="Distrusted"/> says a result was there but its producer or keeper is not trusted here.</summary>
-/// <param name="Accountable">Who answers for the result ("host:port"): its producer when this node kept it from its own job (first-hand), else the member that stored it; null when no one can be named (an owner's answer that names this node as keeper).</param>
-public sealed record CacheFound(string Key, CachedResult? Result, string? Distrusted = null, string? Accountable = null) : INoSerializationVerificationNeeded;
+/// <param name="Accountable">Who answers for the result ("host:port"): its producer when this node kept it from its own job (first-hand), else the member that stored it.</param>
+/// <param name="Owner">The member whose answer it was ("host:port", as its connection says), when it came from another node: it vouches for the keeper it names.</param>
+public sealed record CacheFound(string Key, CachedResult? Result, string? Distrusted = null, string? Accountable = null, string? Owner = null) : INoSerializationVerificationNeeded;
 
 /// <summary>A session's job compiled successfully: keep its result here and at the key's owner.</summary>
 public sealed record CacheKeep(string Key, CachedResult Result) : INoSerializationVerificationNeeded;
 
-/// <summary>A local compile disagreed with the cached result of a key: drop it here and at its owner, and trust no more whoever answers for it (<see cref="CacheFound.Accountable"/>).</summary>
-public sealed record CacheReject(string Key, string? Accountable) : INoSerializationVerificationNeeded;
+/// <summary>A local compile disagreed with the cached result of a key: drop it here and at its owner, and trust no more
+/// whoever answers for it (<see cref="CacheFound.Accountable"/>) nor the owner that served it (<see cref="CacheFound.Owner"/>):
+/// the evidence cannot tell which of the two lied, and an owner that named another member as keeper must not frame it for nothing.</summary>
+public sealed record CacheReject(string Key, string? Accountable, string? Owner = null) : INoSerializationVerificationNeeded;
 
 /// <summary>Published on the node's event stream when the cache refuses a message from another node (for tests and status).</summary>
 /// <param name="Kind">The message: CacheStore, CacheDrop or CacheLookup.</param>
@@ -88,7 +91,8 @@ public sealed class ResultCacheActor : ReceiveActor
         });
         Receive<CacheReject>(m =>
         {
-            if (!string.IsNullOrEmpty(m.Accountable)) _distrusted[m.Accountable] = DateTime.UtcNow + _settings.DistrustFor;
+            foreach (var who in new[] { m.Accountable, m.Owner })
+                if (!string.IsNullOrEmpty(who)) _distrusted[who] = DateTime.UtcNow + _settings.DistrustFor;
             Forget(m.Key);
             _owners.Tell(new CacheDrop(m.Key));
         });
@@ -211,22 +215,29 @@ public sealed class ResultCacheActor : ReceiveActor
         var distrusted = _distrusted.Keys.ToHashSet(StringComparer.Ordinal);
         var settings = _settings;
         var self = _self;
+        var provider = ((ExtendedActorSystem)Context.System).Provider;
         Task.Run(async () =>
         {
             var result = pending ?? (store is null ? null : ReadOrNothing(store, key));
             var local = result is not null;
+            string? owner = null;
             if (result is null)
             {
-                try
+                var (answer, from) = await OwnerReply.AskAsync(provider, owners, new CacheLookup(key), timeout);
+                // No owner answered in time (none yet, or it is leaving): a miss, the job compiles.
+                if (answer is CacheAnswer { Result: { } found })
                 {
-                    result = (await owners.Ask<CacheAnswer>(new CacheLookup(key), timeout)).Result;
-                }
-                catch (Exception e) when (e is AskTimeoutException or TaskCanceledException)
-                {
-                    result = null; // no owner answered in time (none yet, or it is leaving): a miss, the job compiles
+                    result = found;
+                    // Who answered, as its connection says (the transport binds a sender to its connection); this node's own share is no one else's word.
+                    owner = from!.Path.Address.HasLocalScope ? null : from.Path.Address.HostAndPort();
                 }
             }
             if (result is null) return new CacheFound(key, null);
+            if (owner is not null)
+            {
+                if (distrusted.Contains(owner)) return new CacheFound(key, null, $"its owner {owner} served a result that differed from a local compile");
+                if (!settings.Admits(owner)) return new CacheFound(key, null, $"its owner {owner} is not in this node's trusted networks");
+            }
             if (Invalid(result) is { } problem) return new CacheFound(key, null, problem);
             // An owner's answer naming this node as keeper is a claim this node cannot check (its own result, evicted
             // here since?) and would make the owner answerable for nothing: a miss, the job compiles.
@@ -238,16 +249,16 @@ public sealed class ResultCacheActor : ReceiveActor
                 if (distrusted.Contains(who)) return new CacheFound(key, null, $"its {role} {who} gave a result that differed from a local compile");
                 if (who != self && !settings.Admits(who)) return new CacheFound(key, null, $"its {role} {who} is not in this node's trusted networks");
             }
-            // Kept here too.
+            // Kept here too, as the owner's word: what this node knows first-hand is who served it.
             if (!local && store is not null)
             {
-                try { store.Write(key, result); }
+                try { store.Write(key, owner is null ? result : result with { Keeper = owner }); }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException) { } // a full disk costs the local copy, not the hit
             }
             // Who answers for it: its producer when this node kept it from its own job (read from its own store:
             // first-hand); the member that stored it otherwise.
             var accountable = result.Keeper == self ? result.Producer : result.Keeper;
-            return new CacheFound(key, result, Accountable: accountable);
+            return new CacheFound(key, result, Accountable: accountable, Owner: owner);
         }).PipeTo(session);
     }
 
@@ -279,5 +290,48 @@ public sealed class ResultCacheActor : ReceiveActor
         if (r.Outputs.Any(o => o.Length < 0 || o.Length > _settings.MaxResultBytes || o.Path.Length is 0 or > 4096)) return "a file beyond the largest job";
         if (r.Bytes > 2 * _settings.MaxResultBytes) return "beyond the largest job";
         return null;
+    }
+}
+
+/// <summary>
+/// An ask that also says who answered. Akka's Ask gives the answer alone; a cache owner's answer is only as good
+/// as the owner, so the reply's sender (bound to its connection by the transport) is kept with it. A temporary
+/// actor of the provider's, as Ask's own: no actor, no extra message.
+/// </summary>
+internal sealed class OwnerReply : MinimalActorRef
+{
+    private readonly TaskCompletionSource<(object, IActorRef)> _reply = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private OwnerReply(IActorRefProvider provider, ActorPath path)
+    {
+        Provider = provider;
+        Path = path;
+    }
+
+    public override ActorPath Path { get; }
+    public override IActorRefProvider Provider { get; }
+
+    protected override void TellInternal(object message, IActorRef sender) => _reply.TrySetResult((message, sender));
+
+    /// <summary>The first answer to <paramref name="message"/> and its sender, or (null, null) when none came within <paramref name="timeout"/>.</summary>
+    public static async Task<(object? Answer, IActorRef? From)> AskAsync(IActorRefProvider provider, ICanTell to, object message, TimeSpan timeout)
+    {
+        var path = provider.TempPath();
+        var temporary = new OwnerReply(provider, path);
+        provider.RegisterTempActor(temporary, path);
+        try
+        {
+            to.Tell(message, temporary);
+            var (answer, from) = await temporary._reply.Task.WaitAsync(timeout).ConfigureAwait(false);
+            return (answer, from);
+        }
+        catch (TimeoutException)
+        {
+            return (null, null);
+        }
+        finally
+        {
+            provider.UnregisterTempActor(path);
+        }
     }
 }

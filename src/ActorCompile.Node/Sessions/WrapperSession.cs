@@ -70,7 +70,7 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
     /// <summary>The job's key in the result cache, once its manifest is known; null when the cache is not used for it.</summary>
     private string? _key;
     /// <summary>A cache hit being checked by a local compile: the result, and its files under this command's paths.</summary>
-    private (CachedResult Hit, List<KeyValuePair<string, byte[]>> Outputs, string? Accountable)? _verifying;
+    private (CachedResult Hit, List<KeyValuePair<string, byte[]>> Outputs, string? Accountable, string? Owner)? _verifying;
     /// <summary>The scanner's job failed remotely: the wrapper scans with the compiler; this was the verdict and the scanner's files.</summary>
     private (RemoteVerdict Verdict, HashSet<string> Files)? _rescan;
     /// <summary>A content request of the job's supervisor that waits for the wrapper to read files again.</summary>
@@ -389,7 +389,7 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
             if (_settings.VerifyRate > 0 && Random.Shared.NextDouble() < _settings.VerifyRate)
             {
                 // Checked by the user's own compiler: the wrapper compiles locally and reports what it wrote.
-                _verifying = (hit, outputs, f.Accountable);
+                _verifying = (hit, outputs, f.Accountable, f.Owner);
                 _coordinator!.Tell(new RequestLocalSlot(Self, "checking a cached result", Quiet: true, _source));
                 Become(AwaitingGrant);
                 return;
@@ -568,7 +568,7 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
     }
 
     /// <summary>Compares a local compile with the cached result it checks; a difference drops the entry and backs off its producer.</summary>
-    private void CheckCachedResult((CachedResult Hit, List<KeyValuePair<string, byte[]>> Outputs, string? Accountable) verifying, LocalDone done)
+    private void CheckCachedResult((CachedResult Hit, List<KeyValuePair<string, byte[]>> Outputs, string? Accountable, string? Owner) verifying, LocalDone done)
     {
         var cached = verifying.Hit;
         if (CachedResultCheck.Difference(verifying.Outputs, cached.Stderr, done) is not { } details)
@@ -578,7 +578,7 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
         }
         // Blamed: the producer when this node kept the result from its own job, else the member that stored it
         // (no one when that cannot be named: the entry still goes).
-        _settings.Cache!.Tell(new CacheReject(_key!, verifying.Accountable));
+        _settings.Cache!.Tell(new CacheReject(_key!, verifying.Accountable, verifying.Owner));
         _coordinator!.Tell(new CacheDiscrepancy(verifying.Accountable ?? "", _source, details));
     }
 
