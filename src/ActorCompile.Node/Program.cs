@@ -37,7 +37,9 @@ try
         ? new WorkerSettings(config.WorkerSlots, Environment.ProcessorCount, toolchains, config.WorkDirectory, config.BlobCacheBytes,
             config.WorkerJobTimeout, config.JobMemoryBytes, config.Sandbox, config.MaxJobBytes, config.ShippedToolchains, config.ToolchainCacheBytes)
         : null;
-    // Probed before the actor system starts: it runs bwrap, which must not happen on an actor's thread.
+    // Jobs of an earlier run are removed and the sandbox probed before the actor system starts: neither a tree's
+    // deletion nor bwrap runs on an actor's thread.
+    if (workerSettings is not null) JobWorkspace.ClearAll(workerSettings.JobsDirectory);
     var confinement = workerSettings is null ? null : await JobConfinement.ProbeAsync(workerSettings.Sandbox, workerSettings.Resources, workerSettings.JobsDirectory);
 
     // No defaults: they watch the working directory's appsettings*.json, recursively, for changes (a node

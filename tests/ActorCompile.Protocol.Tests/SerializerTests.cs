@@ -188,6 +188,20 @@ public sealed class SerializerTests : TestKit
     }
 
     [Fact]
+    public void A_yes_or_no_member_that_holds_neither_is_refused()
+    {
+        // A bool is read as the byte that came: 2 would be true to `if` and false to `== true`.
+        var serializer = (ActorCompileSerializer)Sys.Serialization.FindSerializerForType(typeof(NoWork));
+        var failed = new JobFailed("job-1", "why", Refused: true);
+        var bytes = serializer.ToBinary(failed);
+        Assert.Equal(1, bytes[^1]); // the last member, one byte
+        Assert.True(((JobFailed)serializer.FromBinary(bytes, serializer.Manifest(failed))).Refused);
+        bytes[^1] = 2;
+        var e = Assert.Throws<SerializationException>(() => serializer.FromBinary(bytes, serializer.Manifest(failed)));
+        Assert.Contains("arrived with 2 in a yes-or-no member", e.Message);
+    }
+
+    [Fact]
     public void Types_outside_the_messages_are_refused_on_both_sides()
     {
         var serializer = (ActorCompileSerializer)Sys.Serialization.FindSerializerForType(typeof(NoWork));

@@ -49,7 +49,11 @@ public sealed partial record CompileJob(
     ShippedToolchain? Toolchain = null) : IClusterMessage
 {
     [MemoryPackOnDeserialized]
-    private void CheckArrived() => WireCheck.Present(nameof(CompileJob), JobId, Supervisor, Fingerprint, Args, WorkingDirectory, Mirror, SystemIncludeDirectories, Environment, Blobs);
+    private void CheckArrived()
+    {
+        WireCheck.Present(nameof(CompileJob), JobId, Supervisor, Fingerprint, Args, WorkingDirectory, Mirror, SystemIncludeDirectories, Environment, Blobs);
+        WireCheck.Booleans(nameof(CompileJob), PreincludeStdcPredef, ColorDiagnostics);
+    }
 }
 
 /// <summary>The worker is missing contents it needs (evicted from its cache, or the coordinator's guess was wrong).</summary>
@@ -112,7 +116,11 @@ public sealed partial record JobCompleted(
 public sealed partial record JobFailed([property: WireString] string JobId, [property: WireString] string Reason, bool Refused) : IClusterMessage
 {
     [MemoryPackOnDeserialized]
-    private void CheckArrived() => WireCheck.Present(nameof(JobFailed), JobId, Reason);
+    private void CheckArrived()
+    {
+        WireCheck.Present(nameof(JobFailed), JobId, Reason);
+        WireCheck.Booleans(nameof(JobFailed), Refused);
+    }
 }
 
 /// <summary>The supervisor no longer wants the job (the wrapper went away): kill the compiler, remove the job directory.</summary>

@@ -47,5 +47,9 @@ public sealed partial record NeedToolchainFiles([property: WireString] string Jo
 public sealed partial record ToolchainFileBatch([property: WireString] string JobId, Blob[] Blobs, bool Last) : IClusterMessage
 {
     [MemoryPackOnDeserialized]
-    private void CheckArrived() => WireCheck.Present(nameof(ToolchainFileBatch), JobId, Blobs);
+    private void CheckArrived()
+    {
+        WireCheck.Present(nameof(ToolchainFileBatch), JobId, Blobs);
+        WireCheck.Booleans(nameof(ToolchainFileBatch), Last);
+    }
 }

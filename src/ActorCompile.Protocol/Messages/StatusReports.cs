@@ -104,7 +104,11 @@ public sealed partial record UnservedToolchain([property: WireString] string Nam
 public sealed partial record WorkerHealth([property: WireString] string Address, bool BackedOff, long Discrepancies, long Failures) : IClusterMessage
 {
     [MemoryPackOnDeserialized]
-    private void CheckArrived() => WireCheck.Present(nameof(WorkerHealth), Address);
+    private void CheckArrived()
+    {
+        WireCheck.Present(nameof(WorkerHealth), Address);
+        WireCheck.Booleans(nameof(WorkerHealth), BackedOff);
+    }
 }
 
 /// <summary>A job in flight, or one that finished in the last seconds (phase "done", with the time it finished).</summary>

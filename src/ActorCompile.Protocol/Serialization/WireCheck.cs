@@ -37,6 +37,19 @@ public static class WireCheck
                     if (item is null) throw new MemoryPackSerializationException($"a {type} arrived with a null in an array");
     }
 
+    /// <summary>
+    /// Yes-or-no members hold 0 or 1. The reader takes the byte as it came, and a bool holding 2 is true to `if` and
+    /// false to `== true`: two parts of the node would read one message two ways.
+    /// </summary>
+    public static void Booleans(string type, params bool[] values)
+    {
+        for (int i = 0; i < values.Length; i++)
+        {
+            var raw = System.Runtime.CompilerServices.Unsafe.As<bool, byte>(ref values[i]);
+            if (raw > 1) throw new MemoryPackSerializationException($"a {type} arrived with {raw} in a yes-or-no member");
+        }
+    }
+
     public static void Finite(string type, params double[] values)
     {
         for (int i = 0; i < values.Length; i++)

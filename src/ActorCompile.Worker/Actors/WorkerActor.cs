@@ -145,7 +145,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
 
     protected override void PreStart()
     {
-        if (Directory.Exists(_settings.JobsDirectory)) Directory.Delete(_settings.JobsDirectory, recursive: true);
+        // Emptied before the actor system started (JobWorkspace.ClearAll, Program.cs): no deletion of a tree on this thread.
         PrivateDirectory.Create(_settings.JobsDirectory);
         Timers.StartPeriodicTimer("tick", Tick.Instance, TimeSpan.FromSeconds(1));
         _log.Info("compilers run {0}", _confinement.Description);

@@ -108,6 +108,12 @@ public sealed class JobWorkspace : IDisposable
         }
     }
 
+    /// <summary>Removes what jobs of an earlier run left (a worker killed mid-job): called once, before the actor system starts.</summary>
+    public static void ClearAll(string jobsDirectory)
+    {
+        if (System.IO.Directory.Exists(jobsDirectory)) System.IO.Directory.Delete(jobsDirectory, recursive: true);
+    }
+
     public void Dispose()
     {
         try
