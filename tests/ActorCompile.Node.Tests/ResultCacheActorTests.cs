@@ -164,10 +164,11 @@ public sealed class ResultCacheActorTests : TestKit
     }
 
     /// <summary>A rogue member's own "result cache": it answers every lookup with a result it made up, naming as keeper whoever <paramref name="keeper"/> says.</summary>
+    /// <param name="anonymous">Answer without a sender: it arrives as the asking node's own dead letters, a local actor.</param>
     private sealed class ForgingOwner : ReceiveActor
     {
-        public ForgingOwner(Func<string, string> keeper) =>
-            Receive<CacheLookup>(m => Sender.Tell(new CacheAnswer(m.Key, Result("forged", producer: "127.0.0.1:9", keeper: keeper(m.Key)))));
+        public ForgingOwner(Func<string, string> keeper, bool anonymous = false) =>
+            Receive<CacheLookup>(m => Sender.Tell(new CacheAnswer(m.Key, Result("forged", producer: "127.0.0.1:9", keeper: keeper(m.Key))), anonymous ? ActorRefs.NoSender : Self));
     }
 
     [Fact]
@@ -177,7 +178,16 @@ public sealed class ResultCacheActorTests : TestKit
         // node as keeper (then nobody was blamed) or another member (then that member was blamed for its lie).
         var rogue = await Peer(member: true);
         var rogueAddress = AddressOf(rogue);
-        rogue.ActorOf(Props.Create(() => new ForgingOwner(key => key.StartsWith('0') ? "127.0.0.1:8" : _self)), ResultCacheActor.Name);
+        // First it answers without a sender, which would pass for this node's own share: its answers are not taken.
+        var silent = rogue.ActorOf(Props.Create(() => new ForgingOwner(_ => "127.0.0.1:8", true)), ResultCacheActor.Name);
+        for (int i = 0; i < 20; i++)
+        {
+            var found = await LookUp(i.ToString("x").PadLeft(64, '0'));
+            Assert.Null(found.Result);
+            Assert.Null(found.Distrusted);
+        }
+        await silent.GracefulStop(TimeSpan.FromSeconds(10));
+        rogue.ActorOf(Props.Create(() => new ForgingOwner(key => key.StartsWith('0') ? "127.0.0.1:8" : _self, false)), ResultCacheActor.Name);
         // Keys the rogue owns (the router's choice): found by asking, each key once.
         var owned = new List<(string Key, CacheFound Found)>();
         for (int i = 0; owned.Count < 3 && i < 200; i++)
@@ -191,7 +201,8 @@ public sealed class ResultCacheActorTests : TestKit
         {
             Assert.Equal("forged", Text(found.Result!));
             Assert.Equal(rogueAddress, found.Owner);
-            Assert.Equal("127.0.0.1:8", found.Accountable);
+            // The owner answers for what it serves: the keeper it names is only its word.
+            Assert.Equal(rogueAddress, found.Accountable);
         }
         // An answer naming this node as keeper (keys not starting with 0 here) is a miss: a claim this node cannot check.
         var self = await Eventually.Get(async () =>

@@ -216,6 +216,7 @@ public sealed class ResultCacheActor : ReceiveActor
         var settings = _settings;
         var self = _self;
         var provider = ((ExtendedActorSystem)Context.System).Provider;
+        var cluster = Cluster.Get(Context.System);
         Task.Run(async () =>
         {
             var result = pending ?? (store is null ? null : ReadOrNothing(store, key));
@@ -223,7 +224,12 @@ public sealed class ResultCacheActor : ReceiveActor
             string? owner = null;
             if (result is null)
             {
-                var (answer, from) = await OwnerReply.AskAsync(provider, owners, new CacheLookup(key), timeout);
+                // Only a result cache of this node or of a member, answering this key, with a sender: a reply without one
+                // arrives as this node's dead letters, and would pass for this node's own share.
+                bool Owner(object m, IActorRef from) =>
+                    m is CacheAnswer answered && answered.Key == key && !from.IsAnonymous() && from.Path.Elements is ["user", Name]
+                    && (from.Path.Address.HasLocalScope || cluster.State.Members.Any(x => x.Address == from.Path.Address && x.Status is MemberStatus.Up or MemberStatus.WeaklyUp));
+                var (answer, from) = await OwnerReply.AskAsync(provider, owners, new CacheLookup(key), timeout, Owner);
                 // No owner answered in time (none yet, or it is leaving): a miss, the job compiles.
                 if (answer is CacheAnswer { Result: { } found })
                 {
@@ -249,15 +255,16 @@ public sealed class ResultCacheActor : ReceiveActor
                 if (distrusted.Contains(who)) return new CacheFound(key, null, $"its {role} {who} gave a result that differed from a local compile");
                 if (who != self && !settings.Admits(who)) return new CacheFound(key, null, $"its {role} {who} is not in this node's trusted networks");
             }
-            // Kept here too, as the owner's word: what this node knows first-hand is who served it.
+            // Kept here too, as the owner's word: what this node knows first-hand is who served it. (The keeper the owner
+            // named is forgotten with it: a later distrust of that keeper, or its drop, no longer reaches this copy.)
             if (!local && store is not null)
             {
                 try { store.Write(key, owner is null ? result : result with { Keeper = owner }); }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException) { } // a full disk costs the local copy, not the hit
             }
-            // Who answers for it: its producer when this node kept it from its own job (read from its own store:
-            // first-hand); the member that stored it otherwise.
-            var accountable = result.Keeper == self ? result.Producer : result.Keeper;
+            // Who answers for it: the owner that served it (the keeper it names is its word, which must frame no one);
+            // its producer when this node kept it from its own job (first-hand); the member that stored it otherwise.
+            var accountable = owner ?? (result.Keeper == self ? result.Producer : result.Keeper);
             return new CacheFound(key, result, Accountable: accountable, Owner: owner);
         }).PipeTo(session);
     }
@@ -301,23 +308,30 @@ public sealed class ResultCacheActor : ReceiveActor
 internal sealed class OwnerReply : MinimalActorRef
 {
     private readonly TaskCompletionSource<(object, IActorRef)> _reply = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Func<object, IActorRef, bool> _accept;
 
-    private OwnerReply(IActorRefProvider provider, ActorPath path)
+    private OwnerReply(IActorRefProvider provider, ActorPath path, Func<object, IActorRef, bool> accept)
     {
         Provider = provider;
         Path = path;
+        _accept = accept;
     }
 
     public override ActorPath Path { get; }
     public override IActorRefProvider Provider { get; }
 
-    protected override void TellInternal(object message, IActorRef sender) => _reply.TrySetResult((message, sender));
-
-    /// <summary>The first answer to <paramref name="message"/> and its sender, or (null, null) when none came within <paramref name="timeout"/>.</summary>
-    public static async Task<(object? Answer, IActorRef? From)> AskAsync(IActorRefProvider provider, ICanTell to, object message, TimeSpan timeout)
+    /// <summary>A reply that fails <see cref="_accept"/> is ignored, not taken: it must not pre-empt the answer asked for.</summary>
+    protected override void TellInternal(object message, IActorRef sender)
     {
-        var path = provider.TempPath();
-        var temporary = new OwnerReply(provider, path);
+        if (_accept(message, sender)) _reply.TrySetResult((message, sender));
+    }
+
+    /// <summary>The first answer to <paramref name="message"/> that <paramref name="accept"/> takes, and its sender; (null, null) when none came within <paramref name="timeout"/>.</summary>
+    public static async Task<(object? Answer, IActorRef? From)> AskAsync(IActorRefProvider provider, ICanTell to, object message, TimeSpan timeout, Func<object, IActorRef, bool> accept)
+    {
+        // A name no one can guess (Akka's own temporary names count up): only the one asked knows where to answer.
+        var path = provider.TempContainer.Path / $"owner-{Guid.NewGuid():N}";
+        var temporary = new OwnerReply(provider, path, accept);
         provider.RegisterTempActor(temporary, path);
         try
         {

@@ -70,7 +70,17 @@ public sealed class AdmittingTransport : Transport
     public override bool IsResponsibleFor(Address remote) => _wrapped.IsResponsibleFor(remote);
 
     /// <summary>This node's own address, as its members name it.</summary>
-    private Address SelfAddress() => ((ExtendedActorSystem)System).Provider.DefaultAddress;
+    private Address? SelfAddress()
+    {
+        try
+        {
+            return ((ExtendedActorSystem)System).Provider.DefaultAddress;
+        }
+        catch (Exception e) when (e is NullReferenceException or InvalidOperationException)
+        {
+            return null; // remoting has not finished starting: its address is not set yet
+        }
+    }
 
     public override async Task<AssociationHandle> Associate(Address remoteAddress)
     {

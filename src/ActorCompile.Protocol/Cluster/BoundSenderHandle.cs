@@ -36,7 +36,7 @@ public sealed class BoundSenderHandle : AssociationHandle
     private readonly AssociationHandle _inner;
     private readonly ConnectionRefusals _refusals;
     private readonly ILoggingAdapter _log;
-    private readonly Func<Address> _self;
+    private readonly Func<Address?> _self;
     private readonly IPAddress? _socket;
     /// <summary>Frames that may wait while a declared name resolves: an honest peer sends nothing after its handshake until it is answered.</summary>
     private const int MaximumWaiting = 16;
@@ -48,8 +48,8 @@ public sealed class BoundSenderHandle : AssociationHandle
     private bool _closed;
 
     /// <param name="dialled">The address this node dialled (a connection it opened); null for a connection the peer opened.</param>
-    /// <param name="self">This node's own address (asked when a handshake arrives, once remoting has started).</param>
-    public BoundSenderHandle(AssociationHandle inner, Address? dialled, ConnectionRefusals refusals, ILoggingAdapter log, Func<Address> self)
+    /// <param name="self">This node's own address (asked when a handshake arrives; null until remoting has started).</param>
+    public BoundSenderHandle(AssociationHandle inner, Address? dialled, ConnectionRefusals refusals, ILoggingAdapter log, Func<Address?> self)
         : base(inner.LocalAddress, inner.RemoteAddress)
     {
         _inner = inner;
@@ -91,6 +91,12 @@ public sealed class BoundSenderHandle : AssociationHandle
             if (_closed) { if (ev is Disassociated) _upstream!.Notify(ev); return; }
             if (_waiting is not null)
             {
+                // An honest peer sends nothing but control frames before its handshake is answered (and the answer waits for the name).
+                if (ev is InboundPayload early && AkkaFrames.Read(early.Payload.Span).Kind != FrameKind.Control)
+                {
+                    Refuse("sent a message before its handshake was answered");
+                    return;
+                }
                 if (_waiting.Count >= MaximumWaiting && ev is not Disassociated) { Refuse($"sent more than {MaximumWaiting} frames before its handshake was answered"); return; }
                 _waiting.Enqueue(ev);
                 return;
@@ -129,7 +135,8 @@ public sealed class BoundSenderHandle : AssociationHandle
                 if (_peer is { } known)
                     return (Same(known, declared) ? null : $"answered as {Shown(declared)} on a connection to {Shown(known)}", true);
                 // Host and port, whatever the system's name: a path naming them is this node to anyone who reads it as host:port.
-                if (_self() is var own && string.Equals(own.Host, declared.Host, StringComparison.Ordinal) && own.Port == declared.Port)
+                if (_self() is not { } own) return ("declared an address before this node knew its own", true);
+                if (string.Equals(own.Host, declared.Host, StringComparison.Ordinal) && own.Port == declared.Port)
                     return ($"declared this node's own address {Shown(declared)}", true);
                 if (_socket is null) return ($"its connection's address {Printable(_inner.RemoteAddress.Host ?? "")} is not an IP address", true);
                 if (string.IsNullOrEmpty(frame.OriginHost)) return ("declared no host", true);
