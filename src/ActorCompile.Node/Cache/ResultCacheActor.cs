@@ -3,6 +3,7 @@ using Akka.Cluster;
 using Akka.Cluster.Routing;
 using Akka.Event;
 using Akka.Routing;
+using ActorCompile.Protocol;
 using ActorCompile.Protocol.Cluster;
 using ActorCompile.Protocol.Messages;
 
@@ -16,7 +17,9 @@ public sealed record CacheLookUp(string Key) : INoSerializationVerificationNeede
 /// <summary>The answer to <see cref="CacheLookUp"/>: a result this node may serve, or null; <paramref name="Distrusted"/> says a result was there but its producer or keeper is not trusted here.</summary>
 /// <param name="Accountable">Who answers for the result ("host:port"): its producer when this node kept it from its own job (first-hand), else the member that stored it.</param>
 /// <param name="Owner">The member whose answer it was ("host:port", as its connection says), when it came from another node: it vouches for the keeper it names.</param>
-public sealed record CacheFound(string Key, CachedResult? Result, string? Distrusted = null, string? Accountable = null, string? Owner = null) : INoSerializationVerificationNeeded;
+/// <param name="Files">The result's files, decompressed off the session's thread (paths as the result holds them).</param>
+public sealed record CacheFound(string Key, CachedResult? Result, string? Distrusted = null, string? Accountable = null, string? Owner = null,
+    IReadOnlyList<KeyValuePair<string, byte[]>>? Files = null) : INoSerializationVerificationNeeded;
 
 /// <summary>A session's job compiled successfully: keep its result here and at the key's owner.</summary>
 public sealed record CacheKeep(string Key, CachedResult Result) : INoSerializationVerificationNeeded;
@@ -265,7 +268,17 @@ public sealed class ResultCacheActor : ReceiveActor
             // Who answers for it: the owner that served it (the keeper it names is its word, which must frame no one);
             // its producer when this node kept it from its own job (first-hand); the member that stored it otherwise.
             var accountable = owner ?? (result.Keeper == self ? result.Producer : result.Keeper);
-            return new CacheFound(key, result, Accountable: accountable, Owner: owner);
+            // Decompressed here, on the lookup's task: the session that serves it does no CPU work on its actor's thread.
+            KeyValuePair<string, byte[]>[] files;
+            try
+            {
+                files = result.Outputs.Select(o => new KeyValuePair<string, byte[]>(o.Path, Payload.Decompress(o.Compressed, o.Length))).ToArray();
+            }
+            catch (Exception e) when (e is InvalidDataException or ArgumentException)
+            {
+                return new CacheFound(key, null, $"it does not decompress ({e.Message})");
+            }
+            return new CacheFound(key, result, Accountable: accountable, Owner: owner, Files: files);
         }).PipeTo(session);
     }
 

@@ -365,23 +365,12 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
                 Submit();
                 return;
             }
-            List<KeyValuePair<string, byte[]>>? outputs;
-            string? unusable = null;
-            try
-            {
-                // The result's files under this command's paths (the key leaves them out).
-                var style = _preprocess!.Toolchain.Family == "clang" ? DependencyStyle.Clang : DependencyStyle.Gcc;
-                outputs = ResultOutputs.ForCommand(_command!, hit.Outputs.Select(o => new KeyValuePair<string, byte[]>(o.Path, Payload.Decompress(o.Compressed, o.Length))), style);
-                if (outputs is null) unusable = "it does not hold this command's outputs";
-            }
-            catch (Exception e) when (e is InvalidDataException or ArgumentException)
-            {
-                outputs = null;
-                unusable = $"it does not decompress ({e.Message})";
-            }
+            // The result's files (decompressed by the cache, off this thread) under this command's paths (the key leaves them out).
+            var style = _preprocess!.Toolchain.Family == "clang" ? DependencyStyle.Clang : DependencyStyle.Gcc;
+            var outputs = ResultOutputs.ForCommand(_command!, f.Files!, style);
             if (outputs is null)
             {
-                _log.Warning("a cached result for {0} is not used: {1}; compiling it", _source, unusable);
+                _log.Warning("a cached result for {0} is not used: it does not hold this command's outputs; compiling it", _source);
                 _coordinator!.Tell(new CacheCounted(CacheOutcome.Miss));
                 Submit();
                 return;
