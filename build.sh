@@ -38,6 +38,7 @@ build() {
   [ "$failed" = 0 ] || { echo "build.sh: publishing failed (its errors are above)" >&2; exit 1; }
   # --remove-destination: a node started from dist/ keeps running its old binary while this replaces it.
   cp --remove-destination "$DIST/.node/actorcompile-node" "$DIST/actorcompile-node"
+  cp --remove-destination "$DIST/.node/actorcompile-box" "$DIST/actorcompile-box"   # a worker's job box (C: see src/ActorCompile.Worker/Box)
   rm -rf "$DIST/hocon" && cp -r "$DIST/.node/hocon" "$DIST/hocon"
   cp --remove-destination "$DIST/.wrapper/actorcompile" "$DIST/actorcompile"
   cp --remove-destination "$DIST/.cli/actorcompile-cli" "$DIST/actorcompile-cli"

@@ -2,7 +2,7 @@
 # install.sh install|uninstall --dist DIR [--prefix DIR] [--root DIR] [--no-user]
 # What ./build.sh install and ./build.sh uninstall run. Installs, under ROOT (default /) and PREFIX
 # (default /usr/local):
-#   PREFIX/lib/actorcompile/            the programs (actorcompile, actorcompile-cli beside it, actorcompile-node), the shipped HOCON, service.hocon, the manifest
+#   PREFIX/lib/actorcompile/            the programs (actorcompile, actorcompile-cli beside it, actorcompile-node, actorcompile-box beside it), the shipped HOCON, service.hocon, the manifest
 #   PREFIX/bin/actorcompile, actorcompile-node                       (links to the programs)
 #   PREFIX/lib/actorcompile/bin/        the masquerade directory: gcc, g++, cc, c++, clang, clang++ and
 #                                       the CHOST-qualified names of the compilers on this machine
@@ -67,7 +67,7 @@ fi
 
 # --- install ------------------------------------------------------------------------------------------
 [ -n "$DIST" ] || usage
-for f in actorcompile actorcompile-cli actorcompile-node hocon/actorcompile.hocon; do
+for f in actorcompile actorcompile-cli actorcompile-node actorcompile-box hocon/actorcompile.hocon; do
   [ -e "$DIST/$f" ] || { echo "install.sh: $DIST/$f is missing; run ./build.sh first" >&2; exit 1; }
 done
 OLD_MANIFEST=$(mktemp) NEW_MANIFEST=$(mktemp)
@@ -121,6 +121,7 @@ config() { # config CONTENT-FILE DEST MODE: install a file the user may edit, ne
 
 say "installing into ${ROOT:+$ROOT}$PREFIX"
 put "$DIST/actorcompile-node" "$LIBDIR/actorcompile-node" 0755
+put "$DIST/actorcompile-box" "$LIBDIR/actorcompile-box" 0755   # a worker's job box, run by the node from its own directory
 put "$DIST/actorcompile" "$LIBDIR/actorcompile" 0755
 put "$DIST/actorcompile-cli" "$LIBDIR/actorcompile-cli" 0755
 for h in "$DIST"/hocon/*.hocon; do put "$h" "$LIBDIR/hocon/$(basename "$h")" 0644; done

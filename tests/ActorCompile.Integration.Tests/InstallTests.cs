@@ -68,7 +68,7 @@ public sealed class InstallTests
         var expected = new[]
         {
             "/usr/local/bin/actorcompile", "/usr/local/bin/actorcompile-node",
-            "/usr/local/lib/actorcompile/actorcompile", "/usr/local/lib/actorcompile/actorcompile-node",
+            "/usr/local/lib/actorcompile/actorcompile", "/usr/local/lib/actorcompile/actorcompile-node", "/usr/local/lib/actorcompile/actorcompile-box",
             "/usr/local/lib/actorcompile/hocon/actorcompile.hocon", "/usr/local/lib/actorcompile/service.hocon",
             "/usr/local/lib/actorcompile/install-manifest",
             "/usr/local/lib/systemd/system/actorcompile-node.service",

@@ -129,14 +129,20 @@ public sealed class RemoteCompilationTests : IDisposable
         AssertIdentical("gcc", new[] { "-Wall", "-c", "src/error.c", "-o", "build/obj/error.o" }, "build/obj/error.o");
 
     [Fact]
-    public async Task The_job_directory_holds_the_mirror_and_is_removed()
+    public async Task The_mirror_is_built_in_the_jobs_tmpfs_not_on_disk_and_the_job_directory_is_removed()
     {
+        // With a bounded box the mirror is in the job's tmpfs: on disk the job's directory holds the list it was built
+        // from, the copies of the outputs the worker reads (the object, the worker's dependency list) and the box's verdict.
+        Assert.True(SealedJobs.Sandbox.Bounded, SealedJobs.Sandbox.Description);
         var (job, _) = TargetSide.Prepare("gcc", _project, new[] { "-Iinclude", "-c", "src/calc.c", "-o", "build/obj/calc.o" }, "job-cleanup");
         _worker.TakeIn(job);
         var workspace = JobWorkspace.Create(_worker.Jobs, job.JobId, sandboxed: true);
         var outcome = await _worker.Run(job, await SealedJobs.Toolchain("gcc"), workspace: workspace);
-        Assert.IsType<CompiledOutcome>(outcome);
-        Assert.True(File.Exists(workspace.Root + _project + "/src/calc.c"));
+        Assert.Equal(0, Assert.IsType<CompiledOutcome>(outcome).ExitCode);
+        Assert.Contains(_project + "/src/calc.c\0", File.ReadAllText(workspace.MirrorList));
+        Assert.False(Directory.Exists(workspace.Root));
+        Assert.Equal(new[] { "box-status", "mirror", "out0", "out1" },
+            Directory.EnumerateFiles(workspace.Directory, "*", SearchOption.AllDirectories).Select(f => Path.GetFileName(f)!).Order(StringComparer.Ordinal));
         workspace.Dispose();
         Assert.False(Directory.Exists(workspace.Directory));
     }

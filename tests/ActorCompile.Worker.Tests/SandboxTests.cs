@@ -34,7 +34,7 @@ public sealed class SandboxTests : IDisposable
         _programs.Delete(recursive: true);
     }
 
-    private sealed record Targets(string Outside, string Secret, string Blobs, string OtherJob, int Port, int WorkerPid, int Spew, int FillMiB = 0, int FillExit = 0);
+    private sealed record Targets(string Outside, string Secret, string Blobs, string OtherJob, int Port, int WorkerPid, int Spew, int FillMiB = 0, int FillExit = 0, string ObjectAs = "");
 
     private string Prober(Targets t)
     {
@@ -95,6 +95,9 @@ public sealed class SandboxTests : IDisposable
               for (int i = 0; i < {{t.Spew}}; i++) fprintf(stderr, "%s\n", line);
               FILE *o = fopen(out, "w"); if (!o) return 2; fputs("PROBE-OBJECT", o); fclose(o);
               FILE *d = fopen(deps, "w"); if (!d) return 3; fprintf(d, "%s: %s\n", out, src); fclose(d);
+              /* The object replaced by a link to a file of the worker's (seen from outside the sandbox, the link would reach it), or by a pipe. */
+              if (!strcmp("{{t.ObjectAs}}", "link")) { unlink(out); if (symlink("{{t.Secret}}", out) != 0) return 4; }
+              if (!strcmp("{{t.ObjectAs}}", "fifo")) { unlink(out); if (mkfifo(out, 0600) != 0) return 4; }
               if ({{t.FillMiB}} > 0) {
                 /* Beside the object, as many files as it takes to write three times the fill, each of them under the file size
                    limit, and 40 hard links to the first (were every file in the directory copied back, each link would be a copy). */
@@ -116,7 +119,8 @@ public sealed class SandboxTests : IDisposable
         return binary;
     }
 
-    private async Task<(CompileOutcome Outcome, Targets Targets)> Probe(JobConfinement confinement, int spew = 0, int fillMiB = 0, JobWorkspace? workspace = null, string? jobId = null, string? project = null, int fillExit = 0)
+    private async Task<(CompileOutcome Outcome, Targets Targets)> Probe(JobConfinement confinement, int spew = 0, int fillMiB = 0, JobWorkspace? workspace = null, string? jobId = null, string? project = null, int fillExit = 0,
+        string objectAs = "")
     {
         var secret = _dir.Write("worker-secret", "private");
         File.SetUnixFileMode(secret, UnixFileMode.UserRead | UnixFileMode.UserWrite);
@@ -126,7 +130,7 @@ public sealed class SandboxTests : IDisposable
         try
         {
             var targets = new Targets(_dir.Combine("outside-" + Guid.NewGuid().ToString("N")), secret, Path.Combine(_dir.Path, "worker", "blobs"),
-                otherJob, ((IPEndPoint)listener.LocalEndpoint).Port, Environment.ProcessId, spew, fillMiB, fillExit);
+                otherJob, ((IPEndPoint)listener.LocalEndpoint).Port, Environment.ProcessId, spew, fillMiB, fillExit, objectAs);
             var prober = await SealedJobs.Program(Prober(targets));
             var (job, _) = TargetSide.Prepare("gcc", project ?? _project, new[] { "-c", "a.c", "-o", "a.o" }, jobId ?? "j-probe-" + Guid.NewGuid().ToString("N")[..6]);
             _worker.TakeIn(job);
@@ -231,6 +235,18 @@ public sealed class SandboxTests : IDisposable
         // Only the files the worker reads came back (the object and the dependency list): not the fills, not the links.
         var onDisk = new DirectoryInfo(workspace.Directory).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
         Assert.InRange(onDisk, 1, 1L << 20);
+    }
+
+    [Theory]
+    [InlineData("link")]
+    [InlineData("fifo")]
+    public async Task An_object_left_as_a_link_or_a_pipe_brings_nothing_back(string kind)
+    {
+        // The box copies the outputs back from outside the sandbox, where a link the job made would lead to the worker's
+        // own files and a pipe would block the copy: neither is a file the job wrote, so neither comes back.
+        var (outcome, _) = await Probe(SealedJobs.Sandbox, objectAs: kind);
+        var failed = Assert.IsType<FailedOutcome>(outcome);
+        Assert.Contains("wrote no output", failed.Reason);
     }
 
     [Fact]

@@ -136,7 +136,7 @@ public sealed class TrustTests : IDisposable
     public async Task A_mirror_that_would_take_more_than_the_largest_job_on_disk_is_refused_before_a_byte_is_written()
     {
         // Row 10 on the worker: 40 entries of one 512 KiB content take 20 MiB on disk, whatever sizes the
-        // job declares; with a 4 MiB largest job the worker refuses it before it writes the mirror.
+        // job declares; with a 4 MiB largest job the worker refuses it before it writes the mirror (or its list).
         var (job, _) = TargetSide.Prepare("gcc", _project, new[] { "-c", "a.c", "-o", "a.o" }, "j-disk");
         _worker.TakeIn(job);
         var content = new byte[512 << 10];
@@ -151,7 +151,8 @@ public sealed class TrustTests : IDisposable
                 workspace: workspace, maxJobBytes: 4L << 20));
             Assert.True(outcome.Refused);
             Assert.Contains("would take more than the largest job (4 MiB) on disk", outcome.Reason);
-            Assert.Empty(Directory.EnumerateFiles(workspace.Root, "*", SearchOption.AllDirectories));
+            // Nothing of the mirror was written: neither on disk nor as the list a bounded box builds it from.
+            Assert.Empty(Directory.EnumerateFiles(workspace.Directory, "*", SearchOption.AllDirectories));
         }
         finally
         {

@@ -21,7 +21,9 @@ public sealed record JobResources(long MemoryBytes, long FileBytes, int Processe
 /// <param name="Root">The toolchain's sealed root (null only without a sandbox).</param>
 /// <param name="Program">The driver: its path inside the root, or on this machine without a sandbox.</param>
 /// <param name="WritableDirectories">Directories of the mirror the compile writes to (its outputs' directories).</param>
-/// <param name="Outputs">The files the worker reads after the compile, as the compiler sees them: in the writable directories or the scratch directory.</param>
+/// <param name="Outputs">The files the worker reads after the compile, as the compiler sees them: in the writable directories or the scratch directory.
+/// With a bounded box the i-th comes back to <see cref="JobWorkspace.OutputCopy"/>(i).</param>
+/// <param name="Mirror">What the job's mirror takes, from the list written for a bounded box (<see cref="JobWorkspace.WriteMirrorList"/>); null without one.</param>
 public sealed record ConfinedCommand(
     SealedRoot? Root,
     string Program,
@@ -30,7 +32,8 @@ public sealed record ConfinedCommand(
     string WorkingDirectory,
     IReadOnlyList<string> WritableDirectories,
     IReadOnlyDictionary<string, string> Environment,
-    IReadOnlyList<string> Outputs);
+    IReadOnlyList<string> Outputs,
+    MirrorSize? Mirror = null);
 
 /// <summary>
 /// How a worker confines the compilers it runs, decided once when it starts. With the sandbox
@@ -92,7 +95,9 @@ public sealed class JobConfinement
     }
 
     /// <param name="jobsDirectory">Where jobs run (the box is tried there, on the same file system); null: the temporary directory.</param>
-    public static async Task<JobConfinement> ProbeAsync(SandboxMode mode, JobResources resources, string? jobsDirectory = null, CancellationToken cancellationToken = default)
+    /// <param name="boxProgram">actorcompile-box; null: beside this program.</param>
+    public static async Task<JobConfinement> ProbeAsync(SandboxMode mode, JobResources resources, string? jobsDirectory = null, CancellationToken cancellationToken = default,
+        string? boxProgram = null)
     {
         var path = Environment.GetEnvironmentVariable("PATH");
         var prlimit = ExecutableSearch.Find("prlimit", path);
@@ -119,13 +124,12 @@ public sealed class JobConfinement
         string perJob = "unshare (util-linux) is not installed";
         if (unshare is not null)
         {
-            var (box, unbounded) = await JobBox.ProbeAsync(resources, (boxDirectory, output) => LimitCommand(prlimit, resources)
-                .Concat(SandboxOptions(bwrap, disable))
+            var (box, unbounded) = await JobBox.ProbeAsync(resources, (ws, output) => SandboxOptions(bwrap, disable)
                 .Concat(new[]
                 {
-                    "--ro-bind", "/", "/", "--dev", "/dev", "--remount-ro", "/dev", "--proc", "/proc", "--bind", boxDirectory + "/tmp", "/tmp",
-                    "--bind", boxDirectory + "/m0", output, "--remount-ro", "/", "--",
-                }), disable, path, jobsDirectory ?? Path.GetTempPath(), cancellationToken);
+                    "--ro-bind", "/", "/", "--dev", "/dev", "--remount-ro", "/dev", "--proc", "/proc", "--bind", ws.Box + "/tmp", "/tmp",
+                    "--bind", output, output, "--remount-ro", "/", "--",
+                }), disable, path, jobsDirectory ?? Path.GetTempPath(), boxProgram ?? Path.Combine(AppContext.BaseDirectory, JobBox.ProgramName), cancellationToken);
             if (box is not null)
                 return new JobConfinement(bwrap, prlimit, resources, null,
                     $"sandboxed (bubblewrap, sealed roots), {limits}, {JobBox.SizeBytes(resources) >> 20} MiB and {JobBox.MaximumFiles} files written in all{nesting}", unshare, box, disable);
@@ -193,8 +197,7 @@ public sealed class JobConfinement
         var writable = c.WritableDirectories.Distinct(StringComparer.Ordinal).OrderBy(d => d.Length).ToList();
         if (_box is not null && _bwrap is not null)
         {
-            command.AddRange(_box.Prefix(_resources, ws, writable.Select(d => ws.Root + d[ws.VisibleRoot.Length..]).ToList(), Outputs(c, writable)));
-            command.AddRange(LimitCommand(_prlimit!, _resources));
+            command.AddRange(_box.Prefix(_resources, ws, c.Mirror ?? throw new InvalidOperationException("a bounded box builds the mirror from its list"), BoxOutputs(c, writable)));
         }
         else if (_unshare is not null && _bwrap is not null)
         {
@@ -221,29 +224,44 @@ public sealed class JobConfinement
             else command.AddRange(new[] { "--ro-bind", Path.Combine(root.Tree, entry.Name), "/" + entry.Name });
         }
         command.AddRange(new[] { "--dev", "/dev", "--remount-ro", "/dev", "--proc", "/proc" });
-        command.AddRange(_box is not null
-            ? new[] { "--bind", ws.Box + "/tmp", "/tmp" }
-            : new[] { "--size", Invariant($"{_resources.FileBytes}"), "--tmpfs", "/tmp" });
-        command.AddRange(new[] { "--ro-bind", ws.Root, ws.VisibleRoot, "--bind", _box is not null ? ws.Box + "/s" : ws.Scratch, ws.VisibleScratch });
-        for (int i = 0; i < writable.Count; i++)
-            command.AddRange(new[] { "--bind", _box is not null ? Invariant($"{ws.Box}/m{i}") : ws.Root + writable[i][ws.VisibleRoot.Length..], writable[i] });
+        if (_box is not null)
+        {
+            // Everything from the box's tmpfs: the mirror read-only but for the outputs' directories, the scratch directory, /tmp.
+            command.AddRange(new[] { "--bind", ws.Box + "/tmp", "/tmp", "--ro-bind", ws.Box + "/r", ws.VisibleRoot, "--bind", ws.Box + "/s", ws.VisibleScratch });
+            foreach (var dir in writable) command.AddRange(new[] { "--bind", ws.Box + "/r" + MirrorPathOf(ws, dir), dir });
+        }
+        else
+        {
+            command.AddRange(new[] { "--size", Invariant($"{_resources.FileBytes}"), "--tmpfs", "/tmp" });
+            command.AddRange(new[] { "--ro-bind", ws.Root, ws.VisibleRoot, "--bind", ws.Scratch, ws.VisibleScratch });
+            foreach (var dir in writable) command.AddRange(new[] { "--bind", ws.Root + MirrorPathOf(ws, dir), dir });
+        }
         // The sandbox's own root (bubblewrap's tmpfs) and /dev would take any number of bytes: read-only, once every mount is made.
         command.AddRange(new[] { "--remount-ro", "/", "--chdir", c.WorkingDirectory, "--", c.Program });
         command.AddRange(c.Args);
         return (command[0], command.Skip(1).ToList(), new Dictionary<string, string>());
     }
 
-    /// <summary>Where each file the worker reads after the job lies: its output directory's index, or "s" for the scratch directory; and its name.</summary>
-    private static List<(string Where, string Name)> Outputs(ConfinedCommand c, List<string> writable)
+    /// <summary>The path in the mirror of a directory the compiler sees under the mirror's root ("/" for the root itself).</summary>
+    public static string MirrorPathOf(JobWorkspace ws, string visible)
+    {
+        if (visible == ws.VisibleRoot) return "/";
+        if (!visible.StartsWith(ws.VisibleRoot + "/", StringComparison.Ordinal)) throw new InvalidOperationException($"{visible} is not in the job's mirror");
+        return visible[ws.VisibleRoot.Length..];
+    }
+
+    /// <summary>Where each file the worker reads after the job lies in the box: r/PATH in an output directory of the mirror,
+    /// s/NAME in the scratch directory.</summary>
+    private static List<string> BoxOutputs(ConfinedCommand c, List<string> writable)
     {
         var ws = c.Workspace;
-        var outputs = new List<(string, string)>();
-        foreach (var file in c.Outputs.Distinct(StringComparer.Ordinal))
+        var outputs = new List<string>();
+        foreach (var file in c.Outputs)
         {
             var directory = Path.GetDirectoryName(file) ?? "";
             var name = Path.GetFileName(file);
-            if (directory == ws.VisibleScratch) outputs.Add(("s", name));
-            else if (writable.IndexOf(directory) is var i and >= 0) outputs.Add((Invariant($"{i}"), name));
+            if (directory == ws.VisibleScratch) outputs.Add("s/" + name);
+            else if (writable.Contains(directory)) outputs.Add("r" + (MirrorPathOf(ws, directory) is "/" ? "" : MirrorPathOf(ws, directory)) + "/" + name);
             else throw new InvalidOperationException($"the output {file} is in no directory the compile may write to");
         }
         return outputs;

@@ -7,11 +7,16 @@ namespace ActorCompile.Worker.Execution;
 /// <summary>Why a job's inputs are unacceptable (an unsafe path, a conflict): a refusal, not a retryable failure.</summary>
 public sealed class MirrorException(string message) : Exception(message);
 
+/// <summary>What a job's mirror takes in a tmpfs: the bytes of its files (in whole pages), and its files and directories.</summary>
+public sealed record MirrorSize(long Bytes, int Entries);
+
 /// <summary>
 /// A job's private directory (mode 0700): <c>r/</c> is the mirror root holding the target's files at
 /// their absolute paths, <c>w/</c> holds what the worker itself has the compiler write (its dependency
-/// list), <c>tmp/</c> is the TMPDIR of an unsandboxed compile, <c>box/</c> stays empty on disk: a bounded
-/// sandbox mounts the tmpfs that takes the job's writes there (see <see cref="JobConfinement"/>). Disposing removes all of it.
+/// list), <c>tmp/</c> is the TMPDIR of an unsandboxed compile: all three on disk only without a bounded box.
+/// <c>box/</c> stays empty on disk: a bounded box (<see cref="JobBox"/>) mounts there the tmpfs that holds the
+/// mirror, the scratch and temporary directories and everything the job writes, and copies the outputs back
+/// beside it (out0, out1, ...). Disposing removes all of it.
 /// In the sandbox the compiler sees the directory at <see cref="Visible"/> (/actorcompile/JOB), a path
 /// that tells nothing of the worker's own directories; without it, at its real place.
 /// </summary>
@@ -40,7 +45,15 @@ public sealed class JobWorkspace : IDisposable
         Visible = visible;
     }
 
-    /// <summary>Creates the job directory. The job id becomes a file name, so it is checked first.</summary>
+    /// <summary>The list of the mirror's entries a bounded box builds the mirror from (<see cref="WriteMirrorList"/>).</summary>
+    public string MirrorList => System.IO.Path.Combine(Directory, "mirror");
+
+    /// <summary>Where a bounded box copies the <paramref name="index"/>-th output the worker reads.</summary>
+    public string OutputCopy(int index) => System.IO.Path.Combine(Directory, $"out{index}");
+
+    /// <summary>Creates the job directory and its empty box directory. The job id becomes a file name, so it is checked first.
+    /// The mirror, scratch and temporary directories are made on disk only by <see cref="Materialize"/>: a bounded box
+    /// has them in its tmpfs.</summary>
     public static JobWorkspace Create(string jobsDirectory, string jobId, bool sandboxed = false)
     {
         if (jobId.Length is 0 or > 100 || !jobId.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.') || jobId.StartsWith('.'))
@@ -50,20 +63,14 @@ public sealed class JobWorkspace : IDisposable
         if (System.IO.Directory.Exists(dir)) throw new MirrorException($"a job with the id {jobId} is already here");
         Toolchains.PrivateDirectory.Create(dir);
         var workspace = new JobWorkspace(dir, sandboxed ? $"{SandboxJobs}/{jobId}" : dir);
-        System.IO.Directory.CreateDirectory(workspace.Root);
-        System.IO.Directory.CreateDirectory(workspace.Scratch);
-        System.IO.Directory.CreateDirectory(workspace.TemporaryDirectory);
         System.IO.Directory.CreateDirectory(workspace.Box);
         return workspace;
     }
 
-    /// <summary>
-    /// Builds the mirror: directories, then files copied from the blob cache with the target's
-    /// modification times (gcc compares them for #pragma once), then empty placeholders.
-    /// </summary>
-    /// <param name="maxBytes">The most bytes the mirror may take on disk: every file counted as often as it
-    /// appears, by the size of its content here (never by the size a job declares).</param>
-    public void Materialize(IReadOnlyList<MirrorEntry> entries, BlobCache blobs, long maxBytes)
+    /// <summary>Checks a job's entries: safe paths, known kinds, contents on this worker, and the bytes they take on
+    /// disk (every file counted as often as it appears, by the size of its content here, never by the size a job
+    /// declares) within <paramref name="maxBytes"/>. Returns those bytes.</summary>
+    private static long Check(IReadOnlyList<MirrorEntry> entries, BlobCache? blobs, long maxBytes)
     {
         if (entries.Count > MaximumEntries) throw new MirrorException($"the job has {entries.Count} mirror entries, more than {MaximumEntries}");
         long bytes = 0;
@@ -72,20 +79,81 @@ public sealed class JobWorkspace : IDisposable
             if (!MirrorPaths.IsSafeMirrorPath(e.Path)) throw new MirrorException($"unsafe path in the job: {e.Path}");
             // The serializer takes any number for an enum: a kind this worker does not know is refused here.
             if (!Enum.IsDefined(e.Kind)) throw new MirrorException($"unknown mirror entry kind {(byte)e.Kind} for {e.Path}");
+            if (e.Kind != MirrorEntryKind.Directory && e.Path == "/") throw new MirrorException("the root cannot be a file");
             if (e.Kind != MirrorEntryKind.File) continue;
             if (!ContentHash.IsValid(e.Hash)) throw new MirrorException($"file {e.Path} has no valid hash");
-            bytes += blobs.SizeOf(e.Hash) ?? throw new MirrorException($"the content of {e.Path} is not on this worker");
+            bytes += blobs?.SizeOf(e.Hash) ?? throw new MirrorException($"the content of {e.Path} is not on this worker");
             if (bytes > maxBytes)
                 throw new MirrorException($"the job's files would take more than the largest job ({maxBytes >> 20} MiB) on disk");
         }
+        return bytes;
+    }
+
+    /// <summary>
+    /// Writes the list a bounded box builds the mirror from, in its tmpfs (see actorcompile-box.c): NUL-terminated
+    /// fields, "d" PATH for a directory, "f" MTIME BLOB PATH for a file (its content's file in the blob cache, its
+    /// modification time in milliseconds: gcc compares them for #pragma once), "e" MTIME PATH for an empty
+    /// placeholder; directories first, then <paramref name="directories"/> (the working directory, the outputs'
+    /// directories), then the files. Nothing else reaches the disk. Returns what the mirror takes.
+    /// </summary>
+    public MirrorSize WriteMirrorList(IReadOnlyList<MirrorEntry> entries, BlobCache? blobs, long maxBytes, IEnumerable<string> directories)
+    {
+        var bytes = Check(entries, blobs, maxBytes);
+        var list = new System.Text.StringBuilder();
+        void Field(string value) => list.Append(value).Append('\0');
+        foreach (var path in entries.Where(e => e.Kind == MirrorEntryKind.Directory).Select(e => e.Path).Concat(directories))
+        {
+            if (!MirrorPaths.IsSafeMirrorPath(path)) throw new MirrorException($"unsafe path in the job: {path}");
+            Field("d");
+            Field(path);
+        }
+        foreach (var e in entries.Where(e => e.Kind != MirrorEntryKind.Directory))
+        {
+            Field(e.Kind == MirrorEntryKind.File ? "f" : "e");
+            Field(e.ModifiedUnixMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            if (e.Kind == MirrorEntryKind.File) Field(blobs!.PathOf(e.Hash!));
+            Field(e.Path);
+        }
+        // Paths hold no NUL (a job's paths are checked as safe names): a field never holds its terminator.
+        File.WriteAllText(MirrorList, list.ToString(), new System.Text.UTF8Encoding(false));
+        return Measure(entries, blobs, directories);
+    }
+
+    /// <summary>What the mirror takes in a tmpfs, exactly: every file's content rounded up to whole pages (a tmpfs holds a
+    /// file in pages), and a file (an inode) for each file and each directory, those its paths pass through included.</summary>
+    private static MirrorSize Measure(IReadOnlyList<MirrorEntry> entries, BlobCache? blobs, IEnumerable<string> directories)
+    {
+        const long page = 4096;
+        long bytes = 0;
+        var inodes = new HashSet<string>(StringComparer.Ordinal) { "/" };
+        foreach (var path in entries.Select(e => e.Path).Concat(directories))
+        {
+            for (var p = path; p.Length > 1 && inodes.Add(p); p = p[..Math.Max(1, p.LastIndexOf('/'))]) { }
+        }
+        foreach (var e in entries.Where(e => e.Kind == MirrorEntryKind.File))
+            bytes += (blobs!.SizeOf(e.Hash!)!.Value + page - 1) / page * page;
+        return new MirrorSize(bytes, inodes.Count);
+    }
+
+    /// <summary>
+    /// Builds the mirror on disk (without a bounded box): directories, then files copied from the blob cache with the
+    /// target's modification times (gcc compares them for #pragma once), then empty placeholders.
+    /// </summary>
+    /// <param name="maxBytes">The most bytes the mirror may take on disk: every file counted as often as it
+    /// appears, by the size of its content here (never by the size a job declares).</param>
+    public void Materialize(IReadOnlyList<MirrorEntry> entries, BlobCache blobs, long maxBytes)
+    {
+        Check(entries, blobs, maxBytes);
         try
         {
+            System.IO.Directory.CreateDirectory(Root);
+            System.IO.Directory.CreateDirectory(Scratch);
+            System.IO.Directory.CreateDirectory(TemporaryDirectory);
             foreach (var e in entries.Where(e => e.Kind == MirrorEntryKind.Directory))
                 System.IO.Directory.CreateDirectory(MirrorPaths.Under(Root, e.Path));
             foreach (var e in entries.Where(e => e.Kind != MirrorEntryKind.Directory))
             {
                 var target = MirrorPaths.Under(Root, e.Path);
-                if (e.Path == "/") throw new MirrorException("the root cannot be a file");
                 System.IO.Directory.CreateDirectory(System.IO.Path.GetDirectoryName(target)!);
                 if (e.Kind == MirrorEntryKind.File)
                 {

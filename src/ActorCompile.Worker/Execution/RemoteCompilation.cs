@@ -61,9 +61,22 @@ public static class RemoteCompilation
         if (x.Confinement.Sandboxed && x.Root is null) return new FailedOutcome("the toolchain's sealed root is missing", Refused: false);
 
         var mirrorClock = System.Diagnostics.Stopwatch.StartNew();
+        CompilePlan plan;
+        MirrorSize? mirror = null;
         try
         {
-            x.Workspace.Materialize(x.Job.Mirror, x.Blobs, x.MaxJobBytes);
+            // A bounded box builds the mirror in its tmpfs from a list (one file on disk); without one it is built on disk here.
+            if (x.Confinement.Bounded)
+            {
+                plan = Plan(x, command);
+                mirror = x.Workspace.WriteMirrorList(x.Job.Mirror, x.Blobs, x.MaxJobBytes, plan.Directories);
+            }
+            else
+            {
+                x.Workspace.Materialize(x.Job.Mirror, x.Blobs, x.MaxJobBytes);
+                plan = Plan(x, command);
+                foreach (var dir in plan.Directories) Directory.CreateDirectory(MirrorPaths.Under(x.Workspace.Root, dir));
+            }
         }
         catch (MirrorException e)
         {
@@ -71,11 +84,10 @@ public static class RemoteCompilation
         }
         var mirrorMilliseconds = mirrorClock.ElapsedMilliseconds;
 
-        var plan = Plan(x, command);
         ProcessResult result;
         try
         {
-            result = await Execute(x, plan, cancellationToken);
+            result = await Execute(x, plan, mirror, cancellationToken);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -104,13 +116,15 @@ public static class RemoteCompilation
 
     /// <summary>Where everything is, as the compiler sees it (under the visible root) and on this machine.</summary>
     /// <param name="Outputs">What the worker reads after the compile (the object and the dependency list), as the compiler sees them.</param>
-    private sealed record CompilePlan(string Root, string WorkingDirectory, List<string> Args, string DependencyFile, bool OwnDependencyFile, List<string> Writable, List<string> Outputs);
+    /// <param name="Directories">Directories of the mirror the compile needs whether or not the target listed them: its working
+    /// directory and its outputs' directories (paths in the mirror).</param>
+    private sealed record CompilePlan(string Root, string WorkingDirectory, List<string> Args, string DependencyFile, bool OwnDependencyFile, List<string> Writable, List<string> Outputs,
+        List<string> Directories);
 
     private static CompilePlan Plan(JobExecution x, CompileCommand command)
     {
         var root = x.Workspace.VisibleRoot;
         var cwd = root + MirrorPaths.Normalize(x.Job.WorkingDirectory);
-        Directory.CreateDirectory(HostPath(x.Workspace, cwd));
         var args = CommandRewriter.ForWorker(command, root, x.Job.SystemIncludeDirectories, x.Job.PreincludeStdcPredef);
         if (x.Job.ColorDiagnostics) args.Add("-fdiagnostics-color=always");
         string dependencyFile;
@@ -125,17 +139,35 @@ public static class RemoteCompilation
         var objectFile = MirrorPaths.Normalize(Path.Combine(cwd, MirrorPaths.MapArgument(root, command.Output!)));
         var writable = new List<string> { DirectoryOf(objectFile) };
         if (!own) writable.Add(DirectoryOf(dependencyFile));
-        foreach (var dir in writable) Directory.CreateDirectory(HostPath(x.Workspace, dir));
-        return new CompilePlan(root, cwd, args, dependencyFile, own, writable, new List<string> { objectFile, MirrorPaths.Normalize(dependencyFile) });
+        var directories = new[] { cwd }.Concat(writable).Select(d => InMirror(x.Workspace, d)).Distinct(StringComparer.Ordinal).ToList();
+        return new CompilePlan(root, cwd, args, dependencyFile, own, writable, new List<string> { objectFile, MirrorPaths.Normalize(dependencyFile) }, directories);
 
         static string DirectoryOf(string file) => MirrorPaths.Normalize(Path.GetDirectoryName(file)!);
     }
+
+    /// <summary>The path in the mirror of a directory the compiler sees; a directory outside the mirror is refused.</summary>
+    private static string InMirror(JobWorkspace ws, string visible)
+    {
+        try
+        {
+            return JobConfinement.MirrorPathOf(ws, visible);
+        }
+        catch (InvalidOperationException)
+        {
+            throw new MirrorException("a directory of the compile lies outside the job's mirror");
+        }
+    }
+
+    /// <summary>Where the worker reads the <paramref name="index"/>-th output of the plan (0: the object, 1: the dependency
+    /// list): the copy a bounded box made, or its place in the mirror on disk.</summary>
+    private static string OnDisk(JobExecution x, CompilePlan plan, int index) =>
+        x.Confinement.Bounded ? x.Workspace.OutputCopy(index) : HostPath(x.Workspace, plan.Outputs[index]);
 
     /// <summary>The place on this machine of a path the compiler sees.</summary>
     private static string HostPath(JobWorkspace ws, string visible) =>
         visible.StartsWith(ws.Visible, StringComparison.Ordinal) ? ws.Directory + visible[ws.Visible.Length..] : visible;
 
-    private static async Task<ProcessResult> Execute(JobExecution x, CompilePlan plan, CancellationToken cancellationToken)
+    private static async Task<ProcessResult> Execute(JobExecution x, CompilePlan plan, MirrorSize? mirror, CancellationToken cancellationToken)
     {
         var sandboxed = x.Confinement.Sandboxed;
         var env = new Dictionary<string, string>
@@ -146,7 +178,7 @@ public static class RemoteCompilation
         };
         foreach (var v in x.Job.Environment) env[v.Name] = v.Value;
         var program = sandboxed ? x.Root!.Driver : x.Toolchain.Path;
-        var (file, args, environment) = x.Confinement.Command(new ConfinedCommand(x.Root, program, plan.Args, x.Workspace, plan.WorkingDirectory, plan.Writable, env, plan.Outputs));
+        var (file, args, environment) = x.Confinement.Command(new ConfinedCommand(x.Root, program, plan.Args, x.Workspace, plan.WorkingDirectory, plan.Writable, env, plan.Outputs, mirror));
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(x.Timeout);
         // Unsandboxed, the compile starts in its directory on this machine; in the sandbox, bwrap changes to it.
@@ -173,7 +205,7 @@ public static class RemoteCompilation
         // A compiler killed by a signal (exit 128 + N) is this machine's failure, not a verdict on the source.
         if (result.ExitCode > 128)
             return new FailedOutcome($"the compiler was killed by signal {result.ExitCode - 128}", Refused: false);
-        var dependencies = HostPath(x.Workspace, plan.DependencyFile);
+        var dependencies = OnDisk(x, plan, 1);
         if (new FileInfo(dependencies).LinkTarget is not null || Native.Status(dependencies) is { IsRegularFile: false })
             return new FailedOutcome("refused: the compile left something other than a file as its dependency list", Refused: true);
         if (File.Exists(dependencies))
@@ -196,7 +228,7 @@ public static class RemoteCompilation
         var outputs = new List<(string, byte[])>();
         if (result.ExitCode == 0)
         {
-            var objectPath = HostPath(x.Workspace, Path.Combine(plan.WorkingDirectory, MirrorPaths.MapArgument(plan.Root, command.Output!)));
+            var objectPath = OnDisk(x, plan, 0);
             var info = new FileInfo(objectPath);
             // Nothing of the job runs any more (it had a PID namespace of its own): what is checked here stays so while it is read.
             if (!info.Exists || info.LinkTarget is not null || Native.Status(objectPath) is not { IsRegularFile: true })
@@ -205,7 +237,7 @@ public static class RemoteCompilation
             outputs.Add((command.Output!, File.ReadAllBytes(objectPath)));
             if (command.Dependencies is { } dep)
             {
-                var text = File.ReadAllText(HostPath(x.Workspace, plan.DependencyFile));
+                var text = File.ReadAllText(OnDisk(x, plan, 1));
                 var style = x.Toolchain.Identity.Family == "clang" ? DependencyStyle.Clang : DependencyStyle.Gcc;
                 var rewritten = MakeDependencies.Rewrite(text, name => name.Replace(plan.Root, "", StringComparison.Ordinal), style);
                 outputs.Add((dep.File, Encoding.UTF8.GetBytes(rewritten)));
