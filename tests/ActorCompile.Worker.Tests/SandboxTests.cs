@@ -34,7 +34,7 @@ public sealed class SandboxTests : IDisposable
         _programs.Delete(recursive: true);
     }
 
-    private sealed record Targets(string Outside, string Secret, string Blobs, string OtherJob, int Port, int WorkerPid, int Spew, int FillMiB = 0, int FillExit = 0, string ObjectAs = "");
+    private sealed record Targets(string Outside, string Secret, string Blobs, string OtherJob, int Port, int WorkerPid, int Spew, int FillMiB = 0, int FillExit = 0, string ObjectAs = "", string HostDirectory = "");
 
     private string Prober(Targets t)
     {
@@ -98,6 +98,11 @@ public sealed class SandboxTests : IDisposable
               /* The object replaced by a link to a file of the worker's (seen from outside the sandbox, the link would reach it), or by a pipe. */
               if (!strcmp("{{t.ObjectAs}}", "link")) { unlink(out); if (symlink("{{t.Secret}}", out) != 0) return 4; }
               if (!strcmp("{{t.ObjectAs}}", "fifo")) { unlink(out); if (mkfifo(out, 0600) != 0) return 4; }
+              /* A file of holes: nothing in the tmpfs, the whole size on disk were it copied as it is. */
+              if (!strcmp("{{t.ObjectAs}}", "sparse")) { if (truncate(out, 64 << 20) != 0) return 4; }
+              /* The object's directory's parent (a directory the job may write in, as its dependency list goes there)
+                 renamed and replaced by a link to a directory of the helper's that holds a file of the object's name. */
+              if (!strcmp("{{t.ObjectAs}}", "dirlink")) { if (rename("x/y", "x/moved") != 0 || symlink("{{t.HostDirectory}}", "x/y") != 0) return 4; }
               if ({{t.FillMiB}} > 0) {
                 /* Beside the object, as many files as it takes to write three times the fill, each of them under the file size
                    limit, and 40 hard links to the first (were every file in the directory copied back, each link would be a copy). */
@@ -120,7 +125,7 @@ public sealed class SandboxTests : IDisposable
     }
 
     private async Task<(CompileOutcome Outcome, Targets Targets)> Probe(JobConfinement confinement, int spew = 0, int fillMiB = 0, JobWorkspace? workspace = null, string? jobId = null, string? project = null, int fillExit = 0,
-        string objectAs = "")
+        string objectAs = "", string[]? args = null, string hostDirectory = "")
     {
         var secret = _dir.Write("worker-secret", "private");
         File.SetUnixFileMode(secret, UnixFileMode.UserRead | UnixFileMode.UserWrite);
@@ -130,9 +135,9 @@ public sealed class SandboxTests : IDisposable
         try
         {
             var targets = new Targets(_dir.Combine("outside-" + Guid.NewGuid().ToString("N")), secret, Path.Combine(_dir.Path, "worker", "blobs"),
-                otherJob, ((IPEndPoint)listener.LocalEndpoint).Port, Environment.ProcessId, spew, fillMiB, fillExit, objectAs);
+                otherJob, ((IPEndPoint)listener.LocalEndpoint).Port, Environment.ProcessId, spew, fillMiB, fillExit, objectAs, hostDirectory);
             var prober = await SealedJobs.Program(Prober(targets));
-            var (job, _) = TargetSide.Prepare("gcc", project ?? _project, new[] { "-c", "a.c", "-o", "a.o" }, jobId ?? "j-probe-" + Guid.NewGuid().ToString("N")[..6]);
+            var (job, _) = TargetSide.Prepare("gcc", project ?? _project, args ?? new[] { "-c", "a.c", "-o", "a.o" }, jobId ?? "j-probe-" + Guid.NewGuid().ToString("N")[..6]);
             _worker.TakeIn(job);
             return (await _worker.Run(job, prober, confinement, workspace), targets);
         }
@@ -238,15 +243,34 @@ public sealed class SandboxTests : IDisposable
     }
 
     [Theory]
-    [InlineData("link")]
-    [InlineData("fifo")]
-    public async Task An_object_left_as_a_link_or_a_pipe_brings_nothing_back(string kind)
+    [InlineData("link", "a link where its output goes")]
+    [InlineData("fifo", "something other than a file as its output")]
+    [InlineData("sparse", "an output mostly of holes")]
+    public async Task An_object_left_as_a_link_a_pipe_or_a_file_of_holes_is_refused_as_the_jobs_doing_and_nothing_comes_back(string kind, string why)
     {
         // The box copies the outputs back from outside the sandbox, where a link the job made would lead to the worker's
-        // own files and a pipe would block the copy: neither is a file the job wrote, so neither comes back.
+        // own files, a pipe would block the copy and a file of holes would take its whole size on the helper's disk:
+        // none is a file the job wrote, and each is the job's own doing, not a fault of this worker.
         var (outcome, _) = await Probe(SealedJobs.Sandbox, objectAs: kind);
         var failed = Assert.IsType<FailedOutcome>(outcome);
-        Assert.Contains("wrote no output", failed.Reason);
+        Assert.True(failed.Refused, failed.Reason);
+        Assert.Contains(why, failed.Reason);
+    }
+
+    [Fact]
+    public async Task A_directory_of_an_outputs_path_replaced_by_a_link_leads_the_copy_nowhere()
+    {
+        // The object goes to x/y/z, its dependency list to x: the job may write in x, so it can rename x/y and put there
+        // a link to a directory of the helper's holding z/a.o. Followed from outside the sandbox, that link would bring the
+        // helper's file back as the object.
+        var host = Directory.CreateDirectory(_dir.Combine("helper-only/z")).Parent!.FullName;
+        File.WriteAllText(Path.Combine(host, "z", "a.o"), "HELPER-SECRET");
+        Directory.CreateDirectory(Path.Combine(_project, "x/y/z"));
+        var (outcome, _) = await Probe(SealedJobs.Sandbox, objectAs: "dirlink", hostDirectory: host,
+            args: new[] { "-c", "a.c", "-o", "x/y/z/a.o", "-MD", "-MF", "x/a.d" });
+        var failed = Assert.IsType<FailedOutcome>(outcome);
+        Assert.True(failed.Refused, failed.Reason);
+        Assert.Contains("a link where its output goes", failed.Reason);
     }
 
     [Fact]

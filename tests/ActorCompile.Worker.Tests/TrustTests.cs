@@ -132,6 +132,31 @@ public sealed class TrustTests : IDisposable
         Assert.True(Contains(open.Outputs.Single().Data, "the worker's private key"u8.ToArray()), "unsandboxed, the object holds the file");
     }
 
+    [Theory]
+    [InlineData("twice")]
+    [InlineData("file and directory")]
+    public async Task A_mirror_that_lists_a_path_twice_or_as_a_file_and_a_directory_is_refused_before_a_byte_is_written(string how)
+    {
+        // A hostile coordinator's job: refused as the job's own doing (the box would fail on it, and the worker be blamed).
+        var (job, _) = TargetSide.Prepare("gcc", _project, new[] { "-c", "a.c", "-o", "a.o" }, "j-twice");
+        _worker.TakeIn(job);
+        var file = job.Mirror.First(e => e.Kind == MirrorEntryKind.File);
+        var extra = how == "twice" ? file : new MirrorEntry(MirrorEntryKind.Directory, file.Path + "/sub", null, 0, 0);
+        var workspace = JobWorkspace.Create(_worker.Jobs, job.JobId, sandboxed: true);
+        try
+        {
+            var outcome = Assert.IsType<FailedOutcome>(await _worker.Run(job with { Mirror = job.Mirror.Append(extra).ToArray() }, await SealedJobs.Toolchain("gcc"),
+                workspace: workspace));
+            Assert.True(outcome.Refused, outcome.Reason);
+            Assert.Contains("twice, or as a file and a directory", outcome.Reason);
+            Assert.Empty(Directory.EnumerateFiles(workspace.Directory, "*", SearchOption.AllDirectories));
+        }
+        finally
+        {
+            workspace.Dispose();
+        }
+    }
+
     [Fact]
     public async Task A_mirror_that_would_take_more_than_the_largest_job_on_disk_is_refused_before_a_byte_is_written()
     {

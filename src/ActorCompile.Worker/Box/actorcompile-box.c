@@ -25,12 +25,15 @@
  *  5. copies each --output SOURCE DESTINATION back: SOURCE a path in the box, DESTINATION a file on disk that
  *     must not exist yet; a SOURCE that is not a regular file reached without any link is not copied;
  *  6. writes its verdict to --status, where the job cannot reach: "ok"; "full" when the command failed with the
- *     tmpfs full (the job wrote more than its bound: its own doing); or why this machine failed the job.
+ *     tmpfs full (the job wrote more than its bound: its own doing); "refused: WHY" when the job left an output
+ *     that is not a file it wrote (a link, a pipe, a file mostly of holes): its own doing too; or why this
+ *     machine failed the job.
  * Its exit code is the command's (128 + N when a signal N ended it); 1 with a verdict other than ok/full.
  * The tmpfs, with everything the job wrote, goes when this process ends (its mount namespace goes with it).
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <poll.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
@@ -50,6 +53,7 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <linux/close_range.h>
 #include <linux/openat2.h>
 
 #define MAX_OUTPUTS 8
@@ -93,12 +97,19 @@ static int write_file(const char *path, const char *text)
     return w == (ssize_t)n ? 0 : -1;
 }
 
-static long long number(const char *option, const char *text)
+static long long signed_number(const char *option, const char *text)
 {
     char *end;
     errno = 0;
     long long v = strtoll(text, &end, 10);
-    if (errno || *end || end == text || v < 0) fail("bad value for %s", option);
+    if (errno || *end || end == text) fail("bad value for %s", option);
+    return v;
+}
+
+static long long number(const char *option, const char *text)
+{
+    long long v = signed_number(option, text);
+    if (v < 0) fail("bad value for %s", option);
     return v;
 }
 
@@ -155,7 +166,9 @@ static void make_directories(int root, char *path, int last_too)
 /* A mirror path as the worker writes it: absolute, no empty, "." or ".." part. Returns it relative ("" for "/"). */
 static char *relative(char *path)
 {
+    size_t length = strlen(path);
     if (path[0] != '/') fail("the mirror's list holds a relative path");
+    if (length > PATH_MAX || (length > 1 && path[length - 1] == '/')) fail("the mirror's list holds an unsafe path");
     for (char *p = path + 1; *p;) {
         char *end = strchrnul(p, '/');
         size_t n = (size_t)(end - p);
@@ -213,26 +226,44 @@ static void build_mirror(int root, const char *list)
             if (copy_fd(in, out, bs.st_size) != 0) fail("cannot copy a file into the mirror (%s)", strerror(errno));
             close(in);
         }
-        long long ms = number("a modification time", mtime);
-        struct timespec times[2] = { { .tv_nsec = UTIME_OMIT }, { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000 } };
+        /* Milliseconds since 1970, before it too: seconds rounded down, the rest a positive part of a second. */
+        long long ms = signed_number("a modification time", mtime);
+        long long seconds = ms / 1000, rest = ms % 1000;
+        if (rest < 0) { seconds--; rest += 1000; }
+        struct timespec times[2] = { { .tv_nsec = UTIME_OMIT }, { .tv_sec = (time_t)seconds, .tv_nsec = (long)rest * 1000000 } };
         if (futimens(out, times) != 0) fail("cannot set a file's time in the mirror (%s)", strerror(errno));
         close(out);
     }
     free(text);
 }
 
-/* Opens a file in the box without following any link and without leaving it; -1 if it is not a regular file there. */
-static int open_output(int box, const char *path)
+/* The job refused: it left as an output something other than a file it wrote. Its own doing, said as such. */
+static void refuse(const char *why)
+{
+    char text[256];
+    snprintf(text, sizeof text, "refused: %s", why);
+    verdict(text);
+    _exit(1);
+}
+
+/* Opens an output in the box without following any link, at any level, and without leaving the box: -1 when there
+   is none. openat2 is required (Linux 5.6): O_NOFOLLOW alone covers the last part of a path only, and the job may
+   have replaced a directory of the path (one it may write in) by a link to a file of this machine's. */
+static int open_output(int box, const char *path, long long limit)
 {
     struct open_how how = { .flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS };
     int fd = (int)syscall(SYS_openat2, box, path, &how, sizeof how);
-    if (fd < 0 && errno == ENOSYS) fd = openat(box, path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0) return -1;
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return -1;
+    if (fd < 0) {
+        if (errno == ENOENT) return -1;
+        if (errno == ENOSYS) fail("this kernel cannot open a file without following links (openat2, Linux 5.6)");
+        if (errno == ELOOP || errno == EXDEV || errno == ENOTDIR) refuse("the compile left a link where its output goes");
+        fail("cannot open an output (%s)", strerror(errno));
     }
+    struct stat st;
+    if (fstat(fd, &st) != 0) fail("cannot read an output (%s)", strerror(errno));
+    if (!S_ISREG(st.st_mode)) refuse("the compile left something other than a file as its output");
+    /* A file of holes costs the tmpfs nothing and the disk its whole size: an output is what the job wrote. */
+    if (st.st_size > limit || st.st_size > (off_t)st.st_blocks * 512 + (1 << 16)) refuse("the compile left an output mostly of holes or over the file size limit");
     return fd;
 }
 
@@ -267,6 +298,10 @@ int main(int argc, char **argv)
     if (!status_file || !box || !mirror || size <= 0 || files <= 0 || fsize < 0 || nproc < 0 || cpu < 0 || command < 0 || command >= argc)
         fail("usage: actorcompile-box --status F --box DIR --mirror LIST --size BYTES --files N [--as BYTES] --fsize BYTES --nproc N --cpu S [--output SOURCE DEST]... -- PROGRAM ARGS...");
 
+    /* Nothing the worker left open reaches the job. */
+    if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) != 0 && errno != ENOSYS && errno != EINVAL) fail("cannot close what it inherited (%s)", strerror(errno));
+    if (geteuid() != getuid() || getegid() != getgid()) fail("runs only as the user that starts it (never setuid or setgid)");
+
     /* 1. Dies with the worker; a user and a mount namespace of its own. */
     pid_t parent = getppid();
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) fail("the worker is gone");
@@ -297,14 +332,18 @@ int main(int argc, char **argv)
 
     /* 4. The command, first of a PID namespace of its own, within the job's limits. A pipe closed on exec tells
        a command that could not start (its errno) from one that ran and failed. */
-    int started[2];
-    if (pipe2(started, O_CLOEXEC) != 0) fail("cannot make a pipe (%s)", strerror(errno));
+    int started[2], alive[2];
+    if (pipe2(started, O_CLOEXEC) != 0 || pipe2(alive, O_CLOEXEC) != 0) fail("cannot make a pipe (%s)", strerror(errno));
     if (unshare(CLONE_NEWPID) != 0) fail("cannot make a PID namespace (%s)", strerror(errno));
     pid_t child = fork();
     if (child < 0) fail("cannot fork (%s)", strerror(errno));
     if (child == 0) {
         close(started[0]);
-        if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) _exit(127);
+        close(alive[1]);
+        /* The box may have died before the parent-death signal was set: its end of the pipe is then closed. (In a PID
+           namespace of its own, getppid() says nothing.) */
+        struct pollfd gone = { .fd = alive[0], .events = POLLIN };
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || poll(&gone, 1, 0) != 0) _exit(127);
         struct rlimit r;
         int ok = 1;
         if (as > 0) { r.rlim_cur = r.rlim_max = (rlim_t)as; ok &= setrlimit(RLIMIT_AS, &r) == 0; }
@@ -322,6 +361,7 @@ int main(int argc, char **argv)
         _exit(127);
     }
     close(started[1]);
+    close(alive[0]);
     int exec_errno = 0;
     ssize_t got;
     do got = read(started[0], &exec_errno, sizeof exec_errno); while (got < 0 && errno == EINTR);
@@ -339,7 +379,7 @@ int main(int argc, char **argv)
 
     /* 5. The outputs, to disk. */
     for (int i = 0; i < noutputs; i++) {
-        int in = open_output(boxfd, outputs[i][0]);
+        int in = open_output(boxfd, outputs[i][0], fsize);
         if (in < 0) continue;
         struct stat st;
         if (fstat(in, &st) != 0) fail("cannot read an output (%s)", strerror(errno));

@@ -49,11 +49,13 @@ public sealed class JobBox
     public static string StatusFile(JobWorkspace ws) => Path.Combine(ws.Directory, "box-status");
 
     /// <summary>What the box says of a job: it did its part; the compile filled its tmpfs and failed (the job's own
-    /// doing: it wrote more than its bound); or this machine failed the job, and why.</summary>
+    /// doing: it wrote more than its bound); the job left as an output something other than a file it wrote (a link, a
+    /// pipe, a file of holes: its own doing too); or this machine failed the job, and why.</summary>
     public abstract record BoxVerdict
     {
         public sealed record Done : BoxVerdict;
         public sealed record Full : BoxVerdict;
+        public sealed record Refused(string Why) : BoxVerdict;
         public sealed record Failed(string Why) : BoxVerdict;
     }
 
@@ -72,6 +74,7 @@ public sealed class JobBox
         {
             "ok" => new BoxVerdict.Done(),
             "full" => new BoxVerdict.Full(),
+            var refused when refused.StartsWith("refused: ", StringComparison.Ordinal) => new BoxVerdict.Refused(TerminalText.Printable(refused["refused: ".Length..])),
             var why => new BoxVerdict.Failed($"the job's bounded workspace {TerminalText.Printable(why.Length > 200 ? why[..200] : why)}"),
         };
     }

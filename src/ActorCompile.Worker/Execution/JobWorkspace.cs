@@ -96,9 +96,10 @@ public sealed class JobWorkspace : IDisposable
     /// placeholder; directories first, then <paramref name="directories"/> (the working directory, the outputs'
     /// directories), then the files. Nothing else reaches the disk. Returns what the mirror takes.
     /// </summary>
-    public MirrorSize WriteMirrorList(IReadOnlyList<MirrorEntry> entries, BlobCache? blobs, long maxBytes, IEnumerable<string> directories)
+    public MirrorSize WriteMirrorList(IReadOnlyList<MirrorEntry> entries, BlobCache? blobs, long maxBytes, IReadOnlyList<string> directories)
     {
-        var bytes = Check(entries, blobs, maxBytes);
+        Check(entries, blobs, maxBytes);
+        var size = Measure(entries, blobs, directories);
         var list = new System.Text.StringBuilder();
         void Field(string value) => list.Append(value).Append('\0');
         foreach (var path in entries.Where(e => e.Kind == MirrorEntryKind.Directory).Select(e => e.Path).Concat(directories))
@@ -116,23 +117,54 @@ public sealed class JobWorkspace : IDisposable
         }
         // Paths hold no NUL (a job's paths are checked as safe names): a field never holds its terminator.
         File.WriteAllText(MirrorList, list.ToString(), new System.Text.UTF8Encoding(false));
-        return Measure(entries, blobs, directories);
+        return size;
     }
 
-    /// <summary>What the mirror takes in a tmpfs, exactly: every file's content rounded up to whole pages (a tmpfs holds a
-    /// file in pages), and a file (an inode) for each file and each directory, those its paths pass through included.</summary>
+    /// <summary>
+    /// What the mirror takes in a tmpfs, exactly: every file's content rounded up to whole pages (a tmpfs holds a file in
+    /// pages), and a file (an inode) for each file and each directory, those its paths pass through included, with the
+    /// tmpfs's own root and the box's three directories. Counted in one pass over each path's parts (a directory is its
+    /// parent's number and its name), so that a job of many deep paths costs the worker no more than its size; a mirror
+    /// of more than <see cref="MaximumEntries"/> files and directories in all, a path listed twice, or one that is a file
+    /// in one place and a directory in another is refused: the box would fail on it.
+    /// </summary>
     private static MirrorSize Measure(IReadOnlyList<MirrorEntry> entries, BlobCache? blobs, IEnumerable<string> directories)
     {
-        const long page = 4096;
+        long page = Environment.SystemPageSize;
         long bytes = 0;
-        var inodes = new HashSet<string>(StringComparer.Ordinal) { "/" };
-        foreach (var path in entries.Select(e => e.Path).Concat(directories))
+        var directoryIds = new Dictionary<(int Parent, string Name), int>();
+        var files = new HashSet<(int Parent, string Name)>();
+        int Directory(string path, bool last)
         {
-            for (var p = path; p.Length > 1 && inodes.Add(p); p = p[..Math.Max(1, p.LastIndexOf('/'))]) { }
+            int parent = 0; // the mirror's root
+            var parts = path.AsSpan(1);
+            while (parts.Length > 0)
+            {
+                int slash = parts.IndexOf('/');
+                var name = (slash < 0 ? parts : parts[..slash]).ToString();
+                parts = slash < 0 ? ReadOnlySpan<char>.Empty : parts[(slash + 1)..];
+                if (slash < 0 && !last) return parent;
+                var key = (parent, name);
+                if (files.Contains(key)) throw new MirrorException($"the job's mirror holds {path} where a file of it lies");
+                if (!directoryIds.TryGetValue(key, out var id))
+                {
+                    directoryIds[key] = id = directoryIds.Count + 1;
+                    if (directoryIds.Count + files.Count > MaximumEntries) throw new MirrorException($"the job's mirror would make more than {MaximumEntries} files and directories");
+                }
+                parent = id;
+            }
+            return parent;
         }
-        foreach (var e in entries.Where(e => e.Kind == MirrorEntryKind.File))
-            bytes += (blobs!.SizeOf(e.Hash!)!.Value + page - 1) / page * page;
-        return new MirrorSize(bytes, inodes.Count);
+        foreach (var path in entries.Where(e => e.Kind == MirrorEntryKind.Directory).Select(e => e.Path).Concat(directories))
+            Directory(path, last: true);
+        foreach (var e in entries.Where(e => e.Kind != MirrorEntryKind.Directory))
+        {
+            var key = (Directory(e.Path, last: false), e.Path[(e.Path.LastIndexOf('/') + 1)..]);
+            if (directoryIds.ContainsKey(key) || !files.Add(key)) throw new MirrorException($"the job's mirror lists {e.Path} twice, or as a file and a directory");
+            if (directoryIds.Count + files.Count > MaximumEntries) throw new MirrorException($"the job's mirror would make more than {MaximumEntries} files and directories");
+            if (e.Kind == MirrorEntryKind.File) bytes += (blobs!.SizeOf(e.Hash!)!.Value + page - 1) / page * page;
+        }
+        return new MirrorSize(bytes, directoryIds.Count + files.Count + 4);
     }
 
     /// <summary>

@@ -198,6 +198,8 @@ public static class RemoteCompilation
             {
                 case JobBox.BoxVerdict.Failed failed:
                     return new FailedOutcome(failed.Why, Refused: false);
+                case JobBox.BoxVerdict.Refused refused:
+                    return new FailedOutcome($"refused: {refused.Why}", Refused: true);
                 case JobBox.BoxVerdict.Full:
                     return new FailedOutcome($"refused: the compile wrote more than its bound ({JobBox.SizeBytes(x.Confinement.Resources) >> 20} MiB in all)", Refused: true);
             }
