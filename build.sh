@@ -31,6 +31,9 @@ build() {
   # Native AOT for the wrapper and the CLI. Each writes only its own obj/ and output directory.
   # (Measured from a fresh clone, 2026-12-07: 31.6 s one after the other with --no-build, 48 s as builds.)
   local pids=() p failed=0
+  # Each into an empty directory: an incremental publish into the last one's output once left the referenced
+  # projects' files (the worker's actorcompile-box among them) out of it.
+  rm -rf "$DIST/.node" "$DIST/.wrapper" "$DIST/.cli"
   dotnet publish src/ActorCompile.Node/ActorCompile.Node.csproj -c Release --no-build --nologo -v quiet -clp:ErrorsOnly -o "$DIST/.node" & pids+=($!)
   dotnet publish src/ActorCompile.Wrapper/ActorCompile.Wrapper.csproj -c Release --no-build --nologo -v quiet -clp:ErrorsOnly -o "$DIST/.wrapper" & pids+=($!)
   dotnet publish src/ActorCompile.Cli/ActorCompile.Cli.csproj -c Release --no-build --nologo -v quiet -clp:ErrorsOnly -o "$DIST/.cli" & pids+=($!)
