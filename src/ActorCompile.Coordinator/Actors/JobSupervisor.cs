@@ -47,6 +47,9 @@ public sealed class JobSupervisor : ReceiveActor, IWithTimers
     private IActorRef? _shipTo;
     private string[] _shipHashes = Array.Empty<string>();
     private readonly HashSet<string> _excluded = new(StringComparer.Ordinal);
+
+    /// <summary>Workers that refused this job, and why: judged only once another worker has run it (see <see cref="Retry"/>).</summary>
+    private readonly List<(string WorkerId, string Reason)> _refusers = new();
     private IActorRef? _worker;
     private string? _workerAddress;
     private string? _workerId;
@@ -317,16 +320,27 @@ public sealed class JobSupervisor : ReceiveActor, IWithTimers
         // scan (a scanner's job) and a local compile that confirms it (distcc's rule).
         var failed = m.ExitCode == 0 ? null : new RemoteVerdict(_workerId!, _workerAddress!, m.ExitCode, u.StderrHash);
         _spec.Session.Tell(new JobResultReady(new JobResult(m.ExitCode, m.Stdout, m.Stderr, u.Outputs, _workerAddress ?? "?", elapsed, times), failed));
+        // Another worker ran what these refused: the refusal was theirs, not the job's.
+        foreach (var (refuser, reason) in _refusers)
+            Context.Parent.Tell(new WorkerFailed(refuser, $"refused a job that {_workerAddress} ran: {reason}"));
         End(remote: true);
     }
 
+    /// <summary>
+    /// The job failed on its worker: it goes back to the queue for another worker, or compiles locally after the
+    /// last attempt. A failure counts against the worker (its back-off); a refusal (the worker says the job is at
+    /// fault: it broke a rule, wrote more than its bound, left a link as its object) does not, or one build user's
+    /// jobs would back off every worker for everyone. Nor is a refusal taken on the refusing worker's word: should
+    /// another worker run the job, each refusal counts against its worker then.
+    /// </summary>
     private void Retry(string reason, bool refused)
     {
-        _log.Warning("job {0} ({1}) failed on {2}: {3}", _spec.JobId, _spec.Source, _workerAddress, reason);
+        _log.Warning("job {0} ({1}) {2} on {3}: {4}", _spec.JobId, _spec.Source, refused ? "was refused" : "failed", _workerAddress, reason);
         _lastFailure = reason;
         if (_workerId is not null)
         {
-            Context.Parent.Tell(new WorkerFailed(_workerId, reason));
+            if (refused) _refusers.Add((_workerId, reason));
+            else Context.Parent.Tell(new WorkerFailed(_workerId, reason));
             _excluded.Add(_workerId);
         }
         if (_worker is not null) Context.Unwatch(_worker);
