@@ -29,6 +29,7 @@ try
     // nothing, the members this node last saw up (on disk), so that a first node does not start a second cluster.
     var remembered = RememberedMembers.For(config.Host, config.Port);
     var rejoin = RejoinPlan.FromEnvironment() ?? RejoinPlan.FromRemembered(config, remembered);
+    if (ListenPort.TakenBy(config.Host, config.Port != 0 ? config.Port : rejoin?.Self.Port ?? 0) is { } taken) throw new ConfigurationException(taken);
     var toolchains = config.IsWorker ? await ToolchainDiscovery.DiscoverAsync(config.Toolchains) : new();
     // A helper that runs the toolchains its targets ship needs no compiler of its own.
     if (config.IsWorker && toolchains.Count == 0 && !config.ShippedToolchains)

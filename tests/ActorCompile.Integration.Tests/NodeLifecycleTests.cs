@@ -34,6 +34,22 @@ public sealed class NodeLifecycleTests
         }
     }
 
+    [Fact]
+    public async Task A_node_told_to_take_a_port_another_node_listens_on_refuses_to_start_and_says_why()
+    {
+        // Akka's ReuseAddress is SO_REUSEPORT too on Linux: the second node bound the port beside the first, and the
+        // kernel shared the cluster's connections between them.
+        using var cluster = new TestCluster(0, prefix: "ac-port");
+        await Eventually.True(() => File.Exists(cluster.Coordinator.Socket), TimeSpan.FromSeconds(60), "the first node's socket");
+        using var dir = new TempDirectory("ac-port-second");
+        var r = Run.Program(Dist.Node, new[] { "--roles", "coordinator", "--host", "127.0.0.1", "--port", cluster.Coordinator.Port.ToString(), "--socket", dir.Combine("n.sock") },
+            env: new Dictionary<string, string> { ["ACTORCOMPILE_CONFIG_DIR"] = dir.Combine("none"), ["XDG_STATE_HOME"] = dir.Combine("state"), ["XDG_CACHE_HOME"] = dir.Combine("cache") },
+            timeout: TimeSpan.FromSeconds(60));
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains($"another program already listens on 127.0.0.1:{cluster.Coordinator.Port}", r.Stderr);
+        Assert.False(cluster.Coordinator.HasExited);
+    }
+
     [Theory]
     [InlineData("TERM")]
     [InlineData("INT")]
