@@ -34,14 +34,21 @@ public static class Dist
 
 public static class Ports
 {
-    /// <summary>A free TCP port on 127.0.0.1 (taken, then released).</summary>
+    private static readonly HashSet<int> Given = new();
+
+    /// <summary>A free TCP port on 127.0.0.1 (taken, then released), never one this test process handed out before: the
+    /// kernel hands a released port out again, and two tests' nodes on one port is a node that refuses to start.</summary>
     public static int Free()
     {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        var port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
+        while (true)
+        {
+            var l = new TcpListener(IPAddress.Loopback, 0);
+            l.Start();
+            var port = ((IPEndPoint)l.LocalEndpoint).Port;
+            l.Stop();
+            lock (Given)
+                if (Given.Add(port)) return port;
+        }
     }
 }
 
