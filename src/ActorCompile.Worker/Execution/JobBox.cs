@@ -45,7 +45,7 @@ public sealed class JobBox
 
     private JobBox(string program) => _program = program;
 
-    /// <summary>Where the script writes its verdict: in the job's directory, which the sandbox never sees.</summary>
+    /// <summary>Where the box writes its verdict: in the job's directory, which the sandbox never sees.</summary>
     public static string StatusFile(JobWorkspace ws) => Path.Combine(ws.Directory, "box-status");
 
     /// <summary>What the box says of a job: it did its part; the compile filled its tmpfs and failed (the job's own

@@ -7,8 +7,8 @@ namespace ActorCompile.Worker.Execution;
 
 /// <summary>What one compile may use: address space, bytes per written file, processes, CPU seconds.</summary>
 /// <param name="MemoryBytes">RLIMIT_AS; 0 for no limit.</param>
-/// <param name="FileBytes">RLIMIT_FSIZE, and the bytes a job may write in all (its /tmp, its output directories and
-/// its scratch directory share one tmpfs of this size where the sandbox can make one): the largest job.</param>
+/// <param name="FileBytes">RLIMIT_FSIZE, and half the bytes a job may write in all (its /tmp, its output directories and
+/// its scratch directory share one tmpfs with its mirror where the sandbox can make one): the largest job.</param>
 /// <param name="Processes">RLIMIT_NPROC, counted for the job alone where user namespaces allow (see <see cref="JobConfinement"/>;
 /// root is exempt: the kernel does not count it).</param>
 /// <param name="CpuTime">RLIMIT_CPU: per process, a bound besides the job's wall-clock timeout.</param>
@@ -76,7 +76,7 @@ public sealed class JobConfinement
     public string? Refusal { get; }
     public bool Sandboxed => _bwrap is not null;
     public JobResources Resources => _resources;
-    /// <summary>Everything a job writes shares one tmpfs of the largest job's size (<see cref="JobBox"/>).</summary>
+    /// <summary>The mirror and everything a job writes share one tmpfs of the job's own, bounded (<see cref="JobBox"/>).</summary>
     public bool Bounded => _box is not null;
     /// <summary>For the log and status: "sandboxed (bubblewrap), memory 4 GiB ...", "unsandboxed (sandbox = off)", "unavailable: ...".</summary>
     public string Description { get; }
