@@ -290,11 +290,9 @@ public sealed class CoordinatorActorTests : TestKit
         Assert.Contains("failed on 2 worker(s)", local.Reason);
     }
 
-    [Fact]
-    public void A_job_every_worker_refuses_compiles_locally_and_backs_off_none_of_them()
+    /// <summary>A coordinator (two attempts, back-off after one failure) with two workers, and one job the first pulled.</summary>
+    private (IActorRef Coordinator, TestProbe First, TestProbe Second, TestProbe Session, CompileJob Job) OneJobOnTheFirstOfTwoWorkers()
     {
-        // Issue 21's row: one user's jobs that workers rightly refuse (a compile that writes more than its bound) must
-        // not back off every worker for everyone.
         var coordinator = StartCoordinator(maxAttempts: 2, backoffAfter: 1);
         var first = CreateTestProbe();
         var second = CreateTestProbe();
@@ -303,15 +301,29 @@ public sealed class CoordinatorActorTests : TestKit
         var session = CreateTestProbe();
         Submit(coordinator, session);
         coordinator.Tell(new RequestWork(first.Ref, 1), first.Ref);
-        var job = Next<CompileJob>(first);
+        return (coordinator, first, second, session, Next<CompileJob>(first));
+    }
+
+    /// <summary>A probe that receives the coordinator's snapshots from now on.</summary>
+    private TestProbe Snapshots()
+    {
+        var status = CreateTestProbe();
+        Sys.EventStream.Subscribe(status.Ref, typeof(CoordinatorSnapshot));
+        return status;
+    }
+
+    [Fact]
+    public void A_job_every_worker_refuses_compiles_locally_and_backs_off_none_of_them()
+    {
+        // Issue 21's row: one user's jobs that workers rightly refuse (a compile that writes more than its bound) must
+        // not back off every worker for everyone.
+        var (coordinator, first, second, session, job) = OneJobOnTheFirstOfTwoWorkers();
         job.Supervisor.Tell(new JobFailed(job.JobId, "refused: the compile wrote more than its bound", Refused: true), first.Ref);
         job = PullUntilAssigned(coordinator, second);
         job.Supervisor.Tell(new JobFailed(job.JobId, "refused: the compile wrote more than its bound", Refused: true), second.Ref);
         Assert.Contains("wrote more than its bound", session.ExpectMsg<LocalGranted>().Reason);
 
-        var status = CreateTestProbe();
-        Sys.EventStream.Subscribe(status.Ref, typeof(CoordinatorSnapshot));
-        var workers = status.ExpectMsg<CoordinatorSnapshot>().Report.Workers;
+        var workers = Snapshots().ExpectMsg<CoordinatorSnapshot>().Report.Workers;
         Assert.Equal(2, workers.Length);
         Assert.All(workers, w => Assert.False(w.BackedOff));
         Assert.All(workers, w => Assert.Equal(0, w.Failures));
@@ -321,25 +333,15 @@ public sealed class CoordinatorActorTests : TestKit
     public void A_worker_that_refuses_a_job_another_worker_runs_counts_the_refusal_as_its_failure()
     {
         // A refusal is not taken on the worker's word: a worker that refused everything would never back off.
-        var coordinator = StartCoordinator(maxAttempts: 2, backoffAfter: 1);
-        var first = CreateTestProbe();
-        var second = CreateTestProbe();
-        coordinator.Tell(Capabilities(first.Ref, Gcc), first.Ref);
-        coordinator.Tell(Capabilities(second.Ref, Gcc), second.Ref);
-        var session = CreateTestProbe();
-        Submit(coordinator, session);
-        coordinator.Tell(new RequestWork(first.Ref, 1), first.Ref);
-        var job = Next<CompileJob>(first);
+        var (coordinator, first, second, session, job) = OneJobOnTheFirstOfTwoWorkers();
         job.Supervisor.Tell(new JobFailed(job.JobId, "refused: a made-up reason", Refused: true), first.Ref);
         job = PullUntilAssigned(coordinator, second);
         job.Supervisor.Tell(new JobStarted(job.JobId, second.Ref), second.Ref);
         job.Supervisor.Tell(Completed(job, 0), second.Ref);
         Assert.Equal(0, session.ExpectMsg<JobResultReady>().Result.ExitCode);
 
-        var status = CreateTestProbe();
-        Sys.EventStream.Subscribe(status.Ref, typeof(CoordinatorSnapshot));
         // The refusal is booked after the result went to the session: the first snapshot that shows it.
-        var workers = status.FishForMessage<CoordinatorSnapshot>(s => s.Report.Workers.Any(w => w.Failures > 0), TimeSpan.FromSeconds(10)).Report.Workers;
+        var workers = Snapshots().FishForMessage<CoordinatorSnapshot>(s => s.Report.Workers.Any(w => w.Failures > 0), TimeSpan.FromSeconds(10)).Report.Workers;
         var refuser = Assert.Single(workers, w => w.Failures > 0);
         Assert.Equal(1, refuser.Failures);
         Assert.True(refuser.BackedOff);

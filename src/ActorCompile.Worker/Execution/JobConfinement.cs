@@ -95,9 +95,7 @@ public sealed class JobConfinement
     }
 
     /// <param name="jobsDirectory">Where jobs run (the box is tried there, on the same file system); null: the temporary directory.</param>
-    /// <param name="boxProgram">actorcompile-box; null: beside this program.</param>
-    public static async Task<JobConfinement> ProbeAsync(SandboxMode mode, JobResources resources, string? jobsDirectory = null, CancellationToken cancellationToken = default,
-        string? boxProgram = null)
+    public static async Task<JobConfinement> ProbeAsync(SandboxMode mode, JobResources resources, string? jobsDirectory = null, CancellationToken cancellationToken = default)
     {
         var path = Environment.GetEnvironmentVariable("PATH");
         var prlimit = ExecutableSearch.Find("prlimit", path);
@@ -129,7 +127,7 @@ public sealed class JobConfinement
                 {
                     "--ro-bind", "/", "/", "--dev", "/dev", "--remount-ro", "/dev", "--proc", "/proc", "--bind", ws.Box + "/tmp", "/tmp",
                     "--bind", output, output, "--remount-ro", "/", "--",
-                }), disable, path, jobsDirectory ?? Path.GetTempPath(), boxProgram ?? Path.Combine(AppContext.BaseDirectory, JobBox.ProgramName), cancellationToken);
+                }), disable, path, jobsDirectory ?? Path.GetTempPath(), Path.Combine(AppContext.BaseDirectory, JobBox.ProgramName), cancellationToken);
             if (box is not null)
                 return new JobConfinement(bwrap, prlimit, resources, null,
                     $"sandboxed (bubblewrap, sealed roots), {limits}, {JobBox.SizeBytes(resources) >> 20} MiB and {JobBox.MaximumFiles} files written in all{nesting}", unshare, box, disable);
@@ -261,7 +259,7 @@ public sealed class JobConfinement
             var directory = Path.GetDirectoryName(file) ?? "";
             var name = Path.GetFileName(file);
             if (directory == ws.VisibleScratch) outputs.Add("s/" + name);
-            else if (writable.Contains(directory)) outputs.Add("r" + (MirrorPathOf(ws, directory) is "/" ? "" : MirrorPathOf(ws, directory)) + "/" + name);
+            else if (writable.Contains(directory)) outputs.Add("r" + MirrorPathOf(ws, directory).TrimEnd('/') + "/" + name);
             else throw new InvalidOperationException($"the output {file} is in no directory the compile may write to");
         }
         return outputs;

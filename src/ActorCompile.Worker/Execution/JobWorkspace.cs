@@ -69,11 +69,12 @@ public sealed class JobWorkspace : IDisposable
 
     /// <summary>Checks a job's entries: safe paths, known kinds, contents on this worker, and the bytes they take on
     /// disk (every file counted as often as it appears, by the size of its content here, never by the size a job
-    /// declares) within <paramref name="maxBytes"/>. Returns those bytes.</summary>
+    /// declares) within <paramref name="maxBytes"/>. Returns the bytes a tmpfs holds them in: each file in whole pages.</summary>
     private static long Check(IReadOnlyList<MirrorEntry> entries, BlobCache? blobs, long maxBytes)
     {
         if (entries.Count > MaximumEntries) throw new MirrorException($"the job has {entries.Count} mirror entries, more than {MaximumEntries}");
-        long bytes = 0;
+        long page = Environment.SystemPageSize;
+        long bytes = 0, pages = 0;
         foreach (var e in entries)
         {
             if (!MirrorPaths.IsSafeMirrorPath(e.Path)) throw new MirrorException($"unsafe path in the job: {e.Path}");
@@ -82,11 +83,13 @@ public sealed class JobWorkspace : IDisposable
             if (e.Kind != MirrorEntryKind.Directory && e.Path == "/") throw new MirrorException("the root cannot be a file");
             if (e.Kind != MirrorEntryKind.File) continue;
             if (!ContentHash.IsValid(e.Hash)) throw new MirrorException($"file {e.Path} has no valid hash");
-            bytes += blobs?.SizeOf(e.Hash) ?? throw new MirrorException($"the content of {e.Path} is not on this worker");
+            var size = blobs?.SizeOf(e.Hash) ?? throw new MirrorException($"the content of {e.Path} is not on this worker");
+            bytes += size;
+            pages += (size + page - 1) / page * page;
             if (bytes > maxBytes)
                 throw new MirrorException($"the job's files would take more than the largest job ({maxBytes >> 20} MiB) on disk");
         }
-        return bytes;
+        return pages;
     }
 
     /// <summary>
@@ -98,8 +101,7 @@ public sealed class JobWorkspace : IDisposable
     /// </summary>
     public MirrorSize WriteMirrorList(IReadOnlyList<MirrorEntry> entries, BlobCache? blobs, long maxBytes, IReadOnlyList<string> directories)
     {
-        Check(entries, blobs, maxBytes);
-        var size = Measure(entries, blobs, directories);
+        var size = new MirrorSize(Check(entries, blobs, maxBytes), Count(entries, directories));
         var list = new System.Text.StringBuilder();
         void Field(string value) => list.Append(value).Append('\0');
         foreach (var path in entries.Where(e => e.Kind == MirrorEntryKind.Directory).Select(e => e.Path).Concat(directories))
@@ -121,17 +123,14 @@ public sealed class JobWorkspace : IDisposable
     }
 
     /// <summary>
-    /// What the mirror takes in a tmpfs, exactly: every file's content rounded up to whole pages (a tmpfs holds a file in
-    /// pages), and a file (an inode) for each file and each directory, those its paths pass through included, with the
-    /// tmpfs's own root and the box's three directories. Counted in one pass over each path's parts (a directory is its
+    /// The files (inodes) the mirror takes in a tmpfs, exactly: one for each file and each directory, those its paths pass
+    /// through included, with the tmpfs's own root and the box's three directories. Counted in one pass over each path's parts (a directory is its
     /// parent's number and its name), so that a job of many deep paths costs the worker no more than its size; a mirror
     /// of more than <see cref="MaximumEntries"/> files and directories in all, a path listed twice, or one that is a file
     /// in one place and a directory in another is refused: the box would fail on it.
     /// </summary>
-    private static MirrorSize Measure(IReadOnlyList<MirrorEntry> entries, BlobCache? blobs, IEnumerable<string> directories)
+    private static int Count(IReadOnlyList<MirrorEntry> entries, IEnumerable<string> directories)
     {
-        long page = Environment.SystemPageSize;
-        long bytes = 0;
         var directoryIds = new Dictionary<(int Parent, string Name), int>();
         var files = new HashSet<(int Parent, string Name)>();
         int Directory(string path, bool last)
@@ -162,9 +161,8 @@ public sealed class JobWorkspace : IDisposable
             var key = (Directory(e.Path, last: false), e.Path[(e.Path.LastIndexOf('/') + 1)..]);
             if (directoryIds.ContainsKey(key) || !files.Add(key)) throw new MirrorException($"the job's mirror lists {e.Path} twice, or as a file and a directory");
             if (directoryIds.Count + files.Count > MaximumEntries) throw new MirrorException($"the job's mirror would make more than {MaximumEntries} files and directories");
-            if (e.Kind == MirrorEntryKind.File) bytes += (blobs!.SizeOf(e.Hash!)!.Value + page - 1) / page * page;
         }
-        return new MirrorSize(bytes, directoryIds.Count + files.Count + 4);
+        return directoryIds.Count + files.Count + 4;
     }
 
     /// <summary>
