@@ -93,13 +93,15 @@ public sealed class NodeProcess : IDisposable
         }
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment["ACTORCOMPILE_CONFIG_DIR"] = Path.Combine(directory, "no-etc");
-        // A test's node lives for seconds, and most of its CPU is the runtime warming up: without tiered
-        // compilation it runs its ReadyToRun code as it is and compiles the rest once, optimized, instead of
-        // twice. Measured (a coordinator and a worker, up and 3 s more, /proc ticks, 2026-12-06): 1.35 and
-        // 1.43 s of CPU instead of 1.75 and 1.75; the suite starts about 240 nodes on two cores. It changes
-        // no behaviour, only how the same code is compiled; the product keeps tiering (its steady state is
-        // faster with it: ../shared/tools/node-warmup-profile.sh, 7.4-10 ms per unit against 10-12).
-        psi.Environment["DOTNET_TieredCompilation"] = "0";
+        // A test's node lives for seconds, and most of its CPU is the runtime warming up: it runs its ReadyToRun
+        // code as it is and compiles the rest once, quickly, never again (no call counting, so no tier-1
+        // rejit of hot methods, which a node pays back only over many builds). Measured (a coordinator and a
+        // 2-slot worker, up, one build of tests/sample-project, /proc ticks of both nodes, 4 rounds interleaved,
+        // 2026-12-07): 2.09 and 2.30 s of CPU (medians) instead of 2.35 and 2.40 with tiered compilation off, and
+        // 3.6 and 3.3 with the product's tiering. The suite starts about 240 nodes on two cores. It changes no
+        // behaviour, only how the same code is compiled; the product keeps tiering (its steady state is faster
+        // with it: ../shared/tools/node-warmup-profile.sh, 7.4-10 ms per unit against 10-12).
+        psi.Environment["DOTNET_TC_CallCounting"] = "0";
         // Set as the services set it, so that a test's node does not start itself again to set it (80 ms of CPU
         // per start); NodeLifecycleTests checks that a node started without it sets it.
         psi.Environment["DOTNET_GCgen0size"] = "0x400000";
@@ -184,7 +186,27 @@ public static class Wrapper
     private static readonly System.Text.RegularExpressions.Regex VerboseLine =
         new(@"^actorcompile: (\S+) compiled (?:on (\S+) in|locally)", System.Text.RegularExpressions.RegexOptions.Multiline);
 
+    /// <summary>
+    /// The node's status as `actorcompile status --json` prints it, asked in this process: the same request on the
+    /// same socket, through the same client and the same checks of who serves it (LocalProtocol's NodeClient),
+    /// and the same JSON (StatusJson), without starting the CLI. Tests poll status while they wait, and a CLI
+    /// process per look cost 29 ms of CPU (perf stat -r 20), about a tenth of the suite's CPU on two cores.
+    /// The CLI's own status is tested where it is the point: StatusTests, InstallTests, and the tables read in
+    /// ResultCacheTests and SealedWorkerTests.
+    /// </summary>
     public static JsonDocument Status(string socket)
+    {
+        using var node = ActorCompile.LocalProtocol.NodeClient.Connect(socket);
+        node.ReceiveTimeout = TimeSpan.FromSeconds(10);
+        node.Send(new ActorCompile.LocalProtocol.StatusRequest());
+        if (node.Receive() is not ActorCompile.LocalProtocol.StatusReply reply)
+            throw new InvalidOperationException("the node answered a status request with something else");
+        var status = ActorCompile.LocalProtocol.Status.StatusJson.Deserialize(reply.Json);
+        return JsonDocument.Parse(ActorCompile.LocalProtocol.Status.StatusJson.Serialize(status));
+    }
+
+    /// <summary>The node's status through the CLI's own `actorcompile status --json`, a process of its own.</summary>
+    public static JsonDocument StatusThroughCli(string socket)
     {
         var r = ActorCompile.Tests.Run.Program(Dist.Wrapper, new[] { "status", "--json" }, env: new Dictionary<string, string> { ["ACTORCOMPILE_SOCKET"] = socket });
         if (r.ExitCode != 0) throw new InvalidOperationException($"status failed ({r.ExitCode}): {r.Stderr}");

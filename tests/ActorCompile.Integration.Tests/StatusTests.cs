@@ -8,9 +8,10 @@ namespace ActorCompile.Integration.Tests;
 /// <summary>The status CLI against real nodes: the same jobs seen from the target and from a helper, --watch, no node.</summary>
 public sealed class StatusTests
 {
+    // Through the CLI's own status --json: this class tests the CLI (other tests ask the node in their process).
     private static HashSet<string> WorkersWithJobs(string socket)
     {
-        using var s = Wrapper.Status(socket);
+        using var s = Wrapper.StatusThroughCli(socket);
         return s.RootElement.GetProperty("jobs").EnumerateArray()
             .Where(j => j.GetProperty("phase").GetString() is "compiling" or "sending" or "returning" or "done")
             .Select(j => j.GetProperty("worker").GetString())
