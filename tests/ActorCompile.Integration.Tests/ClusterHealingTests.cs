@@ -119,6 +119,42 @@ public sealed class ClusterHealingTests
     }
 
     [Fact]
+    public async Task A_node_whose_TLS_handshake_with_a_peer_fails_starts_again_in_place_instead_of_ending()
+    {
+        // Its seed accepts connections and closes them before the TLS handshake is done: what a member that shuts
+        // down or crashes while this node dials it does, and what a hostile program on a member's former port can
+        // do at will. Akka.Remote stops the actor system on every such failure on the dialling side.
+        using var dir = new TempDirectory("ac-tlsdrop");
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var dropped = 0;
+        using var stop = new CancellationTokenSource();
+        var dropping = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                using var connection = await listener.AcceptTcpClientAsync(stop.Token);
+                Interlocked.Increment(ref dropped);
+            }
+        });
+        var seed = $"127.0.0.1:{((System.Net.IPEndPoint)listener.LocalEndpoint).Port}";
+        using var node = new NodeProcess("node", dir.Path, "coordinator", new[] { seed });
+        try
+        {
+            // Twice: it keeps coming back while the peer keeps failing it, the same process (the pid the test started).
+            await Eventually.True(() => Rejoins(node) >= 2 || node.HasExited, TimeSpan.FromSeconds(90), "the node to start again twice");
+            Assert.False(node.HasExited, $"the node ended (exit code {(node.HasExited ? node.ExitCode : 0)})\n{File.ReadAllText(node.LogFile)}");
+            Assert.True(Volatile.Read(ref dropped) >= 2, "the node did not dial its seed again after starting again");
+        }
+        finally
+        {
+            stop.Cancel();
+            listener.Stop();
+        }
+        await Assert.ThrowsAnyAsync<Exception>(() => dropping);
+    }
+
+    [Fact]
     public async Task A_coordinator_downed_by_a_rogue_member_comes_back_and_distributes_again()
     {
         using var cluster = new TestCluster(1, workerArgs: new[] { "--toolchain", "gcc" }, prefix: "ac-downed");

@@ -32,6 +32,24 @@ public sealed class MembershipRecordTests
 
         Assert.False(new MembershipRecord().StoppedByHost); // no reason at all: the actor system ended on its own
     }
+
+    [Fact]
+    public void A_stop_for_a_failed_TLS_handshake_is_told_apart_by_Akkas_own_reason()
+    {
+        // Akka.Remote's reason is internal: found by the name the record compares, so that a rename in Akka fails here.
+        var type = typeof(Akka.Remote.RemoteSettings).Assembly.GetType(MembershipRecord.TlsHandshakeFailureReason, throwOnError: true)!;
+        // Its constructor takes what Akka saw; the record looks at the type alone.
+        var reason = (CoordinatedShutdown.Reason)System.Runtime.CompilerServices.RuntimeHelpers.GetUninitializedObject(type);
+        var lost = new MembershipRecord();
+        lost.SetShutdownReason(reason);
+        Assert.True(lost.LostATlsHandshake);
+        Assert.False(lost.RemovedFromCluster);
+        Assert.False(lost.StoppedByHost);
+
+        var downed = new MembershipRecord();
+        downed.SetShutdownReason(CoordinatedShutdown.ClusterDowningReason.Instance);
+        Assert.False(downed.LostATlsHandshake);
+    }
 }
 
 /// <summary>

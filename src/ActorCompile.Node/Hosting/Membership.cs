@@ -28,6 +28,22 @@ public sealed class MembershipRecord
     }
 
     /// <summary>
+    /// A TLS handshake this node started with another node failed, and Akka.Remote stopped the actor system for it
+    /// (it does so for every client-side handshake failure, since 1.5.50; a failure on the accepting side only closes
+    /// that connection). The peer need not be at fault either: a member that shuts down or crashes while this node
+    /// dials it closes the connection mid-handshake (seen when a downed coordinator started again and dialled the
+    /// member that had downed it as that member left). Such a node starts again and rejoins, as a removed one does,
+    /// instead of ending: one departing or hostile peer must not take a member out of the cluster.
+    /// </summary>
+    public bool LostATlsHandshake
+    {
+        get { lock (_gate) return _reason?.GetType().FullName == TlsHandshakeFailureReason; }
+    }
+
+    /// <summary>Akka.Remote's reason for that stop: an internal type, known here by its name (MembershipRecordTests finds it in Akka.Remote).</summary>
+    public const string TlsHandshakeFailureReason = "Akka.Remote.Transport.DotNetty.TlsHandshakeFailureReason";
+
+    /// <summary>
     /// The host stopped the actor system (Akka.Hosting gives ClrExitReason): only its lifetime's SIGTERM or SIGINT
     /// stops the host, since the node itself never asks it to (a stop of its own has another reason, recorded first).
     /// The host's signal handler and <see cref="StopSignals"/>' run in no fixed order on the runtime's signal thread,

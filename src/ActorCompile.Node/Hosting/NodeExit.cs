@@ -7,14 +7,26 @@ namespace ActorCompile.Node.Hosting;
 /// </summary>
 public static class NodeExit
 {
+    /// <summary>How long a node waits before it starts again after a failed TLS handshake.</summary>
+    public static readonly TimeSpan TlsRestartDelay = TimeSpan.FromSeconds(2);
+
     public static int AfterStop(StopSignals signals, MembershipRecord membership)
     {
         if (signals.Received || membership.StoppedByHost) return 0;
-        if (membership.RemovedFromCluster && membership.Self is { } self)
+        if ((membership.RemovedFromCluster || membership.LostATlsHandshake) && membership.Self is { } self)
         {
             var plan = new RejoinPlan(self, membership.LastKnownOthers);
-            Console.Error.WriteLine($"actorcompile-node: this node was removed from the cluster; starting again to rejoin it"
-                + (plan.Members.Count > 0 ? $" through {string.Join(", ", plan.Members)}" : ""));
+            var through = plan.Members.Count > 0 ? $" through {string.Join(", ", plan.Members)}" : "";
+            if (membership.LostATlsHandshake)
+            {
+                // Not at once: a peer that fails every handshake (a listener that drops connections, or this node's
+                // own certificate refused) would otherwise have it start again as fast as it can, a core's worth of
+                // starts; a service manager's restart delay does the same for the exit below.
+                Console.Error.WriteLine($"actorcompile-node: a TLS handshake with another node failed and Akka stopped this node for it; starting again in {TlsRestartDelay.TotalSeconds:0} s to rejoin the cluster{through}");
+                Thread.Sleep(TlsRestartDelay);
+            }
+            else
+                Console.Error.WriteLine($"actorcompile-node: this node was removed from the cluster; starting again to rejoin it{through}");
             var failure = ProcessRestart.Exec(new Dictionary<string, string>
             {
                 [RejoinPlan.Variable] = plan.ToEnvironment(),
