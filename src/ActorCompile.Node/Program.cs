@@ -92,7 +92,7 @@ try
     else if (config.TlsCertificateCreated)
         startLog.LogInformation("made this user's cluster certificate {Certificate}: nodes this user starts on this machine find it there; other machines join with a token (actorcompile setup)", config.TlsCertificate);
     await host.RunAsync();
-    return NodeExit.AfterStop(signals, membership);
+    return NodeExit.AfterStop(signals, membership, rejoin);
 }
 catch (ConfigurationException e)
 {

@@ -50,6 +50,38 @@ public sealed class MembershipRecordTests
         downed.SetShutdownReason(CoordinatedShutdown.ClusterDowningReason.Instance);
         Assert.False(downed.LostATlsHandshake);
     }
+
+    private static CoordinatedShutdown.Reason TlsHandshakeFailure() =>
+        (CoordinatedShutdown.Reason)System.Runtime.CompilerServices.RuntimeHelpers.GetUninitializedObject(
+            typeof(Akka.Remote.RemoteSettings).Assembly.GetType(MembershipRecord.TlsHandshakeFailureReason, throwOnError: true)!);
+
+    [Fact]
+    public void A_node_that_stops_before_it_saw_any_member_rejoins_the_members_it_started_with_never_none()
+    {
+        var self = Address.Parse("akka.ssl.tcp://actorcompile@127.0.0.1:7420");
+        var (worker, rogue) = (Address.Parse("akka.ssl.tcp://actorcompile@127.0.0.1:7421"), Address.Parse("akka.ssl.tcp://actorcompile@127.0.0.1:7422"));
+        var startedWith = new RejoinPlan(self, new[] { worker, rogue });
+
+        // Started again to rejoin; the member it dialled first dropped the handshake before it saw anyone.
+        var lost = new MembershipRecord();
+        lost.SetSelf(self);
+        lost.SetShutdownReason(TlsHandshakeFailure());
+        Assert.Equal(new[] { worker, rogue }, NodeExit.RejoinPlanAfter(lost, startedWith)!.Members);
+        Assert.Equal(self, NodeExit.RejoinPlanAfter(lost, startedWith)!.Self);
+
+        // Members it saw since are the ones to rejoin.
+        var downed = new MembershipRecord();
+        downed.SetSelf(self);
+        downed.SetOthers(new[] { worker });
+        downed.SetShutdownReason(CoordinatedShutdown.ClusterDowningReason.Instance);
+        Assert.Equal(new[] { worker }, NodeExit.RejoinPlanAfter(downed, startedWith)!.Members);
+
+        // A stop that is neither ends the process (exit code 1), with no plan.
+        var roleStopped = new MembershipRecord();
+        roleStopped.SetSelf(self);
+        roleStopped.SetRoleActorStopped("worker");
+        Assert.Null(NodeExit.RejoinPlanAfter(roleStopped, startedWith));
+    }
 }
 
 /// <summary>

@@ -10,12 +10,25 @@ public static class NodeExit
     /// <summary>How long a node waits before it starts again after a failed TLS handshake.</summary>
     public static readonly TimeSpan TlsRestartDelay = TimeSpan.FromSeconds(2);
 
-    public static int AfterStop(StopSignals signals, MembershipRecord membership)
+    /// <summary>
+    /// The plan of the process that replaces this one, or null when this one just ends: a node the cluster removed,
+    /// or whose dialled TLS handshake failed, rejoins the members it last knew. <paramref name="startedWith"/> is the
+    /// plan this process started with, if any: its members are still the ones to join when this process stopped
+    /// before it saw any (a handshake that failed while it was joining them); a plan without members would have a
+    /// node started without --seed start a cluster of its own beside theirs.
+    /// </summary>
+    public static RejoinPlan? RejoinPlanAfter(MembershipRecord membership, RejoinPlan? startedWith)
+    {
+        if (!(membership.RemovedFromCluster || membership.LostATlsHandshake) || membership.Self is not { } self) return null;
+        var others = membership.LastKnownOthers.Count > 0 ? membership.LastKnownOthers : startedWith?.Members ?? Array.Empty<Akka.Actor.Address>();
+        return new RejoinPlan(self, others);
+    }
+
+    public static int AfterStop(StopSignals signals, MembershipRecord membership, RejoinPlan? startedWith)
     {
         if (signals.Received || membership.StoppedByHost) return 0;
-        if ((membership.RemovedFromCluster || membership.LostATlsHandshake) && membership.Self is { } self)
+        if (RejoinPlanAfter(membership, startedWith) is { } plan)
         {
-            var plan = new RejoinPlan(self, membership.LastKnownOthers);
             var through = plan.Members.Count > 0 ? $" through {string.Join(", ", plan.Members)}" : "";
             if (membership.LostATlsHandshake)
             {
