@@ -155,6 +155,45 @@ public sealed class ClusterHealingTests
     }
 
     [Fact]
+    public async Task A_node_rejoining_through_a_member_that_drops_its_handshake_leaves_that_one_out_and_joins_the_others()
+    {
+        // A node replaced after a removal, as NodeExit starts it: its own address, then the members it knew, one of
+        // which is now a program that drops every connection on that member's former port.
+        using var cluster = new TestCluster(0, prefix: "ac-tlsleave");
+        await Eventually.True(() => File.Exists(cluster.Coordinator.Socket), TimeSpan.FromSeconds(60), "the coordinator's socket");
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        using var stop = new CancellationTokenSource();
+        var dropping = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+                using (await listener.AcceptTcpClientAsync(stop.Token)) { }
+        });
+        var port = Ports.Free();
+        var address = (int p) => $"akka.ssl.tcp://actorcompile@127.0.0.1:{p}";
+        var plan = string.Join(' ', address(port), address(((System.Net.IPEndPoint)listener.LocalEndpoint).Port), address(cluster.Coordinator.Port));
+        using var node = new NodeProcess("node", cluster.Directory.Path, "worker", extra: new[] { "--toolchain", "gcc" }, port: port,
+            env: new Dictionary<string, string> { ["ACTORCOMPILE_REJOIN"] = plan });
+        try
+        {
+            // Without leaving it out it starts again every few seconds and never joins: each start dials it again.
+            await Eventually.True(() => Rejoins(node) == 1 && Members(node).Contains((cluster.Coordinator.Address, "up")) && Members(cluster.Coordinator).Contains((node.Address, "up")),
+                TimeSpan.FromSeconds(90), "the node to start again once and join the coordinator");
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException(e.Message + "\n" + cluster.Logs() + "\n--- node ---\n" + File.ReadAllText(node.LogFile));
+        }
+        finally
+        {
+            stop.Cancel();
+            listener.Stop();
+        }
+        await Assert.ThrowsAnyAsync<Exception>(() => dropping);
+        Assert.False(node.HasExited);
+    }
+
+    [Fact]
     public async Task A_coordinator_downed_by_a_rogue_member_comes_back_and_distributes_again()
     {
         using var cluster = new TestCluster(1, workerArgs: new[] { "--toolchain", "gcc" }, prefix: "ac-downed");

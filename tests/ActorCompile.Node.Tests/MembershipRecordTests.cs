@@ -76,6 +76,10 @@ public sealed class MembershipRecordTests
         downed.SetShutdownReason(CoordinatedShutdown.ClusterDowningReason.Instance);
         Assert.Equal(new[] { worker }, NodeExit.RejoinPlanAfter(downed, startedWith)!.Members);
 
+        // Members this process failed to reach are left out while another remains, never all of them.
+        Assert.Equal(new[] { worker }, NodeExit.WithoutFailedDials(new[] { worker, rogue }, a => a == rogue));
+        Assert.Equal(new[] { worker, rogue }, NodeExit.WithoutFailedDials(new[] { worker, rogue }, _ => true));
+
         // A stop that is neither ends the process (exit code 1), with no plan.
         var roleStopped = new MembershipRecord();
         roleStopped.SetSelf(self);

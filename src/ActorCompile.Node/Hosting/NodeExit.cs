@@ -21,7 +21,17 @@ public static class NodeExit
     {
         if (!(membership.RemovedFromCluster || membership.LostATlsHandshake) || membership.Self is not { } self) return null;
         var others = membership.LastKnownOthers.Count > 0 ? membership.LastKnownOthers : startedWith?.Members ?? Array.Empty<Akka.Actor.Address>();
-        return new RejoinPlan(self, others);
+        return new RejoinPlan(self, WithoutFailedDials(others, ActorCompile.Protocol.Cluster.FailedDials.FailedFirst));
+    }
+
+    /// <summary>
+    /// The members to rejoin less the one this process failed to reach first (see FailedDials), while any other remains (never none: a
+    /// plan without members starts a cluster of its own). A member left out that is up comes back through the others.
+    /// </summary>
+    public static IReadOnlyList<Akka.Actor.Address> WithoutFailedDials(IReadOnlyList<Akka.Actor.Address> members, Func<Akka.Actor.Address, bool> failed)
+    {
+        var reached = members.Where(m => !failed(m)).ToList();
+        return reached.Count > 0 ? reached : members;
     }
 
     public static int AfterStop(StopSignals signals, MembershipRecord membership, RejoinPlan? startedWith)

@@ -90,7 +90,17 @@ public sealed class AdmittingTransport : Transport
             _refusals.Record(remoteAddress.Host ?? "?", refusal);
             throw new InvalidAssociationException($"refused to connect to {remoteAddress}: {refusal}", null!);
         }
-        var handle = await _wrapped.Associate(remoteAddress).ConfigureAwait(false);
+        AssociationHandle handle;
+        try
+        {
+            handle = await _wrapped.Associate(remoteAddress).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            FailedDials.Record(remoteAddress, failed: true);
+            throw;
+        }
+        FailedDials.Record(remoteAddress, failed: false);
         return new BoundSenderHandle(handle, remoteAddress, _refusals, _log, SelfAddress);
     }
 
