@@ -15,13 +15,16 @@ public static class FailedDials
     private static readonly object Gate = new();
     private static readonly List<(string Host, int Port)> Failed = new();
 
+    /// <summary>More would only be members long gone: the first ones are what counts.</summary>
+    private const int MaxKept = 64;
+
     public static void Record(Address remote, bool failed)
     {
         if (remote.Host is not { } host || remote.Port is not { } port) return;
         lock (Gate)
         {
             if (!failed) Failed.Remove((host, port));
-            else if (!Failed.Contains((host, port))) Failed.Add((host, port));
+            else if (Failed.Count < MaxKept && !Failed.Contains((host, port))) Failed.Add((host, port));
         }
     }
 
