@@ -66,8 +66,8 @@ public sealed class MembershipRecordTests
         var lost = new MembershipRecord();
         lost.SetSelf(self);
         lost.SetShutdownReason(TlsHandshakeFailure());
-        Assert.Equal(new[] { worker, rogue }, NodeExit.RejoinPlanAfter(lost, startedWith)!.Members);
-        Assert.Equal(self, NodeExit.RejoinPlanAfter(lost, startedWith)!.Self);
+        Assert.Equal(new[] { worker, rogue }, NodeExit.RejoinPlanAfter(lost, startedWith, failedFirst: _ => false)!.Members);
+        Assert.Equal(self, NodeExit.RejoinPlanAfter(lost, startedWith, failedFirst: _ => false)!.Self);
 
         // Members it saw since are the ones to rejoin.
         var downed = new MembershipRecord();
@@ -76,9 +76,23 @@ public sealed class MembershipRecordTests
         downed.SetShutdownReason(CoordinatedShutdown.ClusterDowningReason.Instance);
         Assert.Equal(new[] { worker }, NodeExit.RejoinPlanAfter(downed, startedWith)!.Members);
 
+        // After a failed handshake, the member this process failed to reach first is left out; after a removal, none is.
+        Assert.Equal(new[] { worker }, NodeExit.RejoinPlanAfter(lost, startedWith, failedFirst: a => a == rogue)!.Members);
+        var removedBeforeSeeingAny = new MembershipRecord();
+        removedBeforeSeeingAny.SetSelf(self);
+        removedBeforeSeeingAny.SetShutdownReason(CoordinatedShutdown.ClusterDowningReason.Instance);
+        Assert.Equal(new[] { worker, rogue }, NodeExit.RejoinPlanAfter(removedBeforeSeeingAny, startedWith, failedFirst: a => a == rogue)!.Members);
+
         // Members this process failed to reach are left out while another remains, never all of them.
         Assert.Equal(new[] { worker }, NodeExit.WithoutFailedDials(new[] { worker, rogue }, a => a == rogue));
         Assert.Equal(new[] { worker, rogue }, NodeExit.WithoutFailedDials(new[] { worker, rogue }, _ => true));
+
+        // The wait before starting again after a failed handshake: 2 s, doubling while no member is seen, at most a minute.
+        Assert.Equal((TimeSpan.FromSeconds(2), 1), NodeExit.TlsRestartWait(sawMembers: false, previous: null));
+        Assert.Equal((TimeSpan.FromSeconds(8), 3), NodeExit.TlsRestartWait(sawMembers: false, previous: "2"));
+        Assert.Equal((TimeSpan.FromSeconds(60), 31), NodeExit.TlsRestartWait(sawMembers: false, previous: "999999"));
+        Assert.Equal((TimeSpan.FromSeconds(2), 1), NodeExit.TlsRestartWait(sawMembers: true, previous: "9"));
+        Assert.Equal((TimeSpan.FromSeconds(2), 1), NodeExit.TlsRestartWait(sawMembers: false, previous: "-5"));
 
         // A stop that is neither ends the process (exit code 1), with no plan.
         var roleStopped = new MembershipRecord();

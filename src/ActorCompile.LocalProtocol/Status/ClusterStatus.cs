@@ -6,7 +6,7 @@ namespace ActorCompile.LocalProtocol.Status;
 /// <summary>
 /// The whole cluster as one node sees it: the schema of <c>actorcompile status --json</c>. Names are
 /// stable; new fields may be added, none renamed or removed. Times are seconds, sizes are counts.
-/// <see cref="Rejoins"/>: how often the answering node started again (in place) since the cluster removed it.
+/// <see cref="Rejoins"/>: how often the answering node started again (in place): after the cluster removed it, or after a TLS handshake it dialled failed.
 /// <see cref="RefusedMessages"/>: the messages the answering node refused from the wire, by name: remote control (Kill,
 /// Down, Leave, ...), "wire version N" (a node of another release), "an unknown kind of message", "malformed Type".
 /// </summary>

@@ -124,6 +124,7 @@ public sealed class MembershipWatch : ReceiveActor
         });
         Receive<ClusterEvent.ReachableMember>(m =>
         {
+            ActorCompile.Protocol.Cluster.FailedDials.Process.Record(m.Member.Address, failed: false);
             // It talks to this node again: whatever it quarantined was an older incarnation of this address.
             _unreachable.Remove(m.Member.Address);
             _quarantinedBy.Remove(m.Member.Address);
@@ -189,6 +190,8 @@ public sealed class MembershipWatch : ReceiveActor
 
     private void Remember(ClusterEvent.IMemberEvent change)
     {
+        // A member up is reached, whichever side dialled: a dial that failed earlier no longer counts against it.
+        if (change is ClusterEvent.MemberUp up) ActorCompile.Protocol.Cluster.FailedDials.Process.Record(up.Member.Address, failed: false);
         if (change is ClusterEvent.MemberRemoved removed) _known.Removed(removed.Member.Address, removed.PreviousStatus);
         else _known.Changed(change.Member.Address, change.Member.Status);
         Keep();

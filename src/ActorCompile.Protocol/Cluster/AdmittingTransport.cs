@@ -97,10 +97,10 @@ public sealed class AdmittingTransport : Transport
         }
         catch (Exception)
         {
-            FailedDials.Record(remoteAddress, failed: true);
+            FailedDials.Process.Record(remoteAddress, failed: true);
             throw;
         }
-        FailedDials.Record(remoteAddress, failed: false);
+        FailedDials.Process.Record(remoteAddress, failed: false);
         return new BoundSenderHandle(handle, remoteAddress, _refusals, _log, SelfAddress);
     }
 

@@ -10,27 +10,30 @@ namespace ActorCompile.Protocol.Cluster;
 /// member's port cannot keep a node starting again for ever: Akka.Remote stops the actor system on the first such
 /// failure, and the dials it was making to the others then fail too, after it (so only the first one counts).
 /// </summary>
-public static class FailedDials
+public sealed class FailedDials
 {
-    private static readonly object Gate = new();
-    private static readonly List<(string Host, int Port)> Failed = new();
+    /// <summary>This process's record: the one the admission transport writes and NodeExit reads.</summary>
+    public static FailedDials Process { get; } = new();
+
+    private readonly object _gate = new();
+    private readonly List<(string Host, int Port)> _failed = new();
 
     /// <summary>More would only be members long gone: the first ones are what counts.</summary>
     private const int MaxKept = 64;
 
-    public static void Record(Address remote, bool failed)
+    public void Record(Address remote, bool failed)
     {
         if (remote.Host is not { } host || remote.Port is not { } port) return;
-        lock (Gate)
+        lock (_gate)
         {
-            if (!failed) Failed.Remove((host, port));
-            else if (Failed.Count < MaxKept && !Failed.Contains((host, port))) Failed.Add((host, port));
+            if (!failed) _failed.Remove((host, port));
+            else if (_failed.Count < MaxKept && !_failed.Contains((host, port))) _failed.Add((host, port));
         }
     }
 
     /// <summary>Whether <paramref name="remote"/> is the first of the dials that failed and have not succeeded since.</summary>
-    public static bool FailedFirst(Address remote)
+    public bool FailedFirst(Address remote)
     {
-        lock (Gate) return Failed.Count > 0 && remote.Host == Failed[0].Host && remote.Port == Failed[0].Port;
+        lock (_gate) return _failed.Count > 0 && remote.Host == _failed[0].Host && remote.Port == _failed[0].Port;
     }
 }
