@@ -127,6 +127,18 @@ public sealed class NodeProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>
+    /// The node runs as the process the test started, and never started itself again in it: since a node whose
+    /// dialled TLS handshake fails, or that the cluster removed, starts again in place (same pid), "it has not
+    /// exited" alone no longer says that nothing stopped it. Reads its status' rejoins.
+    /// </summary>
+    public void AssertRunningWithoutRestart()
+    {
+        Xunit.Assert.False(HasExited, $"{Name} exited\n{Log()}");
+        using var s = Wrapper.Status(Socket);
+        Xunit.Assert.True(s.RootElement.GetProperty("rejoins").GetInt32() == 0, $"{Name} started itself again\n{Log()}");
+    }
+
     public int ExitCode => _process.ExitCode;
 
     public void Signal(string signal) => Run.Program("kill", new[] { "-" + signal, _process.Id.ToString() });

@@ -189,7 +189,7 @@ public sealed class TlsJoinTests(TlsJoinTests.Seed seed) : IClassFixture<TlsJoin
             return s.RootElement.GetProperty("members").EnumerateArray()
                 .Any(m => m.GetProperty("address").GetString() == node.Address && m.GetProperty("state").GetString() == "up");
         }, TimeSpan.FromSeconds(60), "the joined node to be an up member of the seed's cluster");
-        Assert.False(seed.Node.HasExited);
+        seed.Node.AssertRunningWithoutRestart();
 
         // The silent client is closed by the seed once its deadline passes.
         var stream = silent.GetStream();
@@ -303,7 +303,7 @@ public sealed class TlsJoinTests(TlsJoinTests.Seed seed) : IClassFixture<TlsJoin
         Assert.Contains("any local user", security);
         // An insecure node makes no cluster key: it has no use for one.
         Assert.False(Directory.Exists(NodeProcess.ClusterKeyDirectory(dir.Path)));
-        Assert.False(node.HasExited, node.Log());
+        node.AssertRunningWithoutRestart();
     }
 
     [Fact]

@@ -145,8 +145,8 @@ public sealed class TrustTests
         using var dir = new TempDirectory("ac-control-build");
         AssertCompilesRemotely(cluster.Coordinator.Socket, dir);
         Assert.Equal("up", cluster.WorkerStatus(cluster.Worker(0)).GetProperty("state").GetString());
-        Assert.False(cluster.Coordinator.HasExited);
-        Assert.False(cluster.Worker(0).HasExited);
+        cluster.Coordinator.AssertRunningWithoutRestart();
+        cluster.Worker(0).AssertRunningWithoutRestart();
     }
 
     [Fact]
@@ -435,7 +435,7 @@ public sealed class TrustTests
         }
 
         // The node serves on: a status request on a new connection, and a compile on a worker.
-        Assert.False(cluster.Coordinator.HasExited);
+        cluster.Coordinator.AssertRunningWithoutRestart();
         var status = Exchange(socket, ActorCompile.LocalProtocol.Frames.Encode(new StatusRequest()));
         Assert.IsType<StatusReply>(Assert.Single(status.Frames));
         AssertCompilesRemotely(socket, dir);
@@ -458,7 +458,7 @@ public sealed class TrustTests
             try { await tcp.GetStream().WriteAsync(junk); } catch (IOException) { } // the node may close first: that is its right
         }
 
-        Assert.False(cluster.Coordinator.HasExited);
+        cluster.Coordinator.AssertRunningWithoutRestart();
         await cluster.WaitForWorkers();
         using var dir = new TempDirectory("ac-garbage-build");
         AssertCompilesRemotely(cluster.Coordinator.Socket, dir);
