@@ -267,16 +267,7 @@ public sealed class CoordinatorActorTests : TestKit
     [Fact]
     public void A_failing_worker_loses_the_job_to_another_and_the_last_failure_compiles_locally()
     {
-        var coordinator = StartCoordinator(maxAttempts: 2);
-        var first = CreateTestProbe();
-        var second = CreateTestProbe();
-        coordinator.Tell(Capabilities(first.Ref, Gcc), first.Ref);
-        coordinator.Tell(Capabilities(second.Ref, Gcc), second.Ref);
-        var session = CreateTestProbe();
-        Submit(coordinator, session);
-
-        coordinator.Tell(new RequestWork(first.Ref, 1), first.Ref);
-        var job = Next<CompileJob>(first);
+        var (coordinator, first, second, session, job) = OneJobOnTheFirstOfTwoWorkers(backoffAfter: 3);
         job.Supervisor.Tell(new JobFailed(job.JobId, "the compiler could not run", Refused: false), first.Ref);
 
         // The job comes back to the queue, for the other worker only.
@@ -290,10 +281,10 @@ public sealed class CoordinatorActorTests : TestKit
         Assert.Contains("failed on 2 worker(s)", local.Reason);
     }
 
-    /// <summary>A coordinator (two attempts, back-off after one failure) with two workers, and one job the first pulled.</summary>
-    private (IActorRef Coordinator, TestProbe First, TestProbe Second, TestProbe Session, CompileJob Job) OneJobOnTheFirstOfTwoWorkers()
+    /// <summary>A coordinator (two attempts, back-off after <paramref name="backoffAfter"/> failures) with two workers, and one job the first pulled.</summary>
+    private (IActorRef Coordinator, TestProbe First, TestProbe Second, TestProbe Session, CompileJob Job) OneJobOnTheFirstOfTwoWorkers(int backoffAfter = 1)
     {
-        var coordinator = StartCoordinator(maxAttempts: 2, backoffAfter: 1);
+        var coordinator = StartCoordinator(maxAttempts: 2, backoffAfter: backoffAfter);
         var first = CreateTestProbe();
         var second = CreateTestProbe();
         coordinator.Tell(Capabilities(first.Ref, Gcc), first.Ref);
