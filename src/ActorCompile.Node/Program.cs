@@ -18,6 +18,7 @@ using Microsoft.Extensions.Logging;
 // through Lua builds; with 4 MiB, 50 and 68-69, its CPU within the noise (/proc/PID/smaps_rollup, 2026-12-07).
 if (Environment.GetEnvironmentVariable(Gen0Budget.Variable) is null)
     Console.Error.WriteLine($"actorcompile-node: {ProcessRestart.Exec(new Dictionary<string, string> { [Gen0Budget.Variable] = Gen0Budget.Value })}; going on without {Gen0Budget.Variable}");
+ProcessRestart.KeepName();
 
 using var signals = StopSignals.Watch();
 try

@@ -26,6 +26,8 @@ public sealed class NodeLifecycleTests
             await Eventually.True(() => File.Exists(socket), TimeSpan.FromSeconds(60), "the node's socket");
             // The same process (the pid the test started), its environment now with the budget the runtime read at its start.
             Assert.Contains("DOTNET_GCgen0size=0x400000", File.ReadAllText($"/proc/{node.Id}/environ").Split('\0'));
+            // Under its own name, not "exe" (of /proc/self/exe, which it ran): what ps, top and pgrep show.
+            Assert.Equal("actorcompile-no", File.ReadAllText($"/proc/{node.Id}/comm").TrimEnd('\n'));
         }
         finally
         {

@@ -80,6 +80,28 @@ public class ToolchainProbeTests
     }
 
     /// <summary>
+    /// clang costs 75-100 ms of CPU per start here (libLLVM's relocations; far more on a Raspberry Pi), and a worker
+    /// offering clang and clang++ started it eight times: identifying it and finding its files start it once. The
+    /// driver is the real clang behind a script that counts its starts.
+    /// </summary>
+    [Fact]
+    public async Task Identifying_clang_and_finding_its_files_start_it_once()
+    {
+        using var dir = new TempDirectory("ac-clang-runs");
+        var runs = dir.Combine("runs");
+        var clang = ExecutableSearch.Canonical(ExecutableSearch.Find("clang", Environment.GetEnvironmentVariable("PATH"))!);
+        var driver = dir.Write("clang", $"#!/bin/sh\necho \"$*\" >> '{runs}'\nexec '{clang}' \"$@\"\n");
+        File.SetUnixFileMode(driver, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var probed = await ToolchainProbe.ProbeAsync(driver);
+        var manifest = await ToolchainFiles.FindAsync(probed, hash: false);
+        Assert.Equal("clang", probed.Identity.Family);
+        Assert.Equal(Run.Program(clang, new[] { "-dumpmachine" }).Stdout.Trim(), probed.Identity.Target);
+        Assert.Equal(Run.Program(clang, new[] { "-print-prog-name=as" }).Stdout.Trim(), probed.Assembler);
+        Assert.Contains(manifest.Files, f => f.Path == probed.Assembler); // the assembler is among its files all the same
+        Assert.Equal(new[] { "-v -print-prog-name=as" }, File.ReadAllLines(runs));
+    }
+
+    /// <summary>
     /// Fakes around the real gcc that lie about one thing each (why fakes: no second gcc is installed
     /// here). None may share a fingerprint with the real gcc or with another.
     /// </summary>
@@ -95,7 +117,9 @@ public class ToolchainProbeTests
         }
         var version = Fake("gcc-other-version", "[ \"$1\" = -dumpfullversion ] && { echo 12.9.9; exit 0; }");
         var config = Fake("gcc-other-config", "[ \"$1\" = -v ] && { gcc -v 2>&1 | sed 's/Thread model: posix/Thread model: single/' >&2; exit 0; }");
-        var target = Fake("gcc-other-target", "[ \"$1\" = -dumpmachine ] && { echo aarch64-linux-gnu; exit 0; }");
+        // The target as -v's "Target:" line states it (what the probe reads) and as -dumpmachine answers it.
+        var target = Fake("gcc-other-target", "[ \"$1\" = -dumpmachine ] && { echo aarch64-linux-gnu; exit 0; }\n"
+            + "[ \"$1\" = -v ] && { gcc \"$@\" 2>&1 >/dev/null | sed 's/^Target: .*/Target: aarch64-linux-gnu/' >&2; gcc \"$@\" 2>/dev/null; exit 0; }");
         var same = Fake("gcc-wrapper", "");
         var real = await ToolchainProbe.ProbeAsync(ExecutableSearch.Find("gcc", Environment.GetEnvironmentVariable("PATH"))!);
         var fakes = new List<ToolchainIdentity>();

@@ -64,6 +64,28 @@ public sealed record RejoinPlan(Address Self, IReadOnlyList<Address> Members)
 /// </summary>
 public static class ProcessRestart
 {
+    /// <summary>
+    /// Gives a process started again by <see cref="Exec"/> its name back. The kernel names a process after the
+    /// file it runs, here "exe" (of /proc/self/exe, which is run because it is this very binary even when a newer
+    /// one was installed over it since): top and ps showed every node as "exe", and pgrep or killall with the
+    /// node's name found none. Call it on the process's first thread.
+    /// </summary>
+    public static void KeepName()
+    {
+        string comm;
+        try
+        {
+            comm = File.ReadAllText("/proc/self/comm").TrimEnd('\n');
+        }
+        catch (IOException)
+        {
+            return;
+        }
+        if (comm != "exe") return;
+        var name = System.IO.Path.GetFileName(Environment.ProcessPath) is { Length: > 0 } file && file != "exe" ? file : "actorcompile-node";
+        ActorCompile.Toolchain.Processes.Native.NameThisThread(name);
+    }
+
     /// <summary>Starts again with <paramref name="variables"/> added to the environment; returns only on failure, with why.</summary>
     public static string Exec(IReadOnlyDictionary<string, string> variables)
     {

@@ -116,7 +116,7 @@ public static class ToolchainFiles
                 wanted.Add(await AskAsync(driver, "-print-file-name=" + file, cancellationToken));
             foreach (var catalogue in MessageCatalogues(toolchain.Identity.Version)) wanted.Add(catalogue);
         }
-        if ((isGcc || toolchain.Identity.Family == "clang") && await AssemblerAsync(driver, cancellationToken) is { } assembler) wanted.Add(assembler);
+        if ((isGcc || toolchain.Identity.Family == "clang") && await AssemblerAsync(driver, toolchain.Assembler, cancellationToken) is { } assembler) wanted.Add(assembler);
         wanted.AddRange(SystemFiles);
 
         var files = new Dictionary<string, ToolchainFile>(StringComparer.Ordinal);
@@ -140,10 +140,14 @@ public static class ToolchainFiles
         return r.ExitCode == 0 ? r.StdoutText.Trim() : "";
     }
 
-    /// <summary>The assembler the driver runs: its own answer when it is a path, else the first in its program directories, then PATH.</summary>
-    private static async Task<string?> AssemblerAsync(string driver, CancellationToken cancellationToken)
+    /// <summary>
+    /// The assembler the driver runs: its own answer when it is a path, else the first in its program directories,
+    /// then PATH. The probe's answer is taken when it asked (it runs the driver with the same PATH and locale, the
+    /// environment less what would move gcc's programs), so clang is not started once more for it.
+    /// </summary>
+    private static async Task<string?> AssemblerAsync(string driver, string? probedAnswer, CancellationToken cancellationToken)
     {
-        var answer = await AskAsync(driver, "-print-prog-name=as", cancellationToken);
+        var answer = probedAnswer ?? await AskAsync(driver, "-print-prog-name=as", cancellationToken);
         if (answer.Contains('/')) return answer;
         var dirs = await AskAsync(driver, "-print-search-dirs", cancellationToken);
         var programs = dirs.Split('\n').FirstOrDefault(l => l.StartsWith("programs: =", StringComparison.Ordinal))?["programs: =".Length..] ?? "";

@@ -6,7 +6,9 @@ using ActorCompile.Toolchain.Jobs;
 namespace ActorCompile.Toolchain.Identity;
 
 /// <summary>A compiler as found on a machine: how it is invoked, where it really is, and what it is.</summary>
-public sealed record ProbedToolchain(string Path, string CanonicalPath, ToolchainIdentity Identity);
+/// <param name="Assembler">The driver's answer to <c>-print-prog-name=as</c> when the probe asked it (a path, or a
+/// name the driver looks up), so that finding the toolchain's files need not start the driver again.</param>
+public sealed record ProbedToolchain(string Path, string CanonicalPath, ToolchainIdentity Identity, string? Assembler = null);
 
 /// <summary>Thrown when a program does not behave like a gcc or clang driver.</summary>
 public sealed class ToolchainProbeException(string message) : Exception(message);
@@ -40,19 +42,28 @@ public static class ToolchainProbe
             return r.StdoutText.Trim();
         }
 
-        var verbose = await ProcessRunner.RunAsync(path, new[] { "-v" }, environment: env, cancellationToken: cancellationToken);
-        var verboseText = verbose.StderrText + verbose.StdoutText;
-        var configuration = verboseText.Split('\n')
-            .Select(l => l.TrimEnd())
-            .Where(l => ConfigurationPrefixes.Any(p => l.StartsWith(p, StringComparison.Ordinal)) || l.Contains("clang version", StringComparison.Ordinal))
-            .ToList();
-        // "clang version 14.0.6" or, from distributions, "Debian clang version 14.0.6".
-        bool isClang = configuration.Any(l => l.Contains("clang version", StringComparison.Ordinal));
-        bool isGcc = configuration.Any(l => l.StartsWith("gcc version", StringComparison.Ordinal));
+        // clang answers -v and -print-prog-name=as in one run, and each of its runs costs 75-100 ms of CPU here
+        // (libLLVM's relocations; far more on a Raspberry Pi): a worker offering clang and clang++ started the
+        // driver eight times before. gcc prints no configuration when asked for a program's name, so it is
+        // asked -v alone next (a gcc run costs about 3 ms).
+        var first = await ProcessRunner.RunAsync(path, new[] { "-v", "-print-prog-name=as" }, environment: env, cancellationToken: cancellationToken);
+        var configuration = ConfigurationLines(first.StderrText + first.StdoutText);
+        string? assembler = first.ExitCode == 0 && first.StdoutText.Trim() is { Length: > 0 } answer && !answer.Contains('\n') ? answer : null;
+        if (!IsClang(configuration) && !IsGcc(configuration))
+        {
+            var verbose = await ProcessRunner.RunAsync(path, new[] { "-v" }, environment: env, cancellationToken: cancellationToken);
+            configuration = ConfigurationLines(verbose.StderrText + verbose.StdoutText);
+        }
+        bool isClang = IsClang(configuration);
+        bool isGcc = IsGcc(configuration);
         if (!isClang && !isGcc)
             throw new ToolchainProbeException($"{path} does not identify itself as gcc or clang (its -v output names neither)");
 
-        var target = await Ask("-dumpmachine");
+        // gcc prints its spec_machine and clang its triple both as -v's "Target:" line and for -dumpmachine;
+        // only a driver without that line is asked.
+        var target = configuration.FirstOrDefault(l => l.StartsWith(TargetPrefix, StringComparison.Ordinal))?[TargetPrefix.Length..].Trim() is { Length: > 0 } stated
+            ? stated
+            : await Ask("-dumpmachine");
         string version;
         if (isClang)
         {
@@ -79,7 +90,7 @@ public static class ToolchainProbe
                 parts.Add((prog, p.Contains('/') && File.Exists(p) ? ExecutableSearch.Canonical(p) : null));
             }
         }
-        var assembler = await Ask("-print-prog-name=as");
+        assembler ??= await Ask("-print-prog-name=as");
         var asPath = assembler.Contains('/') ? assembler : ExecutableSearch.Find(assembler, Environment.GetEnvironmentVariable("PATH"));
         parts.Add(("as", asPath is not null ? ExecutableSearch.Canonical(asPath) : null));
 
@@ -95,8 +106,21 @@ public static class ToolchainProbe
         var fingerprint = Convert.ToHexStringLower(hash.GetHashAndReset());
 
         var identity = new ToolchainIdentity(fingerprint, isClang ? "clang" : "gcc", version, target, driverLanguage);
-        return new ProbedToolchain(path, canonical, identity);
+        return new ProbedToolchain(path, canonical, identity, assembler);
     }
+
+    private const string TargetPrefix = "Target:";
+
+    /// <summary>The lines of -v's output that say what the compiler is (the fingerprint hashes them).</summary>
+    private static List<string> ConfigurationLines(string verboseText) => verboseText.Split('\n')
+        .Select(l => l.TrimEnd())
+        .Where(l => ConfigurationPrefixes.Any(p => l.StartsWith(p, StringComparison.Ordinal)) || l.Contains("clang version", StringComparison.Ordinal))
+        .ToList();
+
+    // "clang version 14.0.6" or, from distributions, "Debian clang version 14.0.6".
+    private static bool IsClang(List<string> configuration) => configuration.Any(l => l.Contains("clang version", StringComparison.Ordinal));
+
+    private static bool IsGcc(List<string> configuration) => configuration.Any(l => l.StartsWith("gcc version", StringComparison.Ordinal));
 
     /// <summary>The probes run in the C locale so that -v prints the same words everywhere.</summary>
     private static Dictionary<string, string> ProbeEnvironment()
