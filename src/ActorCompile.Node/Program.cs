@@ -30,7 +30,17 @@ try
     // nothing, the members this node last saw up (on disk), so that a first node does not start a second cluster.
     var remembered = RememberedMembers.For(config.Host, config.Port);
     var rejoin = RejoinPlan.FromEnvironment() ?? RejoinPlan.FromRemembered(config, remembered);
-    if (ListenPort.TakenBy(config.Host, config.Port != 0 ? config.Port : rejoin?.Self.Port ?? 0) is { } taken) throw new ConfigurationException(taken);
+    // A taken port is a state of the machine, not a bad value: exit 1, so that a service manager tries again. Its
+    // holder may be this node's predecessor still stopping, or a local program that took the port while this node
+    // started itself again in place (with exit 2, RestartPreventExitStatus kept such a node down for good). A node
+    // that started itself again in place had the port a moment ago, and waits for it up to a minute first.
+    var listenPort = config.Port != 0 ? config.Port : rejoin?.Self.Port ?? 0;
+    if (await ListenPort.FreeWithin(config.Host, listenPort, RejoinPlan.Count() > 0 ? TimeSpan.FromMinutes(1) : TimeSpan.Zero, () => signals.Received) is { } taken)
+    {
+        if (signals.Received) return 0;
+        Console.Error.WriteLine($"actorcompile-node: {taken}; exiting with code 1 for the service manager to try again");
+        return 1;
+    }
     var toolchains = config.IsWorker ? await ToolchainDiscovery.DiscoverAsync(config.Toolchains) : new();
     // A helper that runs the toolchains its targets ship needs no compiler of its own.
     if (config.IsWorker && toolchains.Count == 0 && !config.ShippedToolchains)

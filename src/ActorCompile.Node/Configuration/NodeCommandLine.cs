@@ -119,7 +119,7 @@ public sealed class NodeCommandLine
 
         Exit status: 0 after a clean stop (SIGTERM or SIGINT) only; 2 for a bad option or configuration
         value (the message names the option, or the file, the key and what is allowed; such a node is not
-        restarted by its service); 1 otherwise. A node the cluster removed, or whose TLS handshake with
+        restarted by its service); 1 otherwise, a port another program holds among them. A node the cluster removed, or whose TLS handshake with
         another node failed (Akka stops a node for it), starts itself again (same process id) and rejoins
         the members it knew; it exits with 1 only if it cannot.
 

@@ -43,4 +43,19 @@ public static class ListenPort
             return $"another program already listens on {host}:{port} (is another actorcompile-node running with the same --port?)";
         }
     }
+
+    /// <summary>
+    /// Why the port is still taken after waiting up to <paramref name="patience"/> for its holder to let go
+    /// (looked at once a second), or null once it is free. <paramref name="stopped"/> ends the wait early.
+    /// </summary>
+    public static async Task<string?> FreeWithin(string host, int port, TimeSpan patience, Func<bool> stopped)
+    {
+        var deadline = DateTime.UtcNow + patience;
+        while (true)
+        {
+            var taken = TakenBy(host, port);
+            if (taken is null || DateTime.UtcNow >= deadline || stopped()) return taken;
+            await Task.Delay(TimeSpan.FromSeconds(1));
+        }
+    }
 }
