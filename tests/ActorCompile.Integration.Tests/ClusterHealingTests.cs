@@ -200,27 +200,31 @@ public sealed class ClusterHealingTests
         await cluster.WaitForWorkers();
         var coordinator = cluster.Coordinator;
         // A member with the cluster's key that turns on the others (no one without it gets this far: TrustTests).
+        // The peer stays a member until the coordinator is back: it is among the members the coordinator rejoins
+        // through, and a peer stopping while the coordinator dials it would drop that TLS handshake, which Akka
+        // answers by stopping the dialling node (it then starts once more; not this test's subject). Seen once
+        // under load (rejoins 2) when the peer left at the coordinator's restart.
         using (var peer = HostilePeer.Member(coordinator.Address, NodeProcess.ClusterKeyDirectory(cluster.Directory.Path)))
         {
             await Eventually.True(() => peer.IsUp, TimeSpan.FromSeconds(60), "the peer to join the cluster");
             var target = Cluster.Get(peer.System).State.Members.Single(m => $"{m.Address.Host}:{m.Address.Port}" == coordinator.Address);
             Cluster.Get(peer.System).Down(target.Address);
             await Eventually.True(() => Rejoins(coordinator) == 1, TimeSpan.FromSeconds(60), "the coordinator to notice that it was removed and start again");
-        }
 
-        // Never an exit with code 0: the same process starts again and rejoins.
-        Assert.True(!coordinator.HasExited || coordinator.ExitCode != 0, "the downed coordinator exited with code 0");
-        try
-        {
-            await Eventually.True(() => OneClusterOf(cluster), TimeSpan.FromSeconds(60), "the coordinator to rejoin and see the worker");
-        }
-        catch (TimeoutException e)
-        {
-            throw new TimeoutException(e.Message + "\n" + cluster.Logs());
+            // Never an exit with code 0: the same process starts again and rejoins.
+            Assert.True(!coordinator.HasExited || coordinator.ExitCode != 0, "the downed coordinator exited with code 0");
+            try
+            {
+                await Eventually.True(() => OneClusterOf(cluster), TimeSpan.FromSeconds(60), "the coordinator to rejoin and see the worker");
+            }
+            catch (TimeoutException e)
+            {
+                throw new TimeoutException(e.Message + "\n" + cluster.Logs());
+            }
         }
         Assert.False(coordinator.HasExited);
-        using (var s = Wrapper.Status(coordinator.Socket))
-            Assert.Equal(1, s.RootElement.GetProperty("rejoins").GetInt32());
+        var rejoins = Rejoins(coordinator);
+        Assert.True(rejoins == 1, $"the coordinator started again {rejoins} times\n{cluster.Logs()}");
         AssertCompilesRemotely(cluster, "ac-downed-build");
     }
 }
