@@ -79,7 +79,11 @@ try
     {
         var tls = config.TlsEnabled ? ClusterTls.Setup(config, refusedConnections) : null;
         if (tls is not null) akka.AddSetup(tls);
-        akka.AddStartup((system, _) => refusedConnections.Attach(ActorCompile.Protocol.Cluster.ConnectionRefusals.Get(system)));
+        akka.AddStartup((system, _) =>
+        {
+            membership.SetSystem(system);
+            refusedConnections.Attach(ActorCompile.Protocol.Cluster.ConnectionRefusals.Get(system));
+        });
         akka.AddHocon(AkkaSettings.For(config, rejoin), HoconAddMode.Prepend)
             .ConfigureLoggers(l => { l.ClearLoggers(); l.AddLoggerFactory(); })
             .WithStatusHub(results?.Store, ClusterTls.Describe(config, tls));
@@ -103,6 +107,7 @@ try
     else if (config.TlsCertificateCreated)
         startLog.LogInformation("made this user's cluster certificate {Certificate}: nodes this user starts on this machine find it there; other machines join with a token (actorcompile setup)", config.TlsCertificate);
     await host.RunAsync();
+    membership.CompleteFromSystem();
     return NodeExit.AfterStop(signals, membership, rejoin);
 }
 catch (ConfigurationException e)

@@ -133,6 +133,31 @@ public sealed class RoleActorFailureTests
             await system.Terminate();
         }
     }
+
+    /// <summary>
+    /// Akka joins the seeds as the actor system starts, before the node's actors: a seed that drops that first TLS
+    /// handshake stops the system before MembershipWatch registers its task. The record then takes the address and
+    /// the reason from the stopped system itself, and the node starts again (here: a downing, which a watch that
+    /// never ran cannot have recorded) instead of ending with exit code 1.
+    /// </summary>
+    [Fact]
+    public async Task A_system_stopped_before_the_watch_started_still_leaves_the_node_a_rejoin_plan()
+    {
+        var system = ActorSystem.Create("early-stop", ActorCompile.Tests.ClusterTestConfig.Create());
+        var record = new MembershipRecord();
+        record.SetSystem(system);
+        await CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClusterDowningReason.Instance);
+        Assert.True(await system.WhenTerminated.WaitAsync(TimeSpan.FromSeconds(60)).ContinueWith(t => t.IsCompletedSuccessfully));
+        Assert.Null(NodeExit.RejoinPlanAfter(record, startedWith: null)); // nothing recorded yet: the old ending
+        var seed = Address.Parse("akka.ssl.tcp://actorcompile@127.0.0.1:4001");
+
+        record.CompleteFromSystem();
+        Assert.True(record.RemovedFromCluster);
+        Assert.Equal(Akka.Cluster.Cluster.Get(system).SelfAddress, record.Self);
+        var plan = NodeExit.RejoinPlanAfter(record, new RejoinPlan(record.Self!, new[] { seed }));
+        Assert.NotNull(plan);
+        Assert.Equal(new[] { seed }, plan!.Members);
+    }
 }
 
 /// <summary>Which members a removed node rejoins through, and whose quarantine it takes as its removal.</summary>

@@ -17,6 +17,7 @@ public sealed class MembershipRecord
     private IReadOnlyList<Address> _others = Array.Empty<Address>();
     private CoordinatedShutdown.Reason? _reason;
     private string? _roleActorStopped;
+    private ActorSystem? _system;
 
     public Address? Self { get { lock (_gate) return _self; } }
     public IReadOnlyList<Address> LastKnownOthers { get { lock (_gate) return _others; } }
@@ -67,6 +68,29 @@ public sealed class MembershipRecord
     internal void SetShutdownReason(CoordinatedShutdown.Reason? reason) { lock (_gate) _reason ??= reason; }
 
     internal void SetRoleActorStopped(string name) { lock (_gate) _roleActorStopped ??= name; }
+
+    /// <summary>The node's actor system, given as it starts (before the node's actors), for <see cref="CompleteFromSystem"/>.</summary>
+    public void SetSystem(ActorSystem system) { lock (_gate) _system ??= system; }
+
+    /// <summary>
+    /// Takes what <see cref="MembershipWatch"/> had no chance to record from the stopped actor system itself: its
+    /// cluster address and why it stopped. Akka joins the seeds as the system starts, before the node's actors do:
+    /// a seed that dropped that first TLS handshake stopped the system before the watch registered its task, and
+    /// such a node ended with exit code 1 instead of starting again. What the watch recorded stays first.
+    /// </summary>
+    public void CompleteFromSystem()
+    {
+        ActorSystem? system;
+        lock (_gate) system = _system;
+        if (system is null) return;
+        var reason = CoordinatedShutdown.Get(system).ShutdownReason;
+        Address? self = system.HasExtension<Cluster>() ? Cluster.Get(system).SelfAddress : null;
+        lock (_gate)
+        {
+            _self ??= self;
+            _reason ??= reason;
+        }
+    }
 }
 
 /// <summary>
