@@ -79,11 +79,10 @@ try
     {
         var tls = config.TlsEnabled ? ClusterTls.Setup(config, refusedConnections) : null;
         if (tls is not null) akka.AddSetup(tls);
-        akka.AddStartup((system, _) =>
-        {
-            membership.SetSystem(system);
-            refusedConnections.Attach(ActorCompile.Protocol.Cluster.ConnectionRefusals.Get(system));
-        });
+        // The first of the starters (Akka.Hosting runs them in order, and its startup tasks after them all): the
+        // system is known to the record even when it stopped before the node's actors could be made.
+        akka.WithActors((system, _) => membership.SetSystem(system));
+        akka.AddStartup((system, _) => refusedConnections.Attach(ActorCompile.Protocol.Cluster.ConnectionRefusals.Get(system)));
         akka.AddHocon(AkkaSettings.For(config, rejoin), HoconAddMode.Prepend)
             .ConfigureLoggers(l => { l.ClearLoggers(); l.AddLoggerFactory(); })
             .WithStatusHub(results?.Store, ClusterTls.Describe(config, tls));
@@ -106,7 +105,16 @@ try
         startLog.LogWarning("insecure: TLS is off (actorcompile.insecure = on): members are not authenticated, and any process that reaches {Host}:{Port} (on loopback: any local user) may join the cluster, read and fill its result cache and send it work", config.Host, config.Port);
     else if (config.TlsCertificateCreated)
         startLog.LogInformation("made this user's cluster certificate {Certificate}: nodes this user starts on this machine find it there; other machines join with a token (actorcompile setup)", config.TlsCertificate);
-    await host.RunAsync();
+    try
+    {
+        await host.RunAsync();
+    }
+    catch (Exception e) when (membership.SystemStopping)
+    {
+        // Akka stopped the actor system while the host still made the node's actors (a seed that dropped the first
+        // TLS handshake): the host's start fails, and the node goes on as after any other stop of its system.
+        Console.Error.WriteLine($"actorcompile-node: the actor system stopped while the node was starting ({e.GetType().Name}: {e.Message})");
+    }
     membership.CompleteFromSystem();
     return NodeExit.AfterStop(signals, membership, rejoin);
 }

@@ -19,10 +19,11 @@ public static class ToolchainDiscovery
         var path = Environment.GetEnvironmentVariable("PATH");
         bool explicitList = configured.Count > 0;
         var found = new List<ProbedToolchain>();
-        // Names of one program (gcc and cc, g++ and c++ are links to one file) are probed once: a probe starts
-        // six processes and reads some 70 MB. What the probe says depends on the program and, for clang, on
-        // whether the name says C++; both are in the key.
-        var probed = new Dictionary<(string Canonical, bool CplusplusName), ProbedToolchain>();
+        // Each name is probed: what a driver says depends on the name it is run by, not only for clang's C++ mode
+        // (clang++) but for its target too (a link named aarch64-linux-gnu-clang compiles for arm64). Probed by
+        // program alone, such a link took the identity of plain clang. A second name of one program costs its
+        // driver's starts (gcc 3 ms each) and no reading: file hashes are remembered by the file's identity.
+        var probed = new Dictionary<(string Canonical, string Name), ProbedToolchain>();
         foreach (var name in explicitList ? configured : DefaultNames)
         {
             var location = ExecutableSearch.Find(name, path);
@@ -31,7 +32,7 @@ public static class ToolchainDiscovery
                 if (explicitList) throw new ToolchainProbeException($"toolchain {name}: not found (give a path, or a name on PATH)");
                 continue;
             }
-            var key = (ExecutableSearch.Canonical(location), Path.GetFileName(location).Contains("++", StringComparison.Ordinal));
+            var key = (ExecutableSearch.Canonical(location), Path.GetFileName(location));
             if (probed.TryGetValue(key, out var same))
             {
                 found.Add(same with { Path = location });

@@ -146,7 +146,9 @@ public sealed class RoleActorFailureTests
         var system = ActorSystem.Create("early-stop", ActorCompile.Tests.ClusterTestConfig.Create());
         var record = new MembershipRecord();
         record.SetSystem(system);
+        Assert.False(record.SystemStopping);
         await CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClusterDowningReason.Instance);
+        Assert.True(record.SystemStopping); // a failure of the host's start is then this stop's
         Assert.True(await system.WhenTerminated.WaitAsync(TimeSpan.FromSeconds(60)).ContinueWith(t => t.IsCompletedSuccessfully));
         Assert.Null(NodeExit.RejoinPlanAfter(record, startedWith: null)); // nothing recorded yet: the old ending
         var seed = Address.Parse("akka.ssl.tcp://actorcompile@127.0.0.1:4001");

@@ -102,6 +102,21 @@ public class ToolchainProbeTests
     }
 
     /// <summary>
+    /// A wrapper that hands -v to gcc but answers -print-prog-name=as itself: gcc identifies itself only when asked -v
+    /// alone, so the combined run's answer (gcc's own "as") is not the wrapper's, and the wrapper is asked alone.
+    /// </summary>
+    [Fact]
+    public async Task The_assembler_is_taken_only_from_a_run_that_identified_the_driver()
+    {
+        using var dir = new TempDirectory("ac-as-wrapper");
+        var driver = dir.Write("gcc-own-as", "#!/bin/sh\n[ \"$1\" = -print-prog-name=as ] && { echo /usr/bin/x86_64-linux-gnu-as; exit 0; }\nexec gcc \"$@\"\n");
+        File.SetUnixFileMode(driver, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var probed = await ToolchainProbe.ProbeAsync(driver);
+        Assert.Equal("gcc", probed.Identity.Family);
+        Assert.Equal("/usr/bin/x86_64-linux-gnu-as", probed.Assembler);
+    }
+
+    /// <summary>
     /// Fakes around the real gcc that lie about one thing each (why fakes: no second gcc is installed
     /// here). None may share a fingerprint with the real gcc or with another.
     /// </summary>

@@ -50,11 +50,12 @@ public static class ListenPort
     /// </summary>
     public static async Task<string?> FreeWithin(string host, int port, TimeSpan patience, Func<bool> stopped)
     {
-        var deadline = DateTime.UtcNow + patience;
+        // A stopwatch, not the wall clock: a clock set at boot (no RTC on a Raspberry Pi, then NTP) must not stretch or cut the wait.
+        var waited = System.Diagnostics.Stopwatch.StartNew();
         while (true)
         {
             var taken = TakenBy(host, port);
-            if (taken is null || DateTime.UtcNow >= deadline || stopped()) return taken;
+            if (taken is null || waited.Elapsed >= patience || stopped()) return taken;
             await Task.Delay(TimeSpan.FromSeconds(1));
         }
     }

@@ -72,6 +72,17 @@ public sealed class MembershipRecord
     /// <summary>The node's actor system, given as it starts (before the node's actors), for <see cref="CompleteFromSystem"/>.</summary>
     public void SetSystem(ActorSystem system) { lock (_gate) _system ??= system; }
 
+    /// <summary>Whether the actor system has begun to stop (or stopped): a failure of the host's start is then that stop's.</summary>
+    public bool SystemStopping
+    {
+        get
+        {
+            ActorSystem? system;
+            lock (_gate) system = _system;
+            return system is not null && (system.WhenTerminated.IsCompleted || CoordinatedShutdown.Get(system).ShutdownReason is not null);
+        }
+    }
+
     /// <summary>
     /// Takes what <see cref="MembershipWatch"/> had no chance to record from the stopped actor system itself: its
     /// cluster address and why it stopped. Akka joins the seeds as the system starts, before the node's actors do:

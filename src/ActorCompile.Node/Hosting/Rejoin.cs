@@ -67,8 +67,8 @@ public static class ProcessRestart
     /// <summary>
     /// Gives a process started again by <see cref="Exec"/> its name back. The kernel names a process after the
     /// file it runs, here "exe" (of /proc/self/exe, which is run because it is this very binary even when a newer
-    /// one was installed over it since): top and ps showed every node as "exe", and pgrep or killall with the
-    /// node's name found none. Call it on the process's first thread.
+    /// one was installed over it since): top and ps showed every node as "exe", and killall actorcompile-node or
+    /// pgrep actorcompile found none (the kernel keeps 15 bytes of a name: "actorcompile-no"). Call it on the process's first thread.
     /// </summary>
     public static void KeepName()
     {

@@ -47,9 +47,15 @@ public static class ToolchainProbe
         // driver eight times before. gcc prints no configuration when asked for a program's name, so it is
         // asked -v alone next (a gcc run costs about 3 ms).
         var first = await ProcessRunner.RunAsync(path, new[] { "-v", "-print-prog-name=as" }, environment: env, cancellationToken: cancellationToken);
-        var configuration = ConfigurationLines(first.StderrText + first.StdoutText);
-        string? assembler = first.ExitCode == 0 && first.StdoutText.Trim() is { Length: > 0 } answer && !answer.Contains('\n') ? answer : null;
-        if (!IsClang(configuration) && !IsGcc(configuration))
+        var configuration = first.ExitCode == 0 ? ConfigurationLines(first.StderrText + first.StdoutText) : new List<string>();
+        string? assembler = null;
+        if (IsClang(configuration) || IsGcc(configuration))
+        {
+            // Only from a run that identified the driver: a wrapper that hands -v to a compiler but answers
+            // -print-prog-name itself must be asked that question alone, as before.
+            if (first.StdoutText.Trim() is { Length: > 0 } answer && !answer.Contains('\n')) assembler = answer;
+        }
+        else
         {
             var verbose = await ProcessRunner.RunAsync(path, new[] { "-v" }, environment: env, cancellationToken: cancellationToken);
             configuration = ConfigurationLines(verbose.StderrText + verbose.StdoutText);
