@@ -109,7 +109,7 @@ try
     {
         await host.RunAsync();
     }
-    catch (Exception e) when (membership.SystemStopping)
+    catch (Exception e) when (membership.SystemStoppedOnItsOwn)
     {
         // Akka stopped the actor system while the host still made the node's actors (a seed that dropped the first
         // TLS handshake): the host's start fails, and the node goes on as after any other stop of its system.

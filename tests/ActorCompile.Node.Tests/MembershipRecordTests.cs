@@ -135,6 +135,21 @@ public sealed class RoleActorFailureTests
     }
 
     /// <summary>
+    /// A hosted service that fails to start (the socket's directory refused: exit code 2) has the host stop the
+    /// actor system: that failure stays the node's error and is not taken for a stop of the system's own.
+    /// </summary>
+    [Fact]
+    public async Task A_stop_the_host_began_is_not_a_stop_of_the_systems_own()
+    {
+        var system = ActorSystem.Create("host-stop", ActorCompile.Tests.ClusterTestConfig.Create());
+        var record = new MembershipRecord();
+        record.SetSystem(system);
+        // What the host's stop gives (its hosted service terminates the actor system): seen when the socket's directory was refused.
+        await CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ActorSystemTerminateReason.Instance);
+        Assert.False(record.SystemStoppedOnItsOwn);
+    }
+
+    /// <summary>
     /// Akka joins the seeds as the actor system starts, before the node's actors: a seed that drops that first TLS
     /// handshake stops the system before MembershipWatch registers its task. The record then takes the address and
     /// the reason from the stopped system itself, and the node starts again (here: a downing, which a watch that
@@ -146,9 +161,9 @@ public sealed class RoleActorFailureTests
         var system = ActorSystem.Create("early-stop", ActorCompile.Tests.ClusterTestConfig.Create());
         var record = new MembershipRecord();
         record.SetSystem(system);
-        Assert.False(record.SystemStopping);
+        Assert.False(record.SystemStoppedOnItsOwn);
         await CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClusterDowningReason.Instance);
-        Assert.True(record.SystemStopping); // a failure of the host's start is then this stop's
+        Assert.True(record.SystemStoppedOnItsOwn); // a failure of the host's start is then this stop's
         Assert.True(await system.WhenTerminated.WaitAsync(TimeSpan.FromSeconds(60)).ContinueWith(t => t.IsCompletedSuccessfully));
         Assert.Null(NodeExit.RejoinPlanAfter(record, startedWith: null)); // nothing recorded yet: the old ending
         var seed = Address.Parse("akka.ssl.tcp://actorcompile@127.0.0.1:4001");

@@ -25,7 +25,7 @@ public sealed class MembershipRecord
     /// <summary>The cluster removed this node (downed by the split-brain resolver, by another member, or made to leave by one).</summary>
     public bool RemovedFromCluster
     {
-        get { lock (_gate) return _reason is CoordinatedShutdown.ClusterDowningReason or CoordinatedShutdown.ClusterLeavingReason or MembershipWatch.QuarantinedByMemberReason; }
+        get { lock (_gate) return IsRemoval(_reason); }
     }
 
     /// <summary>
@@ -38,8 +38,13 @@ public sealed class MembershipRecord
     /// </summary>
     public bool LostATlsHandshake
     {
-        get { lock (_gate) return _reason?.GetType().FullName == TlsHandshakeFailureReason; }
+        get { lock (_gate) return IsTlsFailure(_reason); }
     }
+
+    private static bool IsRemoval(CoordinatedShutdown.Reason? reason) =>
+        reason is CoordinatedShutdown.ClusterDowningReason or CoordinatedShutdown.ClusterLeavingReason or MembershipWatch.QuarantinedByMemberReason;
+
+    private static bool IsTlsFailure(CoordinatedShutdown.Reason? reason) => reason?.GetType().FullName == TlsHandshakeFailureReason;
 
     /// <summary>Akka.Remote's reason for that stop: an internal type, known here by its name (MembershipRecordTests finds it in Akka.Remote).</summary>
     public const string TlsHandshakeFailureReason = "Akka.Remote.Transport.DotNetty.TlsHandshakeFailureReason";
@@ -72,14 +77,19 @@ public sealed class MembershipRecord
     /// <summary>The node's actor system, given as it starts (before the node's actors), for <see cref="CompleteFromSystem"/>.</summary>
     public void SetSystem(ActorSystem system) { lock (_gate) _system ??= system; }
 
-    /// <summary>Whether the actor system has begun to stop (or stopped): a failure of the host's start is then that stop's.</summary>
-    public bool SystemStopping
+    /// <summary>
+    /// Whether the actor system began to stop for one of the reasons after which a node starts again (a removal, a
+    /// dropped TLS handshake): a failure of the host's start is then that stop's. A hosted service that fails to
+    /// start (a socket in a directory others may write to) has the host terminate the system, and stays an error.
+    /// </summary>
+    public bool SystemStoppedOnItsOwn
     {
         get
         {
             ActorSystem? system;
             lock (_gate) system = _system;
-            return system is not null && (system.WhenTerminated.IsCompleted || CoordinatedShutdown.Get(system).ShutdownReason is not null);
+            var reason = system is null ? null : CoordinatedShutdown.Get(system).ShutdownReason;
+            return IsRemoval(reason) || IsTlsFailure(reason);
         }
     }
 
