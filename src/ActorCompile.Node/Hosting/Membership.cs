@@ -82,15 +82,14 @@ public sealed class MembershipRecord
     /// dropped TLS handshake): a failure of the host's start is then that stop's. A hosted service that fails to
     /// start (a socket in a directory others may write to) has the host terminate the system, and stays an error.
     /// </summary>
-    public bool SystemStoppedOnItsOwn
+    public bool SystemStoppedOnItsOwn => SystemsReason() is var reason && (IsRemoval(reason) || IsTlsFailure(reason));
+
+    /// <summary>Why the actor system stopped, as it says itself (null while it runs, or before <see cref="SetSystem"/>).</summary>
+    private CoordinatedShutdown.Reason? SystemsReason()
     {
-        get
-        {
-            ActorSystem? system;
-            lock (_gate) system = _system;
-            var reason = system is null ? null : CoordinatedShutdown.Get(system).ShutdownReason;
-            return IsRemoval(reason) || IsTlsFailure(reason);
-        }
+        ActorSystem? system;
+        lock (_gate) system = _system;
+        return system is null ? null : CoordinatedShutdown.Get(system).ShutdownReason;
     }
 
     /// <summary>
@@ -104,7 +103,7 @@ public sealed class MembershipRecord
         ActorSystem? system;
         lock (_gate) system = _system;
         if (system is null) return;
-        var reason = CoordinatedShutdown.Get(system).ShutdownReason;
+        var reason = SystemsReason();
         Address? self = system.HasExtension<Cluster>() ? Cluster.Get(system).SelfAddress : null;
         lock (_gate)
         {
