@@ -49,7 +49,12 @@ public sealed class SandboxTests : IDisposable
             #include <signal.h>
             #include <stdio.h>
             #include <string.h>
+            #include <sys/ipc.h>
+            #include <sys/mman.h>
+            #include <sys/msg.h>
             #include <sys/resource.h>
+            #include <sys/sem.h>
+            #include <sys/shm.h>
             #include <sys/socket.h>
             #include <sys/stat.h>
             #include <unistd.h>
@@ -81,6 +86,11 @@ public sealed class SandboxTests : IDisposable
               report("signal worker", kill({{t.WorkerPid}}, 0) == 0);
               report("root write", open("/written-" "by-job", O_CREAT | O_WRONLY, 0600) >= 0);
               report("dev write", open("/dev/written-by-job", O_CREAT | O_WRONLY, 0600) >= 0);
+              /* Memory outside the job's limits: each removed again at once where it was made (the control runs unsandboxed). */
+              int shm = shmget(IPC_PRIVATE, 1 << 20, IPC_CREAT | 0600); report("sysv shm", shm >= 0); if (shm >= 0) shmctl(shm, IPC_RMID, 0);
+              int msg = msgget(IPC_PRIVATE, IPC_CREAT | 0600); report("sysv msg", msg >= 0); if (msg >= 0) msgctl(msg, IPC_RMID, 0);
+              int sem = semget(IPC_PRIVATE, 1, IPC_CREAT | 0600); report("sysv sem", sem >= 0); if (sem >= 0) semctl(sem, 0, IPC_RMID);
+              int mfd = memfd_create("job", 0); report("memfd", mfd >= 0); if (mfd >= 0) close(mfd);
               /* In a user namespace of its own a job would be root again (and could mount a tmpfs of any size): tried in a child. */
               pid_t child = fork(); if (child == 0) _exit(unshare(CLONE_NEWUSER) == 0 ? 0 : 1);
               int how = 1; waitpid(child, &how, 0); report("new user namespace", WIFEXITED(how) && WEXITSTATUS(how) == 0);
@@ -161,6 +171,11 @@ public sealed class SandboxTests : IDisposable
         Assert.Contains("signal worker: denied", stderr);
         Assert.Contains("root write: denied", stderr);
         Assert.Contains("dev write: denied", stderr);
+        // Kernel memory its address space and file size limits do not count: refused (the box's seccomp filter).
+        Assert.Contains("sysv shm: denied", stderr);
+        Assert.Contains("sysv msg: denied", stderr);
+        Assert.Contains("sysv sem: denied", stderr);
+        Assert.Contains("memfd: denied", stderr);
         // No capability: as root in its namespace a job could remount the read-only binds (the sealed toolchains jobs share) writable.
         Assert.Contains("CapEff:\t0000000000000000", stderr);
         Assert.Contains("new user namespace: denied", stderr);
@@ -186,7 +201,70 @@ public sealed class SandboxTests : IDisposable
         Assert.Contains("blob cache: allowed", stderr);
         Assert.Contains("network: allowed", stderr);
         Assert.Contains("signal worker: allowed", stderr);
+        Assert.Contains("sysv shm: allowed", stderr);
+        Assert.Contains("sysv msg: allowed", stderr);
+        Assert.Contains("sysv sem: allowed", stderr);
+        Assert.Contains("memfd: allowed", stderr);
         Assert.True(File.Exists(targets.Outside));
+    }
+
+    /// <summary>
+    /// A 32-bit x86 "compiler" (a shipped i386 toolchain runs so on an x86-64 helper): the kernel takes its system
+    /// calls by other numbers, and System V IPC also through ipc(2). Freestanding (no libc: this machine has no
+    /// 32-bit one), its calls made with int 0x80; it reports each and writes an object and a dependency list.
+    /// </summary>
+    private string Prober32()
+    {
+        var source = _dir.Write("prober32.c", """
+            static long sys4(long n, long a, long b, long c, long d) { long r; __asm__ volatile("int $0x80" : "=a"(r) : "a"(n), "b"(a), "c"(b), "d"(c), "S"(d) : "memory"); return r; }
+            static long sys(long n, long a, long b, long c) { return sys4(n, a, b, c, 0); }
+            static unsigned long len(const char *s) { unsigned long n = 0; while (s[n]) n++; return n; }
+            static void put(long fd, const char *s) { sys(4, fd, (long)s, (long)len(s)); }
+            static void report(const char *what, long r) { put(2, what); put(2, r >= 0 ? ": allowed\n" : ": denied\n"); }
+            __attribute__((used)) void start(long *sp) {
+              int argc = (int)sp[0]; char **argv = (char **)(sp + 1); const char *out = 0, *deps = 0, *src = 0;
+              for (int i = 1; i < argc; i++) {
+                const char *a = argv[i]; unsigned long n = len(a);
+                if (a[0] == '-' && a[1] == 'o' && !a[2] && i + 1 < argc) out = argv[++i];
+                else if (a[0] == '-' && a[1] == 'M' && a[2] == 'F' && !a[3] && i + 1 < argc) deps = argv[++i];
+                else if (n > 2 && a[n - 2] == '.' && a[n - 1] == 'c') src = a;
+              }
+              /* shmget, ipc(SHMGET), semget, msgget, memfd_create; each removed again where it was made (the control is unsandboxed). */
+              long shm = sys(395, 0, 1 << 20, 01000 | 0600); report("i386 sysv shm", shm); if (shm >= 0) sys(396, shm, 0, 0);
+              long ipc = sys4(117, 23, 0, 1 << 20, 01000 | 0600); report("i386 ipc", ipc); if (ipc >= 0) sys(396, ipc, 0, 0);
+              long sem = sys(393, 0, 1, 01000 | 0600); report("i386 sysv sem", sem); if (sem >= 0) sys(394, sem, 0, 0);
+              long msg = sys(399, 0, 01000 | 0600, 0); report("i386 sysv msg", msg); if (msg >= 0) sys(402, msg, 0, 0);
+              long mfd = sys(356, (long)"job", 0, 0); report("i386 memfd", mfd); if (mfd >= 0) sys(6, mfd, 0, 0);
+              long fd = out ? sys(5, (long)out, 01 | 0100 | 01000, 0600) : -1;
+              if (fd >= 0) { put(fd, "PROBE-OBJECT"); sys(6, fd, 0, 0); }
+              long d = deps ? sys(5, (long)deps, 01 | 0100 | 01000, 0600) : -1;
+              if (d >= 0) { put(d, out); put(d, ": "); put(d, src ? src : ""); put(d, "\n"); sys(6, d, 0, 0); }
+              sys(1, fd >= 0 && d >= 0 ? 0 : 2, 0, 0);
+            }
+            __asm__(".globl _start\n_start:\n push %esp\n call start\n");
+            """);
+        var binary = Path.Combine(_programs.FullName, "prober32");
+        var r = Run.Program("gcc", new[] { "-m32", "-nostdlib", "-static", "-ffreestanding", "-fno-stack-protector", "-fno-pie", "-no-pie", "-O1", source, "-o", binary });
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        return binary;
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_32_bit_compiler_is_refused_the_same_memory_outside_its_limits(bool sandboxed)
+    {
+        var prober = await SealedJobs.Program(Prober32());
+        var (job, _) = TargetSide.Prepare("gcc", _project, new[] { "-c", "a.c", "-o", "a.o" }, "j-probe32-" + Guid.NewGuid().ToString("N")[..6]);
+        _worker.TakeIn(job);
+        var outcome = await _worker.Run(job, prober, sandboxed ? SealedJobs.Sandbox : SealedJobs.Unsandboxed);
+        var compiled = Assert.IsType<CompiledOutcome>(outcome);
+        var stderr = Text.Of(compiled.Stderr);
+        // Unsandboxed, the control: proves each call works here and the probe sees it.
+        var verdict = sandboxed ? "denied" : "allowed";
+        foreach (var what in new[] { "i386 sysv shm", "i386 ipc", "i386 sysv sem", "i386 sysv msg", "i386 memfd" })
+            Assert.Contains($"{what}: {verdict}", stderr);
+        Assert.Equal("PROBE-OBJECT", Text.Of(compiled.Outputs.Single().Data));
     }
 
     [Fact]

@@ -19,7 +19,8 @@
  *     PATH, the content of the blob file with that modification time (milliseconds since 1970); "e" MTIME PATH,
  *     an empty file. Nothing of the job runs yet; every file is created new (O_EXCL, no link followed);
  *  4. makes a PID namespace whose first process it forks: that process sets the job's limits (--as, --fsize,
- *     --nproc, --cpu, no core files) and runs the command after "--" (bubblewrap, which binds what it needs of
+ *     --nproc, --cpu, no core files) and a seccomp filter that refuses memory outside them (System V IPC,
+ *     memfds: refuse_hidden_memory) and runs the command after "--" (bubblewrap, which binds what it needs of
  *     the box). When it ends, the kernel has ended every process of the job: nothing of the job runs while
  *     the outputs are read;
  *  5. copies each --output SOURCE DESTINATION back: SOURCE a path in the box, DESTINATION a file on disk that
@@ -53,8 +54,12 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <linux/audit.h>
 #include <linux/close_range.h>
+#include <linux/filter.h>
 #include <linux/openat2.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
 
 #define MAX_OUTPUTS 8
 
@@ -111,6 +116,71 @@ static long long number(const char *option, const char *text)
     long long v = signed_number(option, text);
     if (v < 0) fail("bad value for %s", option);
     return v;
+}
+
+/*
+ * Kernel memory a job could hold outside its limits, refused by a seccomp filter set before the sandbox starts
+ * (its processes inherit it, and no_new_privs keeps it: nothing in the job can lift it). RLIMIT_AS counts what a
+ * process maps, RLIMIT_FSIZE each file it writes; but a System V shared memory segment keeps its pages after the
+ * process unmaps it, and segments (like message queues and semaphore sets) are limited only by the IPC
+ * namespace's defaults (shmall: about 2^64 pages), so one job could take all of the helper's memory, a segment
+ * at a time, for as long as it runs. A memfd is a file in no filesystem of the job's: its bound is the file
+ * size limit times the files a process may open, again and again. No compiler, assembler or linker uses any of
+ * them. Refused with EPERM, for the machine's own system calls and for the 32-bit ones its kernel also takes
+ * (a shipped i386 toolchain on an x86-64 helper, armhf on arm64), where System V IPC also comes through ipc(2);
+ * x32's calls (numbers with bit 30 set) are refused whole. A process of any other architecture cannot run here;
+ * its calls fail with ENOSYS.
+ */
+#ifndef __NR_memfd_secret
+#define __NR_memfd_secret 447
+#endif
+static const uint32_t native_refused[] = {
+    __NR_shmget, __NR_shmat, __NR_msgget, __NR_semget, __NR_memfd_create, __NR_memfd_secret,
+};
+#if defined(__x86_64__)
+#define NATIVE_ARCH AUDIT_ARCH_X86_64
+#define NATIVE_REFUSED_FROM 0x40000000u /* x32 */
+#define COMPAT_ARCH AUDIT_ARCH_I386
+/* i386: ipc, shmget, shmat, msgget, semget, memfd_create, memfd_secret */
+static const uint32_t compat_refused[] = { 117, 395, 397, 399, 393, 356, 447 };
+#elif defined(__aarch64__)
+#define NATIVE_ARCH AUDIT_ARCH_AARCH64
+#define NATIVE_REFUSED_FROM 0u
+#define COMPAT_ARCH AUDIT_ARCH_ARM
+/* arm EABI: shmget, shmat, msgget, semget, memfd_create, memfd_secret */
+static const uint32_t compat_refused[] = { 307, 305, 303, 299, 385, 447 };
+#else
+#error "actorcompile-box: the seccomp filter needs this architecture's system call numbers"
+#endif
+
+/* Sets the filter on this process (and so on all it runs); -1 with errno when it cannot. */
+static int refuse_hidden_memory(void)
+{
+    struct sock_filter f[64];
+    unsigned n = 0;
+    const unsigned native_count = sizeof native_refused / sizeof native_refused[0];
+    const unsigned compat_count = sizeof compat_refused / sizeof compat_refused[0];
+    /* Layout: load arch; per architecture a block [arch? | load nr | (nr >= from? refuse) | nr == x? refuse ... | allow];
+       then "unknown architecture: ENOSYS"; then the one refusal every block jumps to. */
+    unsigned native_block = 1 + (NATIVE_REFUSED_FROM ? 1 : 0) + native_count + 1;
+    unsigned compat_block = 1 + compat_count + 1;
+    unsigned refuse = 1 + 1 + native_block + 1 + compat_block + 1;
+    f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
+    f[n] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NATIVE_ARCH, 0, (unsigned char)native_block); n++;
+    f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+    if (NATIVE_REFUSED_FROM) { f[n] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, NATIVE_REFUSED_FROM, (unsigned char)(refuse - n - 1), 0); n++; }
+    for (unsigned i = 0; i < native_count; i++) { f[n] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, native_refused[i], (unsigned char)(refuse - n - 1), 0); n++; }
+    f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+    f[n] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, COMPAT_ARCH, 0, (unsigned char)compat_block); n++;
+    f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+    for (unsigned i = 0; i < compat_count; i++) { f[n] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, compat_refused[i], (unsigned char)(refuse - n - 1), 0); n++; }
+    f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+    f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (ENOSYS & SECCOMP_RET_DATA));
+    if (n != refuse) { errno = EINVAL; return -1; } /* the layout above is wrong: never run a job with a filter that is */
+    f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA));
+    struct sock_fprog prog = { .len = (unsigned short)n, .filter = f };
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return -1;
+    return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
 }
 
 /* Copies all of from into to; -1 with errno on failure. */
@@ -352,6 +422,8 @@ int main(int argc, char **argv)
         r.rlim_cur = r.rlim_max = (rlim_t)cpu; ok &= setrlimit(RLIMIT_CPU, &r) == 0;
         r.rlim_cur = r.rlim_max = 0; ok &= setrlimit(RLIMIT_CORE, &r) == 0;
         int e = EPERM;
+        /* A filter that cannot be set fails the job as this machine's fault ("cannot run the sandbox"), never runs it without. */
+        if (ok && refuse_hidden_memory() != 0) { ok = 0; e = errno; }
         if (ok) {
             execv(argv[command], argv + command);
             e = errno;

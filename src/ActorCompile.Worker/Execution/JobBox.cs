@@ -14,7 +14,8 @@ namespace ActorCompile.Worker.Execution;
 /// mount namespace of its own (this user mapped to its root, so that it may mount), mounts the tmpfs on the job's
 /// empty box directory, builds the mirror there from the list the worker wrote (<see cref="JobWorkspace.WriteMirrorList"/>),
 /// and runs the sandbox (bubblewrap) as the first process of a PID namespace of its own, within the job's limits
-/// (address space, file size, processes, CPU, no core): when it returns, the kernel has ended every process of
+/// (address space, file size, processes, CPU, no core; System V IPC and memfds refused by a seccomp filter, as memory those
+/// limits do not count): when it returns, the kernel has ended every process of
 /// the job, so nothing of the job runs while the outputs are read. Then it copies each named output (the object,
 /// the dependency list the command asks for, the worker's own dependency list), if it is a regular file reached
 /// without a link, to a new file in the job's directory on disk (<see cref="JobWorkspace.OutputCopy"/>), and
