@@ -30,7 +30,6 @@ public sealed class ActorThreadTests
         "JobRunner -> Hold.KeepAndFindMissing (file system)",         // which of a job's inputs the blob cache has (a stat each)
         "JobRunner -> JobWorkspace.Create (file system)",             // the job's directory made
         "JobRunner -> JobWorkspace.Dispose (file system)",            // the job's directory removed (PostStop)
-        "ResultCacheActor -> ResultStore.Clear (file system)",        // actorcompile cache clear: every entry deleted by the actor
         "ResultCacheActor -> ResultStore.Forget (file system)",       // a dropped entry's file deleted
         "WorkerActor -> BlobCache..ctor (file system)",               // the worker's stores opened in its constructor (read at start)
         "WorkerActor -> PrivateDirectory.Create (file system)",

@@ -67,6 +67,26 @@ public sealed class ResultCacheActorTests : TestKit
         await Eventually.Get(async () => await LookUp(key) is { Result: not null } f ? f : null, TimeSpan.FromSeconds(30), what);
 
     [Fact]
+    public async Task Clearing_the_cache_deletes_every_entry_and_says_how_many_and_how_big()
+    {
+        _cache.Tell(new CacheKeep(Key('d'), Result("first", producer: "127.0.0.1:2")));
+        _cache.Tell(new CacheKeep(Key('e'), Result("second", producer: "127.0.0.1:2")));
+        await Found(Key('d'), "the first result to be kept");
+        await Found(Key('e'), "the second result to be kept");
+        var files = () => Directory.GetFiles(_dir.Combine("cache"), "*", SearchOption.AllDirectories).Where(f => !f.EndsWith(".tmp", StringComparison.Ordinal)).ToList();
+        await Eventually.True(() => files().Count == 2, TimeSpan.FromSeconds(30), "both results on disk");
+        long onDisk = files().Sum(f => new FileInfo(f).Length);
+        var cleared = await _cache.Ask<CacheClearedHere>(ClearCache.Instance, TimeSpan.FromSeconds(30));
+        Assert.Equal(2, cleared.Entries);
+        Assert.Equal(onDisk, cleared.Bytes);
+        Assert.Empty(files());
+        Assert.Null((await LookUp(Key('d'))).Result);
+        // Still serving: a result kept after the clear is found.
+        _cache.Tell(new CacheKeep(Key('f'), Result("third", producer: "127.0.0.1:2")));
+        Assert.Equal("third", Text((await Found(Key('f'), "a result kept after the clear")).Result!));
+    }
+
+    [Fact]
     public async Task A_member_stores_only_as_itself_and_answers_for_what_it_stored()
     {
         var rogue = await Peer(member: true);

@@ -102,8 +102,11 @@ public sealed class ResultCacheActor : ReceiveActor
         Receive<ClearCache>(_ =>
         {
             foreach (var key in _writing.Keys.ToList()) Forget(key);
-            var (entries, bytes) = _store?.Clear() ?? (0, 0);
-            Sender.Tell(new CacheClearedHere(entries, bytes));
+            // Every entry's file deleted on the pool (a large cache took the actor from its lookups for as long);
+            // the store is thread-safe, and a result written meanwhile is either cleared with the rest or kept after.
+            var store = _store;
+            if (store is null) Sender.Tell(new CacheClearedHere(0, 0));
+            else Task.Run(() => store.Clear()).PipeTo(Sender, Self, success: c => new CacheClearedHere(c.Entries, c.Bytes));
         });
         Receive<Written>(m =>
         {
