@@ -10,7 +10,7 @@ namespace ActorCompile.Node.Tests;
 /// threads, enforced by a test, not by review"). Read from the compiled IL: from each actor's constructors and
 /// lifecycle overrides, every method it calls and every handler it registers (a lambda it makes), through the
 /// project's own classes, but not into a delegate handed to Task.Run (the pool's, then piped back). A call to the
-/// file system, a hash, LZ4, a process, Thread.Sleep or a blocking wait on that path is a finding, named by the
+/// file system, a hash, LZ4, a process, a sleep of the thread or a blocking wait on that path is a finding, named by the
 /// actor and the first of the project's classes it goes through.
 /// Its limits: a delegate given to one of the project's own methods is not followed (it may run anywhere), so a
 /// helper's LINQ lambda is not seen; hashing a few bytes counts as much as a file's.
