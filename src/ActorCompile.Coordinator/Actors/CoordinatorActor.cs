@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
+using ActorCompile.Coordinator.Scheduling;
 using ActorCompile.Protocol.Cluster;
 using ActorCompile.Protocol.Messages;
 using ActorCompile.Toolchain.Identity;
@@ -13,7 +14,10 @@ namespace ActorCompile.Coordinator.Actors;
 /// wrapper request between a remote job and a local compile, keeps the queue that workers pull from, and
 /// hands out the target's local slots (what make -l limits). Each job is supervised by a
 /// <see cref="JobSupervisor"/> child. When every worker is busy and a local slot is free, the target
-/// compiles queued jobs itself; workers that keep failing are backed off for a while.
+/// compiles queued jobs itself; workers that keep failing are backed off for a while. The decisions are
+/// plain classes it asks: <see cref="WorkerRegistry{TRef}"/> (workers and their health),
+/// <see cref="Placement"/> (the cluster or local, and why), <see cref="WorkQueue{TRef}"/> (which job a
+/// worker pulls) and <see cref="LocalSlotPool"/> (whose turn a free local slot is).
 /// </summary>
 public sealed class CoordinatorActor : ReceiveActor, IWithTimers
 {
@@ -21,44 +25,6 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
 
     private sealed class Tick : INoSerializationVerificationNeeded { public static readonly Tick Instance = new(); }
     private sealed class HelpTick : INoSerializationVerificationNeeded { public static readonly HelpTick Instance = new(); }
-
-    /// <summary>What the coordinator knows of one worker.</summary>
-    private sealed class WorkerEntry(IActorRef worker, Address node)
-    {
-        public IActorRef Ref { get; } = worker;
-        /// <summary>The worker's node; several entries share one only in tests, where probes play workers.</summary>
-        public Address Node { get; } = node;
-        public string Address { get; } = node.HostAndPort();
-        /// <summary>Unique per worker actor: what a job's exclusions name.</summary>
-        public string Id { get; } = worker.Path.ToStringWithAddress(node);
-        public int Slots { get; set; }
-        /// <summary>The largest job it takes (its max-job-size).</summary>
-        public long MaxJobBytes { get; set; }
-        public HashSet<string> Fingerprints { get; set; } = new(StringComparer.Ordinal);
-        public bool Reachable { get; set; } = true;
-        public HashSet<string> KnownBlobs { get; } = new(StringComparer.Ordinal);
-        public long Failures { get; set; }
-        public int FailuresInARow { get; set; }
-        public DateTime BackedOffUntil { get; set; }
-        public long Discrepancies { get; set; }
-        /// <summary>Why the worker serves no job at all (its sandbox does not work there), or null.</summary>
-        public string? Refusal { get; set; }
-        /// <summary>The architectures of the toolchains it runs when shipped (x86_64, i386); empty: it runs none.</summary>
-        public HashSet<string> ShippedArchitectures { get; set; } = new(StringComparer.Ordinal);
-        public bool BackedOff(DateTime now) => now < BackedOffUntil;
-    }
-
-    /// <param name="Bytes">What the job's mirror holds: only a worker whose max-job-size fits it may take it.</param>
-    /// <param name="Ship">The target's toolchain, for workers that do not offer it (null: it cannot be shipped).</param>
-    private sealed record QueuedJob(string JobId, IActorRef Supervisor, string Fingerprint, long Bytes, IReadOnlyCollection<string> Excluded, IReadOnlyCollection<string> Blobs, DateTime Since, ShippableToolchain? Ship)
-    {
-        public bool Native(WorkerEntry w) => w.Fingerprints.Contains(Fingerprint);
-
-        /// <summary>The worker runs the job with its own toolchain, or with the one shipped to it.</summary>
-        public bool FitsOn(WorkerEntry w) =>
-            (Native(w) || (Ship is { } ship && w.ShippedArchitectures.Contains(ToolchainIdentity.ArchitectureOf(ship.Toolchain.Target))))
-            && Bytes <= w.MaxJobBytes && !Excluded.Contains(w.Id);
-    }
 
     /// <summary>
     /// How long a job waits for a worker with its own toolchain before one that needs it shipped may take
@@ -80,7 +46,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     private readonly Dictionary<string, ShippableToolchain> _shippable = new(StringComparer.Ordinal);
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Cluster _cluster = Cluster.Get(Context.System);
-    private readonly Dictionary<IActorRef, WorkerEntry> _workers = new();
+    private readonly WorkerRegistry<IActorRef> _workers;
     private readonly HashSet<Address> _greeting = new();
     /// <summary>Members with the worker role this coordinator has greeted: the only ones whose worker may register.</summary>
     private readonly HashSet<Address> _greeted = new();
@@ -88,8 +54,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     private readonly HashSet<Address> _refusalsLogged = new();
     /// <summary>Actor tests play workers with local probes; a node never sets this.</summary>
     private readonly bool _localProbesAreWorkers;
-    private readonly LinkedList<QueuedJob> _queue = new();
-    private readonly HashSet<IActorRef> _idleWorkers = new();
+    private readonly WorkQueue<IActorRef> _queue;
     private readonly LocalSlotPool _slots;
     /// <summary>Each open session's local user (uid), for the fair share of local slots.</summary>
     private readonly Dictionary<IActorRef, uint> _users = new();
@@ -118,6 +83,8 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         _shipping = shipping;
         _localProbesAreWorkers = localProbesAreWorkers;
         _slots = new LocalSlotPool(settings.LocalSlots);
+        _workers = new WorkerRegistry<IActorRef>(settings);
+        _queue = new WorkQueue<IActorRef>(_workers, PreferNativeFor);
 
         Receive<ClusterEvent.MemberUp>(m => Greet(m.Member));
         Receive<ClusterEvent.MemberRemoved>(m => Forget(m.Member.Address));
@@ -158,7 +125,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         Receive<Discrepancy>(m =>
         {
             _log.Warning("discrepancy on worker {0} for {1}: {2}", m.WorkerAddress, m.Source, m.Details);
-            if (_workers.Values.FirstOrDefault(w => w.Id == m.WorkerId) is { } w) w.Discrepancies++;
+            _workers.Discrepancy(m.WorkerId);
         });
 
         Receive<CacheCounted>(m =>
@@ -185,19 +152,14 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         {
             _cacheDiscrepancies++;
             _log.Warning("discrepancy in the result cache for {0}: {1}; the result is dropped and {2}, which answers for it, is trusted no more", m.Source, m.Details, m.Accountable);
-            // The worker that produced it gets no work for the back-off time (whatever its failures in a row),
-            // and the discrepancy counts against it.
-            if (_workers.Values.FirstOrDefault(w => w.Address == m.Accountable) is not { } w) return;
-            w.Discrepancies++;
-            w.BackedOffUntil = DateTime.UtcNow + _settings.BackoffDuration;
-            _idleWorkers.Remove(w.Ref);
+            _workers.Distrust(m.Accountable, DateTime.UtcNow);
         });
 
         Receive<RequestWork>(OnRequestWork);
         Receive<Requeue>(m =>
         {
             if (!_jobs.TryGetValue(m.JobId, out var job)) return;
-            Enqueue(new QueuedJob(m.JobId, m.Supervisor, m.Fingerprint, job.Bytes, m.ExcludedWorkers, job.Blobs, DateTime.UtcNow, _shippable.GetValueOrDefault(m.Fingerprint)));
+            Enqueue(new QueuedJob(m.JobId, m.Fingerprint, job.Bytes, m.ExcludedWorkers, job.Blobs, DateTime.UtcNow, _shippable.GetValueOrDefault(m.Fingerprint)));
             DropJobsWithoutWorkers();
         });
         Receive<JobPhase>(m =>
@@ -210,21 +172,16 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         {
             if (_jobs.Remove(m.JobId, out var job))
             {
-                RemoveFromQueue(job.Supervisor);
+                _queue.Remove(m.JobId);
                 if (m.Remote) Finished(m.JobId, job.Source, job.Worker, job.Started);
             }
             if (!m.Remote) return;
             _distributed++;
-            if (_workers.Values.FirstOrDefault(w => w.Id == m.WorkerId) is { } worker) worker.FailuresInARow = 0;
+            _workers.Succeeded(m.WorkerId);
         });
         Receive<WorkerFailed>(m =>
         {
-            if (_workers.Values.FirstOrDefault(x => x.Id == m.WorkerId) is not { } w) return;
-            w.Failures++;
-            if (++w.FailuresInARow < _settings.BackoffAfterFailures) return;
-            w.FailuresInARow = 0;
-            w.BackedOffUntil = DateTime.UtcNow + _settings.BackoffDuration;
-            _idleWorkers.Remove(w.Ref);
+            if (_workers.Failed(m.WorkerId, DateTime.UtcNow) is not { } w) return;
             _log.Warning("worker {0} failed {1} jobs in a row ({2}); no work for it for {3:0} s",
                 w.Address, _settings.BackoffAfterFailures, m.Reason, _settings.BackoffDuration.TotalSeconds);
         });
@@ -269,7 +226,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
 
     private void Greet(Member member)
     {
-        if (!member.HasRole("worker") || _workers.Values.Any(w => w.Node == member.Address)) return;
+        if (!member.HasRole("worker") || _workers.OnNode(member.Address.ToString())) return;
         _greeting.Add(member.Address);
         _greeted.Add(member.Address);
         Context.ActorSelection(new RootActorPath(member.Address) / "user" / "worker").Tell(new CoordinatorHello(Self));
@@ -286,20 +243,16 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         }
         var address = FullAddress(m.Worker);
         _greeting.Remove(address);
-        if (!_workers.TryGetValue(m.Worker, out var entry))
+        bool refusedBefore = _workers.TryGet(m.Worker, out var before) && before.Refusal is not null;
+        var offer = new WorkerOffer(m.Slots, m.MaxJobBytes, m.Toolchains.Select(t => t.Fingerprint).ToArray(), m.ShippedArchitectures ?? Array.Empty<string>(), m.Refusal);
+        var entry = _workers.Offer(m.Worker, address.ToString(), address.HostAndPort(), m.Worker.Path.ToStringWithAddress(address), offer, out bool isNew);
+        if (isNew)
         {
-            entry = new WorkerEntry(m.Worker, address);
-            _workers[m.Worker] = entry;
             Context.Watch(m.Worker);
             _log.Info("worker {0} offers {1} slots for jobs up to {2}: {3}", entry.Address, m.Slots, Sizes.Format(m.MaxJobBytes),
                 string.Join("; ", m.Toolchains.Select(t => $"{t.Names} {t.Version} {t.Target} {t.Fingerprint[..12]}")));
         }
-        entry.Slots = m.Slots;
-        entry.MaxJobBytes = m.MaxJobBytes;
-        entry.Fingerprints = m.Toolchains.Select(t => t.Fingerprint).ToHashSet(StringComparer.Ordinal);
-        if (m.Refusal is not null && entry.Refusal is null) _log.Warning("worker {0} serves no job: {1}", entry.Address, m.Refusal);
-        entry.Refusal = m.Refusal;
-        entry.ShippedArchitectures = (m.ShippedArchitectures ?? Array.Empty<string>()).ToHashSet(StringComparer.Ordinal);
+        if (m.Refusal is not null && !refusedBefore) _log.Warning("worker {0} serves no job: {1}", entry.Address, m.Refusal);
         if (_queue.Count > 0) m.Worker.Tell(new WorkAvailable(Self));
     }
 
@@ -324,20 +277,18 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         _greeting.Remove(address);
         _greeted.Remove(address);
         _refusalsLogged.Remove(address);
-        foreach (var w in _workers.Values.Where(w => w.Node == address).ToList()) Forget(w);
+        foreach (var w in _workers.ForgetNode(address.ToString())) Left(w);
     }
 
-    private void Forget(WorkerEntry w)
+    private void Left(KnownWorker<IActorRef> w)
     {
-        _workers.Remove(w.Ref);
-        _idleWorkers.Remove(w.Ref);
         _log.Info("worker {0} left", w.Address);
         DropJobsWithoutWorkers();
     }
 
     private void SetReachable(Address address, bool reachable)
     {
-        foreach (var w in _workers.Values.Where(w => w.Node == address)) w.Reachable = reachable;
+        _workers.SetReachable(address.ToString(), reachable);
         if (reachable) return;
         // Jobs on an unreachable worker move now, not when the member is finally removed.
         foreach (var child in Context.GetChildren()) child.Tell(new MemberUnreachable(address));
@@ -346,9 +297,9 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
 
     private void OnTerminated(Terminated t)
     {
-        if (_workers.TryGetValue(t.ActorRef, out var w))
+        if (_workers.Forget(t.ActorRef) is { } w)
         {
-            Forget(w);
+            Left(w);
             return;
         }
         // A wrapper session went away: its slot and its place in the slot queue are free again.
@@ -366,19 +317,6 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         Context.System.EventStream.Publish(Snapshot());
     }
 
-    /// <summary>The workers that may take jobs now: reachable, serving, and not backed off.</summary>
-    private IEnumerable<WorkerEntry> Serving()
-    {
-        var now = DateTime.UtcNow;
-        return _workers.Values.Where(w => w.Reachable && w.Refusal is null && !w.BackedOff(now));
-    }
-
-    /// <summary>The workers that may take jobs of this toolchain now with their own compiler.</summary>
-    private IEnumerable<WorkerEntry> Available(string fingerprint) => Serving().Where(w => w.Fingerprints.Contains(fingerprint));
-
-    /// <summary>The workers that may take jobs of this toolchain now if it is shipped to them.</summary>
-    private IEnumerable<WorkerEntry> Shipping(ToolchainIdentity toolchain) => Serving().Where(w => w.ShippedArchitectures.Contains(toolchain.Architecture));
-
     // ---- wrapper requests ----
 
     /// <param name="shipping">The answer to "can the node ship this compiler", once it is known.</param>
@@ -393,33 +331,18 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
             open.Session.Tell(AskToolchain.Instance);
             return;
         }
-        if (!Available(toolchain.Fingerprint).Any() && Shipping(toolchain).Any() && !_shippable.ContainsKey(toolchain.Fingerprint))
+        switch (Placement.Decide(toolchain, _workers, DateTime.UtcNow, _shippable.ContainsKey(toolchain.Fingerprint), asked: shipping is not null, shipping?.Reason))
         {
-            // Helpers would take it shipped: the node finds the compiler's files first (once per compiler).
-            if (shipping is null)
-            {
+            case PlacementDecision.FindWhetherShippable:
+                // Helpers would take it shipped: the node finds the compiler's files first (once per compiler).
                 _shipping.PrepareAsync(open.CompilerPath, toolchain)
                     .PipeTo(Self, success: r => new ShippingPrepared(open, toolchain, r), failure: e => new ShippingPrepared(open, toolchain, new Shippable(null, e.Message)));
                 return;
-            }
-        }
-        if (!Available(toolchain.Fingerprint).Any() && !(Shipping(toolchain).Any() && _shippable.ContainsKey(toolchain.Fingerprint)))
-        {
-            var offering = _workers.Values.Where(w => w.Fingerprints.Contains(toolchain.Fingerprint)).ToList();
-            if (offering.Count == 0)
-                _unserved[toolchain.Fingerprint] = (toolchain, _unserved.GetValueOrDefault(toolchain.Fingerprint).Compiles + 1);
-            var shippedTo = _workers.Values.Where(w => w.ShippedArchitectures.Count > 0).ToList();
-            var why = _workers.Count == 0 ? "no worker in the cluster"
-                : offering.Count == 0 && shipping?.Reason is { } notShipped ? $"no worker offers {toolchain}, and it cannot be shipped: {notShipped}"
-                : offering.Count == 0 && shippedTo.Count > 0 && !shippedTo.Any(w => w.ShippedArchitectures.Contains(toolchain.Architecture))
-                    ? $"no worker offers {toolchain}, and no helper runs {toolchain.Architecture} toolchains (they run {string.Join(", ", shippedTo.SelectMany(w => w.ShippedArchitectures).Distinct())})"
-                : offering.Count == 0 && shippedTo.Count > 0 ? $"no worker offers {toolchain}, and every helper that takes shipped toolchains is unavailable"
-                : offering.Count == 0 ? $"no worker offers {toolchain}, and none takes shipped toolchains"
-                : offering.All(w => !w.Reachable) ? $"every worker offering {toolchain} is unreachable"
-                : offering.All(w => w.Refusal is not null || !w.Reachable) ? $"no worker offering {toolchain} serves jobs ({offering.First(w => w.Refusal is not null).Address}: {offering.First(w => w.Refusal is not null).Refusal})"
-                : $"every worker offering {toolchain} is backed off after repeated failures";
-            GrantLocal(open.Session, new LocalGranted(why, Quiet: false));
-            return;
+            case PlacementDecision.Local local:
+                if (!_workers.AnyOffers(toolchain.Fingerprint))
+                    _unserved[toolchain.Fingerprint] = (toolchain, _unserved.GetValueOrDefault(toolchain.Fingerprint).Compiles + 1);
+                GrantLocal(open.Session, new LocalGranted(local.Why, Quiet: false));
+                return;
         }
         var dirs = open.SystemIncludeKey is { } key ? _systemIncludes.Get(open.CallerUid, key) : null;
         GrantLocal(open.Session, new PreprocessGranted(dirs, toolchain));
@@ -458,10 +381,10 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         var supervisor = Context.ActorOf(JobSupervisor.Props(spec with { JobId = id }, _settings, _shipping), "job-" + id);
         var blobs = spec.BlobHashes.ToArray();
         _jobs[id] = new JobInfo(spec.Source, DateTime.UtcNow, supervisor, spec.Session, spec.InputBytes, blobs);
-        var job = new QueuedJob(id, supervisor, spec.Toolchain.Fingerprint, spec.InputBytes, Array.Empty<string>(), blobs, DateTime.UtcNow,
+        var job = new QueuedJob(id, spec.Toolchain.Fingerprint, spec.InputBytes, Array.Empty<string>(), blobs, DateTime.UtcNow,
             _shippable.GetValueOrDefault(spec.Toolchain.Fingerprint));
         // A job that no worker can take compiles locally now, not after a timeout.
-        if (NoWorkerFor(job) is { } why) supervisor.Tell(new NoEligibleWorker(why));
+        if (_queue.NoWorkerFor(job, DateTime.UtcNow) is { } why) supervisor.Tell(new NoEligibleWorker(why));
         else Enqueue(job);
     }
 
@@ -469,47 +392,15 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
 
     private void Enqueue(QueuedJob job)
     {
-        _queue.AddLast(job);
+        foreach (var idle in _queue.Add(job, DateTime.UtcNow)) idle.Tell(new WorkAvailable(Self));
         StartHelpTimer();
-        var now = DateTime.UtcNow;
-        foreach (var idle in _idleWorkers.ToList())
-        {
-            if (!_workers.TryGetValue(idle, out var entry) || entry.BackedOff(now) || !job.FitsOn(entry)) continue;
-            idle.Tell(new WorkAvailable(Self));
-            _idleWorkers.Remove(idle);
-        }
     }
 
     /// <summary>Jobs that no available worker may take any more go back to their wrappers as local compiles.</summary>
     private void DropJobsWithoutWorkers()
     {
-        for (var node = _queue.First; node is not null;)
-        {
-            var next = node.Next;
-            var job = node.Value;
-            if (NoWorkerFor(job) is { } why)
-            {
-                _queue.Remove(node);
-                job.Supervisor.Tell(new NoEligibleWorker(why));
-            }
-            node = next;
-        }
-    }
-
-    /// <summary>Why no available worker may take this job any more, or null when one may.</summary>
-    private string? NoWorkerFor(QueuedJob job)
-    {
-        var serving = Serving().Where(w => !job.Excluded.Contains(w.Id)).ToList();
-        if (serving.Any(job.FitsOn)) return null;
-        // Workers that would run its toolchain (their own, or shipped) but take no job this big.
-        var bySize = serving.Where(w => (job with { Bytes = 0 }).FitsOn(w)).ToList();
-        if (bySize.Count > 0)
-            return $"the job's inputs ({Sizes.Format(job.Bytes)}) exceed the max-job-size of every worker that could take it"
-                + $" (largest {Sizes.Format(bySize.Max(w => w.MaxJobBytes))})";
-        var failed = _workers.Values.Where(w => job.Excluded.Contains(w.Id)).Select(w => w.Address).Distinct().ToList();
-        return failed.Count == 0
-            ? "no worker offering its toolchain is available"
-            : $"every available worker offering its toolchain failed it ({string.Join(", ", failed)})";
+        foreach (var (job, why) in _queue.TakeStranded(DateTime.UtcNow))
+            if (_jobs.TryGetValue(job.JobId, out var info)) info.Supervisor.Tell(new NoEligibleWorker(why));
     }
 
     /// <summary>
@@ -524,47 +415,25 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
             return;
         }
         var now = DateTime.UtcNow;
-        while (_queue.First is { } first && _slots.Busy < _slots.Capacity && _slots.Waiting == 0
-               && now - first.Value.Since >= _settings.HelpDelay)
+        while (_slots.Busy < _slots.Capacity && _slots.Waiting == 0 && _queue.TakeWaitingLongerThan(_settings.HelpDelay, now) is { } first)
         {
-            _queue.RemoveFirst();
-            if (!_jobs.TryGetValue(first.Value.JobId, out var job)) continue;
-            first.Value.Supervisor.Tell(CompileHere.Instance);
+            if (!_jobs.TryGetValue(first.JobId, out var job)) continue;
+            job.Supervisor.Tell(CompileHere.Instance);
             _sessions[job.Session] = (job.Source, now, "waiting");
             GrantLocal(job.Session, new LocalGranted("every worker is busy: the target compiles this one", Quiet: true));
         }
-    }
-
-    private void RemoveFromQueue(IActorRef supervisor)
-    {
-        for (var node = _queue.First; node is not null; node = node.Next)
-            if (node.Value.Supervisor.Equals(supervisor)) { _queue.Remove(node); return; }
     }
 
     private void OnRequestWork(RequestWork m)
     {
         // A worker asks for itself: a request naming another actor could steer a job there, so it gets no answer.
         if (!Sender.Equals(m.Worker)) return;
-        if (!_workers.TryGetValue(m.Worker, out var worker) || !worker.Reachable || worker.BackedOff(DateTime.UtcNow))
+        if (_queue.Pull(m.Worker, DateTime.UtcNow) is { } pulled && _jobs.TryGetValue(pulled.Job.JobId, out var job)
+            && _workers.TryGet(m.Worker, out var worker))
         {
-            m.Worker.Tell(new NoWork(m.RequestId));
+            job.Supervisor.Tell(new Assign(m.Worker, worker.Id, worker.Address, m.RequestId, pulled.Send, pulled.Native ? null : pulled.Job.Ship));
             return;
         }
-        var now = DateTime.UtcNow;
-        for (var node = _queue.First; node is not null; node = node.Next)
-        {
-            var job = node.Value;
-            if (!job.FitsOn(worker)) continue;
-            bool native = job.Native(worker);
-            // A worker that needs the toolchain shipped waits its turn behind one that has it.
-            if (!native && now - job.Since < PreferNativeFor && Available(job.Fingerprint).Any(w => !job.Excluded.Contains(w.Id) && job.FitsOn(w))) continue;
-            _queue.Remove(node);
-            var toSend = job.Blobs.Where(h => !worker.KnownBlobs.Contains(h)).ToList();
-            foreach (var h in toSend) worker.KnownBlobs.Add(h);
-            job.Supervisor.Tell(new Assign(m.Worker, worker.Id, worker.Address, m.RequestId, toSend, native ? null : job.Ship));
-            return;
-        }
-        _idleWorkers.Add(m.Worker);
         m.Worker.Tell(new NoWork(m.RequestId));
     }
 
@@ -580,8 +449,8 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
             _slots.Busy,
             _distributed,
             _local,
-            _workers.Values.Select(w => new WorkerHealth(w.Address, w.BackedOff(now), w.Discrepancies, w.Failures)).ToArray(),
-            _unserved.Values.Where(u => !_workers.Values.Any(w => w.Fingerprints.Contains(u.Identity.Fingerprint)))
+            _workers.Health(now),
+            _unserved.Values.Where(u => !_workers.AnyOffers(u.Identity.Fingerprint))
                 .Select(u => new UnservedToolchain(u.Identity.DriverName, u.Identity.Version, u.Identity.Target, u.Identity.Fingerprint, u.Compiles)).ToArray(),
             _shipping.BytesSent,
             new CacheCounters(_cacheHits, _cacheDirectHits, _cacheMisses, _cacheVerified, _cacheDiscrepancies, _cacheBytesServed),
