@@ -276,4 +276,36 @@ public sealed class SchedulingTests
         Assert.Equal("old", q.TakeWaitingLongerThan(delay, T0 + delay)!.JobId);
         Assert.Null(q.TakeWaitingLongerThan(delay, T0 + delay));
     }
+
+    // ---- admission ----
+
+    [Fact]
+    public void Only_a_greeted_nodes_worker_actor_speaking_for_itself_with_the_worker_role_is_admitted_until_the_node_leaves()
+    {
+        var a = new WorkerAdmission<string>();
+        Assert.False(a.Admits("n1", true, true, true)); // never greeted
+        a.Greet("n1");
+        Assert.Equal(new[] { "n1" }, a.Unanswered);
+        Assert.False(a.Admits("n1", sentByItself: false, atWorkerPath: true, hasWorkerRole: true));
+        Assert.False(a.Admits("n1", sentByItself: true, atWorkerPath: false, hasWorkerRole: true));
+        Assert.False(a.Admits("n1", sentByItself: true, atWorkerPath: true, hasWorkerRole: false));
+        Assert.Equal(new[] { "n1" }, a.Unanswered); // refused offers do not stop the greeting
+        Assert.True(a.Admits("n1", true, true, true));
+        Assert.Empty(a.Unanswered);
+        Assert.True(a.Admits("n1", true, true, true)); // capabilities again (a new offer)
+        a.Left("n1");
+        Assert.False(a.Admits("n1", true, true, true));
+    }
+
+    [Fact]
+    public void Refused_offers_are_logged_once_per_node_and_never_more_than_the_bound()
+    {
+        var a = new WorkerAdmission<string>();
+        Assert.True(a.LogRefusal("n0"));
+        Assert.False(a.LogRefusal("n0"));
+        for (int i = 1; i < WorkerAdmission<string>.RefusalsLogged; i++) Assert.True(a.LogRefusal("n" + i));
+        Assert.False(a.LogRefusal("one-too-many"));
+        a.Left("n0");
+        Assert.True(a.LogRefusal("n0-again"));
+    }
 }

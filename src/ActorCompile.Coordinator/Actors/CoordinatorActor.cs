@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
 using ActorCompile.Coordinator.Scheduling;
+using ActorCompile.Coordinator.Status;
 using ActorCompile.Protocol.Cluster;
 using ActorCompile.Protocol.Messages;
 using ActorCompile.Toolchain.Identity;
@@ -34,12 +35,6 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
 
     private sealed record ShippingPrepared(OpenJob Open, ToolchainIdentity Toolchain, Shippable Result) : INoSerializationVerificationNeeded;
 
-    private sealed record JobInfo(string Source, DateTime Started, IActorRef Supervisor, IActorRef Session, long Bytes, IReadOnlyCollection<string> Blobs)
-    {
-        public string Phase { get; set; } = "queued";
-        public string? Worker { get; set; }
-    }
-
     private readonly CoordinatorSettings _settings;
     private readonly ToolchainShipping _shipping;
     /// <summary>Toolchains this node found shippable, by fingerprint (only root's compilers; see ToolchainShipping).</summary>
@@ -47,11 +42,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Cluster _cluster = Cluster.Get(Context.System);
     private readonly WorkerRegistry<IActorRef> _workers;
-    private readonly HashSet<Address> _greeting = new();
-    /// <summary>Members with the worker role this coordinator has greeted: the only ones whose worker may register.</summary>
-    private readonly HashSet<Address> _greeted = new();
-    /// <summary>Senders whose refused registration was logged (bounded: a hostile peer must not fill the log or memory).</summary>
-    private readonly HashSet<Address> _refusalsLogged = new();
+    private readonly WorkerAdmission<Address> _admission = new();
     /// <summary>Actor tests play workers with local probes; a node never sets this.</summary>
     private readonly bool _localProbesAreWorkers;
     private readonly WorkQueue<IActorRef> _queue;
@@ -63,16 +54,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     /// <summary>Default header directories by include key, as each user's wrappers reported them (never shared between users).</summary>
     private readonly CallerAnswers<IReadOnlyList<string>> _systemIncludes = new(perUser: 1024);
     private readonly Dictionary<IActorRef, OpenJob> _awaitingToolchain = new();
-    private readonly Dictionary<string, JobInfo> _jobs = new(StringComparer.Ordinal);
-    private readonly Dictionary<IActorRef, (string Source, DateTime Since, string Phase)> _sessions = new();
-    private readonly Dictionary<string, (ToolchainIdentity Identity, long Compiles)> _unserved = new(StringComparer.Ordinal);
-    /// <summary>Jobs that finished lately, kept in the status a few seconds so that short ones are seen.</summary>
-    private readonly Queue<JobReport> _finished = new();
-    private static readonly TimeSpan KeepFinished = TimeSpan.FromSeconds(3);
-    private long _distributed;
-    private long _local;
-    private long _cacheHits, _cacheDirectHits, _cacheMisses, _cacheVerified, _cacheDiscrepancies, _cacheBytesServed;
-    private long _scanned, _scanDeclined, _scanMissed;
+    private readonly JobBook<IActorRef> _book = new();
     private long _nextJob;
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -99,7 +81,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         Receive<OpenJob>(m => Decide(m));
         Receive<ShippingPrepared>(m =>
         {
-            if (!_sessions.ContainsKey(m.Open.Session)) return; // the wrapper went away meanwhile
+            if (!_book.HasSession(m.Open.Session)) return; // the wrapper went away meanwhile
             if (m.Result.Toolchain is { } ship) _shippable.TryAdd(m.Toolchain.Fingerprint, ship);
             else _log.Info("{0} is not shipped: {1}", m.Toolchain, m.Result.Reason);
             Decide(m.Open, m.Result);
@@ -111,13 +93,13 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         });
         Receive<RequestLocalSlot>(m =>
         {
-            _sessions[m.Session] = (m.Source, DateTime.UtcNow, "waiting");
+            _book.SessionWaits(m.Session, m.Session.Path.Name, m.Source, DateTime.UtcNow);
             GrantLocal(m.Session, new LocalGranted(m.Reason, m.Quiet, m.Confirm));
         });
         Receive<ReleaseLocalSlot>(m => ReleaseSlot(m.Session));
         Receive<LocalFinished>(m =>
         {
-            _local++;
+            _book.LocalCompileFinished();
             ReleaseSlot(m.Session);
         });
         Receive<SystemIncludesLearned>(m => _systemIncludes.Set(m.CallerUid, m.Key, m.Directories));
@@ -128,29 +110,11 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
             _workers.Discrepancy(m.WorkerId);
         });
 
-        Receive<CacheCounted>(m =>
-        {
-            switch (m.Outcome)
-            {
-                case CacheOutcome.Hit: _cacheHits++; break;
-                case CacheOutcome.DirectHit: _cacheHits++; _cacheDirectHits++; break;
-                case CacheOutcome.Miss: _cacheMisses++; break;
-                case CacheOutcome.Verified: _cacheVerified++; break;
-            }
-            _cacheBytesServed += m.Bytes;
-        });
-        Receive<ScanCounted>(m =>
-        {
-            switch (m.Outcome)
-            {
-                case ScanOutcome.Scanned: _scanned++; break;
-                case ScanOutcome.Declined: _scanDeclined++; break;
-                case ScanOutcome.Missed: _scanMissed++; break;
-            }
-        });
+        Receive<CacheCounted>(m => _book.Count(m.Outcome, m.Bytes));
+        Receive<ScanCounted>(m => _book.Count(m.Outcome));
         Receive<CacheDiscrepancy>(m =>
         {
-            _cacheDiscrepancies++;
+            _book.CacheDiscrepancy();
             _log.Warning("discrepancy in the result cache for {0}: {1}; the result is dropped and {2}, which answers for it, is trusted no more", m.Source, m.Details, m.Accountable);
             _workers.Distrust(m.Accountable, DateTime.UtcNow);
         });
@@ -158,26 +122,15 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         Receive<RequestWork>(OnRequestWork);
         Receive<Requeue>(m =>
         {
-            if (!_jobs.TryGetValue(m.JobId, out var job)) return;
+            if (!_book.TryGetJob(m.JobId, out var job)) return;
             Enqueue(new QueuedJob(m.JobId, m.Fingerprint, job.Bytes, m.ExcludedWorkers, job.Blobs, DateTime.UtcNow, _shippable.GetValueOrDefault(m.Fingerprint)));
             DropJobsWithoutWorkers();
         });
-        Receive<JobPhase>(m =>
-        {
-            if (!_jobs.TryGetValue(m.JobId, out var job)) return;
-            job.Phase = m.Phase;
-            job.Worker = m.Worker;
-        });
+        Receive<JobPhase>(m => _book.Phase(m.JobId, m.Phase, m.Worker));
         Receive<JobEnded>(m =>
         {
-            if (_jobs.Remove(m.JobId, out var job))
-            {
-                _queue.Remove(m.JobId);
-                if (m.Remote) Finished(m.JobId, job.Source, job.Worker, job.Started);
-            }
-            if (!m.Remote) return;
-            _distributed++;
-            _workers.Succeeded(m.WorkerId);
+            if (_book.Ended(m.JobId, m.Remote, DateTime.UtcNow) is not null) _queue.Remove(m.JobId);
+            if (m.Remote) _workers.Succeeded(m.WorkerId);
         });
         Receive<WorkerFailed>(m =>
         {
@@ -227,22 +180,22 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     private void Greet(Member member)
     {
         if (!member.HasRole("worker") || _workers.OnNode(member.Address.ToString())) return;
-        _greeting.Add(member.Address);
-        _greeted.Add(member.Address);
+        _admission.Greet(member.Address);
         Context.ActorSelection(new RootActorPath(member.Address) / "user" / "worker").Tell(new CoordinatorHello(Self));
     }
 
     private void OnCapabilities(WorkerCapabilities m)
     {
-        if (!IsGreetedWorker(m))
+        var address = FullAddress(Sender);
+        bool admitted = _localProbesAreWorkers && Sender.Path.Address.HasLocalScope && Sender.Equals(m.Worker)
+            || _admission.Admits(address, Sender.Equals(m.Worker), Sender.Path.Elements is ["user", "worker"],
+                _cluster.State.Members.Any(x => x.Address == address && x.HasRole("worker")));
+        if (!admitted)
         {
-            var from = FullAddress(Sender);
-            if (_refusalsLogged.Count < 64 && _refusalsLogged.Add(from))
+            if (_admission.LogRefusal(address))
                 _log.Warning("ignored worker capabilities from {0}: not the worker actor of a member with the worker role that this coordinator greeted", Sender.Path);
             return;
         }
-        var address = FullAddress(m.Worker);
-        _greeting.Remove(address);
         bool refusedBefore = _workers.TryGet(m.Worker, out var before) && before.Refusal is not null;
         var offer = new WorkerOffer(m.Slots, m.MaxJobBytes, m.Toolchains.Select(t => t.Fingerprint).ToArray(), m.ShippedArchitectures ?? Array.Empty<string>(), m.Refusal);
         var entry = _workers.Offer(m.Worker, address.ToString(), address.HostAndPort(), m.Worker.Path.ToStringWithAddress(address), offer, out bool isNew);
@@ -256,27 +209,9 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         if (_queue.Count > 0) m.Worker.Tell(new WorkAvailable(Self));
     }
 
-    /// <summary>
-    /// Whether capabilities come from a worker this coordinator greeted: the sender is the worker it names,
-    /// it is the worker actor (/user/worker) of a member with the worker role, and that member was
-    /// greeted. Anyone else (a peer without the role, an actor at another path, a message naming another
-    /// actor) could otherwise register as a worker and be sent jobs, with their sources.
-    /// </summary>
-    private bool IsGreetedWorker(WorkerCapabilities m)
-    {
-        if (!Sender.Equals(m.Worker)) return false;
-        if (_localProbesAreWorkers && Sender.Path.Address.HasLocalScope) return true;
-        var node = FullAddress(Sender);
-        return Sender.Path.Elements is ["user", "worker"]
-            && _greeted.Contains(node)
-            && _cluster.State.Members.Any(x => x.Address == node && x.HasRole("worker"));
-    }
-
     private void Forget(Address address)
     {
-        _greeting.Remove(address);
-        _greeted.Remove(address);
-        _refusalsLogged.Remove(address);
+        _admission.Left(address);
         foreach (var w in _workers.ForgetNode(address.ToString())) Left(w);
     }
 
@@ -311,7 +246,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     private void OnTick()
     {
         // Members come up before their worker actor exists: greet again until the worker answers.
-        foreach (var address in _greeting)
+        foreach (var address in _admission.Unanswered)
             Context.ActorSelection(new RootActorPath(address) / "user" / "worker").Tell(new CoordinatorHello(Self));
         DropJobsWithoutWorkers();
         Context.System.EventStream.Publish(Snapshot());
@@ -324,7 +259,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     {
         Context.Watch(open.Session);
         _users[open.Session] = open.CallerUid;
-        _sessions[open.Session] = (open.Source, DateTime.UtcNow, "waiting");
+        _book.SessionWaits(open.Session, open.Session.Path.Name, open.Source, DateTime.UtcNow);
         if (_toolchains.Get(open.CallerUid, open.CompilerKey) is not { } toolchain)
         {
             _awaitingToolchain[open.Session] = open;
@@ -339,8 +274,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
                     .PipeTo(Self, success: r => new ShippingPrepared(open, toolchain, r), failure: e => new ShippingPrepared(open, toolchain, new Shippable(null, e.Message)));
                 return;
             case PlacementDecision.Local local:
-                if (!_workers.AnyOffers(toolchain.Fingerprint))
-                    _unserved[toolchain.Fingerprint] = (toolchain, _unserved.GetValueOrDefault(toolchain.Fingerprint).Compiles + 1);
+                if (!_workers.AnyOffers(toolchain.Fingerprint)) _book.Unserved(toolchain);
                 GrantLocal(open.Session, new LocalGranted(local.Why, Quiet: false));
                 return;
         }
@@ -357,19 +291,13 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
 
     private void Granted(IActorRef session, object grant)
     {
-        if (_sessions.TryGetValue(session, out var s))
-            _sessions[session] = (s.Source, DateTime.UtcNow, grant is PreprocessGranted ? "preprocessing" : "local");
+        _book.SessionGranted(session, grant is PreprocessGranted ? SessionPhase.Preprocessing : SessionPhase.Local, DateTime.UtcNow);
         session.Tell(grant);
     }
 
-    private void Finished(string id, string source, string? worker, DateTime started) =>
-        _finished.Enqueue(new JobReport(id, source, "done", worker, new DateTimeOffset(started).ToUnixTimeMilliseconds(), DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
-
     private void ReleaseSlot(IActorRef session)
     {
-        if (_sessions.TryGetValue(session, out var s) && s.Phase == "local" && _slots.Holds(session))
-            Finished(session.Path.Name, s.Source, null, s.Since);
-        _sessions.Remove(session);
+        _book.SessionEnded(session, _slots.Holds(session), DateTime.UtcNow);
         foreach (var (next, grant) in _slots.Release(session)) Granted(next, grant);
         HelpWithQueue();
     }
@@ -380,7 +308,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         var id = $"{spec.JobId}-{++_nextJob}";
         var supervisor = Context.ActorOf(JobSupervisor.Props(spec with { JobId = id }, _settings, _shipping), "job-" + id);
         var blobs = spec.BlobHashes.ToArray();
-        _jobs[id] = new JobInfo(spec.Source, DateTime.UtcNow, supervisor, spec.Session, spec.InputBytes, blobs);
+        _book.Submitted(id, new BookedJob<IActorRef>(spec.Source, DateTime.UtcNow, supervisor, spec.Session, spec.InputBytes, blobs));
         var job = new QueuedJob(id, spec.Toolchain.Fingerprint, spec.InputBytes, Array.Empty<string>(), blobs, DateTime.UtcNow,
             _shippable.GetValueOrDefault(spec.Toolchain.Fingerprint));
         // A job that no worker can take compiles locally now, not after a timeout.
@@ -400,7 +328,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     private void DropJobsWithoutWorkers()
     {
         foreach (var (job, why) in _queue.TakeStranded(DateTime.UtcNow))
-            if (_jobs.TryGetValue(job.JobId, out var info)) info.Supervisor.Tell(new NoEligibleWorker(why));
+            if (_book.TryGetJob(job.JobId, out var info)) info.Supervisor.Tell(new NoEligibleWorker(why));
     }
 
     /// <summary>
@@ -417,9 +345,9 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         var now = DateTime.UtcNow;
         while (_slots.Busy < _slots.Capacity && _slots.Waiting == 0 && _queue.TakeWaitingLongerThan(_settings.HelpDelay, now) is { } first)
         {
-            if (!_jobs.TryGetValue(first.JobId, out var job)) continue;
+            if (!_book.TryGetJob(first.JobId, out var job)) continue;
             job.Supervisor.Tell(CompileHere.Instance);
-            _sessions[job.Session] = (job.Source, now, "waiting");
+            _book.SessionWaits(job.Session, job.Session.Path.Name, job.Source, now);
             GrantLocal(job.Session, new LocalGranted("every worker is busy: the target compiles this one", Quiet: true));
         }
     }
@@ -428,7 +356,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     {
         // A worker asks for itself: a request naming another actor could steer a job there, so it gets no answer.
         if (!Sender.Equals(m.Worker)) return;
-        if (_queue.Pull(m.Worker, DateTime.UtcNow) is { } pulled && _jobs.TryGetValue(pulled.Job.JobId, out var job)
+        if (_queue.Pull(m.Worker, DateTime.UtcNow) is { } pulled && _book.TryGetJob(pulled.Job.JobId, out var job)
             && _workers.TryGet(m.Worker, out var worker))
         {
             job.Supervisor.Tell(new Assign(m.Worker, worker.Id, worker.Address, m.RequestId, pulled.Send, pulled.Native ? null : pulled.Job.Ship));
@@ -439,30 +367,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
 
     // ---- status ----
 
-    private CoordinatorSnapshot Snapshot()
-    {
-        var now = DateTime.UtcNow;
-        var report = new CoordinatorReport(
-            _queue.Count,
-            _jobs.Count - _queue.Count,
-            _slots.Capacity,
-            _slots.Busy,
-            _distributed,
-            _local,
-            _workers.Health(now),
-            _unserved.Values.Where(u => !_workers.AnyOffers(u.Identity.Fingerprint))
-                .Select(u => new UnservedToolchain(u.Identity.DriverName, u.Identity.Version, u.Identity.Target, u.Identity.Fingerprint, u.Compiles)).ToArray(),
-            _shipping.BytesSent,
-            new CacheCounters(_cacheHits, _cacheDirectHits, _cacheMisses, _cacheVerified, _cacheDiscrepancies, _cacheBytesServed),
-            new ScanCounters(_scanned, _scanDeclined, _scanMissed),
-            _slots.ByUser().Select(u => new LocalSlotUser(u.User, u.Held, u.Waiting)).ToArray());
-        var cutoff = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - (long)KeepFinished.TotalMilliseconds;
-        while (_finished.TryPeek(out var old) && old.FinishedUnixMilliseconds < cutoff) _finished.Dequeue();
-        var jobs = _jobs.Select(j => new JobReport(j.Key, j.Value.Source, j.Value.Phase, j.Value.Worker, new DateTimeOffset(j.Value.Started).ToUnixTimeMilliseconds(), 0))
-            .Concat(_sessions.Where(s => s.Value.Phase != "waiting" && _slots.Holds(s.Key))
-                .Select(s => new JobReport(s.Key.Path.Name, s.Value.Source, s.Value.Phase, null, new DateTimeOffset(s.Value.Since).ToUnixTimeMilliseconds(), 0)))
-            .Concat(_finished)
-            .ToArray();
-        return new CoordinatorSnapshot(report, jobs);
-    }
+    private CoordinatorSnapshot Snapshot() =>
+        _book.Snapshot(DateTime.UtcNow, _queue.Count, _slots.ByUser().Select(u => new LocalSlotUser(u.User, u.Held, u.Waiting)).ToArray(),
+            _slots.Capacity, _slots.Busy, _slots.Holds, _workers.Health(DateTime.UtcNow), _workers.AnyOffers, _shipping.BytesSent);
 }
