@@ -39,8 +39,8 @@ public sealed class ActorThreadTests
         "WorkerActor -> WorkerActor.LoadAverage (file system)",       // /proc/loadavg once a second
         "WorkerActor -> WorkerActor.PostStop (file system)",          // the jobs directory removed at stop
         "WrapperSession -> CachedResultCheck.Difference (hashing)",   // a verified hit's outputs hashed
-        "WrapperSession -> JobFiles.Round (hashing)",                 // a scan round's small files hashed inline (large ones go to Task.Run)
-        "WrapperSession -> JobFiles.Take (hashing)",
+        "WrapperSession -> JobFiles.Round (hashing)",                 // a round with no uploads (lookups only) answered inline; uploads go to Task.Run
+        "WrapperSession -> JobFiles.Resolve (hashing)",               // a manifest with no uploads (lookups only): Take hashes nothing then
         "WrapperSession -> ResultKey.Compute (hashing)",              // the result key: SHA-256 over the job's names and hashes
     };
 

@@ -23,3 +23,35 @@ public static class CachedResultCheck
             : null;
     }
 }
+
+/// <summary>What a session does with the result cache's answer.</summary>
+public abstract record CacheAnswerUse
+{
+    /// <summary>No usable result: the job compiles. <paramref name="Why"/> says why a result was there and not used (null: none was).</summary>
+    /// <param name="Unexpected">The result was unusable in a way that should not happen (logged as a warning).</param>
+    public sealed record Compile(string? Why, bool Unexpected) : CacheAnswerUse;
+    /// <summary>The hit is checked by a local compile (verify-rate): these are its files under this command's paths.</summary>
+    public sealed record Verify(CachedResult Hit, List<KeyValuePair<string, byte[]>> Outputs, string? Accountable, string? Owner) : CacheAnswerUse;
+    /// <summary>The hit is the answer: these files under this command's paths, and how many bytes they are.</summary>
+    public sealed record Serve(CachedResult Hit, List<KeyValuePair<string, byte[]>> Outputs, long Bytes) : CacheAnswerUse;
+}
+
+/// <summary>
+/// Whether a cached result answers this command: it must hold this command's outputs (the key leaves paths
+/// out, so its files are put under this command's), and a share of hits (verify-rate) is compiled locally
+/// instead to compare.
+/// </summary>
+public static class CacheHitPolicy
+{
+    /// <param name="style">How the toolchain writes dependency files.</param>
+    /// <param name="draw">A uniform draw in [0, 1): the hit is verified when it falls below <paramref name="verifyRate"/>.</param>
+    public static CacheAnswerUse Use(CacheFound found, ActorCompile.Toolchain.Arguments.CompileCommand command,
+        ActorCompile.Toolchain.Dependencies.DependencyStyle style, double verifyRate, double draw)
+    {
+        if (found.Result is not { } hit) return new CacheAnswerUse.Compile(found.Distrusted, Unexpected: false);
+        if (ActorCompile.Toolchain.Cache.ResultOutputs.ForCommand(command, found.Files!, style) is not { } outputs)
+            return new CacheAnswerUse.Compile("it does not hold this command's outputs", Unexpected: true);
+        if (verifyRate > 0 && draw < verifyRate) return new CacheAnswerUse.Verify(hit, outputs, found.Accountable, found.Owner);
+        return new CacheAnswerUse.Serve(hit, outputs, outputs.Sum(o => (long)o.Value.Length));
+    }
+}

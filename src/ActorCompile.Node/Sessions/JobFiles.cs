@@ -131,6 +131,41 @@ public sealed class JobFiles(uint uid, string workingDirectory, FileMemo memo, l
         return found;
     }
 
+    /// <summary>
+    /// The manifest's contents taken (hashed, <see cref="Take"/>), and each file entry given the hash and
+    /// size of the version read from its origin; or why not (an origin no round of this job named).
+    /// </summary>
+    /// <exception cref="InvalidDataException">A path or content that breaks the protocol's bounds.</exception>
+    /// <exception cref="JobTooLargeException">The job's contents pass max-job-size.</exception>
+    public (MirrorEntry[]? Mirror, long Bytes, string? Problem) Resolve(JobManifest manifest)
+    {
+        Take(manifest.Uploads);
+        var mirror = new MirrorEntry[manifest.Entries.Count];
+        int origin = 0;
+        long bytes = 0;
+        for (int i = 0; i < mirror.Length; i++)
+        {
+            var e = manifest.Entries[i];
+            if (e.Kind != MirrorEntryKind.File)
+            {
+                mirror[i] = e;
+                continue;
+            }
+            var path = manifest.Origins[origin++];
+            if (Of(path) is not { } version)
+                return (null, 0, $"the manifest names {path}, which no scan round of this connection sent or asked about");
+            mirror[i] = e with { Hash = version.Hash, Size = version.Bytes };
+            bytes += version.Bytes;
+        }
+        return (mirror, bytes, null);
+    }
+
+    /// <summary>
+    /// Whether a result built from these files may be kept in the result cache: each is known and none names
+    /// __DATE__, __TIME__ or __TIMESTAMP__ (an object that changes with the clock is never the same twice).
+    /// </summary>
+    public bool Keepable(IEnumerable<string> origins) => origins.All(o => Of(o) is { MentionsTimeMacros: false });
+
     public string WorkingDirectory => workingDirectory;
 }
 

@@ -32,11 +32,6 @@ public sealed record SessionSettings(long MaxJobBytes, FileMemo Files, IActorRef
 /// </summary>
 public sealed class WrapperSession : ReceiveActor, IWithTimers
 {
-    /// <summary>Most entries a job's manifest may have.</summary>
-    public const int MaximumManifestEntries = 200_000;
-
-    private const int MaximumToolchainText = 1024;
-
     private sealed class SendHeartbeat : INoSerializationVerificationNeeded { public static readonly SendHeartbeat Instance = new(); }
 
     private sealed record StatusAnswer(LocalMessage Reply) : INoSerializationVerificationNeeded;
@@ -177,18 +172,12 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
         Receive<AskToolchain>(_ => _connection.Send(new NeedToolchain()));
         Receive<FrameReceived>(f => f.Message is ToolchainInfo, f =>
         {
-            var info = (ToolchainInfo)f.Message;
-            if (info.Fingerprint.Length != 64 || !info.Fingerprint.All(char.IsAsciiHexDigitLower))
+            var (identity, problem) = ToolchainInfoCheck.Read((ToolchainInfo)f.Message);
+            if (identity is null)
             {
-                Refuse("the toolchain fingerprint must be 64 lowercase hexadecimal digits");
+                Refuse(problem!);
                 return;
             }
-            if (new[] { info.Family, info.Version, info.Target, info.DriverLanguage }.Any(t => t.Length > MaximumToolchainText))
-            {
-                Refuse($"a toolchain's family, version, target and language are at most {MaximumToolchainText} characters each");
-                return;
-            }
-            var identity = new ToolchainIdentity(info.Fingerprint, info.Family, info.Version, info.Target, info.DriverLanguage);
             _coordinator!.Tell(new ToolchainLearned(Self, _caller.Uid, _request!.CompilerKey, identity));
         });
         Receive<LocalGranted>(RunLocallyGranted);
@@ -279,28 +268,10 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
         Become(TakingManifest);
     }
 
-    /// <summary>The manifest's contents hashed, and each file entry given the hash of the version read from its origin.</summary>
     private static ManifestTaken Resolve(JobFiles files, JobManifest manifest)
     {
-        files.Take(manifest.Uploads);
-        var mirror = new MirrorEntry[manifest.Entries.Count];
-        int origin = 0;
-        long bytes = 0;
-        for (int i = 0; i < mirror.Length; i++)
-        {
-            var e = manifest.Entries[i];
-            if (e.Kind != MirrorEntryKind.File)
-            {
-                mirror[i] = e;
-                continue;
-            }
-            var path = manifest.Origins[origin++];
-            if (files.Of(path) is not { } version)
-                return new ManifestTaken(manifest, null, 0, $"the manifest names {path}, which no scan round of this connection sent or asked about", false);
-            mirror[i] = e with { Hash = version.Hash, Size = version.Bytes };
-            bytes += version.Bytes;
-        }
-        return new ManifestTaken(manifest, mirror, bytes, null, false);
+        var (mirror, bytes, problem) = files.Resolve(manifest);
+        return new ManifestTaken(manifest, mirror, bytes, problem);
     }
 
     private void TakingManifest()
@@ -358,36 +329,33 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
     {
         Receive<CacheFound>(f =>
         {
-            if (f.Result is not { } hit)
-            {
-                if (f.Distrusted is { } why) _log.Info("a cached result for {0} is not used: {1}", _source, why);
-                _coordinator!.Tell(new CacheCounted(CacheOutcome.Miss));
-                Submit();
-                return;
-            }
-            // The result's files (decompressed by the cache, off this thread) under this command's paths (the key leaves them out).
+            // The result's files were decompressed by the cache, off this thread.
             var style = _preprocess!.Toolchain.Family == "clang" ? DependencyStyle.Clang : DependencyStyle.Gcc;
-            var outputs = ResultOutputs.ForCommand(_command!, f.Files!, style);
-            if (outputs is null)
+            switch (CacheHitPolicy.Use(f, _command!, style, _settings.VerifyRate, Random.Shared.NextDouble()))
             {
-                _log.Warning("a cached result for {0} is not used: it does not hold this command's outputs; compiling it", _source);
-                _coordinator!.Tell(new CacheCounted(CacheOutcome.Miss));
-                Submit();
-                return;
+                case CacheAnswerUse.Compile miss:
+                    if (miss.Why is { } why)
+                    {
+                        if (miss.Unexpected) _log.Warning("a cached result for {0} is not used: {1}; compiling it", _source, why);
+                        else _log.Info("a cached result for {0} is not used: {1}", _source, why);
+                    }
+                    _coordinator!.Tell(new CacheCounted(CacheOutcome.Miss));
+                    Submit();
+                    return;
+                case CacheAnswerUse.Verify verify:
+                    // Checked by the user's own compiler: the wrapper compiles locally and reports what it wrote.
+                    _verifying = (verify.Hit, verify.Outputs, verify.Accountable, verify.Owner);
+                    _coordinator!.Tell(new RequestLocalSlot(Self, "checking a cached result", Quiet: true, _source));
+                    Become(AwaitingGrant);
+                    return;
+                case CacheAnswerUse.Serve serve:
+                    // A hit for which the wrapper read no file: every version was remembered (ccache's "direct" hit).
+                    bool direct = _files!.Uploaded == 0;
+                    _coordinator!.Tell(new CacheCounted(direct ? CacheOutcome.DirectHit : CacheOutcome.Hit, serve.Bytes));
+                    _connection.Send(new CompileResult(0, serve.Hit.Stdout, serve.Hit.Stderr, serve.Outputs, serve.Hit.Producer, _clock.ElapsedMilliseconds, null, Cached: true));
+                    Finish();
+                    return;
             }
-            if (_settings.VerifyRate > 0 && Random.Shared.NextDouble() < _settings.VerifyRate)
-            {
-                // Checked by the user's own compiler: the wrapper compiles locally and reports what it wrote.
-                _verifying = (hit, outputs, f.Accountable, f.Owner);
-                _coordinator!.Tell(new RequestLocalSlot(Self, "checking a cached result", Quiet: true, _source));
-                Become(AwaitingGrant);
-                return;
-            }
-            // A hit for which the wrapper read no file: every version was remembered (ccache's "direct" hit).
-            bool direct = _files!.Uploaded == 0;
-            _coordinator!.Tell(new CacheCounted(direct ? CacheOutcome.DirectHit : CacheOutcome.Hit, outputs.Sum(o => (long)o.Value.Length)));
-            _connection.Send(new CompileResult(0, hit.Stdout, hit.Stderr, outputs, hit.Producer, _clock.ElapsedMilliseconds, null, Cached: true));
-            Finish();
         });
         // The lookup failed (a disk error in the store, say): a miss, the job compiles.
         Receive<Akka.Actor.Status.Failure>(f =>
@@ -526,8 +494,7 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
     {
         var cache = _settings.Cache!;
         var files = _files!;
-        foreach (var origin in _manifest!.Origins)
-            if (files.Of(origin) is not { MentionsTimeMacros: false }) return;
+        if (!files.Keepable(_manifest!.Origins)) return;
         // Kept by what each file is, not by this command's paths (the key leaves them out).
         if (ResultOutputs.ToKept(_command!, result.Outputs) is not { } kept) return;
         Task.Run(() =>
@@ -584,13 +551,8 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
             var done = (LocalDone)f.Message;
             _coordinator?.Tell(new LocalFinished(Self));
             if (_verifying is { } cached) CheckCachedResult(cached, done);
-            if (_confirming is { } remote && (done.ExitCode != remote.ExitCode || (done.StderrHash is not null && done.StderrHash != remote.StderrHash)))
-            {
-                var details = done.ExitCode != remote.ExitCode
-                    ? $"the worker's compiler exited with {remote.ExitCode}, the local one with {done.ExitCode}"
-                    : "the worker's compiler printed other diagnostics than the local one";
+            if (_confirming is { } remote && RemoteVerdictCheck.Difference(remote, done) is { } details)
                 _coordinator?.Tell(new Discrepancy(remote.WorkerId, remote.WorkerAddress, _source, details));
-            }
             Finish();
         });
         Common();
