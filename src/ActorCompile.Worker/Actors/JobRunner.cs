@@ -58,13 +58,8 @@ public sealed class JobRunner : ReceiveActor, IWithTimers
     private JobWorkspace? _workspace;
     private bool _reported;
     private bool _askedForBlobs;
-    /// <summary>A shipped toolchain's contents: the size and modes its manifest declares for each.</summary>
-    private Dictionary<string, (long Size, bool[] Modes)> _contents = new(StringComparer.Ordinal);
-    /// <summary>While a shipped toolchain's files arrive: the contents asked for and not yet sent.</summary>
-    private HashSet<string>? _requested;
-    private readonly Queue<ToolchainFileBatch> _batches = new();
-    private bool _storingBatch;
-    private bool _lastBatchReceived;
+    /// <summary>While a shipped toolchain's files arrive: what was asked for and what waits to be stored.</summary>
+    private ToolchainTransfer? _transfer;
     private bool _transferReported;
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -181,34 +176,32 @@ public sealed class JobRunner : ReceiveActor, IWithTimers
         Receive<ToolchainMissing>(m =>
         {
             if (m.Hashes.Count == 0) { Start(); return; }
-            _contents = m.Contents;
-            _requested = m.Hashes.ToHashSet(StringComparer.Ordinal);
+            _transfer = new ToolchainTransfer(m.Hashes, m.Contents);
             Transfer(true);
             _job.Supervisor.Tell(new NeedToolchainFiles(_job.JobId, m.Hashes.ToArray()), Self);
             Timers.StartSingleTimer("toolchain", ToolchainTimeout.Instance, ToolchainTransferTimeout);
         });
         Receive<ToolchainFileBatch>(b => b.JobId == _job.JobId && Sender.Equals(_job.Supervisor), b =>
         {
-            if (BatchProblem(b) is { } problem) { Fail($"refused: {problem}", refused: true); return; }
-            _lastBatchReceived = b.Last;
-            _batches.Enqueue(b);
+            if (_transfer is null) { Fail("refused: toolchain files came that were not asked for", refused: true); return; }
+            if (_transfer.Accept(b) is { } problem) { Fail($"refused: {problem}", refused: true); return; }
             StoreNextBatch();
         });
         Receive<ToolchainTakenIn>(t =>
         {
-            _storingBatch = false;
+            bool more = _transfer!.Stored();
             if (t.Refusal is { } refusal) { Fail($"refused: {refusal}", refused: true); return; }
-            if (_batches.Count > 0) { StoreNextBatch(); return; }
+            if (more) { StoreNextBatch(); return; }
             if (!t.Last)
             {
                 // One batch answers one request (the coordinator sends no more until asked, so heartbeats
                 // pass between batches): ask for the rest.
-                _job.Supervisor.Tell(new NeedToolchainFiles(_job.JobId, _requested!.ToArray()), Self);
+                _job.Supervisor.Tell(new NeedToolchainFiles(_job.JobId, _transfer.Outstanding.ToArray()), Self);
                 Timers.StartSingleTimer("toolchain", ToolchainTimeout.Instance, ToolchainTransferTimeout);
                 return;
             }
             Timers.Cancel("toolchain");
-            if (_requested!.Count > 0) { Fail($"the coordinator ended the toolchain's files without {_requested.Count} of them", refused: false); return; }
+            if (_transfer.Outstanding.Count > 0) { Fail($"the coordinator ended the toolchain's files without {_transfer.Outstanding.Count} of them", refused: false); return; }
             Start();
         });
         Receive<ToolchainTimeout>(_ => Fail($"the toolchain's files did not arrive within {ToolchainTransferTimeout.TotalMinutes:0} min", refused: false));
@@ -216,61 +209,15 @@ public sealed class JobRunner : ReceiveActor, IWithTimers
         Cancellation();
     }
 
-    /// <summary>
-    /// Why a batch of toolchain files is refused, or null; a batch taken counts its files as received. Only
-    /// files asked for, each once, with the length the manifest declares and no more compressed bytes than
-    /// that length can take: what waits to be stored is bounded by the toolchain's declared size.
-    /// </summary>
-    private string? BatchProblem(ToolchainFileBatch batch)
-    {
-        if (_requested is null || _lastBatchReceived) return "toolchain files came that were not asked for";
-        if (batch.Blobs is null || batch.Blobs.Any(x => x?.Hash is null || x.Compressed is null)) return "a batch of toolchain files is malformed";
-        if (batch.Blobs.Length == 0 && !batch.Last) return "an empty batch of toolchain files";
-        foreach (var blob in batch.Blobs)
-        {
-            if (!_requested.Remove(blob.Hash)) return $"file {blob.Hash} was not asked for, or was sent twice";
-            var declared = _contents[blob.Hash].Size;
-            if (blob.Length != declared) return $"file {blob.Hash} is {blob.Length} bytes, but the toolchain declares {declared}";
-            if (blob.Compressed.LongLength > blob.Length + blob.Length / 255L + 64) return $"file {blob.Hash} is larger compressed than its content can be";
-        }
-        return null;
-    }
-
     /// <summary>Stores the next batch that arrived, one at a time and in order, off the actor's thread.</summary>
     private void StoreNextBatch()
     {
-        if (_storingBatch || _batches.Count == 0) return;
-        _storingBatch = true;
-        var batch = _batches.Dequeue();
-        var modes = batch.Blobs.ToDictionary(b => b.Hash, b => _contents[b.Hash].Modes, StringComparer.Ordinal);
+        if (_transfer!.NextToStore() is not { } next) return;
         var store = _tools.Store;
         var limit = _tools.Settings.MaxJobBytes;
         var token = _cancel.Token;
-        Task.Run(() => StoreToolchainFiles(batch.Blobs, store, modes, limit, token))
-            .PipeTo(Self, success: r => new ToolchainTakenIn(r, batch.Last), failure: e => new Crashed(e));
-    }
-
-    /// <summary>Decompresses and stores toolchain files (off the actor's thread), each checked against its hash.</summary>
-    private static string? StoreToolchainFiles(IReadOnlyList<Blob> blobs, ToolchainStore store, Dictionary<string, bool[]> executables, long limit, CancellationToken token)
-    {
-        foreach (var blob in blobs)
-        {
-            if (token.IsCancellationRequested) return "the job ended";
-            // A toolchain's file may be larger than a job (libLLVM is), but not beyond reason.
-            if (blob.Length > Math.Max(limit, 1L << 30)) return $"file {blob.Hash} is larger than any toolchain file may be";
-            byte[] content;
-            try
-            {
-                content = Payload.Decompress(blob.Compressed, blob.Length);
-            }
-            catch (InvalidDataException e)
-            {
-                return $"file {blob.Hash} is malformed: {e.Message}";
-            }
-            foreach (var executable in executables[blob.Hash])
-                if (!store.Add(blob.Hash, content, executable)) return $"file sent as {blob.Hash} does not have that SHA-256";
-        }
-        return null;
+        Task.Run(() => ToolchainTransfer.Store(next.Batch.Blobs, store, next.Modes, limit, token))
+            .PipeTo(Self, success: r => new ToolchainTakenIn(r, next.Batch.Last), failure: e => new Crashed(e));
     }
 
     private void Transfer(bool active)
@@ -390,39 +337,5 @@ public sealed class JobRunner : ReceiveActor, IWithTimers
             Context.Parent.Tell(new Finished(_job.JobId, false, true, 0, "stopped"));
         }
         _cancel.Dispose();
-    }
-
-    /// <summary>
-    /// Holds the reservation a task makes off the actor's thread: a runner that stops before the task ends
-    /// still releases it (the task's answer may never be read).
-    /// </summary>
-    private sealed class ReservationSlot : IDisposable
-    {
-        private readonly object _gate = new();
-        private ToolchainReservation? _reservation;
-        private bool _disposed;
-
-        public long Bytes { get { lock (_gate) return _reservation?.Bytes ?? 0; } }
-
-        public void Hold(ToolchainReservation reservation)
-        {
-            lock (_gate)
-            {
-                if (!_disposed) { _reservation = reservation; return; }
-            }
-            reservation.Dispose();
-        }
-
-        public void Dispose()
-        {
-            ToolchainReservation? held;
-            lock (_gate)
-            {
-                _disposed = true;
-                held = _reservation;
-                _reservation = null;
-            }
-            held?.Dispose();
-        }
     }
 }
