@@ -199,7 +199,17 @@ public static class ToolchainFiles
         {
             // As ldd does: --verify answers 0 (a program of this loader), 2 (a library it can load) or 1
             // (not dynamic, or another architecture's: --list would crash on a static program).
-            var verify = await ProcessRunner.RunAsync(loader, new[] { "--verify", elf }, environment: ProbeEnvironment(), cancellationToken: cancellationToken);
+            ProcessResult verify;
+            try
+            {
+                verify = await ProcessRunner.RunAsync(loader, new[] { "--verify", elf }, environment: ProbeEnvironment(), cancellationToken: cancellationToken);
+            }
+            catch (ProcessStartException)
+            {
+                // A loader this kernel cannot run (i386's without IA32 emulation: "Exec format error"): nor can
+                // any program of its architecture, so none of the toolchain's is one.
+                continue;
+            }
             if (verify.ExitCode is not (0 or 2)) continue;
             var r = await ProcessRunner.RunAsync(loader, new[] { "--list", elf }, environment: ProbeEnvironment(), cancellationToken: cancellationToken);
             if (r.ExitCode != 0) { problem = r.StderrText.Trim(); continue; }
