@@ -53,6 +53,7 @@ try
     // deletion nor bwrap runs on an actor's thread.
     if (workerSettings is not null) JobWorkspace.ClearAll(workerSettings.JobsDirectory);
     var confinement = workerSettings is null ? null : await JobConfinement.ProbeAsync(workerSettings.Sandbox, workerSettings.Resources, workerSettings.JobsDirectory);
+    var worker = workerSettings is null ? null : WorkerParts.Open(workerSettings, confinement!);
 
     // No defaults: they watch the working directory's appsettings*.json, recursively, for changes (a node
     // started in a build tree took in every file a build wrote, measured in its CPU per job), and read
@@ -87,8 +88,7 @@ try
             .ConfigureLoggers(l => { l.ClearLoggers(); l.AddLoggerFactory(); })
             .WithStatusHub(results?.Store, ClusterTls.Describe(config, tls));
         if (config.CacheEnabled) akka.WithResultCache(results?.Store, cacheSettings);
-        if (workerSettings is not null)
-            akka.WithWorker(workerSettings, confinement!);
+        if (worker is not null) akka.WithWorker(worker);
         if (config.IsCoordinator)
             akka.WithCoordinator(new CoordinatorSettings(config.LocalSlots, config.MaxAttempts, config.CoordinatorJobTimeout,
                 config.BackoffAfterFailures, config.Backoff, config.HelpAfter, config.MaxJobBytes), new ToolchainShipping());
@@ -116,6 +116,8 @@ try
         Console.Error.WriteLine($"actorcompile-node: the actor system stopped while the node was starting ({e.GetType().Name}: {e.Message})");
     }
     membership.CompleteFromSystem();
+    if (worker?.RemoveJobs() is { } notRemoved)
+        Console.Error.WriteLine($"actorcompile-node: could not remove {worker.Settings.JobsDirectory} ({notRemoved}); the next start removes it");
     return NodeExit.AfterStop(signals, membership, rejoin);
 }
 catch (ConfigurationException e)

@@ -67,10 +67,13 @@ public sealed class NodeLifecycleTests
             return s.RootElement.GetProperty("members").EnumerateArray().Count(m => m.GetProperty("state").GetString() == "up") == 2;
         }, TimeSpan.FromSeconds(60), "the worker to join");
         Assert.True(File.Exists(worker.Socket));
+        var jobs = Directory.GetDirectories(dir.Path, "actorcompile-worker-*").Select(d => Path.Combine(d, "jobs")).Single();
+        Assert.True(Directory.Exists(jobs));
 
         worker.Signal(signal);
         Assert.True(worker.WaitForExit(TimeSpan.FromSeconds(20)), $"the node did not stop on SIG{signal}:\n{worker.Log()}");
         Assert.False(File.Exists(worker.Socket));
+        Assert.False(Directory.Exists(jobs)); // the jobs' directory goes with the node (WorkerParts.RemoveJobs)
         Assert.Equal(0, worker.ExitCode);
         // A graceful leave: the seed removes the member (about a second when the machine is idle) without ever
         // finding it unreachable, as it would a node that died (then its failure detector marks it unreachable

@@ -31,13 +31,6 @@ public sealed class ActorThreadTests
         "JobRunner -> JobWorkspace.Create (file system)",             // the job's directory made
         "JobRunner -> JobWorkspace.Dispose (file system)",            // the job's directory removed (PostStop)
         "ResultCacheActor -> ResultStore.Forget (file system)",       // a dropped entry's file deleted
-        "WorkerActor -> BlobCache..ctor (file system)",               // the worker's stores opened in its constructor (read at start)
-        "WorkerActor -> PrivateDirectory.Create (file system)",
-        "WorkerActor -> ShippingPolicy.Decide (file system)",         // free disk space looked at per shipped-toolchain offer
-        "WorkerActor -> ToolchainStore..ctor (file system)",
-        "WorkerActor -> ToolchainStore..ctor (hashing)",
-        "WorkerActor -> WorkerActor.LoadAverage (file system)",       // /proc/loadavg once a second
-        "WorkerActor -> WorkerActor.PostStop (file system)",          // the jobs directory removed at stop
         "WrapperSession -> CachedResultCheck.Difference (hashing)",   // a verified hit's outputs hashed
         "WrapperSession -> JobFiles.Round (hashing)",                 // a round with no uploads (lookups only) answered inline; uploads go to Task.Run
         "WrapperSession -> JobFiles.Resolve (hashing)",               // a manifest with no uploads (lookups only): Take hashes nothing then

@@ -31,7 +31,7 @@ public sealed class WorkerActorTests : TestKit
     private static string GccFingerprint => Toolchains.Value.Single().Identity.Fingerprint;
 
     private IActorRef StartWorker(int slots) =>
-        Sys.ActorOf(WorkerActor.Props(new WorkerSettings(slots, 2, Toolchains.Value, _dir.Combine("work"), 1L << 30, TimeSpan.FromMinutes(1)), SealedJobs.Sandbox));
+        Sys.ActorOf(WorkerActor.Props(WorkerParts.Open(new WorkerSettings(slots, 2, Toolchains.Value, _dir.Combine("work"), 1L << 30, TimeSpan.FromMinutes(1)), SealedJobs.Sandbox)));
 
     private string Project()
     {

@@ -25,8 +25,8 @@ public static class NodeHosting
         builder.WithActors((system, registry) => registry.Register<ResultCacheActor>(system.ActorOf(ResultCacheActor.Props(store, settings), ResultCacheActor.Name)));
 
     /// <summary>The worker role (/user/worker).</summary>
-    public static AkkaConfigurationBuilder WithWorker(this AkkaConfigurationBuilder builder, WorkerSettings settings, JobConfinement confinement) =>
-        builder.WithActors((system, registry) => registry.Register<WorkerActor>(system.ActorOf(WorkerActor.Props(settings, confinement), WorkerActor.Name)));
+    public static AkkaConfigurationBuilder WithWorker(this AkkaConfigurationBuilder builder, WorkerParts parts) =>
+        builder.WithActors((system, registry) => registry.Register<WorkerActor>(system.ActorOf(WorkerActor.Props(parts), WorkerActor.Name)));
 
     /// <summary>The coordinator role (/user/coordinator).</summary>
     public static AkkaConfigurationBuilder WithCoordinator(this AkkaConfigurationBuilder builder, CoordinatorSettings settings, ToolchainShipping shipping) =>

@@ -22,6 +22,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
     public sealed class GetReport : INoSerializationVerificationNeeded { public static readonly GetReport Instance = new(); }
 
     private sealed class Tick : INoSerializationVerificationNeeded { public static readonly Tick Instance = new(); }
+    private sealed record LoadRead(double Load) : INoSerializationVerificationNeeded;
 
     private sealed class CoordinatorState(IActorRef coordinator)
     {
@@ -31,10 +32,12 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
     }
 
     private readonly WorkerSettings _settings;
-    private readonly BlobCache _blobs;
     private readonly ToolchainStore _store;
     private readonly JobConfinement _confinement;
     private readonly ShippingPolicy _shipping;
+    private readonly JobRunner.Tools _tools;
+    /// <summary>The machine's load average, read off this thread each tick.</summary>
+    private double _load;
     /// <summary>Shipped toolchains whose files are on their way, with how many jobs fetch them.</summary>
     private readonly Dictionary<string, (string Fingerprint, long Bytes, int Jobs)> _transferring = new(StringComparer.Ordinal);
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -53,15 +56,14 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    /// <param name="confinement">How jobs are confined, probed before the actor starts (it runs programs).</param>
-    public WorkerActor(WorkerSettings settings, JobConfinement confinement)
+    /// <param name="parts">Its stores, confinement and shipping policy, opened before the actor starts (they read disks and run programs).</param>
+    public WorkerActor(WorkerParts parts)
     {
-        _settings = settings;
-        PrivateDirectory.Create(settings.WorkDirectory);
-        _blobs = new BlobCache(settings.BlobsDirectory, settings.BlobCacheBytes);
-        _store = new ToolchainStore(settings.ToolchainsDirectory, settings.ToolchainCacheBytes);
-        _confinement = confinement;
-        _shipping = ShippingPolicy.Decide(settings.ShippedToolchains, confinement);
+        _settings = parts.Settings;
+        _store = parts.Store;
+        _confinement = parts.Confinement;
+        _shipping = parts.Shipping;
+        _tools = new JobRunner.Tools(parts.Settings, parts.Blobs, parts.Store, parts.Confinement);
         _address = Cluster.Get(Context.System).SelfAddress.HostAndPort();
 
         Receive<CoordinatorHello>(hello => hello.Coordinator is not null, hello =>
@@ -130,6 +132,11 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
             else _transferring[t.ToolchainId] = (t.Fingerprint, t.Bytes, jobs);
         });
         Receive<Tick>(_ => OnTick());
+        Receive<LoadRead>(m =>
+        {
+            _load = m.Load;
+            Context.System.EventStream.Publish(Report());
+        });
         Receive<GetReport>(_ => Sender.Tell(Report()));
     }
 
@@ -139,30 +146,19 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
     /// </summary>
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Stop);
 
-    public static Props Props(WorkerSettings settings, JobConfinement confinement) => Akka.Actor.Props.Create(() => new WorkerActor(settings, confinement));
+    public static Props Props(WorkerParts parts) => Akka.Actor.Props.Create(() => new WorkerActor(parts));
 
     private Address FullAddress(IActorRef actor) => Cluster.Get(Context.System).NodeOf(actor);
 
     protected override void PreStart()
     {
-        // Emptied before the actor system started (JobWorkspace.ClearAll, Program.cs): no deletion of a tree on this thread.
-        PrivateDirectory.Create(_settings.JobsDirectory);
+        // Emptied and made before the actor system started (JobWorkspace.ClearAll, WorkerParts.Open): no disk on this thread.
         Timers.StartPeriodicTimer("tick", Tick.Instance, TimeSpan.FromSeconds(1));
         _log.Info("compilers run {0}", _confinement.Description);
         _log.Info("shipped toolchains: {0}", _shipping.Description);
         if (_confinement.Refusal is not null) _log.Error("this worker serves no job: {0}", _confinement.Refusal);
         _log.Info("worker ready: {0} slots, toolchains {1}", _settings.Slots,
             string.Join("; ", _settings.Toolchains.Select(t => $"{string.Join('/', t.Names)} = {t.Identity}")));
-    }
-
-    protected override void PostStop()
-    {
-        try { if (Directory.Exists(_settings.JobsDirectory)) Directory.Delete(_settings.JobsDirectory, recursive: true); }
-        catch (IOException e)
-        {
-            // A compiler still being killed may hold a file; the next start removes the directory.
-            _log.Warning("could not remove {0}: {1}", _settings.JobsDirectory, e.Message);
-        }
     }
 
     private WorkerCapabilities Capabilities() => new(
@@ -281,7 +277,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
             job.Supervisor.Tell(new JobFailed(job.JobId, $"refused: this worker offers no toolchain with fingerprint {job.Fingerprint}", Refused: true));
             return;
         }
-        var runner = Context.ActorOf(JobRunner.Props(job, toolchain, new JobRunner.Tools(_settings, _blobs, _store, _confinement)));
+        var runner = Context.ActorOf(JobRunner.Props(job, toolchain, _tools));
         _running[job.JobId] = runner;
         _peakRunning = Math.Max(_peakRunning, _running.Count);
     }
@@ -304,7 +300,8 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
             }
             Pull();
         }
-        Context.System.EventStream.Publish(Report());
+        // /proc is a file system: read on the thread pool, and the report published when the answer comes.
+        Task.Run(LoadAverage).PipeTo(Self, success: l => new LoadRead(l));
     }
 
     private WorkerReport Report() => new(
@@ -314,7 +311,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         _completed,
         _failed,
         _settings.Cores,
-        LoadAverage(),
+        _load,
         _recentSeconds.Count == 0 ? 0 : _recentSeconds.Average(),
         _settings.Toolchains.Select(t => new ToolchainReport(string.Join(",", t.Names), t.Identity.Version, t.Identity.Target, t.Identity.Fingerprint)).ToArray(),
         _confinement.Description,

@@ -24,16 +24,20 @@ public sealed class ShippingPolicy
         Description = description;
     }
 
-    public static ShippingPolicy Decide(bool enabled, JobConfinement confinement)
+    /// <param name="scratch">A directory of this worker's own where the i386 probe may be written and run.</param>
+    public static ShippingPolicy Decide(bool enabled, JobConfinement confinement, string scratch)
     {
         if (!enabled) return new(Array.Empty<string>(), "off (actorcompile.worker.shipped-toolchains = off)");
         if (!confinement.Sandboxed)
             return new(Array.Empty<string>(), $"unavailable: a shipped toolchain runs only in the sandbox, and compiles here are {confinement.Description}");
         if (RuntimeInformation.OSArchitecture != Architecture.X64)
             return new(Array.Empty<string>(), $"unavailable: this helper is {RuntimeInformation.OSArchitecture}; shipped toolchains run on x86_64 helpers");
-        // The kernel runs 32-bit x86 programs when it has IA32 emulation, whose vsyscall32 setting then exists.
-        var architectures = File.Exists("/proc/sys/abi/vsyscall32") ? new[] { "x86_64", "i386" } : new[] { "x86_64" };
-        return new(architectures, $"on ({string.Join(", ", architectures)})");
+        // Whether the kernel runs 32-bit x86 programs is asked of the kernel itself: /proc/sys/abi/vsyscall32
+        // exists also where IA32 emulation is built in but off (ia32_emulation=0, some VMs' kernels), and a
+        // helper that offered i386 there would fail every job of a Pentium's shipped toolchain.
+        if (I386Probe.Runs(scratch) is { } why)
+            return new(new[] { "x86_64" }, $"on (x86_64; not i386: {why})");
+        return new(new[] { "x86_64", "i386" }, "on (x86_64, i386)");
     }
 
     /// <summary>Why a shipped toolchain will not run here, or null when it will.</summary>
