@@ -135,7 +135,7 @@ public sealed class ToolchainStoreTests : IDisposable
     {
         var (manifest, _) = Toolchain();
         var evil = File(path, "x").File;
-        var e = Assert.Throws<ToolchainStoreException>(() => ToolchainStore.Validate(manifest with { Files = manifest.Files.Append(evil).ToList() }));
+        var e = Assert.Throws<ToolchainStoreException>(() => ToolchainManifestCheck.Check(manifest with { Files = manifest.Files.Append(evil).ToList() }));
         Assert.Contains(reason, e.Message);
     }
 
@@ -145,7 +145,7 @@ public sealed class ToolchainStoreTests : IDisposable
         // Building would follow the link: /lib -> /etc would put this file in the worker's /etc.
         var (manifest, _) = Toolchain();
         var files = manifest.Files.Where(f => f.Path != "/lib").Append(Link("/lib", "/etc")).Append(File("/lib/passwd", "root::0:0").File).ToList();
-        var e = Assert.Throws<ToolchainStoreException>(() => ToolchainStore.Validate(manifest with { Files = files }));
+        var e = Assert.Throws<ToolchainStoreException>(() => ToolchainManifestCheck.Check(manifest with { Files = files }));
         Assert.Contains("/lib/passwd lies under /lib", e.Message);
     }
 
@@ -200,7 +200,7 @@ public sealed class ToolchainStoreTests : IDisposable
                 break;
             case "null entry": files.Add(null!); break;
         }
-        var e = Assert.Throws<ToolchainStoreException>(() => ToolchainStore.Validate(manifest with { Files = files }));
+        var e = Assert.Throws<ToolchainStoreException>(() => ToolchainManifestCheck.Check(manifest with { Files = files }));
         Assert.Contains(reason, e.Message);
     }
 

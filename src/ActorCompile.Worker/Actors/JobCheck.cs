@@ -30,8 +30,8 @@ public static class JobCheck
             || t.DriverLanguage is null || t.Driver is null || t.Files is null)
             return "the shipped toolchain lacks one of its parts";
         // Bounded before it is walked (the store checks the rest, off this thread).
-        if (t.Files.Length > ToolchainStore.MaximumEntries)
-            return $"the shipped toolchain lists {t.Files.Length} entries, more than {ToolchainStore.MaximumEntries}";
+        if (t.Files.Length > ToolchainManifestCheck.MaximumEntries)
+            return $"the shipped toolchain lists {t.Files.Length} entries, more than {ToolchainManifestCheck.MaximumEntries}";
         return t.Files.Any(f => f?.Path is null) ? "the shipped toolchain lists an entry without a path" : null;
     }
 }
