@@ -204,10 +204,11 @@ public static class ToolchainFiles
             {
                 verify = await ProcessRunner.RunAsync(loader, new[] { "--verify", elf }, environment: ProbeEnvironment(), cancellationToken: cancellationToken);
             }
-            catch (ProcessStartException)
+            catch (ProcessStartException e) when (e.InnerException is System.ComponentModel.Win32Exception { NativeErrorCode: 8 })
             {
-                // A loader this kernel cannot run (i386's without IA32 emulation: "Exec format error"): nor can
-                // any program of its architecture, so none of the toolchain's is one.
+                // A loader this kernel cannot run (ENOEXEC: i386's without IA32 emulation): nor can any program of
+                // its architecture, so none of the toolchain's is one. Any other failure to start (EAGAIN at a
+                // process limit, say) is not an answer: it fails the listing, never to be taken for a static program.
                 continue;
             }
             if (verify.ExitCode is not (0 or 2)) continue;

@@ -44,6 +44,25 @@ public static class I386Probe
         return b;
     }
 
+    /// <summary>
+    /// Starts the probe. ETXTBSY is retried: a process forked by another thread while the probe was being
+    /// written holds it open for writing until that child's own exec, for a moment.
+    /// </summary>
+    private static Process Start(string path)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return Process.Start(new ProcessStartInfo(path) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true })!;
+            }
+            catch (System.ComponentModel.Win32Exception e) when (e.NativeErrorCode == 26 && attempt < 20) // ETXTBSY
+            {
+                Thread.Sleep(10 * attempt);
+            }
+        }
+    }
+
     /// <summary>Null when the kernel ran the program and it exited with 0; otherwise why not.</summary>
     /// <param name="directory">Where the program is written (a directory of this process's user only).</param>
     public static string? Runs(string directory)
@@ -53,7 +72,7 @@ public static class I386Probe
         {
             File.WriteAllBytes(path, Program());
             File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserExecute);
-            using var p = Process.Start(new ProcessStartInfo(path) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true })!;
+            using var p = Start(path);
             if (!p.WaitForExit(10_000))
             {
                 p.Kill();
