@@ -26,11 +26,7 @@ public sealed class ActorThreadTests
     {
         "CoordinatorActor -> CallerAnswers`1.Get (hashing)",          // SHA-256 of a short key per wrapper's question: microseconds
         "CoordinatorActor -> CallerAnswers`1.Set (hashing)",
-        "JobRunner -> Hold.Dispose (file system)",                    // the job's hold on blob-cache files released (files deleted)
-        "JobRunner -> Hold.KeepAndFindMissing (file system)",         // which of a job's inputs the blob cache has (a stat each)
-        "JobRunner -> JobWorkspace.Create (file system)",             // the job's directory made
-        "JobRunner -> JobWorkspace.Dispose (file system)",            // the job's directory removed (PostStop)
-        "ResultCacheActor -> ResultStore.Forget (file system)",       // a dropped entry's file deleted
+        "ResultCacheActor -> ResultStore.Forget (file system)",       // a rejected entry deleted at once: no lookup after the rejection may find it
         "WrapperSession -> CachedResultCheck.Difference (hashing)",   // a verified hit's outputs hashed
         "WrapperSession -> JobFiles.Round (hashing)",                 // a round with no uploads (lookups only) answered inline; uploads go to Task.Run
         "WrapperSession -> JobFiles.Resolve (hashing)",               // a manifest with no uploads (lookups only): Take hashes nothing then

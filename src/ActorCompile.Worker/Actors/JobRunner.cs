@@ -25,8 +25,8 @@ public sealed class JobRunner : ReceiveActor, IWithTimers
 
     private sealed record Outcome(CompileOutcome Result) : INoSerializationVerificationNeeded;
     private sealed record Crashed(Exception Error) : INoSerializationVerificationNeeded;
-    /// <summary>Contents taken in: null, or why the job is refused.</summary>
-    private sealed record TakenIn(string? Refusal) : INoSerializationVerificationNeeded;
+    /// <summary>Contents taken in: why the job is refused, or null and the contents still missing.</summary>
+    private sealed record TakenIn(string? Refusal, List<string> Missing) : INoSerializationVerificationNeeded;
     /// <summary>
     /// A shipped toolchain reserved in the store, and the files of it the store lacks (empty: its root can
     /// be built), with the size and modes the manifest declares for each content.
@@ -54,8 +54,11 @@ public sealed class JobRunner : ReceiveActor, IWithTimers
     /// <summary>The job's contents in the worker's cache, held from their arrival until the job ends.</summary>
     private BlobCache.Hold? _hold;
     /// <summary>The shipped toolchain's place in the store, held from before its files are fetched until the job ends.</summary>
-    private readonly ReservationSlot _reservation = new();
-    private JobWorkspace? _workspace;
+    private readonly OffThreadSlot<ToolchainReservation> _reservation = new();
+    /// <summary>The job's directory, made by the compile's task.</summary>
+    private readonly OffThreadSlot<JobWorkspace> _workspace = new();
+    /// <summary>The compile was started: a cancellation now waits for its task to end.</summary>
+    private bool _started;
     private bool _reported;
     private bool _askedForBlobs;
     /// <summary>While a shipped toolchain's files arrive: what was asked for and what waits to be stored.</summary>
@@ -88,15 +91,17 @@ public sealed class JobRunner : ReceiveActor, IWithTimers
 
     private void TakeIn(IReadOnlyList<Blob> blobs)
     {
-        if (_hold is null)
+        bool first = _hold is null;
+        var hold = _hold ??= _tools.Blobs.NewHold();
+        var limit = _tools.Settings.MaxJobBytes;
+        var hashes = JobHashes().ToList();
+        // The blob cache is files (holding may evict, and evicting deletes): all of it on the pool.
+        Task.Run(() =>
         {
             // Keep what the cache has of this job before storing what came with it, which could evict it.
-            _hold = _tools.Blobs.NewHold();
-            _hold.KeepAndFindMissing(JobHashes());
-        }
-        var hold = _hold;
-        var limit = _tools.Settings.MaxJobBytes;
-        Task.Run(() => Store(blobs, hold, limit)).PipeTo(Self, success: r => new TakenIn(r), failure: e => new Crashed(e));
+            if (first) hold.KeepAndFindMissing(hashes);
+            return Store(blobs, hold, limit) is { } refusal ? new TakenIn(refusal, new List<string>()) : new TakenIn(null, hold.KeepAndFindMissing(hashes));
+        }).PipeTo(Self, failure: e => new Crashed(e));
     }
 
     /// <summary>Decompresses and stores contents (off the actor's thread); the cache checks each against its hash.</summary>
@@ -124,7 +129,7 @@ public sealed class JobRunner : ReceiveActor, IWithTimers
         Receive<TakenIn>(t =>
         {
             if (t.Refusal is { } refusal) { Fail($"refused: {refusal}", refused: true); return; }
-            var missing = _hold!.KeepAndFindMissing(JobHashes());
+            var missing = t.Missing;
             if (missing.Count == 0) { Prepare(); return; }
             if (_askedForBlobs) { Fail($"inputs still missing after they were sent: {string.Join(", ", missing.Take(3))}", refused: false); return; }
             _askedForBlobs = true;
@@ -224,7 +229,7 @@ public sealed class JobRunner : ReceiveActor, IWithTimers
     {
         if (_transferReported == active) return;
         _transferReported = active;
-        Context.Parent.Tell(new Transferring(_job.Toolchain!.Id, _toolchain.Identity.Fingerprint, _reservation.Bytes, active));
+        Context.Parent.Tell(new Transferring(_job.Toolchain!.Id, _toolchain.Identity.Fingerprint, (_reservation.Value?.Bytes ?? 0), active));
     }
 
     private IEnumerable<string> JobHashes() =>
@@ -233,23 +238,27 @@ public sealed class JobRunner : ReceiveActor, IWithTimers
     private void Start()
     {
         Transfer(false);
-        try
-        {
-            _workspace = JobWorkspace.Create(_tools.Settings.JobsDirectory, _job.JobId, _tools.Confinement.Sandboxed);
-        }
-        catch (MirrorException e)
-        {
-            Fail($"refused: {e.Message}", refused: true);
-            return;
-        }
+        _started = true;
         _job.Supervisor.Tell(new JobStarted(_job.JobId, Context.Parent), Context.Parent);
         var timeout = TimeSpan.FromMilliseconds(Math.Clamp(_job.TimeoutMilliseconds, 1000, (long)_tools.Settings.JobTimeout.TotalMilliseconds));
-        Execute(_workspace, timeout, _cancel.Token).PipeTo(Self, success: r => new Outcome(r), failure: e => new Crashed(e));
+        var token = _cancel.Token;
+        Task.Run(() => Execute(timeout, token)).PipeTo(Self, success: r => new Outcome(r), failure: e => new Crashed(e));
         Become(Compiling);
     }
 
-    private async Task<CompileOutcome> Execute(JobWorkspace workspace, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>The compile, off the actor's thread: the job's directory made (held in its slot), the root, the run.</summary>
+    private async Task<CompileOutcome> Execute(TimeSpan timeout, CancellationToken cancellationToken)
     {
+        JobWorkspace workspace;
+        try
+        {
+            workspace = JobWorkspace.Create(_tools.Settings.JobsDirectory, _job.JobId, _tools.Confinement.Sandboxed);
+        }
+        catch (MirrorException e)
+        {
+            return new FailedOutcome($"refused: {e.Message}", Refused: true);
+        }
+        _workspace.Hold(workspace);
         SealedRoot? root = null;
         if (_tools.Confinement.Sandboxed)
         {
@@ -300,7 +309,7 @@ public sealed class JobRunner : ReceiveActor, IWithTimers
     {
         _log.Info("job {0} {1}: killing the compiler", _job.JobId, why);
         _cancel.Cancel();
-        if (_workspace is null)
+        if (!_started)
         {
             Report(new Finished(_job.JobId, false, true, 0, why));
             Context.Stop(Self);
@@ -327,9 +336,14 @@ public sealed class JobRunner : ReceiveActor, IWithTimers
     {
         Transfer(false);
         _cancel.Cancel();
-        _reservation.Dispose();
-        _hold?.Dispose();
-        _workspace?.Dispose();
+        // Releasing the contents may delete evicted files, and the job's directory is a tree: both on the pool.
+        var (reservation, hold, workspace) = (_reservation, _hold, _workspace);
+        Task.Run(() =>
+        {
+            reservation.Dispose();
+            hold?.Dispose();
+            workspace.Dispose();
+        });
         if (!_reported)
         {
             // Stopped without an answer (the worker stops, or the runner threw): the supervisor moves on now.
