@@ -249,21 +249,6 @@ public sealed class SandboxTests : IDisposable
         return binary;
     }
 
-    /// <summary>Whether this kernel starts an i386 program (it does not without IA32 emulation: ENOEXEC).</summary>
-    private static bool KernelRunsI386(string program)
-    {
-        try
-        {
-            using var p = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(program) { RedirectStandardError = true, RedirectStandardOutput = true })!;
-            p.WaitForExit();
-            return true;
-        }
-        catch (System.ComponentModel.Win32Exception e) when (e.NativeErrorCode == 8) // ENOEXEC
-        {
-            return false;
-        }
-    }
-
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
@@ -274,7 +259,7 @@ public sealed class SandboxTests : IDisposable
         var (job, _) = TargetSide.Prepare("gcc", _project, new[] { "-c", "a.c", "-o", "a.o" }, "j-probe32-" + Guid.NewGuid().ToString("N")[..6]);
         _worker.TakeIn(job);
         var outcome = await _worker.Run(job, prober, sandboxed ? SealedJobs.Sandbox : SealedJobs.Unsandboxed);
-        if (!KernelRunsI386(binary))
+        if (!SealedJobs.KernelRunsI386(binary))
         {
             // A kernel without IA32 emulation (this can be a VM's) runs no i386 program at all, so a job has no
             // i386 way to anything: what is checked then is that the program did not run and nothing came back.

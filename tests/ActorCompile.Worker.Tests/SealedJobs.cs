@@ -20,6 +20,21 @@ public sealed class SealedJobs
     private static readonly Lazy<JobConfinement> UnsandboxedProbe = new(() => JobConfinement.ProbeAsync(SandboxMode.Off, Resources).GetAwaiter().GetResult());
     private static readonly Dictionary<string, Task<WorkerToolchain>> Toolchains = new(StringComparer.Ordinal);
 
+    /// <summary>Whether this kernel starts an i386 program, started directly (it does not without IA32 emulation: ENOEXEC).</summary>
+    public static bool KernelRunsI386(string program)
+    {
+        try
+        {
+            using var p = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(program) { RedirectStandardError = true, RedirectStandardOutput = true })!;
+            p.WaitForExit();
+            return true; // started: whatever it answers (a prober run without arguments exits with 2)
+        }
+        catch (System.ComponentModel.Win32Exception e) when (e.NativeErrorCode == 8) // ENOEXEC
+        {
+            return false;
+        }
+    }
+
     /// <summary>The sandbox every job runs in by default; a test fails here if bubblewrap does not work.</summary>
     public static JobConfinement Sandbox
     {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using ActorCompile.Tests;
 using ActorCompile.Worker.Toolchains;
 using Xunit;
@@ -23,16 +22,7 @@ public sealed class ShippingPolicyTests : IDisposable
         var program = _dir.Combine("exit32");
         var built = Run.Program("gcc", new[] { "-m32", "-nostdlib", "-static", "-ffreestanding", "-fno-pie", "-no-pie", source, "-o", program });
         Assert.True(built.ExitCode == 0, built.Stderr);
-        try
-        {
-            using var p = Process.Start(new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-            p.WaitForExit();
-            return p.ExitCode == 0;
-        }
-        catch (System.ComponentModel.Win32Exception e) when (e.NativeErrorCode == 8) // ENOEXEC: no IA32 emulation
-        {
-            return false;
-        }
+        return SealedJobs.KernelRunsI386(program);
     }
 
     [Fact]
