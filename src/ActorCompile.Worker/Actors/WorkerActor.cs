@@ -24,13 +24,6 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
     private sealed class Tick : INoSerializationVerificationNeeded { public static readonly Tick Instance = new(); }
     private sealed record LoadRead(double Load) : INoSerializationVerificationNeeded;
 
-    private sealed class CoordinatorState(IActorRef coordinator)
-    {
-        public IActorRef Ref { get; } = coordinator;
-        public bool HasWork { get; set; } = true;
-        public DateTime LastPolled { get; set; } = DateTime.MinValue;
-    }
-
     private readonly WorkerSettings _settings;
     private readonly ToolchainStore _store;
     private readonly JobConfinement _confinement;
@@ -42,13 +35,9 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
     private readonly Dictionary<string, (string Fingerprint, long Bytes, int Jobs)> _transferring = new(StringComparer.Ordinal);
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly string _address;
-    private readonly Dictionary<Address, CoordinatorState> _coordinators = new();
-    private readonly List<Address> _order = new();
-    private readonly Dictionary<long, (Address Coordinator, DateTime Sent)> _outstanding = new();
+    private readonly WorkRequests<Address, IActorRef> _requests;
     private readonly Dictionary<string, IActorRef> _running = new(StringComparer.Ordinal);
     private readonly Queue<double> _recentSeconds = new();
-    private long _nextRequest;
-    private int _roundRobin;
     private long _completed;
     private long _failed;
     private string _lastFailure = "";
@@ -64,6 +53,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         _confinement = parts.Confinement;
         _shipping = parts.Shipping;
         _tools = new JobRunner.Tools(parts.Settings, parts.Blobs, parts.Store, parts.Confinement);
+        _requests = new WorkRequests<Address, IActorRef>(parts.Settings.Slots);
         _address = Cluster.Get(Context.System).SelfAddress.HostAndPort();
 
         Receive<CoordinatorHello>(hello => hello.Coordinator is not null, hello =>
@@ -72,10 +62,8 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
             // a connection from an allowed network, judged by the socket's address. The address a
             // coordinator declares is a claim, so it is not checked again here.
             var address = FullAddress(hello.Coordinator);
-            if (!_coordinators.ContainsKey(address))
+            if (_requests.Serve(address, hello.Coordinator))
             {
-                _coordinators[address] = new CoordinatorState(hello.Coordinator);
-                _order.Add(address);
                 Context.Watch(hello.Coordinator);
                 _log.Info("serving coordinator {0}", address);
             }
@@ -84,12 +72,12 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         });
         Receive<WorkAvailable>(m => m.Coordinator is not null, m =>
         {
-            if (_coordinators.TryGetValue(FullAddress(m.Coordinator), out var c)) c.HasWork = true;
+            _requests.WorkAvailable(FullAddress(m.Coordinator));
             Pull();
         });
         Receive<NoWork>(m =>
         {
-            if (_outstanding.Remove(m.RequestId, out var r) && _coordinators.TryGetValue(r.Coordinator, out var c)) c.HasWork = false;
+            _requests.NoWork(m.RequestId);
             Pull();
         });
         Receive<CompileJob>(OnJob);
@@ -117,10 +105,8 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         Receive<Terminated>(t =>
         {
             var address = FullAddress(t.ActorRef);
-            if (_coordinators.Remove(address))
+            if (_requests.Gone(address))
             {
-                _order.Remove(address);
-                foreach (var id in _outstanding.Where(o => o.Value.Coordinator == address).Select(o => o.Key).ToList()) _outstanding.Remove(id);
                 _log.Info("coordinator {0} is gone", address);
                 Pull();
             }
@@ -172,34 +158,13 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         _confinement.Refusal,
         _shipping.Architectures.ToArray());
 
-    private int Free => _settings.Slots - _running.Count - _outstanding.Count;
-
-    /// <summary>One request per free slot, round-robin over coordinators that have work.</summary>
+    /// <summary>One request per free slot, round-robin over coordinators that have work (<see cref="WorkRequests{TNode, TRef}"/>).</summary>
     private void Pull()
     {
         // A worker that cannot confine a compile asks for nothing (its capabilities say why).
         if (_confinement.Refusal is not null) return;
-        while (Free > 0)
-        {
-            var next = NextCoordinatorWithWork();
-            if (next is null) return;
-            var id = ++_nextRequest;
-            _outstanding[id] = (FullAddress(next.Ref), DateTime.UtcNow);
-            next.Ref.Tell(new RequestWork(Self, id));
-        }
-    }
-
-    private CoordinatorState? NextCoordinatorWithWork()
-    {
-        for (int i = 0; i < _order.Count; i++)
-        {
-            var address = _order[(_roundRobin + i) % _order.Count];
-            var c = _coordinators[address];
-            if (!c.HasWork) continue;
-            _roundRobin = (_roundRobin + i + 1) % _order.Count;
-            return c;
-        }
-        return null;
+        foreach (var (coordinator, id) in _requests.Next(_running.Count, DateTime.UtcNow))
+            coordinator.Tell(new RequestWork(Self, id));
     }
 
     /// <summary>
@@ -236,15 +201,12 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         }
     }
 
-    private void ForgetRequest(long requestId)
-    {
-        if (_outstanding.TryGetValue(requestId, out var asked) && asked.Coordinator == FullAddress(Sender)) _outstanding.Remove(requestId);
-    }
+    private void ForgetRequest(long requestId) => _requests.Answered(requestId, FullAddress(Sender));
 
     private void Accept(CompileJob job)
     {
         // Only answers to this worker's own requests, from the coordinator asked: nobody else hands it work.
-        if (!_outstanding.Remove(job.RequestId, out var asked) || asked.Coordinator != FullAddress(Sender))
+        if (!_requests.Answered(job.RequestId, FullAddress(Sender)))
         {
             _log.Warning("refused an unsolicited job {0} from {1}", job.JobId, FullAddress(Sender));
             job.Supervisor.Tell(new JobFailed(job.JobId, "refused: this worker did not ask for this job", Refused: true));
@@ -284,22 +246,8 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
 
     private void OnTick()
     {
-        var now = DateTime.UtcNow;
-        foreach (var id in _outstanding.Where(o => now - o.Value.Sent > TimeSpan.FromSeconds(10)).Select(o => o.Key).ToList())
-            _outstanding.Remove(id);
-        // A WorkAvailable may be lost: poll each coordinator now and then while slots are free.
-        if (Free > 0)
-        {
-            foreach (var c in _coordinators.Values)
-            {
-                if (!c.HasWork && now - c.LastPolled > TimeSpan.FromSeconds(2))
-                {
-                    c.HasWork = true;
-                    c.LastPolled = now;
-                }
-            }
-            Pull();
-        }
+        _requests.Tick(_running.Count, DateTime.UtcNow);
+        Pull();
         // /proc is a file system: read on the thread pool, and the report published when the answer comes.
         Task.Run(LoadAverage).PipeTo(Self, success: l => new LoadRead(l));
     }
