@@ -308,4 +308,35 @@ public sealed class SchedulingTests
         a.Left("n0");
         Assert.True(a.LogRefusal("n0-again"));
     }
+
+    // ---- a job's attempts ----
+
+    [Fact]
+    public void A_failure_counts_against_its_worker_at_once_a_refusal_only_once_another_worker_ran_the_job()
+    {
+        var a = new JobAttempts(maxAttempts: 3);
+        a.Assigned();
+        Assert.Equal(((string?)"w1", false), a.Failed("w1", "it crashed", refused: false));
+        a.Assigned();
+        Assert.Equal(((string?)null, false), a.Failed("w2", "a link as its object", refused: true));
+        Assert.Equal(new[] { "w1", "w2" }, a.Excluded.Order());
+        Assert.Equal(new[] { ("w2", "a link as its object") }, a.RefusalsToCharge());
+        Assert.Equal("no worker left; last: a link as its object", a.NoWorker("no worker left"));
+        Assert.Equal("no worker left", new JobAttempts(3).NoWorker("no worker left"));
+    }
+
+    [Fact]
+    public void A_job_gives_up_after_its_last_attempt_and_a_failure_without_a_worker_charges_no_one()
+    {
+        var a = new JobAttempts(maxAttempts: 2);
+        a.Assigned();
+        Assert.False(a.Failed("w1", "timed out", false).GiveUp);
+        a.Assigned();
+        Assert.True(a.Failed("w2", "timed out", false).GiveUp);
+        Assert.Equal(2, a.Count);
+        var none = new JobAttempts(2);
+        none.Assigned();
+        Assert.Equal(((string?)null, false), none.Failed(null, "its worker left", false));
+        Assert.Empty(none.Excluded);
+    }
 }

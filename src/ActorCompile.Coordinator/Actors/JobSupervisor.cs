@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
+using ActorCompile.Coordinator.Scheduling;
 using ActorCompile.Protocol;
 using ActorCompile.Protocol.Cluster;
 using ActorCompile.Protocol.Messages;
@@ -46,17 +47,14 @@ public sealed class JobSupervisor : ReceiveActor, IWithTimers
     /// <summary>Who asked for the toolchain's files (the worker's job runner), and which.</summary>
     private IActorRef? _shipTo;
     private string[] _shipHashes = Array.Empty<string>();
-    private readonly HashSet<string> _excluded = new(StringComparer.Ordinal);
+    /// <summary>Its tries on workers, whose failures count, and when it gives up (see <see cref="Retry"/>).</summary>
+    private readonly JobAttempts _attempts;
 
-    /// <summary>Workers that refused this job, and why: judged only once another worker has run it (see <see cref="Retry"/>).</summary>
-    private readonly List<(string WorkerId, string Reason)> _refusers = new();
     private IActorRef? _worker;
     private string? _workerAddress;
     private string? _workerId;
-    private int _attempts;
     private DateTime _assignedAt;
     private readonly DateTime _submittedAt = DateTime.UtcNow;
-    private string? _lastFailure;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -65,6 +63,7 @@ public sealed class JobSupervisor : ReceiveActor, IWithTimers
         _spec = spec;
         _settings = settings;
         _shipping = shipping;
+        _attempts = new JobAttempts(settings.MaxAttempts);
         Context.Watch(spec.Session);
         Become(Queued);
     }
@@ -75,7 +74,7 @@ public sealed class JobSupervisor : ReceiveActor, IWithTimers
     private void Queued()
     {
         Receive<Assign>(OnAssign);
-        Receive<NoEligibleWorker>(m => ToLocal(_lastFailure is null ? m.Reason : $"{m.Reason}; last: {_lastFailure}"));
+        Receive<NoEligibleWorker>(m => ToLocal(_attempts.NoWorker(m.Reason)));
         // The coordinator gave the wrapper a local slot for this job (every worker busy): nothing left to supervise.
         Receive<CompileHere>(_ => End(remote: false));
         Receive<MemberUnreachable>(_ => { });
@@ -88,7 +87,7 @@ public sealed class JobSupervisor : ReceiveActor, IWithTimers
         _workerAddress = m.WorkerAddress;
         _workerId = m.WorkerId;
         _ship = m.Ship;
-        _attempts++;
+        _attempts.Assigned();
         _assignedAt = DateTime.UtcNow;
         _assigning = m;
         Context.Watch(m.Worker);
@@ -321,40 +320,32 @@ public sealed class JobSupervisor : ReceiveActor, IWithTimers
         var failed = m.ExitCode == 0 ? null : new RemoteVerdict(_workerId!, _workerAddress!, m.ExitCode, u.StderrHash);
         _spec.Session.Tell(new JobResultReady(new JobResult(m.ExitCode, m.Stdout, m.Stderr, u.Outputs, _workerAddress ?? "?", elapsed, times), failed));
         // Another worker ran what these refused: the refusal was theirs, not the job's.
-        foreach (var (refuser, reason) in _refusers)
+        foreach (var (refuser, reason) in _attempts.RefusalsToCharge())
             Context.Parent.Tell(new WorkerFailed(refuser, $"refused a job that {_workerAddress} ran: {reason}"));
         End(remote: true);
     }
 
     /// <summary>
     /// The job failed on its worker: it goes back to the queue for another worker, or compiles locally after the
-    /// last attempt. A failure counts against the worker (its back-off); a refusal (the worker says the job is at
-    /// fault: it broke a rule, wrote more than its bound, left a link as its object) does not, or one build user's
-    /// jobs would back off every worker for everyone. Nor is a refusal taken on the refusing worker's word: should
-    /// another worker run the job, each refusal counts against its worker then.
+    /// last attempt; whose failure counts, and when, is <see cref="JobAttempts"/>'s rule.
     /// </summary>
     private void Retry(string reason, bool refused)
     {
         _log.Warning("job {0} ({1}) {2} on {3}: {4}", _spec.JobId, _spec.Source, refused ? "was refused" : "failed", _workerAddress, reason);
-        _lastFailure = reason;
-        if (_workerId is not null)
-        {
-            if (refused) _refusers.Add((_workerId, reason));
-            else Context.Parent.Tell(new WorkerFailed(_workerId, reason));
-            _excluded.Add(_workerId);
-        }
+        var (charge, giveUp) = _attempts.Failed(_workerId, reason, refused);
+        if (charge is not null) Context.Parent.Tell(new WorkerFailed(charge, reason));
         if (_worker is not null) Context.Unwatch(_worker);
         _worker = null;
         _assigning = null;
         _contentsFor = null;
         Timers.Cancel("timeout");
-        if (_attempts >= _settings.MaxAttempts)
+        if (giveUp)
         {
-            ToLocal($"the job failed on {_attempts} worker(s), last on {_workerAddress}: {reason}");
+            ToLocal($"the job failed on {_attempts.Count} worker(s), last on {_workerAddress}: {reason}");
             return;
         }
         Phase("queued");
-        Context.Parent.Tell(new Requeue(_spec.JobId, Self, _spec.Toolchain.Fingerprint, _excluded.ToArray()));
+        Context.Parent.Tell(new Requeue(_spec.JobId, Self, _spec.Toolchain.Fingerprint, _attempts.Excluded.ToArray()));
         Become(Queued);
     }
 
