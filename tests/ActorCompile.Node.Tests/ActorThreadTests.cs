@@ -27,7 +27,6 @@ public sealed class ActorThreadTests
         "CoordinatorActor -> CallerAnswers`1.Get (hashing)",          // SHA-256 of a short key per wrapper's question: microseconds
         "CoordinatorActor -> CallerAnswers`1.Set (hashing)",
         "ResultCacheActor -> ResultStore.Forget (file system)",       // a rejected entry deleted at once: no lookup after the rejection may find it
-        "WrapperSession -> CachedResultCheck.Difference (hashing)",   // a verified hit's outputs hashed
         "WrapperSession -> JobFiles.Round (hashing)",                 // a round with no uploads (lookups only) answered inline; uploads go to Task.Run
         "WrapperSession -> JobFiles.Resolve (hashing)",               // a manifest with no uploads (lookups only): Take hashes nothing then
         "WrapperSession -> ResultKey.Compute (hashing)",              // the result key: SHA-256 over the job's names and hashes

@@ -523,11 +523,26 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
         public static readonly LocalSlotBoundReached Instance = new();
     }
 
-    /// <summary>Compares a local compile with the cached result it checks; a difference drops the entry and backs off its producer.</summary>
-    private void CheckCachedResult((CachedResult Hit, List<KeyValuePair<string, byte[]>> Outputs, string? Accountable, string? Owner) verifying, LocalDone done)
+    /// <summary>A local compile compared with the cached result it checks, off this actor's thread (it hashes the result's files).</summary>
+    private sealed record CachedResultChecked(string? Difference, string? Problem = null) : INoSerializationVerificationNeeded;
+
+    /// <summary>The comparison runs on the pool; the session waits for it, also when the wrapper has closed the connection meanwhile.</summary>
+    private void CheckingCachedResult()
     {
-        var cached = verifying.Hit;
-        if (CachedResultCheck.Difference(verifying.Outputs, cached.Stderr, done) is not { } details)
+        Receive<CachedResultChecked>(c =>
+        {
+            if (c.Problem is { } problem) _log.Warning("a cached result for {0} could not be checked: {1}", _source, problem);
+            else Verified(_verifying!.Value, c.Difference);
+            Finish();
+        });
+        Receive<ConnectionClosed>(_ => { }); // the wrapper is done; the check is not
+        ReceiveAny(m => _log.Debug("session ignores {0} while checking a cached result", m.GetType().Name));
+    }
+
+    /// <summary>A difference drops the entry and backs off its producer; agreement counts as verified.</summary>
+    private void Verified((CachedResult Hit, List<KeyValuePair<string, byte[]>> Outputs, string? Accountable, string? Owner) verifying, string? details)
+    {
+        if (details is null)
         {
             _coordinator!.Tell(new CacheCounted(CacheOutcome.Verified));
             return;
@@ -550,9 +565,15 @@ public sealed class WrapperSession : ReceiveActor, IWithTimers
         {
             var done = (LocalDone)f.Message;
             _coordinator?.Tell(new LocalFinished(Self));
-            if (_verifying is { } cached) CheckCachedResult(cached, done);
             if (_confirming is { } remote && RemoteVerdictCheck.Difference(remote, done) is { } details)
                 _coordinator?.Tell(new Discrepancy(remote.WorkerId, remote.WorkerAddress, _source, details));
+            if (_verifying is { } cached)
+            {
+                Task.Run(() => CachedResultCheck.Difference(cached.Outputs, cached.Hit.Stderr, done))
+                    .PipeTo(Self, success: d => new CachedResultChecked(d), failure: e => new CachedResultChecked(null, e.GetBaseException().Message));
+                Become(CheckingCachedResult);
+                return;
+            }
             Finish();
         });
         Common();
