@@ -42,8 +42,6 @@ public sealed class JobBook<TRef> where TRef : notnull
     private long _cacheHits, _cacheDirectHits, _cacheMisses, _cacheVerified, _cacheDiscrepancies, _cacheBytesServed;
     private long _scanned, _scanDeclined, _scanMissed;
 
-    public int JobCount => _jobs.Count;
-
     public bool TryGetJob(string id, out BookedJob<TRef> job) => _jobs.TryGetValue(id, out job!);
 
     public void Submitted(string id, BookedJob<TRef> job) => _jobs[id] = job;

@@ -20,9 +20,6 @@ public sealed class JobRunner : ReceiveActor, IWithTimers
 {
     public sealed record Finished(string JobId, bool Succeeded, bool Cancelled, long Milliseconds, string? FailureReason) : INoSerializationVerificationNeeded;
 
-    /// <summary>The worker's parts a job uses.</summary>
-    public sealed record Tools(WorkerSettings Settings, BlobCache Blobs, ToolchainStore Store, JobConfinement Confinement);
-
     private sealed record Outcome(CompileOutcome Result) : INoSerializationVerificationNeeded;
     private sealed record Crashed(Exception Error) : INoSerializationVerificationNeeded;
     /// <summary>Contents taken in: why the job is refused, or null and the contents still missing.</summary>
@@ -47,7 +44,7 @@ public sealed class JobRunner : ReceiveActor, IWithTimers
 
     private readonly CompileJob _job;
     private readonly WorkerToolchain _toolchain;
-    private readonly Tools _tools;
+    private readonly WorkerParts _parts;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly CancellationTokenSource _cancel = new();
     private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
@@ -67,17 +64,17 @@ public sealed class JobRunner : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public JobRunner(CompileJob job, WorkerToolchain toolchain, Tools tools)
+    public JobRunner(CompileJob job, WorkerToolchain toolchain, WorkerParts parts)
     {
         _job = job;
         _toolchain = toolchain;
-        _tools = tools;
+        _parts = parts;
         Context.Watch(job.Supervisor);
         Become(TakingIn);
     }
 
-    public static Props Props(CompileJob job, WorkerToolchain toolchain, Tools tools) =>
-        Akka.Actor.Props.Create(() => new JobRunner(job, toolchain, tools));
+    public static Props Props(CompileJob job, WorkerToolchain toolchain, WorkerParts parts) =>
+        Akka.Actor.Props.Create(() => new JobRunner(job, toolchain, parts));
 
     protected override void PreStart() => TakeIn(_job.Blobs);
 
@@ -92,8 +89,8 @@ public sealed class JobRunner : ReceiveActor, IWithTimers
     private void TakeIn(IReadOnlyList<Blob> blobs)
     {
         bool first = _hold is null;
-        var hold = _hold ??= _tools.Blobs.NewHold();
-        var limit = _tools.Settings.MaxJobBytes;
+        var hold = _hold ??= _parts.Blobs.NewHold();
+        var limit = _parts.Settings.MaxJobBytes;
         var hashes = JobHashes().ToList();
         // The blob cache is files (holding may evict, and evicting deletes): all of it on the pool.
         Task.Run(() =>
@@ -154,7 +151,7 @@ public sealed class JobRunner : ReceiveActor, IWithTimers
     private void Prepare()
     {
         if (!_toolchain.Shipped) { Start(); return; }
-        var store = _tools.Store;
+        var store = _parts.Store;
         var manifest = _toolchain.Manifest!;
         var id = _job.Toolchain!.Id;
         var slot = _reservation;
@@ -218,8 +215,8 @@ public sealed class JobRunner : ReceiveActor, IWithTimers
     private void StoreNextBatch()
     {
         if (_transfer!.NextToStore() is not { } next) return;
-        var store = _tools.Store;
-        var limit = _tools.Settings.MaxJobBytes;
+        var store = _parts.Store;
+        var limit = _parts.Settings.MaxJobBytes;
         var token = _cancel.Token;
         Task.Run(() => ToolchainTransfer.Store(next.Batch.Blobs, store, next.Modes, limit, token))
             .PipeTo(Self, success: r => new ToolchainTakenIn(r, next.Batch.Last), failure: e => new Crashed(e));
@@ -240,7 +237,7 @@ public sealed class JobRunner : ReceiveActor, IWithTimers
         Transfer(false);
         _started = true;
         _job.Supervisor.Tell(new JobStarted(_job.JobId, Context.Parent), Context.Parent);
-        var timeout = TimeSpan.FromMilliseconds(Math.Clamp(_job.TimeoutMilliseconds, 1000, (long)_tools.Settings.JobTimeout.TotalMilliseconds));
+        var timeout = TimeSpan.FromMilliseconds(Math.Clamp(_job.TimeoutMilliseconds, 1000, (long)_parts.Settings.JobTimeout.TotalMilliseconds));
         var token = _cancel.Token;
         Task.Run(() => Execute(timeout, token)).PipeTo(Self, success: r => new Outcome(r), failure: e => new Crashed(e));
         Become(Compiling);
@@ -252,7 +249,7 @@ public sealed class JobRunner : ReceiveActor, IWithTimers
         JobWorkspace workspace;
         try
         {
-            workspace = JobWorkspace.Create(_tools.Settings.JobsDirectory, _job.JobId, _tools.Confinement.Sandboxed);
+            workspace = JobWorkspace.Create(_parts.Settings.JobsDirectory, _job.JobId, _parts.Confinement.Sandboxed);
         }
         catch (MirrorException e)
         {
@@ -260,19 +257,19 @@ public sealed class JobRunner : ReceiveActor, IWithTimers
         }
         _workspace.Hold(workspace);
         SealedRoot? root = null;
-        if (_tools.Confinement.Sandboxed)
+        if (_parts.Confinement.Sandboxed)
         {
             if (_toolchain.Manifest is not { } manifest) return new FailedOutcome("the toolchain's files are not known on this worker", Refused: false);
             try
             {
-                root = _toolchain.Shipped ? await _tools.Store.ShippedRootAsync(manifest) : await _tools.Store.NativeRootAsync(manifest);
+                root = _toolchain.Shipped ? await _parts.Store.ShippedRootAsync(manifest) : await _parts.Store.NativeRootAsync(manifest);
             }
             catch (ToolchainStoreException e)
             {
                 return new FailedOutcome(e.Message, Refused: false);
             }
         }
-        var execution = new JobExecution(_job, _toolchain, root, workspace, _tools.Blobs, _tools.Confinement, _tools.Settings.MaxJobBytes, timeout);
+        var execution = new JobExecution(_job, _toolchain, root, workspace, _parts.Blobs, _parts.Confinement, _parts.Settings.MaxJobBytes, timeout);
         return await RemoteCompilation.RunAsync(execution, cancellationToken);
     }
 

@@ -28,7 +28,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
     private readonly ToolchainStore _store;
     private readonly JobConfinement _confinement;
     private readonly ShippingPolicy _shipping;
-    private readonly JobRunner.Tools _tools;
+    private readonly WorkerParts _parts;
     /// <summary>The machine's load average, read off this thread each tick.</summary>
     private double _load;
     /// <summary>Shipped toolchains whose files are on their way, with how many jobs fetch them.</summary>
@@ -52,7 +52,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         _store = parts.Store;
         _confinement = parts.Confinement;
         _shipping = parts.Shipping;
-        _tools = new JobRunner.Tools(parts.Settings, parts.Blobs, parts.Store, parts.Confinement);
+        _parts = parts;
         _requests = new WorkRequests<Address, IActorRef>(parts.Settings.Slots);
         _address = Cluster.Get(Context.System).SelfAddress.HostAndPort();
 
@@ -239,7 +239,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
             job.Supervisor.Tell(new JobFailed(job.JobId, $"refused: this worker offers no toolchain with fingerprint {job.Fingerprint}", Refused: true));
             return;
         }
-        var runner = Context.ActorOf(JobRunner.Props(job, toolchain, _tools));
+        var runner = Context.ActorOf(JobRunner.Props(job, toolchain, _parts));
         _running[job.JobId] = runner;
         _peakRunning = Math.Max(_peakRunning, _running.Count);
     }
