@@ -53,7 +53,11 @@ case "${1:-build}" in
   test)
     build test
     export ACTORCOMPILE_DIST=$DIST
-    dotnet test ActorCompile.sln -c Release --no-build --nologo -v quiet --logger "console;verbosity=minimal" --logger "trx;LogFilePrefix=tests" --results-directory "$ROOT/tests/results" -- xUnit.ParallelizeTestCollections=true
+    # Ctrl-C and SIGQUIT at their defaults for everything the tests start: a shell that runs this in the
+    # background (`./build.sh test &`, nohup, some CI runners) ignores SIGINT, every process below inherits
+    # that, and the tests that stop a node or the CLI's --watch with SIGINT as a user's Ctrl-C would then
+    # wait for nothing (seen 2026-12-08: three such tests failed in a run started with &).
+    env --default-signal=INT,QUIT dotnet test ActorCompile.sln -c Release --no-build --nologo -v quiet --logger "console;verbosity=minimal" --logger "trx;LogFilePrefix=tests" --results-directory "$ROOT/tests/results" -- xUnit.ParallelizeTestCollections=true
     ;;
   demo)
     build

@@ -17,7 +17,7 @@ public sealed class LongestFirst : ITestCollectionOrderer
 {
     private static readonly string[] Longest =
     {
-        "SupervisionTests", "ResultCacheTests", "WorkerFailureTests", "TrustTests",
+        "SupervisionTests", "ResultCacheTests", "WorkerFailureTests", "TrustTests", "TlsRestartTests",
         ClusterCollection.Name, "ShippedToolchainTests", "SealedWorkerTests", "StatusTests", "LocalUserTests",
         "BlobCacheTests", "TlsJoinTests", "InstallTests", "JobSizeTests", "NodeLifecycleTests", "ShippedProberTests",
     };

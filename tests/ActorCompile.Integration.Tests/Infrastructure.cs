@@ -147,14 +147,35 @@ public sealed class NodeProcess : IDisposable
 
     public string Log() => File.Exists(LogFile) ? File.ReadAllText(LogFile) : "";
 
+    /// <summary>Asks the node to stop as its service manager would (SIGTERM), without waiting for it.</summary>
+    public void BeginStop()
+    {
+        if (!_process.HasExited && !_stopping)
+        {
+            _stopping = true;
+            Signal("TERM");
+        }
+    }
+
+    private bool _stopping;
+
     public void Dispose()
     {
-        if (!_process.HasExited)
-        {
-            Signal("TERM");
-            if (!_process.WaitForExit(TimeSpan.FromSeconds(10))) _process.Kill(entireProcessTree: true);
-        }
+        BeginStop();
+        if (!_process.WaitForExit(TimeSpan.FromSeconds(10))) _process.Kill(entireProcessTree: true);
         _process.Dispose();
+    }
+
+    /// <summary>
+    /// Stops nodes together: each is sent SIGTERM before any is waited for. One at a time, each graceful stop
+    /// took about a second (its leaving the cluster waits on the others' gossip); together they took 0.2 s
+    /// (a coordinator and a worker, 2026-12-08), and the suite stops about a hundred clusters.
+    /// </summary>
+    public static void StopAll(IEnumerable<NodeProcess> nodes)
+    {
+        var all = nodes.ToList();
+        foreach (var n in all) n.BeginStop();
+        foreach (var n in all) n.Dispose();
     }
 }
 
@@ -297,8 +318,7 @@ public sealed class TestCluster : IDisposable
 
     public void Dispose()
     {
-        foreach (var w in Workers) w.Dispose();
-        Coordinator.Dispose();
+        NodeProcess.StopAll(Workers.Append(Coordinator));
         Directory.Dispose();
     }
 }
