@@ -94,6 +94,9 @@ public sealed class ByteBudget(long capacityBytes)
             if (node.List is null) return; // granted already: the caller disposes its reservation
             _waiting.Remove(node);
             node.Value.Granted.TrySetCanceled(token);
+            // The ones behind it that fit now go at once, not when some other reservation is given back (which a
+            // slow frame may hold until its own deadline).
+            GrantWaiting();
         }
     }
 
@@ -102,12 +105,18 @@ public sealed class ByteBudget(long capacityBytes)
         lock (_gate)
         {
             _used -= bytes;
-            while (_waiting.First is { } first && _used + first.Value.Bytes <= capacityBytes)
-            {
-                _waiting.RemoveFirst();
-                _used += first.Value.Bytes;
-                first.Value.Granted.TrySetResult();
-            }
+            GrantWaiting();
+        }
+    }
+
+    /// <summary>Grants waiting reservations in their order while the first of them fits. Called under the lock.</summary>
+    private void GrantWaiting()
+    {
+        while (_waiting.First is { } first && _used + first.Value.Bytes <= capacityBytes)
+        {
+            _waiting.RemoveFirst();
+            _used += first.Value.Bytes;
+            first.Value.Granted.TrySetResult();
         }
     }
 
