@@ -204,9 +204,10 @@ public sealed class ClusterHealingTests
 
 /// <summary>
 /// A node whose every dialled TLS handshake fails starts again in place, again and again. One node and a
-/// listener that drops connections: no other node's heartbeats are involved and the test asks for "at least
-/// twice", so a loaded machine cannot change its verdict, and it runs beside the others instead of in
-/// ClusterHealingTests' serial tail (where it took 23-67 s of a mostly idle machine).
+/// listener that drops connections: no other node's heartbeats are involved, and the count of starts it reads
+/// is kept across them (a look that falls between two starts misses nothing), so it runs beside the others
+/// instead of in ClusterHealingTests' serial tail (where it took 23-67 s of a mostly idle machine). Load only
+/// slows each start; the bound allows for that.
 /// </summary>
 public sealed class TlsRestartTests
 {
@@ -234,7 +235,7 @@ public sealed class TlsRestartTests
         try
         {
             // Twice: it keeps coming back while the peer keeps failing it, the same process (the pid the test started).
-            await Eventually.True(() => ClusterHealingTests.Rejoins(node) >= 2 || node.HasExited, TimeSpan.FromSeconds(90), "the node to start again twice");
+            await Eventually.True(() => ClusterHealingTests.Rejoins(node) >= 2 || node.HasExited, TimeSpan.FromSeconds(180), "the node to start again twice");
             Assert.False(node.HasExited, $"the node ended (exit code {(node.HasExited ? node.ExitCode : 0)})\n{File.ReadAllText(node.LogFile)}");
             Assert.True(Volatile.Read(ref dropped) >= 2, "the node did not dial its seed again after starting again");
         }

@@ -58,6 +58,7 @@ public sealed class NodeLifecycleTests
     [InlineData("INT")]
     public async Task A_signal_leaves_the_cluster_gracefully_and_removes_the_socket(string signal)
     {
+        if (signal == "INT") CtrlC.AssertNotIgnored();
         using var dir = new TempDirectory("ac-life");
         using var seed = new NodeProcess("seed", dir.Path, "coordinator");
         using var worker = new NodeProcess("worker", dir.Path, "worker", new[] { seed.Address });

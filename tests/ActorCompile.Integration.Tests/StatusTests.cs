@@ -101,6 +101,7 @@ public sealed class StatusTests
         Assert.False(watch.HasExited);
         lock (distributed) Assert.True(distributed.IndexOf(0) < distributed.IndexOf(1), string.Join(", ", distributed));
 
+        CtrlC.AssertNotIgnored();
         Run.Program("kill", new[] { "-INT", watch.Id.ToString() });
         Assert.True(watch.WaitForExit(TimeSpan.FromSeconds(30)), "--watch did not end on Ctrl-C");
         Assert.True(watch.ExitCode == 0, await stderr);

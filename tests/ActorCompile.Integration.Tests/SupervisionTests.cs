@@ -172,6 +172,7 @@ public sealed class SupervisionTests
         var findCompiler = $"pgrep -f '^sleep {marker}'";
         Assert.Equal(0, Run.Shell(findCompiler).ExitCode);
 
+        CtrlC.AssertNotIgnored();
         Run.Program("kill", new[] { "-INT", wrapper.Id.ToString() }); // Ctrl-C in make
         Assert.True(wrapper.WaitForExit(TimeSpan.FromSeconds(10)));
         await Eventually.True(() => Run.Shell(findCompiler).ExitCode != 0, TimeSpan.FromSeconds(15), "the compiler on the worker to be killed");

@@ -49,13 +49,19 @@ public sealed class SocketAdmissionTests
     {
         var admission = new SocketAdmission(Limits(clients: 4, perUser: 4, budget: 100));
         var user = admission.TryAdmit(1000, out _)!;
+        var other = admission.TryAdmit(1000, out _)!;
+        // While one connection stays, the user keeps its record and the bytes its frames hold.
         var held = await user.Budget.ReserveAsync(60, CancellationToken.None);
+        admission.Leave(other);
+        Assert.Same(user, admission.TryAdmit(1000, out _));
         Assert.Equal(60, user.Budget.Used);
+        admission.Leave(user);
+        // As the socket server does: a connection's reservation is given back before the connection leaves.
+        held.Dispose();
         admission.Leave(user);
         var again = admission.TryAdmit(1000, out _)!;
         Assert.NotSame(user, again);
         Assert.Equal(0, again.Budget.Used);
-        held.Dispose();
     }
 
     [Fact]
@@ -93,6 +99,7 @@ public sealed class SocketAdmissionTests
         // The large frame's deadline passed: its place in the line goes, and the small one fits now. It must
         // not wait for the 90 bytes to be given back (a frame that may itself take until its own deadline).
         cancel.Cancel();
+        Assert.Equal(95, budget.Used); // granted within the withdrawal itself
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => large.WaitAsync(Bound));
         var s = await small.WaitAsync(Bound);
         Assert.Equal(95, budget.Used);
